@@ -1,0 +1,223 @@
+//! Sign-up, sign-in, sessions and password changes.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use time::OffsetDateTime;
+
+use super::{AuthError, AuthResult, PasswordHasher, new_id};
+use crate::clock::Clock;
+use crate::domain::password::{self, PasswordError};
+use crate::domain::session::{self, SessionLimits};
+use crate::domain::{Email, NewPassword};
+use crate::secrets::{IssuedToken, TokenKind, hash_token, issue_token};
+use crate::store::{AttemptReservation, NewSession, NewUser, Session, Store, User};
+
+/// Where a request came from, recorded on sessions (and later on evidence).
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// User agents are attacker-controlled; keep what identifies a browser and drop the rest.
+const MAX_USER_AGENT: usize = 512;
+
+impl ClientInfo {
+    fn user_agent(&self) -> Option<String> {
+        self.user_agent.as_ref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect())
+    }
+}
+
+/// A successful sign-in: the token is shown to the caller once.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: IssuedToken,
+    pub session: Session,
+    pub user: User,
+}
+
+/// The authenticated caller behind a session token.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub session: Session,
+    pub user: User,
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    passwords: PasswordHasher,
+    limits: SessionLimits,
+}
+
+impl std::fmt::Debug for Accounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accounts").field("limits", &self.limits).finish_non_exhaustive()
+    }
+}
+
+fn weak(field: &'static str) -> impl FnOnce(PasswordError) -> AuthError {
+    move |source| AuthError::WeakPassword { field, source }
+}
+
+impl Accounts {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, passwords: PasswordHasher, limits: SessionLimits) -> Self {
+        Self { store, clock, passwords, limits }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// Creates an account. The password is hashed before the email is checked
+    /// for uniqueness, so a taken address answers in the same time.
+    pub async fn sign_up(&self, email: &str, password: SecretString, name: Option<String>) -> AuthResult<User> {
+        let email = Email::parse(email).map_err(|e| AuthError::Invalid { field: "email", problem: e.to_string() })?;
+        let password = NewPassword::parse(password).map_err(weak("password"))?;
+        let name = clean_name(name)?;
+        let password_hash = self.passwords.hash(&password).await?;
+        let user = NewUser { id: new_id(), email: email.as_str().to_owned(), name, password_hash, now: self.now() };
+        match self.store.create_user(&user).await {
+            Ok(user) => Ok(user),
+            Err(crate::store::StoreError::Conflict(_)) => Err(AuthError::EmailTaken),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Email + password sign-in. Every way of failing — unknown email, wrong
+    /// password, malformed email — costs one argon2 verification and answers
+    /// `InvalidCredentials`; a locked account answers before any hashing,
+    /// whether or not it exists.
+    pub async fn sign_in(&self, email: &str, password: SecretString, client: &ClientInfo) -> AuthResult<SignedIn> {
+        password::check_offered(&password).map_err(weak("password"))?;
+        let Ok(email) = Email::parse(email) else {
+            self.passwords.verify(&password, None).await?;
+            return Err(AuthError::InvalidCredentials);
+        };
+        let now = self.now();
+        if let AttemptReservation::Locked { until } = self.store.reserve_sign_in_attempt(email.as_str(), &new_id(), now).await? {
+            return Err(AuthError::AccountLocked { retry_after_secs: seconds_until(until, now) });
+        }
+        let account = self.store.user_credentials_by_email(email.as_str()).await?;
+        let verified = self.passwords.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
+        let Some(account) = account.filter(|_| verified) else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        self.store.clear_sign_in_failures(email.as_str()).await?;
+        self.start_session(account.user, vec!["pwd".to_owned()], client).await
+    }
+
+    async fn start_session(&self, user: User, amr: Vec<String>, client: &ClientInfo) -> AuthResult<SignedIn> {
+        let now = self.now();
+        let token = issue_token(TokenKind::Session);
+        let session = self
+            .store
+            .create_session(&NewSession {
+                id: new_id(),
+                user_id: user.id.clone(),
+                token_hash: token.hash.clone(),
+                now,
+                expires_at: now + self.limits.absolute,
+                amr,
+                ip: client.ip.map(|ip| ip.to_string()),
+                user_agent: client.user_agent(),
+            })
+            .await?;
+        Ok(SignedIn { token, session, user })
+    }
+
+    /// Resolves a bearer session token to its live session and user.
+    pub async fn authenticate(&self, token: &str) -> AuthResult<Authenticated> {
+        if !token.starts_with(TokenKind::Session.prefix()) {
+            return Err(AuthError::Unauthenticated);
+        }
+        let session = self.store.session_by_token_hash(&hash_token(token)).await?.ok_or(AuthError::Unauthenticated)?;
+        let now = self.now();
+        if session.revoked_at.is_some() || !session::is_live(self.limits, session.created_at, session.last_seen_at, now) {
+            return Err(AuthError::Unauthenticated);
+        }
+        let user = self.store.user(&session.user_id).await?.ok_or(AuthError::Unauthenticated)?;
+        if session::needs_touch(session.last_seen_at, now) {
+            self.store.touch_session(&session.id, now).await?;
+        }
+        Ok(Authenticated { session, user })
+    }
+
+    /// When this session stops being accepted if left unused from now.
+    pub fn session_expires_at(&self, session: &Session) -> OffsetDateTime {
+        session::expires_at(self.limits, session.created_at, session.last_seen_at.max(self.now()))
+    }
+
+    pub async fn sign_out(&self, caller: &Authenticated) -> AuthResult<()> {
+        self.store.revoke_session(&caller.user.id, &caller.session.id, self.now()).await?;
+        Ok(())
+    }
+
+    pub async fn sessions(&self, caller: &Authenticated) -> AuthResult<Vec<Session>> {
+        let now = self.now();
+        let sessions = self.store.sessions_of_user(&caller.user.id, now).await?;
+        Ok(sessions
+            .into_iter()
+            .filter(|s| session::is_live(self.limits, s.created_at, s.last_seen_at, now))
+            .collect())
+    }
+
+    pub async fn revoke_session(&self, caller: &Authenticated, session_id: &str) -> AuthResult<()> {
+        if self.store.revoke_session(&caller.user.id, session_id, self.now()).await? {
+            Ok(())
+        } else {
+            Err(AuthError::NotFound)
+        }
+    }
+
+    /// Changes the password after checking the current one; every other
+    /// session of the user ends, this one stays. A wrong current password
+    /// counts toward the account lockout like a failed sign-in, so a stolen
+    /// session cannot be used to guess the password.
+    pub async fn change_password(
+        &self,
+        caller: &Authenticated,
+        current: SecretString,
+        new: SecretString,
+    ) -> AuthResult<()> {
+        password::check_offered(&current).map_err(weak("current_password"))?;
+        let new = NewPassword::parse(new).map_err(weak("new_password"))?;
+        let email = caller.user.email.as_str();
+        let now = self.now();
+        if let AttemptReservation::Locked { until } = self.store.reserve_sign_in_attempt(email, &new_id(), now).await? {
+            return Err(AuthError::AccountLocked { retry_after_secs: seconds_until(until, now) });
+        }
+        let account = self.store.user_credentials(&caller.user.id).await?.ok_or(AuthError::Unauthenticated)?;
+        if !self.passwords.verify(&current, Some(&account.password_hash)).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.store.clear_sign_in_failures(email).await?;
+        let hash = self.passwords.hash(&new).await?;
+        self.store.change_password(&caller.user.id, &hash, Some(&caller.session.id), self.now()).await?;
+        Ok(())
+    }
+}
+
+/// Display names are optional, trimmed, and bounded.
+fn clean_name(name: Option<String>) -> AuthResult<Option<String>> {
+    let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else { return Ok(None) };
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AuthError::Invalid { field: "name", problem: "must be at most 200 characters, without control characters".into() });
+    }
+    Ok(Some(name))
+}
+
+/// A session token, exposed only to be sent to its owner.
+pub fn reveal(token: &IssuedToken) -> &str {
+    token.secret.expose_secret()
+}
+
+/// How long until `until`, rounded up to whole seconds, at least one.
+pub fn seconds_until(until: OffsetDateTime, now: OffsetDateTime) -> u64 {
+    let remaining = until - now;
+    let secs = remaining.whole_seconds() + i64::from(remaining.subsec_nanoseconds() > 0);
+    u64::try_from(secs.max(1)).unwrap_or(1)
+}

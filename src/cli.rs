@@ -1,0 +1,135 @@
+//! The command line. Results go alone to stdout so scripts can capture them;
+//! everything else goes to stderr.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::ExposeSecret;
+
+use crate::auth::api_keys::ApiKeys;
+use crate::clock::SystemClock;
+use crate::config::{Settings, Sources};
+use crate::startup::Application;
+use crate::store::{self, ApiKeyRole};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "Latchkey: sign-in, licenses, EULA evidence and help-desk tokens for your end users.",
+    long_about = "Latchkey lets the people who use your product activate what they bought, sign in safely, \
+accept the EULA, and carry a token your help desk trusts.\n\n\
+With no command it runs the gateway (`serve`) on http://127.0.0.1:8080 with SQLite in ./data. \
+Settings come from defaults, then the --config file, then LATCHKEY_* environment variables."
+)]
+pub struct Cli {
+    /// TOML settings file (also LATCHKEY_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (the default). Prints a one-time admin API key on the first start.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administrative tasks on the configured database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an API key for a tool and print it (shown only once).
+    CreateKey {
+        /// What the key may do: `admin` (everything) or `support` (verify callers, read timelines).
+        #[arg(long, value_enum)]
+        role: Role,
+        /// A name to recognise the key by in listings.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Role {
+    Admin,
+    Support,
+}
+
+impl From<Role> for ApiKeyRole {
+    fn from(role: Role) -> Self {
+        match role {
+            Role::Admin => Self::Admin,
+            Role::Support => Self::Support,
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> CliResult {
+    let settings = Settings::load(Sources { file: cli.config.as_deref(), env: Sources::process_env() })?;
+    crate::telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            let store = store::connect_unmigrated(&settings.database_url, 2).await?;
+            crate::store::Store::migrate(&store).await?;
+            eprintln!("migrations applied to {}", settings.database_url);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateKey { role, name }) => {
+            let store = store::connect(&settings.database_url, 2).await?;
+            let (_, token) = ApiKeys::new(store, Arc::new(SystemClock)).create(role.into(), &name).await?;
+            println!("{}", token.secret.expose_secret());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> CliResult {
+    let listen = settings.listen;
+    let database = settings.database_url.to_string();
+    let app = Application::build(settings, Arc::new(SystemClock)).await?;
+    if let Some(key) = &app.first_admin_key {
+        // Straight to the terminal, never through the log pipeline.
+        eprintln!(
+            "\n  First start: an admin API key was created. It is shown only this once:\n\n    {}\n\n  \
+             Use it as `Authorization: Bearer <key>` on /v1/admin/… endpoints.\n",
+            key.expose_secret()
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("LATCHKEY_LISTEN: cannot listen on {listen}: {e}"))?;
+    tracing::info!(address = %listen, database = %database, "Latchkey is serving");
+    app.serve(listener, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

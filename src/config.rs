@@ -1,0 +1,419 @@
+//! Typed settings: defaults, then an optional TOML file, then `LATCHKEY_*`
+//! environment variables. Every setting is parsed once here, and a bad value
+//! stops the start with a message naming the setting and where it came from.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// Why the settings could not be loaded; always names the setting at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    ReadFile { path: PathBuf, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Toml { path: PathBuf, message: String },
+    #[error("config file {path}: unknown setting `{key}` (known settings: {known})")]
+    UnknownKey { path: PathBuf, key: String, known: String },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// How new accounts may be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignupMode {
+    /// Anyone may sign up.
+    Open,
+    /// Accounts are created only while redeeming an activation code.
+    ActivationCodeOnly,
+}
+
+impl FromStr for SignupMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "open" => Ok(Self::Open),
+            "activation_code_only" => Ok(Self::ActivationCodeOnly),
+            _ => Err(format!("expected `open` or `activation_code_only`, got `{s}`")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(format!("expected `text` or `json`, got `{s}`")),
+        }
+    }
+}
+
+/// A database URL; may hold a password, so `Debug` and `Display` mask it.
+#[derive(Clone)]
+pub struct DatabaseUrl(SecretString);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(SecretString::from(url.into()))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        let url = self.expose();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.expose().starts_with("sqlite:")
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Url::parse(self.expose()) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                f.write_str(url.as_str())
+            }
+            Ok(url) => f.write_str(url.as_str()),
+            Err(_) => f.write_str("<unparseable database url>"),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({self})")
+    }
+}
+
+/// Everything the gateway can be told. See `API.md` for the operator contract.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`; the scheme picks the store.
+    pub database_url: DatabaseUrl,
+    /// The origin users see: token issuer, WebAuthn origin and RP id, cookie security.
+    pub public_url: Url,
+    /// Folder of license policy files.
+    pub policies: PathBuf,
+    /// The master key given inline (base64 of 32 bytes).
+    pub master_key: Option<SecretString>,
+    /// File holding the master key; defaults to `master.key` beside the SQLite file.
+    pub master_key_file: Option<PathBuf>,
+    pub signup: SignupMode,
+    /// Credential attempts allowed per client IP per minute.
+    pub ip_rate_per_minute: u32,
+    /// Take the client IP from the last `X-Forwarded-For` entry (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// A session unused this long expires.
+    pub session_idle: Duration,
+    /// A session expires this long after sign-in, however active.
+    pub session_absolute: Duration,
+    /// Upper bound on the time one request may take.
+    pub request_timeout: Duration,
+    pub log_format: LogFormat,
+    /// Shown to users: TOTP issuer, mail sender name, page titles.
+    pub product_name: String,
+    pub database_max_connections: u32,
+}
+
+/// Every key the file accepts; the environment variable is `LATCHKEY_` + upper case.
+const KEYS: &[&str] = &[
+    "listen",
+    "database_url",
+    "database_url_file",
+    "public_url",
+    "policies",
+    "master_key",
+    "master_key_file",
+    "signup",
+    "ip_rate_per_minute",
+    "trust_forwarded_for",
+    "session_idle",
+    "session_absolute",
+    "request_timeout",
+    "log_format",
+    "product_name",
+    "database_max_connections",
+];
+
+/// Where settings come from; tests pass their own environment map.
+pub struct Sources<'a> {
+    pub file: Option<&'a Path>,
+    pub env: HashMap<String, String>,
+}
+
+impl Sources<'_> {
+    /// The process environment, restricted to `LATCHKEY_*`.
+    pub fn process_env() -> HashMap<String, String> {
+        std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")).collect()
+    }
+}
+
+/// A raw value and the place it came from, for error messages.
+struct Raw {
+    value: String,
+    origin: String,
+}
+
+struct Resolver {
+    file_path: Option<PathBuf>,
+    file: BTreeMap<String, Raw>,
+    env: HashMap<String, String>,
+}
+
+impl Resolver {
+    fn raw(&self, key: &str) -> Option<Raw> {
+        let var = format!("LATCHKEY_{}", key.to_ascii_uppercase());
+        if let Some(value) = self.env.get(&var) {
+            return Some(Raw { value: value.clone(), origin: var });
+        }
+        self.file.get(key).map(|raw| Raw { value: raw.value.clone(), origin: raw.origin.clone() })
+    }
+
+    fn parse<T>(&self, key: &str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.raw(key) {
+            None => Ok(default),
+            Some(raw) => raw.value.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+                origin: raw.origin,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    fn duration(&self, key: &str, default: Duration) -> Result<Duration, ConfigError> {
+        match self.raw(key) {
+            None => Ok(default),
+            Some(raw) => humantime::parse_duration(raw.value.trim()).map_err(|e| {
+                ConfigError::Invalid { origin: raw.origin, message: format!("{e} (write e.g. `30s`, `15m`, `7d`)") }
+            }),
+        }
+    }
+
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        self.raw(key).map(|raw| {
+            let path = PathBuf::from(raw.value);
+            // Relative paths in a config file are relative to that file.
+            match (&self.file_path, raw.origin.starts_with("LATCHKEY_")) {
+                (Some(file), false) if path.is_relative() => {
+                    file.parent().map(|dir| dir.join(&path)).unwrap_or(path)
+                }
+                _ => path,
+            }
+        })
+    }
+
+    /// A secret given inline (`KEY`) or read from a file (`KEY_FILE`).
+    fn secret(&self, key: &str) -> Result<Option<SecretString>, ConfigError> {
+        let file_key = format!("{key}_file");
+        match (self.raw(key), self.path(&file_key)) {
+            (Some(inline), Some(_)) => Err(ConfigError::Invalid {
+                origin: inline.origin,
+                message: format!("set either `{key}` or `{file_key}`, not both"),
+            }),
+            (Some(inline), None) => Ok(Some(SecretString::from(inline.value))),
+            (None, Some(path)) => std::fs::read_to_string(&path)
+                .map(|text| Some(SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned())))
+                .map_err(|e| ConfigError::Invalid {
+                    origin: format!("LATCHKEY_{}", file_key.to_ascii_uppercase()),
+                    message: format!("cannot read {}: {e}", path.display()),
+                }),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+fn load_file(path: &Path) -> Result<BTreeMap<String, Raw>, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_owned(), message: e.to_string() })?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        if !KEYS.contains(&key.as_str()) {
+            return Err(ConfigError::UnknownKey { path: path.to_owned(), key, known: KEYS.join(", ") });
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(ConfigError::Invalid {
+                    origin: format!("{} key `{key}`", path.display()),
+                    message: format!("expected a string, number or boolean, got {}", other.type_str()),
+                });
+            }
+        };
+        values.insert(key.clone(), Raw { value, origin: format!("{} key `{key}`", path.display()) });
+    }
+    Ok(values)
+}
+
+impl Settings {
+    /// Resolves the settings from defaults, the file and the environment.
+    pub fn load(sources: Sources<'_>) -> Result<Self, ConfigError> {
+        let file_path = sources
+            .file
+            .map(Path::to_owned)
+            .or_else(|| sources.env.get("LATCHKEY_CONFIG").map(PathBuf::from));
+        let file = match &file_path {
+            Some(path) => load_file(path)?,
+            None => BTreeMap::new(),
+        };
+        let unknown_env = sources
+            .env
+            .keys()
+            .filter(|var| var.starts_with("LATCHKEY_") && *var != "LATCHKEY_CONFIG")
+            .find(|var| !KEYS.iter().any(|key| format!("LATCHKEY_{}", key.to_ascii_uppercase()) == **var));
+        if let Some(var) = unknown_env {
+            return Err(ConfigError::Invalid {
+                origin: var.clone(),
+                message: "not a Latchkey setting (check the spelling)".into(),
+            });
+        }
+        let r = Resolver { file_path, file, env: sources.env };
+
+        let database_url = r
+            .secret("database_url")?
+            .map(|s| DatabaseUrl::new(s.expose_secret()))
+            .unwrap_or_else(|| DatabaseUrl::new("sqlite://./data/latchkey.db"));
+        if !database_url.is_sqlite() && !database_url.is_postgres() {
+            return Err(ConfigError::Invalid {
+                origin: "LATCHKEY_DATABASE_URL".into(),
+                message: "must start with `sqlite://` or `postgres://`".into(),
+            });
+        }
+        let public_url: Url = r.parse("public_url", default_public_url())?;
+        if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
+            return Err(ConfigError::Invalid {
+                origin: "LATCHKEY_PUBLIC_URL".into(),
+                message: "must be an http:// or https:// origin such as https://login.example.com".into(),
+            });
+        }
+        let settings = Self {
+            listen: r.parse("listen", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            database_url,
+            public_url,
+            policies: r.path("policies").unwrap_or_else(|| PathBuf::from("./policies")),
+            master_key: r.raw("master_key").map(|raw| SecretString::from(raw.value)),
+            master_key_file: r.path("master_key_file"),
+            signup: r.parse("signup", SignupMode::Open)?,
+            ip_rate_per_minute: r.parse("ip_rate_per_minute", 60)?,
+            trust_forwarded_for: r.parse("trust_forwarded_for", false)?,
+            session_idle: r.duration("session_idle", Duration::from_secs(7 * 24 * 3600))?,
+            session_absolute: r.duration("session_absolute", Duration::from_secs(30 * 24 * 3600))?,
+            request_timeout: r.duration("request_timeout", Duration::from_secs(30))?,
+            log_format: r.parse("log_format", LogFormat::Text)?,
+            product_name: r.parse("product_name", "Latchkey".to_owned())?,
+            database_max_connections: r.parse("database_max_connections", 10)?,
+        };
+        if settings.master_key.is_some() && settings.master_key_file.is_some() {
+            return Err(ConfigError::Invalid {
+                origin: "LATCHKEY_MASTER_KEY".into(),
+                message: "set either `master_key` or `master_key_file`, not both".into(),
+            });
+        }
+        if settings.ip_rate_per_minute == 0 {
+            return Err(ConfigError::Invalid {
+                origin: "LATCHKEY_IP_RATE_PER_MINUTE".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        if settings.session_idle > settings.session_absolute {
+            return Err(ConfigError::Invalid {
+                origin: "LATCHKEY_SESSION_IDLE".into(),
+                message: "must not be longer than session_absolute".into(),
+            });
+        }
+        Ok(settings)
+    }
+
+    /// Defaults only; what a test or a fresh install starts from.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        Self::load(Sources { file: None, env: HashMap::new() })
+    }
+}
+
+fn default_public_url() -> Url {
+    Url::parse("http://localhost:8080").unwrap_or_else(|_| unreachable_url())
+}
+
+#[allow(clippy::panic)] // a literal URL that does not parse is a programming error caught by the tests
+fn unreachable_url() -> Url {
+    panic!("the built-in default public URL must parse")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost() {
+        let s = Settings::defaults().unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert!(s.database_url.is_sqlite());
+        assert_eq!(s.public_url.as_str(), "http://localhost:8080/");
+    }
+
+    #[test]
+    fn environment_overrides_file_and_errors_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("latchkey.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nip_rate_per_minute = 5\n").unwrap();
+        let s = Settings::load(Sources { file: Some(&file), env: env(&[("LATCHKEY_IP_RATE_PER_MINUTE", "7")]) })
+            .unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.ip_rate_per_minute, 7);
+
+        let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_LISTEN", "nope")]) }).unwrap_err();
+        assert!(err.to_string().starts_with("LATCHKEY_LISTEN:"), "{err}");
+        let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_LISTN", "x")]) }).unwrap_err();
+        assert!(err.to_string().contains("LATCHKEY_LISTN"), "{err}");
+        std::fs::write(&file, "lisen = 1\n").unwrap();
+        let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
+        assert!(err.to_string().contains("unknown setting `lisen`"), "{err}");
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_show_in_debug() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db");
+        std::fs::write(&secret, "postgres://app:hunter2hunter2@db/latchkey\n").unwrap();
+        let s = Settings::load(Sources {
+            file: None,
+            env: env(&[("LATCHKEY_DATABASE_URL_FILE", secret.to_str().unwrap())]),
+        })
+        .unwrap();
+        assert!(s.database_url.is_postgres());
+        assert_eq!(s.database_url.expose(), "postgres://app:hunter2hunter2@db/latchkey");
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!s.database_url.to_string().contains("hunter2"));
+    }
+}

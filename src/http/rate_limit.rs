@@ -1,0 +1,83 @@
+//! Per-client-IP token bucket for credential attempts (sign-in, sign-up,
+//! factors, PINs, redemptions). Kept in memory: per-IP limits may be per
+//! instance; the per-account lockout, which must hold across instances,
+//! lives in the database.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: OffsetDateTime,
+}
+
+/// Past this many tracked addresses, full buckets are forgotten; an attacker
+/// spraying addresses cannot grow the map without bound.
+const MAX_TRACKED: usize = 100_000;
+
+#[derive(Debug)]
+pub struct IpRateLimiter {
+    capacity: f64,
+    refill_per_sec: f64,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+impl IpRateLimiter {
+    pub fn per_minute(limit: u32) -> Self {
+        let capacity = f64::from(limit.max(1));
+        Self { capacity, refill_per_sec: capacity / 60.0, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    fn refilled(&self, bucket: Bucket, now: OffsetDateTime) -> f64 {
+        let elapsed = (now - bucket.updated).as_seconds_f64().max(0.0);
+        (bucket.tokens + elapsed * self.refill_per_sec).min(self.capacity)
+    }
+
+    /// Takes one token for `ip`; when none is left, says how many whole
+    /// seconds until one is.
+    pub fn check(&self, ip: IpAddr, now: OffsetDateTime) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if buckets.len() >= MAX_TRACKED {
+            buckets.retain(|_, b| {
+                let elapsed = (now - b.updated).as_seconds_f64();
+                b.tokens + elapsed * self.refill_per_sec < self.capacity
+            });
+        }
+        let bucket = buckets.entry(ip).or_insert(Bucket { tokens: self.capacity, updated: now });
+        let tokens = self.refilled(*bucket, now);
+        if tokens >= 1.0 {
+            *bucket = Bucket { tokens: tokens - 1.0, updated: now };
+            Ok(())
+        } else {
+            *bucket = Bucket { tokens, updated: now };
+            let wait = ((1.0 - tokens) / self.refill_per_sec).ceil();
+            // Bounded by 60 s for any limit of at least one per minute.
+            Err(if wait.is_finite() && wait >= 1.0 { wait as u64 } else { 1 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::{Duration, macros::datetime};
+
+    #[test]
+    fn allows_the_limit_then_refills_over_a_minute() {
+        let limiter = IpRateLimiter::per_minute(3);
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        let t0 = datetime!(2026-01-01 00:00 UTC);
+        for _ in 0..3 {
+            limiter.check(ip, t0).unwrap();
+        }
+        assert_eq!(limiter.check(ip, t0), Err(20));
+        limiter.check(other, t0).unwrap();
+        assert!(limiter.check(ip, t0 + Duration::seconds(19)).is_err());
+        limiter.check(ip, t0 + Duration::seconds(40)).unwrap();
+    }
+}

@@ -1,0 +1,25 @@
+//! Latchkey: an authentication and license gateway for end users.
+//!
+//! Dependencies point inward: `http` → `auth` → `domain` and `store`;
+//! `domain` imports nothing of ours.
+
+/// Service logic for accounts, sessions, passwords and API keys.
+pub mod auth;
+/// The command line: serve, migrate, admin.
+pub mod cli;
+/// The only reader of the system clock.
+pub mod clock;
+/// Typed settings from defaults, file and environment.
+pub mod config;
+/// Pure rules: emails, passwords, lockouts, session expiry.
+pub mod domain;
+/// The HTTP edge: routing, extractors, problem+json errors.
+pub mod http;
+/// Master key encryption and bearer credentials.
+pub mod secrets;
+/// Builds and runs the server.
+pub mod startup;
+/// The database behind one trait, on SQLite or PostgreSQL.
+pub mod store;
+/// Logging setup.
+pub mod telemetry;
