@@ -74,7 +74,10 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
-    let settings = Settings::load(Sources { file: cli.config.as_deref(), env: Sources::process_env() })?;
+    let settings = Settings::load(Sources {
+        file: cli.config.as_deref(),
+        env: Sources::process_env(),
+    })?;
     crate::telemetry::init(settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
@@ -86,7 +89,9 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Admin(AdminCommand::CreateKey { role, name }) => {
             let store = store::connect(&settings.database_url, 2).await?;
-            let (_, token) = ApiKeys::new(store, Arc::new(SystemClock)).create(role.into(), &name).await?;
+            let (_, token) = ApiKeys::new(store, Arc::new(SystemClock))
+                .create(role.into(), &name)
+                .await?;
             println!("{}", token.secret.expose_secret());
             Ok(())
         }

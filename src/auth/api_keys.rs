@@ -43,7 +43,10 @@ impl std::fmt::Debug for ApiKeys {
 fn check_name(name: &str) -> AuthResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AuthError::Invalid { field: "name", problem: "must be 1 to 100 printable characters".into() });
+        return Err(AuthError::Invalid {
+            field: "name",
+            problem: "must be 1 to 100 printable characters".into(),
+        });
     }
     Ok(name)
 }
@@ -62,11 +65,16 @@ impl ApiKeys {
 
     /// The live key behind a bearer value.
     pub async fn authenticate(&self, bearer: &str) -> AuthResult<ApiKey> {
-        let recognised = [TokenKind::AdminKey, TokenKind::SupportKey].iter().any(|k| bearer.starts_with(k.prefix()));
+        let recognised = [TokenKind::AdminKey, TokenKind::SupportKey]
+            .iter()
+            .any(|k| bearer.starts_with(k.prefix()));
         if !recognised {
             return Err(AuthError::Unauthenticated);
         }
-        self.store.api_key_by_hash(&hash_token(bearer)).await?.ok_or(AuthError::Unauthenticated)
+        self.store
+            .api_key_by_hash(&hash_token(bearer))
+            .await?
+            .ok_or(AuthError::Unauthenticated)
     }
 
     pub async fn list(&self) -> AuthResult<Vec<ApiKey>> {
@@ -74,6 +82,10 @@ impl ApiKeys {
     }
 
     pub async fn revoke(&self, id: &str) -> AuthResult<()> {
-        if self.store.revoke_api_key(id, self.clock.now()).await? { Ok(()) } else { Err(AuthError::NotFound) }
+        if self.store.revoke_api_key(id, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(AuthError::NotFound)
+        }
     }
 }

@@ -138,7 +138,13 @@ fn limit_attempts(state: &AppState, client: &Client) -> ApiResult<()> {
     }
 }
 
-fn count(family: &prometheus_client::metrics::family::Family<OutcomeLabels, prometheus_client::metrics::counter::Counter>, outcome: &'static str) {
+fn count(
+    family: &prometheus_client::metrics::family::Family<
+        OutcomeLabels,
+        prometheus_client::metrics::counter::Counter,
+    >,
+    outcome: &'static str,
+) {
     family.get_or_create(&OutcomeLabels { outcome }).inc();
 }
 
@@ -151,13 +157,24 @@ pub async fn sign_up(
     Json(body): Json<SignUpRequest>,
 ) -> ApiResult<impl IntoResponse> {
     if state.settings.signup == crate::config::SignupMode::ActivationCodeOnly {
-        return Err(ApiError::Forbidden("Accounts are created by redeeming an activation code."));
+        return Err(ApiError::Forbidden(
+            "Accounts are created by redeeming an activation code.",
+        ));
     }
     limit_attempts(&state, &client)?;
-    let result = state.accounts.sign_up(&body.email, body.password, body.name).await;
-    count(&state.metrics.sign_ups, if result.is_ok() { "created" } else { "refused" });
+    let result = state
+        .accounts
+        .sign_up(&body.email, body.password, body.name)
+        .await;
+    count(
+        &state.metrics.sign_ups,
+        if result.is_ok() { "created" } else { "refused" },
+    );
     let user = result?;
-    Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user: user.into() })))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(UserEnvelope { user: user.into() }),
+    ))
 }
 
 /// Sign in with email and password.
@@ -169,7 +186,10 @@ pub async fn sign_in(
     Json(body): Json<SignInRequest>,
 ) -> ApiResult<impl IntoResponse> {
     limit_attempts(&state, &client)?;
-    let result = state.accounts.sign_in(&body.email, body.password, &client.0).await;
+    let result = state
+        .accounts
+        .sign_in(&body.email, body.password, &client.0)
+        .await;
     count(
         &state.metrics.sign_ins,
         match &result {
@@ -195,7 +215,10 @@ pub async fn sign_in(
 /// The signed-in user, their factors and this session.
 #[utoipa::path(get, path = "/v1/me", tag = "accounts", security(("session" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
-pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<axum::Json<Me>> {
+pub async fn me(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+) -> ApiResult<axum::Json<Me>> {
     let current = caller.session.id.clone();
     Ok(axum::Json(Me {
         amr: caller.session.amr.clone(),
@@ -208,7 +231,10 @@ pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser)
 /// Sign out: this session's token stops working.
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("session" = [])),
     responses((status = 204), (status = 401, body = Problem)))]
-pub async fn sign_out(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<StatusCode> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+) -> ApiResult<StatusCode> {
     state.accounts.sign_out(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -222,7 +248,12 @@ pub async fn list_sessions(
 ) -> ApiResult<axum::Json<SessionList>> {
     let sessions = state.accounts.sessions(&caller).await?;
     let current = caller.session.id.as_str();
-    Ok(axum::Json(SessionList { sessions: sessions.into_iter().map(|s| session_view(&state, s, current)).collect() }))
+    Ok(axum::Json(SessionList {
+        sessions: sessions
+            .into_iter()
+            .map(|s| session_view(&state, s, current))
+            .collect(),
+    }))
 }
 
 /// Revoke one of the user's sessions.
@@ -248,6 +279,9 @@ pub async fn change_password(
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
     limit_attempts(&state, &client)?;
-    state.accounts.change_password(&caller, body.current_password, body.new_password).await?;
+    state
+        .accounts
+        .change_password(&caller, body.current_password, body.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -34,7 +34,13 @@ pub struct ApiKeyView {
 
 impl From<ApiKey> for ApiKeyView {
     fn from(key: ApiKey) -> Self {
-        Self { id: key.id, name: key.name, role: key.role.as_str(), created_at: key.created_at, revoked_at: key.revoked_at }
+        Self {
+            id: key.id,
+            name: key.name,
+            role: key.role.as_str(),
+            created_at: key.created_at,
+            revoked_at: key.revoked_at,
+        }
     }
 }
 
@@ -58,20 +64,29 @@ pub async fn create_api_key(
     AdminKey(_admin): AdminKey,
     Json(body): Json<CreateApiKeyRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let role = ApiKeyRole::parse(&body.role).ok_or_else(|| ApiError::validation("role", "must be `admin` or `support`"))?;
+    let role = ApiKeyRole::parse(&body.role)
+        .ok_or_else(|| ApiError::validation("role", "must be `admin` or `support`"))?;
     let (key, token) = state.api_keys.create(role, &body.name).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(ApiKeyCreated { key: token.secret.expose_secret().to_owned(), api_key: key.into() }),
+        axum::Json(ApiKeyCreated {
+            key: token.secret.expose_secret().to_owned(),
+            api_key: key.into(),
+        }),
     ))
 }
 
 /// List API keys (never the keys themselves).
 #[utoipa::path(get, path = "/v1/admin/api-keys", tag = "admin", security(("api_key" = [])),
     responses((status = 200, body = ApiKeyList), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_api_keys(State(state): State<AppState>, AdminKey(_admin): AdminKey) -> ApiResult<axum::Json<ApiKeyList>> {
+pub async fn list_api_keys(
+    State(state): State<AppState>,
+    AdminKey(_admin): AdminKey,
+) -> ApiResult<axum::Json<ApiKeyList>> {
     let keys = state.api_keys.list().await?;
-    Ok(axum::Json(ApiKeyList { api_keys: keys.into_iter().map(ApiKeyView::from).collect() }))
+    Ok(axum::Json(ApiKeyList {
+        api_keys: keys.into_iter().map(ApiKeyView::from).collect(),
+    }))
 }
 
 /// Revoke an API key; it stops working at once.

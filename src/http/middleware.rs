@@ -21,7 +21,9 @@ fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     let text = value.to_str().ok()?;
     let plain = !text.is_empty()
         && text.len() <= 128
-        && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
     plain.then(|| text.to_owned())
 }
 
@@ -32,7 +34,11 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
         .and_then(acceptable_request_id)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let method = request.method().as_str().to_owned();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
     let span = tracing::info_span!(
         "request",
         method = %method,
@@ -58,8 +64,20 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
     span.record("latency_ms", elapsed.as_secs_f64() * 1000.0);
     span.in_scope(|| tracing::info!("request finished"));
 
-    state.metrics.http_requests.get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status }).inc();
-    state.metrics.http_latency.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
+    state
+        .metrics
+        .http_requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .http_latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(elapsed.as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

@@ -45,7 +45,10 @@ pub fn router(state: AppState) -> Router {
     api.route("/openapi.json", get(move || openapi::serve(spec.clone())))
         .fallback(|| async { error::ApiError::NotFound })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::envelope))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::envelope,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

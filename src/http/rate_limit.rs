@@ -29,7 +29,11 @@ pub struct IpRateLimiter {
 impl IpRateLimiter {
     pub fn per_minute(limit: u32) -> Self {
         let capacity = f64::from(limit.max(1));
-        Self { capacity, refill_per_sec: capacity / 60.0, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            capacity,
+            refill_per_sec: capacity / 60.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     fn refilled(&self, bucket: Bucket, now: OffsetDateTime) -> f64 {
@@ -40,23 +44,39 @@ impl IpRateLimiter {
     /// Takes one token for `ip`; when none is left, says how many whole
     /// seconds until one is.
     pub fn check(&self, ip: IpAddr, now: OffsetDateTime) -> Result<(), u64> {
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() >= MAX_TRACKED {
             buckets.retain(|_, b| {
                 let elapsed = (now - b.updated).as_seconds_f64();
                 b.tokens + elapsed * self.refill_per_sec < self.capacity
             });
         }
-        let bucket = buckets.entry(ip).or_insert(Bucket { tokens: self.capacity, updated: now });
+        let bucket = buckets.entry(ip).or_insert(Bucket {
+            tokens: self.capacity,
+            updated: now,
+        });
         let tokens = self.refilled(*bucket, now);
         if tokens >= 1.0 {
-            *bucket = Bucket { tokens: tokens - 1.0, updated: now };
+            *bucket = Bucket {
+                tokens: tokens - 1.0,
+                updated: now,
+            };
             Ok(())
         } else {
-            *bucket = Bucket { tokens, updated: now };
+            *bucket = Bucket {
+                tokens,
+                updated: now,
+            };
             let wait = ((1.0 - tokens) / self.refill_per_sec).ceil();
             // Bounded by 60 s for any limit of at least one per minute.
-            Err(if wait.is_finite() && wait >= 1.0 { wait as u64 } else { 1 })
+            Err(if wait.is_finite() && wait >= 1.0 {
+                wait as u64
+            } else {
+                1
+            })
         }
     }
 }

@@ -24,7 +24,9 @@ pub fn sqlite_file(url: &DatabaseUrl) -> Option<std::path::PathBuf> {
     if !url.is_sqlite() {
         return None;
     }
-    sqlx::sqlite::SqliteConnectOptions::from_str(url.expose()).ok().map(|o| o.get_filename().to_owned())
+    sqlx::sqlite::SqliteConnectOptions::from_str(url.expose())
+        .ok()
+        .map(|o| o.get_filename().to_owned())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +62,11 @@ pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreResult<Arc
 /// Opens the store without migrating; for `latchkey migrate` and the checks
 /// that must see the schema as it is.
 pub async fn connect_unmigrated(url: &DatabaseUrl, max_connections: u32) -> StoreResult<SqlStore> {
-    if url.is_postgres() { postgres::connect(url, max_connections).await } else { sqlite::connect(url, max_connections).await }
+    if url.is_postgres() {
+        postgres::connect(url, max_connections).await
+    } else {
+        sqlite::connect(url, max_connections).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +102,9 @@ pub struct UserCredentials {
 
 impl std::fmt::Debug for UserCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserCredentials").field("user", &self.user).finish_non_exhaustive()
+        f.debug_struct("UserCredentials")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -196,7 +204,11 @@ pub trait Store: Send + Sync + 'static {
     /// Runs first-start work exactly once across all instances: records the
     /// master key check and, unless an admin key exists already, stores
     /// `first_admin_key`. Returns whether that key was stored.
-    async fn bootstrap(&self, master_key_check: &str, first_admin_key: &NewApiKey) -> StoreResult<bool>;
+    async fn bootstrap(
+        &self,
+        master_key_check: &str,
+        first_admin_key: &NewApiKey,
+    ) -> StoreResult<bool>;
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
     async fn user(&self, id: &str) -> StoreResult<Option<User>>;
@@ -215,7 +227,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records a provisional failed sign-in for `email` unless the account is
     /// already locked; atomic, so concurrent guesses cannot exceed the limit.
-    async fn reserve_sign_in_attempt(&self, email: &str, attempt_id: &str, now: OffsetDateTime) -> StoreResult<AttemptReservation>;
+    async fn reserve_sign_in_attempt(
+        &self,
+        email: &str,
+        attempt_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<AttemptReservation>;
     /// After a successful sign-in: forget the account's failures.
     async fn clear_sign_in_failures(&self, email: &str) -> StoreResult<()>;
 
@@ -224,9 +241,18 @@ pub trait Store: Send + Sync + 'static {
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>>;
     async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()>;
     /// The user's sessions that are not revoked and not past their absolute end.
-    async fn sessions_of_user(&self, user_id: &str, now: OffsetDateTime) -> StoreResult<Vec<Session>>;
+    async fn sessions_of_user(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<Session>>;
     /// Revokes one of the user's sessions; false when there is no such live session.
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey>;
     /// The unrevoked key whose hash is `key_hash`.

@@ -13,8 +13,8 @@ use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
 use super::{
-    ApiKey, ApiKeyRole, AttemptReservation, Backend, NewApiKey, NewSession, NewUser, Session, Store, StoreError,
-    StoreResult, User, UserCredentials, from_millis, to_millis,
+    ApiKey, ApiKeyRole, AttemptReservation, Backend, NewApiKey, NewSession, NewUser, Session,
+    Store, StoreError, StoreResult, User, UserCredentials, from_millis, to_millis,
 };
 use crate::domain::lockout;
 
@@ -33,7 +33,9 @@ pub struct SqlStore {
 
 impl std::fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlStore").field("backend", &self.backend()).finish()
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
@@ -76,7 +78,9 @@ macro_rules! in_tx {
 
 fn unique_violation(error: sqlx::Error, what: &'static str) -> StoreError {
     match &error {
-        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation => StoreError::Conflict(what),
+        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation => {
+            StoreError::Conflict(what)
+        }
         _ => StoreError::Database(error),
     }
 }
@@ -126,7 +130,8 @@ impl TryFrom<SessionRow> for Session {
     type Error = StoreError;
     fn try_from(row: SessionRow) -> StoreResult<Self> {
         Ok(Session {
-            amr: serde_json::from_str(&row.amr).map_err(|e| StoreError::Corrupt(format!("session amr: {e}")))?,
+            amr: serde_json::from_str(&row.amr)
+                .map_err(|e| StoreError::Corrupt(format!("session amr: {e}")))?,
             id: row.id,
             user_id: row.user_id,
             created_at: from_millis(row.created_at)?,
@@ -156,7 +161,8 @@ impl TryFrom<ApiKeyRow> for ApiKey {
     type Error = StoreError;
     fn try_from(row: ApiKeyRow) -> StoreResult<Self> {
         Ok(ApiKey {
-            role: ApiKeyRole::parse(&row.role).ok_or_else(|| StoreError::Corrupt(format!("api key role {}", row.role)))?,
+            role: ApiKeyRole::parse(&row.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("api key role {}", row.role)))?,
             id: row.id,
             name: row.name,
             created_at: from_millis(row.created_at)?,
@@ -203,16 +209,27 @@ impl Store for SqlStore {
                 .fetch_one(pool)
                 .await?
         });
-        if applied.unwrap_or(0) < expected { Err(StoreError::SchemaBehind) } else { Ok(()) }
+        if applied.unwrap_or(0) < expected {
+            Err(StoreError::SchemaBehind)
+        } else {
+            Ok(())
+        }
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1").bind(key).fetch_optional(pool).await?
+            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 
-    async fn bootstrap(&self, master_key_check: &str, first_admin_key: &NewApiKey) -> StoreResult<bool> {
+    async fn bootstrap(
+        &self,
+        master_key_check: &str,
+        first_admin_key: &NewApiKey,
+    ) -> StoreResult<bool> {
         let now = to_millis(first_admin_key.now).to_string();
         in_tx!(self, |tx| {
             let claimed = sqlx::query(
@@ -279,7 +296,10 @@ impl Store for SqlStore {
     async fn user_credentials_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(UserRow::into_credentials).transpose()
     }
@@ -287,7 +307,10 @@ impl Store for SqlStore {
     async fn user_credentials(&self, id: &str) -> StoreResult<Option<UserCredentials>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(UserRow::into_credentials).transpose()
     }
@@ -319,7 +342,12 @@ impl Store for SqlStore {
         })
     }
 
-    async fn reserve_sign_in_attempt(&self, email: &str, attempt_id: &str, now: OffsetDateTime) -> StoreResult<AttemptReservation> {
+    async fn reserve_sign_in_attempt(
+        &self,
+        email: &str,
+        attempt_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<AttemptReservation> {
         let window_start = to_millis(now - lockout::WINDOW);
         let backend = self.backend();
         in_tx!(self, |tx| {
@@ -336,11 +364,15 @@ impl Store for SqlStore {
                 .bind(window_start)
                 .execute(&mut *tx)
                 .await?;
-            let recent: Vec<i64> = sqlx::query_scalar("SELECT at FROM sign_in_attempts WHERE email = $1")
-                .bind(email)
-                .fetch_all(&mut *tx)
-                .await?;
-            let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
+            let recent: Vec<i64> =
+                sqlx::query_scalar("SELECT at FROM sign_in_attempts WHERE email = $1")
+                    .bind(email)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let recent = recent
+                .into_iter()
+                .map(from_millis)
+                .collect::<StoreResult<Vec<_>>>()?;
             if let Some(until) = lockout::locked_until(&recent, now) {
                 return Ok(AttemptReservation::Locked { until });
             }
@@ -356,14 +388,19 @@ impl Store for SqlStore {
 
     async fn clear_sign_in_failures(&self, email: &str) -> StoreResult<()> {
         on_pool!(self, |pool| {
-            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1").bind(email).execute(pool).await?.rows_affected()
+            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1")
+                .bind(email)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(())
     }
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<Session> {
         let now = to_millis(session.now);
-        let amr = serde_json::to_string(&session.amr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let amr =
+            serde_json::to_string(&session.amr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
@@ -400,7 +437,10 @@ impl Store for SqlStore {
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
         let row: Option<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(Session::try_from).transpose()
     }
@@ -419,17 +459,30 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn sessions_of_user(&self, user_id: &str, now: OffsetDateTime) -> StoreResult<Vec<Session>> {
+    async fn sessions_of_user(
+        &self,
+        user_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<Session>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
         );
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(to_millis(now)).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(user_id)
+                .bind(to_millis(now))
+                .fetch_all(pool)
+                .await?
         });
         rows.into_iter().map(Session::try_from).collect()
     }
 
-    async fn revoke_session(&self, user_id: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<bool> {
+    async fn revoke_session(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
         let affected = on_pool!(self, |pool| {
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
                 .bind(to_millis(now))
@@ -465,16 +518,23 @@ impl Store for SqlStore {
     }
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
-        let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL");
+        let sql = format!(
+            "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
+        );
         let row: Option<ApiKeyRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(key_hash).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(key_hash)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(ApiKey::try_from).transpose()
     }
 
     async fn api_keys(&self) -> StoreResult<Vec<ApiKey>> {
         let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id");
-        let rows: Vec<ApiKeyRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+        let rows: Vec<ApiKeyRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await?);
         rows.into_iter().map(ApiKey::try_from).collect()
     }
 

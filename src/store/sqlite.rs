@@ -28,5 +28,7 @@ pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreRes
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await?;
-    Ok(SqlStore { pool: Pool::Sqlite(pool) })
+    Ok(SqlStore {
+        pool: Pool::Sqlite(pool),
+    })
 }

@@ -1,0 +1,305 @@
+//! The test harness: a fresh database per test on either backend, the real
+//! application on port 0, a controllable clock, and typed request helpers.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use latchkey::clock::ManualClock;
+use latchkey::config::{DatabaseUrl, Settings};
+use latchkey::secrets::MasterKey;
+use latchkey::startup::Application;
+use latchkey::store::Store;
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+use tokio::task::AbortHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates one `#[tokio::test]` per backend for an `async fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    )+};
+}
+
+/// The PostgreSQL server the tests use; `tests/run` makes sure it is up.
+pub fn postgres_admin_url() -> String {
+    std::env::var("LATCHKEY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database of its own for one test (or for several app instances that
+/// must share it), with the master key its apps use.
+pub struct TestDb {
+    pub url: String,
+    pub master_key: SecretString,
+    /// Keeps the SQLite directory alive for the test's duration.
+    pub dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Arc<Self> {
+        let (_, master_key) = MasterKey::generate();
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
+                Arc::new(Self {
+                    url,
+                    master_key,
+                    dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is not reachable at {admin_url} ({e}); run the tests with `tests/run`, which starts it")
+                });
+                let name = format!("lk_test_{}", uuid::Uuid::now_v7().simple());
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create db");
+                let url = match admin_url.rsplit_once('/') {
+                    Some((server, _)) => format!("{server}/{name}"),
+                    None => panic!("LATCHKEY_TEST_POSTGRES_URL must name a database"),
+                };
+                Arc::new(Self {
+                    url,
+                    master_key,
+                    dir: None,
+                })
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Arc<dyn Store> {
+        latchkey::store::connect(&DatabaseUrl::new(self.url.clone()), 5)
+            .await
+            .expect("store")
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub db: Arc<TestDb>,
+    /// The first-start admin key, when this instance was the first on its database.
+    pub admin_key: Option<String>,
+}
+
+pub fn test_settings(db: &TestDb) -> Settings {
+    let mut settings = Settings::defaults().expect("defaults");
+    settings.database_url = DatabaseUrl::new(db.url.clone());
+    settings.master_key = Some(db.master_key.clone());
+    // Tests sign in far more often than a person would; the limiter has its own test.
+    settings.ip_rate_per_minute = 100_000;
+    settings.database_max_connections = 5;
+    settings
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_on(TestDb::new(backend).await, |_| {}).await
+    }
+
+    pub async fn spawn_on(db: Arc<TestDb>, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::spawn_with_clock(db, Arc::new(ManualClock::starting_now()), configure).await
+    }
+
+    pub async fn spawn_with_clock(
+        db: Arc<TestDb>,
+        clock: Arc<ManualClock>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
+        let mut settings = test_settings(&db);
+        configure(&mut settings);
+        let app = Application::build(settings, clock.clone())
+            .await
+            .expect("app builds");
+        let admin_key = app
+            .first_admin_key
+            .as_ref()
+            .map(|k| k.expose_secret().to_owned());
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(app.serve(listener, std::future::pending()));
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            clock,
+            db,
+            admin_key,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post(&self, path: &str, body: &Value, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.get(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> Value {
+        let response = self
+            .post(
+                "/v1/users",
+                &json!({"email": email, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.expect("json")
+    }
+
+    pub async fn try_sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post(
+            "/v1/sessions",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// Signs in and returns the session token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let response = self.try_sign_in(email, password).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["state"], "authenticated");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A new user with a session: (email, password, token).
+    pub async fn signed_in_user(&self) -> (String, String, String) {
+        let email = format!("user-{}@example.com", uuid::Uuid::now_v7().simple());
+        let password = "correct horse battery staple".to_owned();
+        self.sign_up(&email, &password).await;
+        let token = self.sign_in(&email, &password).await;
+        (email, password, token)
+    }
+
+    pub fn admin_key(&self) -> &str {
+        self.admin_key
+            .as_deref()
+            .expect("this instance bootstrapped the database")
+    }
+}
+
+/// Asserts a problem+json response with `status` and `code`; returns the body.
+pub async fn assert_problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(
+        body["request_id"],
+        request_id.as_str(),
+        "request id in body and header agree"
+    );
+    assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
+    body
+}
+
+/// A TCP proxy in front of PostgreSQL that a test can cut and restore, so an
+/// outage can be simulated without stopping the shared server.
+pub struct TcpProxy {
+    pub port: u16,
+    cut: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl TcpProxy {
+    pub async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (cut_flag, live) = (cut.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if cut_flag.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                live.lock().await.push(task.abort_handle());
+            }
+        });
+        Self {
+            port,
+            cut,
+            connections,
+        }
+    }
+
+    /// Drops every open connection and refuses new ones.
+    pub async fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for connection in self.connections.lock().await.drain(..) {
+            connection.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
