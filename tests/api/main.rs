@@ -1,6 +1,14 @@
 //! Black-box tests: the real application over HTTP, on SQLite and PostgreSQL.
 //! One test binary keeps link time down.
 
+// Test code may panic: a failed expectation is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 mod helpers;
 
 mod accounts;
