@@ -40,6 +40,18 @@ pub enum Command {
     /// Administrative tasks on the configured database.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// License policy files.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check the policy files without starting; prints each problem with its file and line.
+    Check {
+        /// The folder to check (default: the configured one, ./policies).
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,10 +86,7 @@ type CliResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
-    let settings = Settings::load(Sources {
-        file: cli.config.as_deref(),
-        env: Sources::process_env(),
-    })?;
+    let settings = Settings::load(Sources { file: cli.config.as_deref(), env: Sources::process_env() })?;
     crate::telemetry::init(settings.log_format);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
@@ -87,11 +96,27 @@ pub async fn run(cli: Cli) -> CliResult {
             eprintln!("migrations applied to {}", settings.database_url);
             Ok(())
         }
+        Command::Policy(PolicyCommand::Check { dir }) => {
+            let dir = dir.unwrap_or_else(|| settings.policies.clone());
+            match crate::licensing::policies::load_dir(&dir) {
+                Ok(set) => {
+                    for policy in set.iter() {
+                        println!("{}\t{}\t{}", policy.name, policy.product, policy.revision);
+                    }
+                    eprintln!("{}: {} policies, all valid", dir.display(), set.len());
+                    Ok(())
+                }
+                Err(errors) => {
+                    for error in &errors {
+                        eprintln!("{error}");
+                    }
+                    Err(format!("{} policy file(s) have problems", errors.len()).into())
+                }
+            }
+        }
         Command::Admin(AdminCommand::CreateKey { role, name }) => {
             let store = store::connect(&settings.database_url, 2).await?;
-            let (_, token) = ApiKeys::new(store, Arc::new(SystemClock))
-                .create(role.into(), &name)
-                .await?;
+            let (_, token) = ApiKeys::new(store, Arc::new(SystemClock)).create(role.into(), &name).await?;
             println!("{}", token.secret.expose_secret());
             Ok(())
         }

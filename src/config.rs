@@ -16,18 +16,11 @@ use url::Url;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    ReadFile {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    ReadFile { path: PathBuf, source: std::io::Error },
     #[error("config file {path} is not valid TOML: {message}")]
     Toml { path: PathBuf, message: String },
     #[error("config file {path}: unknown setting `{key}` (known settings: {known})")]
-    UnknownKey {
-        path: PathBuf,
-        key: String,
-        known: String,
-    },
+    UnknownKey { path: PathBuf, key: String, known: String },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
 }
@@ -47,9 +40,7 @@ impl FromStr for SignupMode {
         match s {
             "open" => Ok(Self::Open),
             "activation_code_only" => Ok(Self::ActivationCodeOnly),
-            _ => Err(format!(
-                "expected `open` or `activation_code_only`, got `{s}`"
-            )),
+            _ => Err(format!("expected `open` or `activation_code_only`, got `{s}`")),
         }
     }
 }
@@ -96,12 +87,16 @@ impl DatabaseUrl {
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Only what identifies the database: credentials hide in the user
+        // part and in query parameters alike.
+        if self.is_sqlite() {
+            return f.write_str(self.expose().split('?').next().unwrap_or_default());
+        }
         match Url::parse(self.expose()) {
-            Ok(mut url) if url.password().is_some() => {
-                let _ = url.set_password(Some("***"));
-                f.write_str(url.as_str())
+            Ok(url) => {
+                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                write!(f, "{}://{}{port}{}", url.scheme(), url.host_str().unwrap_or_default(), url.path())
             }
-            Ok(url) => f.write_str(url.as_str()),
             Err(_) => f.write_str("<unparseable database url>"),
         }
     }
@@ -143,6 +138,10 @@ pub struct Settings {
     /// Shown to users: TOTP issuer, mail sender name, page titles.
     pub product_name: String,
     pub database_max_connections: u32,
+    /// `smtp://host:port` or `smtps://user:pass@host`; none writes mail to the log.
+    pub smtp_url: Option<SecretString>,
+    /// Sender of every message.
+    pub mail_from: String,
 }
 
 /// Every key the file accepts; the environment variable is `LATCHKEY_` + upper case.
@@ -163,6 +162,9 @@ const KEYS: &[&str] = &[
     "log_format",
     "product_name",
     "database_max_connections",
+    "smtp_url",
+    "smtp_url_file",
+    "mail_from",
 ];
 
 /// Where settings come from; tests pass their own environment map.
@@ -174,9 +176,7 @@ pub struct Sources<'a> {
 impl Sources<'_> {
     /// The process environment, restricted to `LATCHKEY_*`.
     pub fn process_env() -> HashMap<String, String> {
-        std::env::vars()
-            .filter(|(k, _)| k.starts_with("LATCHKEY_"))
-            .collect()
+        std::env::vars().filter(|(k, _)| k.starts_with("LATCHKEY_")).collect()
     }
 }
 
@@ -196,15 +196,9 @@ impl Resolver {
     fn raw(&self, key: &str) -> Option<Raw> {
         let var = format!("LATCHKEY_{}", key.to_ascii_uppercase());
         if let Some(value) = self.env.get(&var) {
-            return Some(Raw {
-                value: value.clone(),
-                origin: var,
-            });
+            return Some(Raw { value: value.clone(), origin: var });
         }
-        self.file.get(key).map(|raw| Raw {
-            value: raw.value.clone(),
-            origin: raw.origin.clone(),
-        })
+        self.file.get(key).map(|raw| Raw { value: raw.value.clone(), origin: raw.origin.clone() })
     }
 
     fn parse<T>(&self, key: &str, default: T) -> Result<T, ConfigError>
@@ -218,22 +212,17 @@ impl Resolver {
                 .value
                 .trim()
                 .parse()
-                .map_err(|e: T::Err| ConfigError::Invalid {
-                    origin: raw.origin,
-                    message: e.to_string(),
-                }),
+                .map_err(|e: T::Err| ConfigError::Invalid { origin: raw.origin, message: e.to_string() }),
         }
     }
 
     fn duration(&self, key: &str, default: Duration) -> Result<Duration, ConfigError> {
         match self.raw(key) {
             None => Ok(default),
-            Some(raw) => {
-                humantime::parse_duration(raw.value.trim()).map_err(|e| ConfigError::Invalid {
-                    origin: raw.origin,
-                    message: format!("{e} (write e.g. `30s`, `15m`, `7d`)"),
-                })
-            }
+            Some(raw) => humantime::parse_duration(raw.value.trim()).map_err(|e| ConfigError::Invalid {
+                origin: raw.origin,
+                message: format!("{e} (write e.g. `30s`, `15m`, `7d`)"),
+            }),
         }
     }
 
@@ -242,9 +231,7 @@ impl Resolver {
             let path = PathBuf::from(raw.value);
             // Relative paths in a config file are relative to that file.
             match (&self.file_path, raw.origin.starts_with("LATCHKEY_")) {
-                (Some(file), false) if path.is_relative() => {
-                    file.parent().map(|dir| dir.join(&path)).unwrap_or(path)
-                }
+                (Some(file), false) if path.is_relative() => file.parent().map(|dir| dir.join(&path)).unwrap_or(path),
                 _ => path,
             }
         })
@@ -260,11 +247,7 @@ impl Resolver {
             }),
             (Some(inline), None) => Ok(Some(SecretString::from(inline.value))),
             (None, Some(path)) => std::fs::read_to_string(&path)
-                .map(|text| {
-                    Some(SecretString::from(
-                        text.trim_end_matches(['\n', '\r']).to_owned(),
-                    ))
-                })
+                .map(|text| Some(SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned())))
                 .map_err(|e| ConfigError::Invalid {
                     origin: format!("LATCHKEY_{}", file_key.to_ascii_uppercase()),
                     message: format!("cannot read {}: {e}", path.display()),
@@ -275,24 +258,15 @@ impl Resolver {
 }
 
 fn load_file(path: &Path) -> Result<BTreeMap<String, Raw>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
     let table: toml::Table = text
         .parse()
-        .map_err(|e: toml::de::Error| ConfigError::Toml {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
+        .map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_owned(), message: e.to_string() })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
         if !KEYS.contains(&key.as_str()) {
-            return Err(ConfigError::UnknownKey {
-                path: path.to_owned(),
-                key,
-                known: KEYS.join(", "),
-            });
+            return Err(ConfigError::UnknownKey { path: path.to_owned(), key, known: KEYS.join(", ") });
         }
         let value = match value {
             toml::Value::String(s) => s,
@@ -301,20 +275,11 @@ fn load_file(path: &Path) -> Result<BTreeMap<String, Raw>, ConfigError> {
             other => {
                 return Err(ConfigError::Invalid {
                     origin: format!("{} key `{key}`", path.display()),
-                    message: format!(
-                        "expected a string, number or boolean, got {}",
-                        other.type_str()
-                    ),
+                    message: format!("expected a string, number or boolean, got {}", other.type_str()),
                 });
             }
         };
-        values.insert(
-            key.clone(),
-            Raw {
-                value,
-                origin: format!("{} key `{key}`", path.display()),
-            },
-        );
+        values.insert(key.clone(), Raw { value, origin: format!("{} key `{key}`", path.display()) });
     }
     Ok(values)
 }
@@ -322,10 +287,8 @@ fn load_file(path: &Path) -> Result<BTreeMap<String, Raw>, ConfigError> {
 impl Settings {
     /// Resolves the settings from defaults, the file and the environment.
     pub fn load(sources: Sources<'_>) -> Result<Self, ConfigError> {
-        let file_path = sources
-            .file
-            .map(Path::to_owned)
-            .or_else(|| sources.env.get("LATCHKEY_CONFIG").map(PathBuf::from));
+        let file_path =
+            sources.file.map(Path::to_owned).or_else(|| sources.env.get("LATCHKEY_CONFIG").map(PathBuf::from));
         let file = match &file_path {
             Some(path) => load_file(path)?,
             None => BTreeMap::new(),
@@ -334,22 +297,14 @@ impl Settings {
             .env
             .keys()
             .filter(|var| var.starts_with("LATCHKEY_") && *var != "LATCHKEY_CONFIG")
-            .find(|var| {
-                !KEYS
-                    .iter()
-                    .any(|key| format!("LATCHKEY_{}", key.to_ascii_uppercase()) == **var)
-            });
+            .find(|var| !KEYS.iter().any(|key| format!("LATCHKEY_{}", key.to_ascii_uppercase()) == **var));
         if let Some(var) = unknown_env {
             return Err(ConfigError::Invalid {
                 origin: var.clone(),
                 message: "not a Latchkey setting (check the spelling)".into(),
             });
         }
-        let r = Resolver {
-            file_path,
-            file,
-            env: sources.env,
-        };
+        let r = Resolver { file_path, file, env: sources.env };
 
         let database_url = r
             .secret("database_url")?
@@ -365,30 +320,44 @@ impl Settings {
         if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
             return Err(ConfigError::Invalid {
                 origin: "LATCHKEY_PUBLIC_URL".into(),
-                message: "must be an http:// or https:// origin such as https://login.example.com"
-                    .into(),
+                message: "must be an http:// or https:// origin such as https://login.example.com".into(),
             });
         }
         let settings = Self {
             listen: r.parse("listen", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             database_url,
             public_url,
-            policies: r
-                .path("policies")
-                .unwrap_or_else(|| PathBuf::from("./policies")),
+            policies: r.path("policies").unwrap_or_else(|| PathBuf::from("./policies")),
             master_key: r.raw("master_key").map(|raw| SecretString::from(raw.value)),
             master_key_file: r.path("master_key_file"),
             signup: r.parse("signup", SignupMode::Open)?,
             ip_rate_per_minute: r.parse("ip_rate_per_minute", 60)?,
             trust_forwarded_for: r.parse("trust_forwarded_for", false)?,
             session_idle: r.duration("session_idle", Duration::from_secs(7 * 24 * 3600))?,
-            session_absolute: r
-                .duration("session_absolute", Duration::from_secs(30 * 24 * 3600))?,
+            session_absolute: r.duration("session_absolute", Duration::from_secs(30 * 24 * 3600))?,
             request_timeout: r.duration("request_timeout", Duration::from_secs(30))?,
             log_format: r.parse("log_format", LogFormat::Text)?,
             product_name: r.parse("product_name", "Latchkey".to_owned())?,
             database_max_connections: r.parse("database_max_connections", 10)?,
+            smtp_url: r.secret("smtp_url")?,
+            mail_from: r.parse("mail_from", "Latchkey <no-reply@localhost>".to_owned())?,
         };
+        let invalid =
+            |origin: &str, message: &str| ConfigError::Invalid { origin: origin.into(), message: message.into() };
+        const TEN_YEARS: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
+        for (origin, value) in
+            [("LATCHKEY_SESSION_IDLE", settings.session_idle), ("LATCHKEY_SESSION_ABSOLUTE", settings.session_absolute)]
+        {
+            if value.is_zero() || value > TEN_YEARS {
+                return Err(invalid(origin, "must be between 1 second and 10 years"));
+            }
+        }
+        if settings.request_timeout.is_zero() || settings.request_timeout > Duration::from_secs(3600) {
+            return Err(invalid("LATCHKEY_REQUEST_TIMEOUT", "must be between 1 second and 1 hour"));
+        }
+        if settings.database_max_connections == 0 {
+            return Err(invalid("LATCHKEY_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
         if settings.master_key.is_some() && settings.master_key_file.is_some() {
             return Err(ConfigError::Invalid {
                 origin: "LATCHKEY_MASTER_KEY".into(),
@@ -412,10 +381,7 @@ impl Settings {
 
     /// Defaults only; what a test or a fresh install starts from.
     pub fn defaults() -> Result<Self, ConfigError> {
-        Self::load(Sources {
-            file: None,
-            env: HashMap::new(),
-        })
+        Self::load(Sources { file: None, env: HashMap::new() })
     }
 }
 
@@ -433,10 +399,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
     #[test]
@@ -452,32 +415,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("latchkey.toml");
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nip_rate_per_minute = 5\n").unwrap();
-        let s = Settings::load(Sources {
-            file: Some(&file),
-            env: env(&[("LATCHKEY_IP_RATE_PER_MINUTE", "7")]),
-        })
-        .unwrap();
+        let s =
+            Settings::load(Sources { file: Some(&file), env: env(&[("LATCHKEY_IP_RATE_PER_MINUTE", "7")]) }).unwrap();
         assert_eq!(s.listen.port(), 9000);
         assert_eq!(s.ip_rate_per_minute, 7);
 
-        let err = Settings::load(Sources {
-            file: None,
-            env: env(&[("LATCHKEY_LISTEN", "nope")]),
-        })
-        .unwrap_err();
+        let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_LISTEN", "nope")]) }).unwrap_err();
         assert!(err.to_string().starts_with("LATCHKEY_LISTEN:"), "{err}");
-        let err = Settings::load(Sources {
-            file: None,
-            env: env(&[("LATCHKEY_LISTN", "x")]),
-        })
-        .unwrap_err();
+        let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_LISTN", "x")]) }).unwrap_err();
         assert!(err.to_string().contains("LATCHKEY_LISTN"), "{err}");
         std::fs::write(&file, "lisen = 1\n").unwrap();
-        let err = Settings::load(Sources {
-            file: Some(&file),
-            env: HashMap::new(),
-        })
-        .unwrap_err();
+        let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
         assert!(err.to_string().contains("unknown setting `lisen`"), "{err}");
     }
 
@@ -485,17 +433,14 @@ mod tests {
     fn secrets_come_from_files_and_never_show_in_debug() {
         let dir = tempfile::tempdir().unwrap();
         let secret = dir.path().join("db");
-        std::fs::write(&secret, "postgres://app:hunter2hunter2@db/latchkey\n").unwrap();
+        std::fs::write(&secret, "postgres://app:hunter2hunter2@db/latchkey?password=hunter2hunter2\n").unwrap();
         let s = Settings::load(Sources {
             file: None,
             env: env(&[("LATCHKEY_DATABASE_URL_FILE", secret.to_str().unwrap())]),
         })
         .unwrap();
         assert!(s.database_url.is_postgres());
-        assert_eq!(
-            s.database_url.expose(),
-            "postgres://app:hunter2hunter2@db/latchkey"
-        );
+        assert_eq!(s.database_url.to_string(), "postgres://db/latchkey");
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!s.database_url.to_string().contains("hunter2"));
     }

@@ -15,6 +15,8 @@ pub mod config;
 pub mod domain;
 /// The HTTP edge: routing, extractors, problem+json errors.
 pub mod http;
+/// License policies, issuance, activation and validation.
+pub mod licensing;
 /// Master key encryption and bearer credentials.
 pub mod secrets;
 /// Builds and runs the server.

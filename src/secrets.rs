@@ -14,9 +14,7 @@ use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
-    #[error(
-        "the master key must be 32 random bytes encoded as base64 (make one with `openssl rand -base64 32`)"
-    )]
+    #[error("the master key must be 32 random bytes encoded as base64 (make one with `openssl rand -base64 32`)")]
     BadMasterKey,
     #[error("sealed value is malformed or was encrypted with another master key")]
     CannotOpen,
@@ -40,16 +38,12 @@ const SEALED_PREFIX: &str = "v1.";
 impl MasterKey {
     /// Parses the base64 text form (as stored in the key file).
     pub fn from_base64(text: &SecretString) -> Result<Self, SecretError> {
-        let bytes = Zeroizing::new(
-            STANDARD
-                .decode(text.expose_secret().trim())
-                .map_err(|_| SecretError::BadMasterKey)?,
-        );
+        let bytes =
+            Zeroizing::new(STANDARD.decode(text.expose_secret().trim()).map_err(|_| SecretError::BadMasterKey)?);
         if bytes.len() != 32 {
             return Err(SecretError::BadMasterKey);
         }
-        let cipher =
-            XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadMasterKey)?;
+        let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadMasterKey)?;
         Ok(Self { cipher })
     }
 
@@ -69,13 +63,7 @@ impl MasterKey {
         rand::fill(&mut nonce[..]);
         let sealed = self
             .cipher
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: plaintext,
-                    aad: context.as_bytes(),
-                },
-            )
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: context.as_bytes() })
             // Encryption only fails for inputs beyond 256 GiB, which nothing here produces.
             .unwrap_or_default();
         let mut out = nonce.to_vec();
@@ -84,24 +72,14 @@ impl MasterKey {
     }
 
     pub fn open(&self, context: &str, sealed: &str) -> Result<Zeroizing<Vec<u8>>, SecretError> {
-        let body = sealed
-            .strip_prefix(SEALED_PREFIX)
-            .ok_or(SecretError::CannotOpen)?;
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| SecretError::CannotOpen)?;
+        let body = sealed.strip_prefix(SEALED_PREFIX).ok_or(SecretError::CannotOpen)?;
+        let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| SecretError::CannotOpen)?;
         if raw.len() < 24 {
             return Err(SecretError::CannotOpen);
         }
         let (nonce, ciphertext) = raw.split_at(24);
         self.cipher
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad: context.as_bytes(),
-                },
-            )
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
             .map(Zeroizing::new)
             .map_err(|_| SecretError::CannotOpen)
     }
@@ -135,9 +113,7 @@ pub struct IssuedToken {
 
 impl fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("hash", &self.hash)
-            .finish_non_exhaustive()
+        f.debug_struct("IssuedToken").field("hash", &self.hash).finish_non_exhaustive()
     }
 }
 
@@ -147,10 +123,7 @@ pub fn issue_token(kind: TokenKind) -> IssuedToken {
     rand::fill(&mut bytes[..]);
     let secret = format!("{}{}", kind.prefix(), URL_SAFE_NO_PAD.encode(bytes));
     let hash = hash_token(&secret);
-    IssuedToken {
-        secret: SecretString::from(secret),
-        hash,
-    }
+    IssuedToken { secret: SecretString::from(secret), hash }
 }
 
 /// SHA-256 of a high-entropy token. A slow hash is unnecessary: the input has
@@ -167,10 +140,7 @@ mod tests {
     fn sealed_values_open_only_with_the_same_key_and_context() {
         let (key, text) = MasterKey::generate();
         let sealed = key.seal("totp:u1", b"JBSWY3DPEHPK3PXP");
-        assert_eq!(
-            &key.open("totp:u1", &sealed).unwrap()[..],
-            b"JBSWY3DPEHPK3PXP"
-        );
+        assert_eq!(&key.open("totp:u1", &sealed).unwrap()[..], b"JBSWY3DPEHPK3PXP");
         assert!(key.open("totp:u2", &sealed).is_err());
         let (other, _) = MasterKey::generate();
         assert!(other.open("totp:u1", &sealed).is_err());

@@ -25,10 +25,7 @@ pub enum StartupError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
     #[error("{setting}: {problem}")]
-    MasterKey {
-        setting: &'static str,
-        problem: String,
-    },
+    MasterKey { setting: &'static str, problem: String },
     #[error(
         "the master key does not match this database (it was set up with another key); \
          point LATCHKEY_MASTER_KEY_FILE at the key this database was created with"
@@ -36,6 +33,8 @@ pub enum StartupError {
     WrongMasterKey,
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("bad license policies:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Policies(Vec<crate::domain::policy::PolicyError>),
 }
 
 const MASTER_KEY_CHECK_CONTEXT: &str = "master-key-check";
@@ -58,38 +57,34 @@ impl Application {
     /// Connects and migrates the store, loads (or on first start creates) the
     /// master key, and prepares every service.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
-        let store =
-            store::connect(&settings.database_url, settings.database_max_connections).await?;
+        let policies =
+            Arc::new(crate::licensing::policies::load_dir(&settings.policies).map_err(StartupError::Policies)?);
+        let store = store::connect(&settings.database_url, settings.database_max_connections).await?;
         let master_key = load_master_key(&settings, store.as_ref()).await?;
         let (first_key, token) = mint(ApiKeyRole::Admin, "first admin key", clock.as_ref());
         let check = master_key.seal(MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_VALUE);
-        let first_admin_key = store
-            .bootstrap(&check, &first_key)
-            .await?
-            .then_some(token.secret);
+        let first_admin_key = store.bootstrap(&check, &first_key).await?.then_some(token.secret);
+        // Re-read: another instance may have bootstrapped first, with another key.
+        if let Some(stored) = store.meta("master_key_check").await? {
+            master_key.open(MASTER_KEY_CHECK_CONTEXT, &stored).map_err(|_| StartupError::WrongMasterKey)?;
+        }
 
         let passwords = PasswordHasher::new().await?;
         let limits = SessionLimits {
-            idle: time::Duration::try_from(settings.session_idle)
-                .unwrap_or(time::Duration::days(7)),
-            absolute: time::Duration::try_from(settings.session_absolute)
-                .unwrap_or(time::Duration::days(30)),
+            idle: time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::days(7)),
+            absolute: time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::days(30)),
         };
         let state = AppState {
             accounts: Accounts::new(store.clone(), clock.clone(), passwords, limits),
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
-            ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(
-                settings.ip_rate_per_minute,
-            )),
+            ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(settings.ip_rate_per_minute)),
             metrics: Arc::new(http::metrics::Metrics::new()),
             settings: Arc::new(settings),
+            policies,
             store,
             clock,
         };
-        Ok(Self {
-            state,
-            first_admin_key,
-        })
+        Ok(Self { state, first_admin_key })
     }
 
     pub fn router(&self) -> Router {
@@ -104,12 +99,12 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
+        // Lets SQLite checkpoint its WAL and PostgreSQL end its sessions cleanly.
+        self.state.store.close().await;
+        served
     }
 }
 
@@ -118,16 +113,8 @@ fn default_key_file(settings: &Settings) -> Option<PathBuf> {
     store::sqlite_file(&settings.database_url).map(|db| db.with_file_name("master.key"))
 }
 
-async fn load_master_key(
-    settings: &Settings,
-    store: &dyn Store,
-) -> Result<MasterKey, StartupError> {
-    let bad = |setting: &'static str| {
-        move |e: SecretError| StartupError::MasterKey {
-            setting,
-            problem: e.to_string(),
-        }
-    };
+async fn load_master_key(settings: &Settings, store: &dyn Store) -> Result<MasterKey, StartupError> {
+    let bad = |setting: &'static str| move |e: SecretError| StartupError::MasterKey { setting, problem: e.to_string() };
     let existing_check = store.meta("master_key_check").await?;
     let key = if let Some(inline) = &settings.master_key {
         MasterKey::from_base64(inline).map_err(bad("LATCHKEY_MASTER_KEY"))?
@@ -157,24 +144,23 @@ async fn load_master_key(
     } else {
         return Err(StartupError::MasterKey {
             setting: "LATCHKEY_MASTER_KEY_FILE",
-            problem: "required with PostgreSQL, and the same for every instance (make one with `openssl rand -base64 32`)".into(),
+            problem:
+                "required with PostgreSQL, and the same for every instance (make one with `openssl rand -base64 32`)"
+                    .into(),
         });
     };
     if let Some(check) = existing_check {
-        key.open(MASTER_KEY_CHECK_CONTEXT, &check)
-            .map_err(|_| StartupError::WrongMasterKey)?;
+        key.open(MASTER_KEY_CHECK_CONTEXT, &check).map_err(|_| StartupError::WrongMasterKey)?;
     }
     Ok(key)
 }
 
 fn read_key_file(path: &Path) -> Result<Option<MasterKey>, StartupError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => MasterKey::from_base64(&SecretString::from(text))
-            .map(Some)
-            .map_err(|e| StartupError::MasterKey {
-                setting: "LATCHKEY_MASTER_KEY_FILE",
-                problem: format!("{}: {e}", path.display()),
-            }),
+        Ok(text) => MasterKey::from_base64(&SecretString::from(text)).map(Some).map_err(|e| StartupError::MasterKey {
+            setting: "LATCHKEY_MASTER_KEY_FILE",
+            problem: format!("{}: {e}", path.display()),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StartupError::MasterKey {
             setting: "LATCHKEY_MASTER_KEY_FILE",
@@ -192,12 +178,7 @@ fn create_key_file(path: &Path) -> Result<MasterKey, StartupError> {
         problem: format!("cannot create {}: {e}", path.display()),
     };
     let (key, text) = MasterKey::generate();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(failed)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(failed)?;
     file.write_all(text.expose_secret().as_bytes())
         .and_then(|()| file.write_all(b"\n"))
         .and_then(|()| file.sync_all())

@@ -26,9 +26,7 @@ const MAX_USER_AGENT: usize = 512;
 
 impl ClientInfo {
     fn user_agent(&self) -> Option<String> {
-        self.user_agent
-            .as_ref()
-            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect())
+        self.user_agent.as_ref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect())
     }
 }
 
@@ -57,9 +55,7 @@ pub struct Accounts {
 
 impl std::fmt::Debug for Accounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Accounts")
-            .field("limits", &self.limits)
-            .finish_non_exhaustive()
+        f.debug_struct("Accounts").field("limits", &self.limits).finish_non_exhaustive()
     }
 }
 
@@ -68,18 +64,8 @@ fn weak(field: &'static str) -> impl FnOnce(PasswordError) -> AuthError {
 }
 
 impl Accounts {
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        passwords: PasswordHasher,
-        limits: SessionLimits,
-    ) -> Self {
-        Self {
-            store,
-            clock,
-            passwords,
-            limits,
-        }
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, passwords: PasswordHasher, limits: SessionLimits) -> Self {
+        Self { store, clock, passwords, limits }
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -88,26 +74,12 @@ impl Accounts {
 
     /// Creates an account. The password is hashed before the email is checked
     /// for uniqueness, so a taken address answers in the same time.
-    pub async fn sign_up(
-        &self,
-        email: &str,
-        password: SecretString,
-        name: Option<String>,
-    ) -> AuthResult<User> {
-        let email = Email::parse(email).map_err(|e| AuthError::Invalid {
-            field: "email",
-            problem: e.to_string(),
-        })?;
+    pub async fn sign_up(&self, email: &str, password: SecretString, name: Option<String>) -> AuthResult<User> {
+        let email = Email::parse(email).map_err(|e| AuthError::Invalid { field: "email", problem: e.to_string() })?;
         let password = NewPassword::parse(password).map_err(weak("password"))?;
         let name = clean_name(name)?;
         let password_hash = self.passwords.hash(&password).await?;
-        let user = NewUser {
-            id: new_id(),
-            email: email.as_str().to_owned(),
-            name,
-            password_hash,
-            now: self.now(),
-        };
+        let user = NewUser { id: new_id(), email: email.as_str().to_owned(), name, password_hash, now: self.now() };
         match self.store.create_user(&user).await {
             Ok(user) => Ok(user),
             Err(crate::store::StoreError::Conflict(_)) => Err(AuthError::EmailTaken),
@@ -119,49 +91,35 @@ impl Accounts {
     /// password, malformed email — costs one argon2 verification and answers
     /// `InvalidCredentials`; a locked account answers before any hashing,
     /// whether or not it exists.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password: SecretString,
-        client: &ClientInfo,
-    ) -> AuthResult<SignedIn> {
+    pub async fn sign_in(&self, email: &str, password: SecretString, client: &ClientInfo) -> AuthResult<SignedIn> {
         password::check_offered(&password).map_err(weak("password"))?;
         let Ok(email) = Email::parse(email) else {
             self.passwords.verify(&password, None).await?;
             return Err(AuthError::InvalidCredentials);
         };
-        let now = self.now();
-        if let AttemptReservation::Locked { until } = self
-            .store
-            .reserve_sign_in_attempt(email.as_str(), &new_id(), now)
-            .await?
-        {
-            return Err(AuthError::AccountLocked {
-                retry_after_secs: seconds_until(until, now),
-            });
-        }
+        self.reserve_attempt(email.as_str()).await?;
         let account = self.store.user_credentials_by_email(email.as_str()).await?;
-        let verified = self
-            .passwords
-            .verify(
-                &password,
-                account.as_ref().map(|a| a.password_hash.as_str()),
-            )
-            .await?;
+        let verified = self.passwords.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
         let Some(account) = account.filter(|_| verified) else {
             return Err(AuthError::InvalidCredentials);
         };
         self.store.clear_sign_in_failures(email.as_str()).await?;
-        self.start_session(account.user, vec!["pwd".to_owned()], client)
-            .await
+        self.start_session(account.user, vec!["pwd".to_owned()], client).await
     }
 
-    async fn start_session(
-        &self,
-        user: User,
-        amr: Vec<String>,
-        client: &ClientInfo,
-    ) -> AuthResult<SignedIn> {
+    /// Counts a password check against the account before it happens; refuses
+    /// when the account is locked.
+    async fn reserve_attempt(&self, email: &str) -> AuthResult<()> {
+        let now = self.now();
+        match self.store.reserve_sign_in_attempt(email, &new_id(), now).await? {
+            AttemptReservation::Reserved => Ok(()),
+            AttemptReservation::Locked { until } => {
+                Err(AuthError::AccountLocked { retry_after_secs: seconds_until(until, now) })
+            }
+        }
+    }
+
+    async fn start_session(&self, user: User, amr: Vec<String>, client: &ClientInfo) -> AuthResult<SignedIn> {
         let now = self.now();
         let token = issue_token(TokenKind::Session);
         let session = self
@@ -177,11 +135,7 @@ impl Accounts {
                 user_agent: client.user_agent(),
             })
             .await?;
-        Ok(SignedIn {
-            token,
-            session,
-            user,
-        })
+        Ok(SignedIn { token, session, user })
     }
 
     /// Resolves a bearer session token to its live session and user.
@@ -189,59 +143,42 @@ impl Accounts {
         if !token.starts_with(TokenKind::Session.prefix()) {
             return Err(AuthError::Unauthenticated);
         }
-        let session = self
-            .store
-            .session_by_token_hash(&hash_token(token))
-            .await?
-            .ok_or(AuthError::Unauthenticated)?;
+        let session = self.store.session_by_token_hash(&hash_token(token)).await?.ok_or(AuthError::Unauthenticated)?;
         let now = self.now();
-        if session.revoked_at.is_some()
-            || !session::is_live(self.limits, session.created_at, session.last_seen_at, now)
-        {
+        if session.revoked_at.is_some() || !self.is_live(&session, now) {
             return Err(AuthError::Unauthenticated);
         }
-        let user = self
-            .store
-            .user(&session.user_id)
-            .await?
-            .ok_or(AuthError::Unauthenticated)?;
+        let user = self.store.user(&session.user_id).await?.ok_or(AuthError::Unauthenticated)?;
         if session::needs_touch(session.last_seen_at, now) {
             self.store.touch_session(&session.id, now).await?;
         }
         Ok(Authenticated { session, user })
     }
 
-    /// When this session stops being accepted if left unused from now.
+    /// One rule on every path: within the limits in force now, and never past
+    /// the absolute end recorded when the session began.
+    fn is_live(&self, session: &Session, now: OffsetDateTime) -> bool {
+        now < self.session_expires_at(session)
+    }
+
+    /// When this session stops being accepted if it is not used again.
     pub fn session_expires_at(&self, session: &Session) -> OffsetDateTime {
-        session::expires_at(
-            self.limits,
-            session.created_at,
-            session.last_seen_at.max(self.now()),
-        )
+        session::expires_at(self.limits, session.created_at, session.last_seen_at).min(session.expires_at)
     }
 
     pub async fn sign_out(&self, caller: &Authenticated) -> AuthResult<()> {
-        self.store
-            .revoke_session(&caller.user.id, &caller.session.id, self.now())
-            .await?;
+        self.store.revoke_session(&caller.user.id, &caller.session.id, self.now()).await?;
         Ok(())
     }
 
     pub async fn sessions(&self, caller: &Authenticated) -> AuthResult<Vec<Session>> {
         let now = self.now();
         let sessions = self.store.sessions_of_user(&caller.user.id, now).await?;
-        Ok(sessions
-            .into_iter()
-            .filter(|s| session::is_live(self.limits, s.created_at, s.last_seen_at, now))
-            .collect())
+        Ok(sessions.into_iter().filter(|s| self.is_live(s, now)).collect())
     }
 
     pub async fn revoke_session(&self, caller: &Authenticated, session_id: &str) -> AuthResult<()> {
-        if self
-            .store
-            .revoke_session(&caller.user.id, session_id, self.now())
-            .await?
-        {
+        if self.store.revoke_session(&caller.user.id, session_id, self.now()).await? {
             Ok(())
         } else {
             Err(AuthError::NotFound)
@@ -261,33 +198,14 @@ impl Accounts {
         password::check_offered(&current).map_err(weak("current_password"))?;
         let new = NewPassword::parse(new).map_err(weak("new_password"))?;
         let email = caller.user.email.as_str();
-        let now = self.now();
-        if let AttemptReservation::Locked { until } = self
-            .store
-            .reserve_sign_in_attempt(email, &new_id(), now)
-            .await?
-        {
-            return Err(AuthError::AccountLocked {
-                retry_after_secs: seconds_until(until, now),
-            });
-        }
-        let account = self
-            .store
-            .user_credentials(&caller.user.id)
-            .await?
-            .ok_or(AuthError::Unauthenticated)?;
-        if !self
-            .passwords
-            .verify(&current, Some(&account.password_hash))
-            .await?
-        {
+        self.reserve_attempt(email).await?;
+        let account = self.store.user_credentials(&caller.user.id).await?.ok_or(AuthError::Unauthenticated)?;
+        if !self.passwords.verify(&current, Some(&account.password_hash)).await? {
             return Err(AuthError::InvalidCredentials);
         }
         self.store.clear_sign_in_failures(email).await?;
         let hash = self.passwords.hash(&new).await?;
-        self.store
-            .change_password(&caller.user.id, &hash, Some(&caller.session.id), self.now())
-            .await?;
+        self.store.change_password(&caller.user.id, &hash, Some(&caller.session.id), self.now()).await?;
         Ok(())
     }
 }

@@ -17,13 +17,7 @@ fn kind_of(role: ApiKeyRole) -> TokenKind {
 /// Makes a key record and its one-time clear text, without storing it.
 pub fn mint(role: ApiKeyRole, name: &str, clock: &dyn Clock) -> (NewApiKey, IssuedToken) {
     let token = issue_token(kind_of(role));
-    let key = NewApiKey {
-        id: new_id(),
-        name: name.to_owned(),
-        role,
-        key_hash: token.hash.clone(),
-        now: clock.now(),
-    };
+    let key = NewApiKey { id: new_id(), name: name.to_owned(), role, key_hash: token.hash.clone(), now: clock.now() };
     (key, token)
 }
 
@@ -43,10 +37,7 @@ impl std::fmt::Debug for ApiKeys {
 fn check_name(name: &str) -> AuthResult<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AuthError::Invalid {
-            field: "name",
-            problem: "must be 1 to 100 printable characters".into(),
-        });
+        return Err(AuthError::Invalid { field: "name", problem: "must be 1 to 100 printable characters".into() });
     }
     Ok(name)
 }
@@ -65,16 +56,11 @@ impl ApiKeys {
 
     /// The live key behind a bearer value.
     pub async fn authenticate(&self, bearer: &str) -> AuthResult<ApiKey> {
-        let recognised = [TokenKind::AdminKey, TokenKind::SupportKey]
-            .iter()
-            .any(|k| bearer.starts_with(k.prefix()));
+        let recognised = [TokenKind::AdminKey, TokenKind::SupportKey].iter().any(|k| bearer.starts_with(k.prefix()));
         if !recognised {
             return Err(AuthError::Unauthenticated);
         }
-        self.store
-            .api_key_by_hash(&hash_token(bearer))
-            .await?
-            .ok_or(AuthError::Unauthenticated)
+        self.store.api_key_by_hash(&hash_token(bearer)).await?.ok_or(AuthError::Unauthenticated)
     }
 
     pub async fn list(&self) -> AuthResult<Vec<ApiKey>> {
@@ -82,10 +68,6 @@ impl ApiKeys {
     }
 
     pub async fn revoke(&self, id: &str) -> AuthResult<()> {
-        if self.store.revoke_api_key(id, self.clock.now()).await? {
-            Ok(())
-        } else {
-            Err(AuthError::NotFound)
-        }
+        if self.store.revoke_api_key(id, self.clock.now()).await? { Ok(()) } else { Err(AuthError::NotFound) }
     }
 }

@@ -23,15 +23,9 @@ pub enum AuthError {
     #[error("email already registered")]
     EmailTaken,
     #[error("{field} {problem}")]
-    Invalid {
-        field: &'static str,
-        problem: String,
-    },
+    Invalid { field: &'static str, problem: String },
     #[error("{field} {source}")]
-    WeakPassword {
-        field: &'static str,
-        source: PasswordError,
-    },
+    WeakPassword { field: &'static str, source: PasswordError },
     /// No credential, or one that is unknown, expired or revoked.
     #[error("not authenticated")]
     Unauthenticated,

@@ -31,63 +31,47 @@ pub struct PasswordHasher {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher")
-            .field("available_permits", &self.permits.available_permits())
-            .finish()
+        f.debug_struct("PasswordHasher").field("available_permits", &self.permits.available_permits()).finish()
     }
 }
 
 fn argon2() -> AuthResult<Argon2<'static>> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
-        .map_err(|e| AuthError::Hashing(e.to_string()))?;
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).map_err(|e| AuthError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 fn hash_blocking(password: &[u8]) -> AuthResult<String> {
-    argon2()?
-        .hash_password(password)
-        .map(|h| h.to_string())
-        .map_err(|e| AuthError::Hashing(e.to_string()))
+    argon2()?.hash_password(password).map(|h| h.to_string()).map_err(|e| AuthError::Hashing(e.to_string()))
 }
 
 impl PasswordHasher {
     /// Builds the hasher; computes the dummy hash once, so call it at start-up.
     pub async fn new() -> AuthResult<Self> {
-        let workers = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(2);
+        let workers = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
         let permits = Arc::new(Semaphore::new(workers));
-        let dummy = tokio::task::spawn_blocking(|| {
-            hash_blocking(b"latchkey dummy password for unknown accounts")
-        })
-        .await
-        .map_err(|e| AuthError::Hashing(e.to_string()))??;
-        Ok(Self {
-            permits,
-            dummy_hash: dummy.into(),
-        })
+        let dummy = tokio::task::spawn_blocking(|| hash_blocking(b"latchkey dummy password for unknown accounts"))
+            .await
+            .map_err(|e| AuthError::Hashing(e.to_string()))??;
+        Ok(Self { permits, dummy_hash: dummy.into() })
     }
 
-    async fn on_blocking_pool<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> AuthResult<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| AuthError::Hashing(e.to_string()))?;
+    async fn on_blocking_pool<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AuthResult<T> {
+        // The permit travels with the blocking task: a cancelled request
+        // does not stop its hash, so the hash must keep counting.
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
         let span = Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(work))
-            .await
-            .map_err(|e| AuthError::Hashing(e.to_string()))
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            span.in_scope(work)
+        })
+        .await
+        .map_err(|e| AuthError::Hashing(e.to_string()))
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
     pub async fn hash(&self, password: &NewPassword) -> AuthResult<String> {
         let password = password.secret().clone();
-        self.on_blocking_pool(move || hash_blocking(password.expose_secret().as_bytes()))
-            .await?
+        self.on_blocking_pool(move || hash_blocking(password.expose_secret().as_bytes())).await?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when
@@ -103,9 +87,7 @@ impl PasswordHasher {
                 };
                 // The parameters come from the stored hash, so hashes made
                 // with older settings keep verifying.
-                Argon2::default()
-                    .verify_password(password.expose_secret().as_bytes(), &parsed)
-                    .is_ok()
+                Argon2::default().verify_password(password.expose_secret().as_bytes(), &parsed).is_ok()
             })
             .await?;
         Ok(matched && account_exists)
@@ -121,37 +103,13 @@ mod tests {
         let hasher = PasswordHasher::new().await.unwrap();
         let password = NewPassword::parse(SecretString::from("correct horse battery")).unwrap();
         let hash = hasher.hash(&password).await.unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
-        assert!(
-            hasher
-                .verify(&SecretString::from("correct horse battery"), Some(&hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !hasher
-                .verify(&SecretString::from("wrong horse battery"), Some(&hash))
-                .await
-                .unwrap()
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(hasher.verify(&SecretString::from("correct horse battery"), Some(&hash)).await.unwrap());
+        assert!(!hasher.verify(&SecretString::from("wrong horse battery"), Some(&hash)).await.unwrap());
         // The dummy path never authenticates, even with the dummy's own password.
         assert!(
-            !hasher
-                .verify(
-                    &SecretString::from("latchkey dummy password for unknown accounts"),
-                    None
-                )
-                .await
-                .unwrap()
+            !hasher.verify(&SecretString::from("latchkey dummy password for unknown accounts"), None).await.unwrap()
         );
-        assert!(
-            !hasher
-                .verify(&SecretString::from("x"), Some("not a hash"))
-                .await
-                .unwrap()
-        );
+        assert!(!hasher.verify(&SecretString::from("x"), Some("not a hash")).await.unwrap());
     }
 }

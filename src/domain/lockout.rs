@@ -13,18 +13,12 @@ pub const WINDOW: Duration = Duration::minutes(15);
 /// The account is locked while `MAX_FAILURES` or more failures lie inside the
 /// window; it unlocks when the `MAX_FAILURES`-th most recent one leaves it.
 pub fn locked_until(failures: &[OffsetDateTime], now: OffsetDateTime) -> Option<OffsetDateTime> {
-    let mut recent: Vec<OffsetDateTime> = failures
-        .iter()
-        .copied()
-        .filter(|at| *at > now - WINDOW)
-        .collect();
+    let mut recent: Vec<OffsetDateTime> = failures.iter().copied().filter(|at| *at > now - WINDOW).collect();
     if recent.len() < MAX_FAILURES {
         return None;
     }
     recent.sort_unstable_by(|a, b| b.cmp(a));
-    recent
-        .get(MAX_FAILURES - 1)
-        .map(|oldest_that_counts| *oldest_that_counts + WINDOW)
+    recent.get(MAX_FAILURES - 1).map(|oldest_that_counts| *oldest_that_counts + WINDOW)
 }
 
 #[cfg(test)]
@@ -36,10 +30,7 @@ mod tests {
     fn locks_at_ten_failures_and_lifts_when_the_window_passes() {
         let t0 = datetime!(2026-01-01 00:00 UTC);
         let failures: Vec<_> = (0..10).map(|i| t0 + Duration::seconds(i)).collect();
-        assert_eq!(
-            locked_until(&failures[..9], t0 + Duration::seconds(10)),
-            None
-        );
+        assert_eq!(locked_until(&failures[..9], t0 + Duration::seconds(10)), None);
         let until = locked_until(&failures, t0 + Duration::seconds(10)).unwrap();
         assert_eq!(until, t0 + WINDOW);
         assert!(locked_until(&failures, until - Duration::milliseconds(1)).is_some());
@@ -49,9 +40,7 @@ mod tests {
     #[test]
     fn old_failures_do_not_count() {
         let now = datetime!(2026-01-01 12:00 UTC);
-        let failures: Vec<_> = (0..20)
-            .map(|i| now - WINDOW - Duration::seconds(i))
-            .collect();
+        let failures: Vec<_> = (0..20).map(|i| now - WINDOW - Duration::seconds(i)).collect();
         assert_eq!(locked_until(&failures, now), None);
     }
 }

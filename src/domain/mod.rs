@@ -1,10 +1,13 @@
 //! Pure rules: no I/O, no clock reads (callers pass `now`), nothing of ours
 //! imported. Everything here is testable with plain values.
 
+pub mod codes;
 pub mod email;
 pub mod lockout;
 pub mod password;
+pub mod policy;
 pub mod session;
+pub mod validation;
 
 pub use email::Email;
 pub use password::NewPassword;

@@ -39,11 +39,7 @@ impl NewPassword {
 /// A password offered at sign-in is only bounded in size, never judged:
 /// rules may change after it was set.
 pub fn check_offered(candidate: &SecretString) -> Result<(), PasswordError> {
-    if candidate.expose_secret().len() > MAX_BYTES {
-        Err(PasswordError::TooLong)
-    } else {
-        Ok(())
-    }
+    if candidate.expose_secret().len() > MAX_BYTES { Err(PasswordError::TooLong) } else { Ok(()) }
 }
 
 #[cfg(test)]
@@ -52,17 +48,11 @@ mod tests {
 
     #[test]
     fn length_rules() {
-        assert_eq!(
-            NewPassword::parse("short".into()).err(),
-            Some(PasswordError::TooShort)
-        );
+        assert_eq!(NewPassword::parse("short".into()).err(), Some(PasswordError::TooShort));
         assert!(NewPassword::parse("ten chars!".into()).is_ok());
         // Ten characters of four bytes each is fine: the minimum counts characters.
         assert!(NewPassword::parse("🔑".repeat(10).into()).is_ok());
-        assert_eq!(
-            NewPassword::parse("x".repeat(1025).into()).err(),
-            Some(PasswordError::TooLong)
-        );
+        assert_eq!(NewPassword::parse("x".repeat(1025).into()).err(), Some(PasswordError::TooLong));
         assert!(check_offered(&"x".repeat(1024).into()).is_ok());
         assert!(check_offered(&"x".repeat(1025).into()).is_err());
     }

@@ -16,11 +16,7 @@ pub struct SessionLimits {
 pub const TOUCH_INTERVAL: Duration = Duration::seconds(60);
 
 /// The moment the session stops being accepted, given its activity.
-pub fn expires_at(
-    limits: SessionLimits,
-    created_at: OffsetDateTime,
-    last_seen_at: OffsetDateTime,
-) -> OffsetDateTime {
+pub fn expires_at(limits: SessionLimits, created_at: OffsetDateTime, last_seen_at: OffsetDateTime) -> OffsetDateTime {
     (created_at + limits.absolute).min(last_seen_at + limits.idle)
 }
 
@@ -42,10 +38,7 @@ mod tests {
     use super::*;
     use time::macros::datetime;
 
-    const LIMITS: SessionLimits = SessionLimits {
-        idle: Duration::days(7),
-        absolute: Duration::days(30),
-    };
+    const LIMITS: SessionLimits = SessionLimits { idle: Duration::days(7), absolute: Duration::days(30) };
 
     #[test]
     fn idle_and_absolute_limits() {
@@ -54,12 +47,7 @@ mod tests {
         assert!(!is_live(LIMITS, t0, t0, t0 + Duration::days(7)));
         // Kept active, it still ends at the absolute limit.
         let seen = t0 + Duration::days(29);
-        assert!(is_live(
-            LIMITS,
-            t0,
-            seen,
-            t0 + Duration::days(29) + Duration::hours(1)
-        ));
+        assert!(is_live(LIMITS, t0, seen, t0 + Duration::days(29) + Duration::hours(1)));
         assert!(!is_live(LIMITS, t0, seen, t0 + Duration::days(30)));
     }
 }

@@ -1,6 +1,6 @@
 //! Accounts and sign-in: sign up, sign in, who am I, sessions, password.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use secrecy::SecretString;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Client, CurrentUser, Json};
+use super::extract::{Client, CurrentUser, IdPath, Json};
 use super::metrics::OutcomeLabels;
 use crate::auth::AuthError;
 use crate::auth::accounts::reveal;
@@ -139,10 +139,7 @@ fn limit_attempts(state: &AppState, client: &Client) -> ApiResult<()> {
 }
 
 fn count(
-    family: &prometheus_client::metrics::family::Family<
-        OutcomeLabels,
-        prometheus_client::metrics::counter::Counter,
-    >,
+    family: &prometheus_client::metrics::family::Family<OutcomeLabels, prometheus_client::metrics::counter::Counter>,
     outcome: &'static str,
 ) {
     family.get_or_create(&OutcomeLabels { outcome }).inc();
@@ -157,24 +154,13 @@ pub async fn sign_up(
     Json(body): Json<SignUpRequest>,
 ) -> ApiResult<impl IntoResponse> {
     if state.settings.signup == crate::config::SignupMode::ActivationCodeOnly {
-        return Err(ApiError::Forbidden(
-            "Accounts are created by redeeming an activation code.",
-        ));
+        return Err(ApiError::Forbidden("Accounts are created by redeeming an activation code."));
     }
     limit_attempts(&state, &client)?;
-    let result = state
-        .accounts
-        .sign_up(&body.email, body.password, body.name)
-        .await;
-    count(
-        &state.metrics.sign_ups,
-        if result.is_ok() { "created" } else { "refused" },
-    );
+    let result = state.accounts.sign_up(&body.email, body.password, body.name).await;
+    count(&state.metrics.sign_ups, if result.is_ok() { "created" } else { "refused" });
     let user = result?;
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(UserEnvelope { user: user.into() }),
-    ))
+    Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user: user.into() })))
 }
 
 /// Sign in with email and password.
@@ -186,10 +172,7 @@ pub async fn sign_in(
     Json(body): Json<SignInRequest>,
 ) -> ApiResult<impl IntoResponse> {
     limit_attempts(&state, &client)?;
-    let result = state
-        .accounts
-        .sign_in(&body.email, body.password, &client.0)
-        .await;
+    let result = state.accounts.sign_in(&body.email, body.password, &client.0).await;
     count(
         &state.metrics.sign_ins,
         match &result {
@@ -215,10 +198,7 @@ pub async fn sign_in(
 /// The signed-in user, their factors and this session.
 #[utoipa::path(get, path = "/v1/me", tag = "accounts", security(("session" = [])),
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
-pub async fn me(
-    State(state): State<AppState>,
-    CurrentUser(caller): CurrentUser,
-) -> ApiResult<axum::Json<Me>> {
+pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<axum::Json<Me>> {
     let current = caller.session.id.clone();
     Ok(axum::Json(Me {
         amr: caller.session.amr.clone(),
@@ -231,10 +211,7 @@ pub async fn me(
 /// Sign out: this session's token stops working.
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("session" = [])),
     responses((status = 204), (status = 401, body = Problem)))]
-pub async fn sign_out(
-    State(state): State<AppState>,
-    CurrentUser(caller): CurrentUser,
-) -> ApiResult<StatusCode> {
+pub async fn sign_out(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<StatusCode> {
     state.accounts.sign_out(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -248,12 +225,7 @@ pub async fn list_sessions(
 ) -> ApiResult<axum::Json<SessionList>> {
     let sessions = state.accounts.sessions(&caller).await?;
     let current = caller.session.id.as_str();
-    Ok(axum::Json(SessionList {
-        sessions: sessions
-            .into_iter()
-            .map(|s| session_view(&state, s, current))
-            .collect(),
-    }))
+    Ok(axum::Json(SessionList { sessions: sessions.into_iter().map(|s| session_view(&state, s, current)).collect() }))
 }
 
 /// Revoke one of the user's sessions.
@@ -263,7 +235,7 @@ pub async fn list_sessions(
 pub async fn revoke_session(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     state.accounts.revoke_session(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -279,9 +251,6 @@ pub async fn change_password(
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
     limit_attempts(&state, &client)?;
-    state
-        .accounts
-        .change_password(&caller, body.current_password, body.new_password)
-        .await?;
+    state.accounts.change_password(&caller, body.current_password, body.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

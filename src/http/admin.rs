@@ -1,6 +1,6 @@
 //! Admin operations on API keys.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use secrecy::ExposeSecret;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{AdminKey, Json};
+use super::extract::{AdminKey, IdPath, Json};
 use crate::store::{ApiKey, ApiKeyRole};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,15 +64,12 @@ pub async fn create_api_key(
     AdminKey(_admin): AdminKey,
     Json(body): Json<CreateApiKeyRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let role = ApiKeyRole::parse(&body.role)
-        .ok_or_else(|| ApiError::validation("role", "must be `admin` or `support`"))?;
+    let role =
+        ApiKeyRole::parse(&body.role).ok_or_else(|| ApiError::validation("role", "must be `admin` or `support`"))?;
     let (key, token) = state.api_keys.create(role, &body.name).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(ApiKeyCreated {
-            key: token.secret.expose_secret().to_owned(),
-            api_key: key.into(),
-        }),
+        axum::Json(ApiKeyCreated { key: token.secret.expose_secret().to_owned(), api_key: key.into() }),
     ))
 }
 
@@ -84,9 +81,7 @@ pub async fn list_api_keys(
     AdminKey(_admin): AdminKey,
 ) -> ApiResult<axum::Json<ApiKeyList>> {
     let keys = state.api_keys.list().await?;
-    Ok(axum::Json(ApiKeyList {
-        api_keys: keys.into_iter().map(ApiKeyView::from).collect(),
-    }))
+    Ok(axum::Json(ApiKeyList { api_keys: keys.into_iter().map(ApiKeyView::from).collect() }))
 }
 
 /// Revoke an API key; it stops working at once.
@@ -96,7 +91,7 @@ pub async fn list_api_keys(
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     AdminKey(_admin): AdminKey,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
     state.api_keys.revoke(&id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -31,10 +31,7 @@ pub enum ApiError {
     MalformedBody(String),
     /// Well-formed input that breaks a rule.
     #[error("{detail}")]
-    Validation {
-        detail: String,
-        errors: Vec<FieldError>,
-    },
+    Validation { detail: String, errors: Vec<FieldError> },
     #[error("invalid credentials")]
     InvalidCredentials,
     #[error("{0}")]
@@ -86,78 +83,31 @@ impl ApiError {
         let message = message.into();
         Self::Validation {
             detail: format!("{field}: {message}"),
-            errors: vec![FieldError {
-                field: field.to_owned(),
-                message,
-            }],
+            errors: vec![FieldError { field: field.to_owned(), message }],
         }
     }
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            Self::MalformedBody(_) => (
-                StatusCode::BAD_REQUEST,
-                "validation_failed",
-                "Malformed request body",
-            ),
-            Self::Validation { .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Validation failed",
-            ),
-            Self::InvalidCredentials => (
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "Invalid credentials",
-            ),
-            Self::Unauthorized(_) => (
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "Authentication required",
-            ),
+            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "validation_failed", "Malformed request body"),
+            Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
-            Self::MethodNotAllowed => (
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "Method not allowed",
-            ),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Self::AccountLocked { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "account_locked",
-                "Account temporarily locked",
-            ),
-            Self::RateLimited { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
-                "Too many requests",
-            ),
-            Self::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Payload too large",
-            ),
-            Self::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Unsupported media type",
-            ),
-            Self::Timeout => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "Request timed out",
-            ),
-            Self::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Service unavailable",
-            ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal server error",
-            ),
+            Self::AccountLocked { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "account_locked", "Account temporarily locked")
+            }
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+            }
+            Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error"),
         }
     }
 
@@ -165,26 +115,17 @@ impl ApiError {
         match self {
             Self::InvalidCredentials => "The email or password is incorrect.".into(),
             Self::NotFound => "No such resource.".into(),
-            Self::AccountLocked { retry_after_secs } => format!(
-                "Too many failed sign-in attempts for this account. Try again in {retry_after_secs} seconds."
-            ),
+            Self::AccountLocked { retry_after_secs } => {
+                format!("Too many failed sign-in attempts for this account. Try again in {retry_after_secs} seconds.")
+            }
             Self::RateLimited { retry_after_secs } => {
-                format!(
-                    "Too many attempts from this address. Try again in {retry_after_secs} seconds."
-                )
+                format!("Too many attempts from this address. Try again in {retry_after_secs} seconds.")
             }
             Self::PayloadTooLarge => "The request body is larger than 64 KiB.".into(),
-            Self::UnsupportedMediaType => {
-                "Send the body as JSON with `Content-Type: application/json`.".into()
-            }
-            Self::Timeout => {
-                "The request took too long and was abandoned; it is safe to retry.".into()
-            }
+            Self::UnsupportedMediaType => "Send the body as JSON with `Content-Type: application/json`.".into(),
+            Self::Timeout => "The request took too long and was abandoned; it is safe to retry.".into(),
             Self::Unavailable => "A dependency is unavailable; retry later.".into(),
-            Self::Internal(_) => {
-                "Something went wrong on our side. Quote the request id when asking for help."
-                    .into()
-            }
+            Self::Internal(_) => "Something went wrong on our side. Quote the request id when asking for help.".into(),
             other => other.to_string(),
         }
     }
@@ -211,19 +152,13 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         match self {
             Self::AccountLocked { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             Self::Unauthorized(_) | Self::InvalidCredentials => {
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(r#"Bearer realm="latchkey""#),
-                );
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="latchkey""#));
             }
             _ => {}
         }
@@ -235,16 +170,10 @@ impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
         match error {
             AuthError::InvalidCredentials => Self::InvalidCredentials,
-            AuthError::AccountLocked { retry_after_secs } => {
-                Self::AccountLocked { retry_after_secs }
-            }
-            AuthError::EmailTaken => {
-                Self::Conflict("An account with this email already exists.".into())
-            }
+            AuthError::AccountLocked { retry_after_secs } => Self::AccountLocked { retry_after_secs },
+            AuthError::EmailTaken => Self::Conflict("An account with this email already exists.".into()),
             AuthError::Invalid { field, problem } => Self::validation(field, problem),
-            AuthError::WeakPassword { field, source } => {
-                Self::validation(field, source.to_string())
-            }
+            AuthError::WeakPassword { field, source } => Self::validation(field, source.to_string()),
             AuthError::Unauthenticated => Self::Unauthorized("A valid session token is required."),
             AuthError::NotFound => Self::NotFound,
             AuthError::Store(e) => e.into(),
@@ -255,7 +184,22 @@ impl From<AuthError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        Self::Internal(error.to_string())
+        match &error {
+            // The connection to the database failed or broke: a retryable
+            // outage, not a bug.
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => {
+                tracing::error!(%error, "database unavailable");
+                Self::Unavailable
+            }
+            _ => Self::Internal(error.to_string()),
+        }
     }
 }
 
@@ -265,9 +209,7 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
             JsonRejection::JsonDataError(e) => Self::MalformedBody(e.body_text()),
             JsonRejection::JsonSyntaxError(e) => Self::MalformedBody(e.body_text()),
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::PayloadTooLarge
-            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
             other => Self::MalformedBody(other.body_text()),
         }
     }

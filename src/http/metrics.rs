@@ -46,33 +46,14 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("latchkey");
         let http_requests = Family::<RequestLabels, Counter>::default();
-        let http_latency: HistogramFamily<RouteLabels> =
-            Family::new_with_constructor(latency_histogram);
+        let http_latency: HistogramFamily<RouteLabels> = Family::new_with_constructor(latency_histogram);
         let sign_ins = Family::<OutcomeLabels, Counter>::default();
         let sign_ups = Family::<OutcomeLabels, Counter>::default();
-        registry.register(
-            "http_requests",
-            "HTTP requests by route and status",
-            http_requests.clone(),
-        );
-        registry.register(
-            "http_request_duration_seconds",
-            "HTTP request latency",
-            http_latency.clone(),
-        );
-        registry.register(
-            "sign_ins",
-            "Password sign-in attempts by outcome",
-            sign_ins.clone(),
-        );
+        registry.register("http_requests", "HTTP requests by route and status", http_requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency", http_latency.clone());
+        registry.register("sign_ins", "Password sign-in attempts by outcome", sign_ins.clone());
         registry.register("sign_ups", "Sign-up attempts by outcome", sign_ups.clone());
-        Self {
-            registry,
-            http_requests,
-            http_latency,
-            sign_ins,
-            sign_ups,
-        }
+        Self { registry, http_requests, http_latency, sign_ins, sign_ups }
     }
 
     /// The Prometheus text exposition.

@@ -21,6 +21,7 @@ use crate::auth::Accounts;
 use crate::auth::api_keys::ApiKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::policy::PolicySet;
 use crate::store::Store;
 
 /// Largest request body accepted anywhere.
@@ -30,6 +31,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub settings: Arc<Settings>,
+    pub policies: Arc<PolicySet>,
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
@@ -45,10 +47,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/openapi.json", get(move || openapi::serve(spec.clone())))
         .fallback(|| async { error::ApiError::NotFound })
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::envelope,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::envelope))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -29,11 +29,7 @@ pub struct IpRateLimiter {
 impl IpRateLimiter {
     pub fn per_minute(limit: u32) -> Self {
         let capacity = f64::from(limit.max(1));
-        Self {
-            capacity,
-            refill_per_sec: capacity / 60.0,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Self { capacity, refill_per_sec: capacity / 60.0, buckets: Mutex::new(HashMap::new()) }
     }
 
     fn refilled(&self, bucket: Bucket, now: OffsetDateTime) -> f64 {
@@ -44,40 +40,35 @@ impl IpRateLimiter {
     /// Takes one token for `ip`; when none is left, says how many whole
     /// seconds until one is.
     pub fn check(&self, ip: IpAddr, now: OffsetDateTime) -> Result<(), u64> {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let ip = client_block(ip);
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() >= MAX_TRACKED {
             buckets.retain(|_, b| {
                 let elapsed = (now - b.updated).as_seconds_f64();
                 b.tokens + elapsed * self.refill_per_sec < self.capacity
             });
         }
-        let bucket = buckets.entry(ip).or_insert(Bucket {
-            tokens: self.capacity,
-            updated: now,
-        });
+        let bucket = buckets.entry(ip).or_insert(Bucket { tokens: self.capacity, updated: now });
         let tokens = self.refilled(*bucket, now);
         if tokens >= 1.0 {
-            *bucket = Bucket {
-                tokens: tokens - 1.0,
-                updated: now,
-            };
+            *bucket = Bucket { tokens: tokens - 1.0, updated: now };
             Ok(())
         } else {
-            *bucket = Bucket {
-                tokens,
-                updated: now,
-            };
+            *bucket = Bucket { tokens, updated: now };
             let wait = ((1.0 - tokens) / self.refill_per_sec).ceil();
             // Bounded by 60 s for any limit of at least one per minute.
-            Err(if wait.is_finite() && wait >= 1.0 {
-                wait as u64
-            } else {
-                1
-            })
+            Err(if wait.is_finite() && wait >= 1.0 { wait as u64 } else { 1 })
         }
+    }
+}
+
+/// One IPv6 client usually holds a whole /64, so that is what is limited;
+/// otherwise every address in it would get a fresh bucket.
+fn client_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => ip,
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
     }
 }
 
@@ -99,5 +90,14 @@ mod tests {
         limiter.check(other, t0).unwrap();
         assert!(limiter.check(ip, t0 + Duration::seconds(19)).is_err());
         limiter.check(ip, t0 + Duration::seconds(40)).unwrap();
+    }
+
+    #[test]
+    fn an_ipv6_slash_64_shares_one_bucket() {
+        let limiter = IpRateLimiter::per_minute(1);
+        let t0 = datetime!(2026-01-01 00:00 UTC);
+        limiter.check("2001:db8:1:2::1".parse().unwrap(), t0).unwrap();
+        assert!(limiter.check("2001:db8:1:2:ffff::9".parse().unwrap(), t0).is_err());
+        limiter.check("2001:db8:1:3::1".parse().unwrap(), t0).unwrap();
     }
 }

@@ -5,6 +5,9 @@
 //! behaviour. Anything that must hold across instances (seat counts, lockouts,
 //! used TOTP steps, revocations) is decided inside one transaction here.
 
+#[macro_use]
+mod macros;
+mod licenses;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -16,6 +19,7 @@ use time::OffsetDateTime;
 
 use crate::config::DatabaseUrl;
 
+pub use licenses::*;
 pub use sql::SqlStore;
 
 /// The file behind a `sqlite:` URL, if that is what the URL names.
@@ -24,9 +28,7 @@ pub fn sqlite_file(url: &DatabaseUrl) -> Option<std::path::PathBuf> {
     if !url.is_sqlite() {
         return None;
     }
-    sqlx::sqlite::SqliteConnectOptions::from_str(url.expose())
-        .ok()
-        .map(|o| o.get_filename().to_owned())
+    sqlx::sqlite::SqliteConnectOptions::from_str(url.expose()).ok().map(|o| o.get_filename().to_owned())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,9 +104,7 @@ pub struct UserCredentials {
 
 impl std::fmt::Debug for UserCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserCredentials")
-            .field("user", &self.user)
-            .finish_non_exhaustive()
+        f.debug_struct("UserCredentials").field("user", &self.user).finish_non_exhaustive()
     }
 }
 
@@ -189,8 +189,11 @@ pub struct NewApiKey {
 
 /// The use cases the application needs from a database.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: LicenseStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// Closes every pooled connection; called once serving has stopped.
+    async fn close(&self);
 
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
@@ -204,11 +207,7 @@ pub trait Store: Send + Sync + 'static {
     /// Runs first-start work exactly once across all instances: records the
     /// master key check and, unless an admin key exists already, stores
     /// `first_admin_key`. Returns whether that key was stored.
-    async fn bootstrap(
-        &self,
-        master_key_check: &str,
-        first_admin_key: &NewApiKey,
-    ) -> StoreResult<bool>;
+    async fn bootstrap(&self, master_key_check: &str, first_admin_key: &NewApiKey) -> StoreResult<bool>;
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
     async fn user(&self, id: &str) -> StoreResult<Option<User>>;
@@ -241,18 +240,9 @@ pub trait Store: Send + Sync + 'static {
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>>;
     async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()>;
     /// The user's sessions that are not revoked and not past their absolute end.
-    async fn sessions_of_user(
-        &self,
-        user_id: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<Vec<Session>>;
+    async fn sessions_of_user(&self, user_id: &str, now: OffsetDateTime) -> StoreResult<Vec<Session>>;
     /// Revokes one of the user's sessions; false when there is no such live session.
-    async fn revoke_session(
-        &self,
-        user_id: &str,
-        session_id: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool>;
+    async fn revoke_session(&self, user_id: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<bool>;
 
     async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey>;
     /// The unrevoked key whose hash is `key_hash`.

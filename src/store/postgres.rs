@@ -18,7 +18,5 @@ pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreRes
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await?;
-    Ok(SqlStore {
-        pool: Pool::Postgres(pool),
-    })
+    Ok(SqlStore { pool: Pool::Postgres(pool) })
 }

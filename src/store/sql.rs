@@ -13,8 +13,8 @@ use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
 use super::{
-    ApiKey, ApiKeyRole, AttemptReservation, Backend, NewApiKey, NewSession, NewUser, Session,
-    Store, StoreError, StoreResult, User, UserCredentials, from_millis, to_millis,
+    ApiKey, ApiKeyRole, AttemptReservation, Backend, NewApiKey, NewSession, NewUser, Session, Store, StoreError,
+    StoreResult, User, UserCredentials, from_millis, to_millis,
 };
 use crate::domain::lockout;
 
@@ -33,54 +33,13 @@ pub struct SqlStore {
 
 impl std::fmt::Debug for SqlStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqlStore")
-            .field("backend", &self.backend())
-            .finish()
+        f.debug_struct("SqlStore").field("backend", &self.backend()).finish()
     }
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool of either backend.
-macro_rules! on_pool {
-    ($self:expr, |$pool:ident| $body:expr) => {
-        match &$self.pool {
-            Pool::Sqlite($pool) => $body,
-            Pool::Postgres($pool) => $body,
-        }
-    };
-}
-
-/// Runs `$body` inside a write transaction bound to `$tx`, committing when it
-/// returns `Ok`. SQLite takes the write lock up front (`BEGIN IMMEDIATE`):
-/// a deferred transaction that reads and then writes can fail with
-/// SQLITE_BUSY at the upgrade, which the busy timeout does not retry.
-macro_rules! in_tx {
-    ($self:expr, |$tx:ident| $body:expr) => {
-        match &$self.pool {
-            Pool::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let result: StoreResult<_> = $body;
-                if result.is_ok() {
-                    $tx.commit().await?;
-                }
-                result
-            }
-            Pool::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let result: StoreResult<_> = $body;
-                if result.is_ok() {
-                    $tx.commit().await?;
-                }
-                result
-            }
-        }
-    };
-}
-
-fn unique_violation(error: sqlx::Error, what: &'static str) -> StoreError {
+pub(super) fn unique_violation(error: sqlx::Error, what: &'static str) -> StoreError {
     match &error {
-        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation => {
-            StoreError::Conflict(what)
-        }
+        sqlx::Error::Database(db) if db.kind() == ErrorKind::UniqueViolation => StoreError::Conflict(what),
         _ => StoreError::Database(error),
     }
 }
@@ -130,8 +89,7 @@ impl TryFrom<SessionRow> for Session {
     type Error = StoreError;
     fn try_from(row: SessionRow) -> StoreResult<Self> {
         Ok(Session {
-            amr: serde_json::from_str(&row.amr)
-                .map_err(|e| StoreError::Corrupt(format!("session amr: {e}")))?,
+            amr: serde_json::from_str(&row.amr).map_err(|e| StoreError::Corrupt(format!("session amr: {e}")))?,
             id: row.id,
             user_id: row.user_id,
             created_at: from_millis(row.created_at)?,
@@ -180,11 +138,6 @@ impl SqlStore {
             Pool::Postgres(_) => &POSTGRES_MIGRATOR,
         }
     }
-
-    /// Closes every pooled connection; used on shutdown.
-    pub async fn close(&self) {
-        on_pool!(self, |pool| pool.close().await)
-    }
 }
 
 #[async_trait]
@@ -196,6 +149,10 @@ impl Store for SqlStore {
         }
     }
 
+    async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
         let migrator = self.migrator();
         on_pool!(self, |pool| migrator.run(pool).await?);
@@ -205,31 +162,18 @@ impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
         let expected = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
         let applied: Option<i64> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE").fetch_one(pool).await?
         });
-        if applied.unwrap_or(0) < expected {
-            Err(StoreError::SchemaBehind)
-        } else {
-            Ok(())
-        }
+        if applied.unwrap_or(0) < expected { Err(StoreError::SchemaBehind) } else { Ok(()) }
     }
 
     async fn meta(&self, key: &str) -> StoreResult<Option<String>> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1")
-                .bind(key)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_scalar("SELECT value FROM instance_meta WHERE key = $1").bind(key).fetch_optional(pool).await?
         }))
     }
 
-    async fn bootstrap(
-        &self,
-        master_key_check: &str,
-        first_admin_key: &NewApiKey,
-    ) -> StoreResult<bool> {
+    async fn bootstrap(&self, master_key_check: &str, first_admin_key: &NewApiKey) -> StoreResult<bool> {
         let now = to_millis(first_admin_key.now).to_string();
         in_tx!(self, |tx| {
             let claimed = sqlx::query(
@@ -295,23 +239,15 @@ impl Store for SqlStore {
 
     async fn user_credentials_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
-        let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(email)
-                .fetch_optional(pool)
-                .await?
-        });
+        let row: Option<UserRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await? });
         row.map(UserRow::into_credentials).transpose()
     }
 
     async fn user_credentials(&self, id: &str) -> StoreResult<Option<UserCredentials>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        });
+        let row: Option<UserRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await? });
         row.map(UserRow::into_credentials).transpose()
     }
 
@@ -364,15 +300,11 @@ impl Store for SqlStore {
                 .bind(window_start)
                 .execute(&mut *tx)
                 .await?;
-            let recent: Vec<i64> =
-                sqlx::query_scalar("SELECT at FROM sign_in_attempts WHERE email = $1")
-                    .bind(email)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let recent = recent
-                .into_iter()
-                .map(from_millis)
-                .collect::<StoreResult<Vec<_>>>()?;
+            let recent: Vec<i64> = sqlx::query_scalar("SELECT at FROM sign_in_attempts WHERE email = $1")
+                .bind(email)
+                .fetch_all(&mut *tx)
+                .await?;
+            let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
             if let Some(until) = lockout::locked_until(&recent, now) {
                 return Ok(AttemptReservation::Locked { until });
             }
@@ -399,8 +331,7 @@ impl Store for SqlStore {
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<Session> {
         let now = to_millis(session.now);
-        let amr =
-            serde_json::to_string(&session.amr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let amr = serde_json::to_string(&session.amr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         on_pool!(self, |pool| {
             sqlx::query(
                 "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
@@ -437,10 +368,7 @@ impl Store for SqlStore {
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
         let row: Option<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(pool).await?
         });
         row.map(Session::try_from).transpose()
     }
@@ -459,30 +387,17 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn sessions_of_user(
-        &self,
-        user_id: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<Vec<Session>> {
+    async fn sessions_of_user(&self, user_id: &str, now: OffsetDateTime) -> StoreResult<Vec<Session>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
         );
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(user_id)
-                .bind(to_millis(now))
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(to_millis(now)).fetch_all(pool).await?
         });
         rows.into_iter().map(Session::try_from).collect()
     }
 
-    async fn revoke_session(
-        &self,
-        user_id: &str,
-        session_id: &str,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool> {
+    async fn revoke_session(&self, user_id: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<bool> {
         let affected = on_pool!(self, |pool| {
             sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
                 .bind(to_millis(now))
@@ -518,23 +433,17 @@ impl Store for SqlStore {
     }
 
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
-        let sql = format!(
-            "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
-        );
+        let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL");
         let row: Option<ApiKeyRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(key_hash)
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(key_hash).fetch_optional(pool).await?
         });
         row.map(ApiKey::try_from).transpose()
     }
 
     async fn api_keys(&self) -> StoreResult<Vec<ApiKey>> {
         let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id");
-        let rows: Vec<ApiKeyRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await?);
+        let rows: Vec<ApiKeyRow> =
+            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
         rows.into_iter().map(ApiKey::try_from).collect()
     }
 

@@ -20,15 +20,12 @@ pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreRes
         .foreign_keys(true);
     let file = options.get_filename();
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Setup(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Setup(format!("cannot create {}: {e}", dir.display())))?;
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(max_connections.max(2))
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await?;
-    Ok(SqlStore {
-        pool: Pool::Sqlite(pool),
-    })
+    Ok(SqlStore { pool: Pool::Sqlite(pool) })
 }

@@ -10,10 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
 
 fn latchkey(dir: &std::path::Path) -> Command {
     let mut command = Command::new(BIN);
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     command
 }
 
@@ -30,11 +27,7 @@ fn help_explains_the_commands() {
 #[test]
 fn a_bad_setting_stops_the_start_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = latchkey(dir.path())
-        .env("LATCHKEY_LISTEN", "not-an-address")
-        .arg("serve")
-        .output()
-        .unwrap();
+    let out = latchkey(dir.path()).env("LATCHKEY_LISTEN", "not-an-address").arg("serve").output().unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("LATCHKEY_LISTEN"), "{stderr}");
@@ -43,28 +36,12 @@ fn a_bad_setting_stops_the_start_naming_it() {
 #[test]
 fn create_key_prints_only_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    let out = latchkey(dir.path())
-        .args([
-            "admin",
-            "create-key",
-            "--role",
-            "support",
-            "--name",
-            "helpdesk",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        latchkey(dir.path()).args(["admin", "create-key", "--role", "support", "--name", "helpdesk"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.trim_end();
-    assert!(
-        key.starts_with("lk_sup_") && !key.contains(char::is_whitespace),
-        "{stdout:?}"
-    );
+    assert!(key.starts_with("lk_sup_") && !key.contains(char::is_whitespace), "{stdout:?}");
     assert!(dir.path().join("data/latchkey.db").exists());
 }
 
@@ -74,11 +51,7 @@ fn create_key_prints_only_the_key() {
 async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = latchkey(dir.path())
         .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "info")
@@ -95,27 +68,15 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
-    while !seen
-        .iter()
-        .any(|l: &String| l.contains("Latchkey is serving"))
-    {
-        let line = lines_rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("server starts");
+    while !seen.iter().any(|l: &String| l.contains("Latchkey is serving")) {
+        let line = lines_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("server starts");
         seen.push(line);
     }
     let output = seen.join("\n");
-    let admin_key = output
-        .split_whitespace()
-        .find(|w| w.starts_with("lk_adm_"))
-        .expect("admin key printed")
-        .to_owned();
+    let admin_key = output.split_whitespace().find(|w| w.starts_with("lk_adm_")).expect("admin key printed").to_owned();
     assert!(output.contains("master key"), "{output}");
     let key_file = dir.path().join("data/master.key");
-    assert_eq!(
-        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
 
     let response = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/v1/admin/api-keys"))
@@ -126,21 +87,11 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     assert_eq!(response.status(), StatusCode::OK);
 
     let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
     seen.extend(lines_rx.iter());
     let everything = seen.join("\n");
     assert!(everything.contains("stopped"), "{everything}");
-    assert_eq!(
-        everything.matches(&admin_key).count(),
-        1,
-        "the key is printed once and never logged"
-    );
+    assert_eq!(everything.matches(&admin_key).count(), 1, "the key is printed once and never logged");
 }

@@ -42,8 +42,7 @@ macro_rules! on_both_backends {
 
 /// The PostgreSQL server the tests use; `tests/run` makes sure it is up.
 pub fn postgres_admin_url() -> String {
-    std::env::var("LATCHKEY_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("LATCHKEY_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database of its own for one test (or for several app instances that
@@ -62,11 +61,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
-                Arc::new(Self {
-                    url,
-                    master_key,
-                    dir: Some(dir),
-                })
+                Arc::new(Self { url, master_key, dir: Some(dir) })
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -82,19 +77,13 @@ impl TestDb {
                     Some((server, _)) => format!("{server}/{name}"),
                     None => panic!("LATCHKEY_TEST_POSTGRES_URL must name a database"),
                 };
-                Arc::new(Self {
-                    url,
-                    master_key,
-                    dir: None,
-                })
+                Arc::new(Self { url, master_key, dir: None })
             }
         }
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {
-        latchkey::store::connect(&DatabaseUrl::new(self.url.clone()), 5)
-            .await
-            .expect("store")
+        latchkey::store::connect(&DatabaseUrl::new(self.url.clone()), 5).await.expect("store")
     }
 }
 
@@ -133,23 +122,16 @@ impl TestApp {
     ) -> Self {
         let mut settings = test_settings(&db);
         configure(&mut settings);
-        let app = Application::build(settings, clock.clone())
-            .await
-            .expect("app builds");
-        let admin_key = app
-            .first_admin_key
-            .as_ref()
-            .map(|k| k.expose_secret().to_owned());
+        let app = Application::build(settings, clock.clone()).await.expect("app builds");
+        let admin_key = app.first_admin_key.as_ref().map(|k| k.expose_secret().to_owned());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(app.serve(listener, std::future::pending()));
-        Self {
-            address,
-            client: reqwest::Client::new(),
-            clock,
-            db,
-            admin_key,
-        }
+        Self { address, client: reqwest::Client::new(), clock, db, admin_key }
+    }
+
+    pub fn clock_now(&self) -> time::OffsetDateTime {
+        latchkey::clock::Clock::now(self.clock.as_ref())
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -181,24 +163,13 @@ impl TestApp {
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> Value {
-        let response = self
-            .post(
-                "/v1/users",
-                &json!({"email": email, "password": password}),
-                None,
-            )
-            .await;
+        let response = self.post("/v1/users", &json!({"email": email, "password": password}), None).await;
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().await.expect("json")
     }
 
     pub async fn try_sign_in(&self, email: &str, password: &str) -> reqwest::Response {
-        self.post(
-            "/v1/sessions",
-            &json!({"email": email, "password": password}),
-            None,
-        )
-        .await
+        self.post("/v1/sessions", &json!({"email": email, "password": password}), None).await
     }
 
     /// Signs in and returns the session token.
@@ -220,36 +191,20 @@ impl TestApp {
     }
 
     pub fn admin_key(&self) -> &str {
-        self.admin_key
-            .as_deref()
-            .expect("this instance bootstrapped the database")
+        self.admin_key.as_deref().expect("this instance bootstrapped the database")
     }
 }
 
 /// Asserts a problem+json response with `status` and `code`; returns the body.
 pub async fn assert_problem(response: reqwest::Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     assert_eq!(content_type, "application/problem+json");
-    let request_id = response
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let request_id = response.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let body: Value = response.json().await.expect("problem json");
     assert_eq!(body["code"], code, "{body}");
     assert_eq!(body["status"], status.as_u16());
-    assert_eq!(
-        body["request_id"],
-        request_id.as_str(),
-        "request id in body and header agree"
-    );
+    assert_eq!(body["request_id"], request_id.as_str(), "request id in body and header agree");
     assert!(body["title"].is_string() && body["detail"].is_string() && body["type"].is_string());
     body
 }
@@ -284,11 +239,7 @@ impl TcpProxy {
                 live.lock().await.push(task.abort_handle());
             }
         });
-        Self {
-            port,
-            cut,
-            connections,
-        }
+        Self { port, cut, connections }
     }
 
     /// Drops every open connection and refuses new ones.

@@ -13,49 +13,20 @@ async fn sessions_and_lockouts_hold_across_instances() {
     let clock = Arc::new(ManualClock::starting_now());
     let first = TestApp::spawn_with_clock(db.clone(), clock.clone(), |_| {}).await;
     let second = TestApp::spawn_with_clock(db, clock, |_| {}).await;
-    assert!(
-        first.admin_key.is_some() && second.admin_key.is_none(),
-        "only one instance bootstraps"
-    );
+    assert!(first.admin_key.is_some() && second.admin_key.is_none(), "only one instance bootstraps");
 
     let (email, password, token) = first.signed_in_user().await;
-    assert_eq!(
-        second.get("/v1/me", Some(&token)).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        second
-            .delete("/v1/sessions/current", Some(&token))
-            .await
-            .status(),
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        first.get("/v1/me", Some(&token)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(second.get("/v1/me", Some(&token)).await.status(), StatusCode::OK);
+    assert_eq!(second.delete("/v1/sessions/current", Some(&token)).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(first.get("/v1/me", Some(&token)).await.status(), StatusCode::UNAUTHORIZED);
 
     for i in 0..10 {
         let app = if i % 2 == 0 { &first } else { &second };
-        assert_problem(
-            app.try_sign_in(&email, "wrong guess!!").await,
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-        )
-        .await;
+        assert_problem(app.try_sign_in(&email, "wrong guess!!").await, StatusCode::UNAUTHORIZED, "invalid_credentials")
+            .await;
     }
-    assert_problem(
-        first.try_sign_in(&email, &password).await,
-        StatusCode::TOO_MANY_REQUESTS,
-        "account_locked",
-    )
-    .await;
-    assert_problem(
-        second.try_sign_in(&email, &password).await,
-        StatusCode::TOO_MANY_REQUESTS,
-        "account_locked",
-    )
-    .await;
+    assert_problem(first.try_sign_in(&email, &password).await, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+    assert_problem(second.try_sign_in(&email, &password).await, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,11 +37,6 @@ async fn a_wrong_master_key_stops_the_start() {
     let (_, other_key) = latchkey::secrets::MasterKey::generate();
     settings.master_key = Some(other_key);
     let error =
-        latchkey::startup::Application::build(settings, Arc::new(ManualClock::starting_now()))
-            .await
-            .unwrap_err();
-    assert!(
-        error.to_string().contains("master key does not match"),
-        "{error}"
-    );
+        latchkey::startup::Application::build(settings, Arc::new(ManualClock::starting_now())).await.unwrap_err();
+    assert!(error.to_string().contains("master key does not match"), "{error}");
 }

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
-use latchkey::store::{
-    ApiKeyRole, AttemptReservation, NewApiKey, NewSession, NewUser, Store, StoreError,
-};
+use latchkey::store::{ApiKeyRole, AttemptReservation, NewApiKey, NewSession, NewUser, Store, StoreError};
 use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{Backend, TestDb};
@@ -80,24 +78,11 @@ async fn users_are_unique_by_email(backend: Backend) {
             now: t0(),
         })
         .await;
-    assert!(
-        matches!(duplicate, Err(StoreError::Conflict(_))),
-        "{duplicate:?}"
-    );
-    let found = store
-        .user_credentials_by_email("ada@example.com")
-        .await
-        .unwrap()
-        .unwrap();
+    assert!(matches!(duplicate, Err(StoreError::Conflict(_))), "{duplicate:?}");
+    let found = store.user_credentials_by_email("ada@example.com").await.unwrap().unwrap();
     assert_eq!(found.user.id, id);
     assert_eq!(found.user.created_at, t0());
-    assert!(
-        store
-            .user_credentials_by_email("ADA@example.com")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(store.user_credentials_by_email("ADA@example.com").await.unwrap().is_none());
     assert!(store.user("missing").await.unwrap().is_none());
 }
 
@@ -110,66 +95,30 @@ async fn password_change_revokes_all_but_the_kept_session(backend: Backend) {
     let bobs = session(store.as_ref(), &bob, t0()).await;
 
     let live = store.sessions_of_user(&ada, t0()).await.unwrap();
-    assert_eq!(
-        live.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
-        [other.as_str(), keep.as_str()],
-        "newest first"
-    );
+    assert_eq!(live.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), [other.as_str(), keep.as_str()], "newest first");
     assert_eq!(live[0].amr, ["pwd"]);
 
-    store
-        .change_password(&ada, "$argon2id$new", Some(&keep), t0())
-        .await
-        .unwrap();
+    store.change_password(&ada, "$argon2id$new", Some(&keep), t0()).await.unwrap();
     let live = store.sessions_of_user(&ada, t0()).await.unwrap();
     assert_eq!(live.len(), 1);
     assert_eq!(live[0].id, keep);
-    assert_eq!(
-        store
-            .user_credentials(&ada)
-            .await
-            .unwrap()
-            .unwrap()
-            .password_hash,
-        "$argon2id$new"
-    );
-    assert_eq!(
-        store.sessions_of_user(&bob, t0()).await.unwrap().len(),
-        1,
-        "other users untouched"
-    );
+    assert_eq!(store.user_credentials(&ada).await.unwrap().unwrap().password_hash, "$argon2id$new");
+    assert_eq!(store.sessions_of_user(&bob, t0()).await.unwrap().len(), 1, "other users untouched");
 
-    assert!(
-        !store.revoke_session(&ada, &bobs, t0()).await.unwrap(),
-        "cannot revoke another user's session"
-    );
+    assert!(!store.revoke_session(&ada, &bobs, t0()).await.unwrap(), "cannot revoke another user's session");
     assert!(store.revoke_session(&ada, &keep, t0()).await.unwrap());
-    assert!(
-        !store.revoke_session(&ada, &keep, t0()).await.unwrap(),
-        "revoking twice reports nothing to do"
-    );
-    store
-        .change_password(&bob, "$argon2id$reset", None, t0())
-        .await
-        .unwrap();
+    assert!(!store.revoke_session(&ada, &keep, t0()).await.unwrap(), "revoking twice reports nothing to do");
+    store.change_password(&bob, "$argon2id$reset", None, t0()).await.unwrap();
     assert!(store.sessions_of_user(&bob, t0()).await.unwrap().is_empty());
 }
 
 async fn api_keys_resolve_by_hash_until_revoked(backend: Backend) {
     let (_db, store) = store(backend).await;
-    let key = NewApiKey {
-        id: new_id(),
-        name: "ci".into(),
-        role: ApiKeyRole::Support,
-        key_hash: "hash-1".into(),
-        now: t0(),
-    };
+    let key =
+        NewApiKey { id: new_id(), name: "ci".into(), role: ApiKeyRole::Support, key_hash: "hash-1".into(), now: t0() };
     store.create_api_key(&key).await.unwrap();
     let found = store.api_key_by_hash("hash-1").await.unwrap().unwrap();
-    assert_eq!(
-        (found.role, found.name.as_str()),
-        (ApiKeyRole::Support, "ci")
-    );
+    assert_eq!((found.role, found.name.as_str()), (ApiKeyRole::Support, "ci"));
     assert!(store.api_key_by_hash("hash-2").await.unwrap().is_none());
     assert!(store.revoke_api_key(&key.id, t0()).await.unwrap());
     assert!(store.api_key_by_hash("hash-1").await.unwrap().is_none());
@@ -180,43 +129,20 @@ async fn concurrent_attempts_reserve_at_most_the_limit(backend: Backend) {
     let (_db, store) = store(backend).await;
     let attempts = (0..30).map(|_| {
         let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .reserve_sign_in_attempt("ada@example.com", &new_id(), t0())
-                .await
-                .unwrap()
-        })
+        tokio::spawn(async move { store.reserve_sign_in_attempt("ada@example.com", &new_id(), t0()).await.unwrap() })
     });
-    let outcomes: Vec<AttemptReservation> = join_all(attempts)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
-    let reserved = outcomes
-        .iter()
-        .filter(|o| **o == AttemptReservation::Reserved)
-        .count();
+    let outcomes: Vec<AttemptReservation> = join_all(attempts).await.into_iter().map(Result::unwrap).collect();
+    let reserved = outcomes.iter().filter(|o| **o == AttemptReservation::Reserved).count();
     assert_eq!(reserved, 10, "{outcomes:?}");
-    assert!(outcomes.contains(&AttemptReservation::Locked {
-        until: t0() + Duration::minutes(15)
-    }));
+    assert!(outcomes.contains(&AttemptReservation::Locked { until: t0() + Duration::minutes(15) }));
     // Another account is unaffected; clearing unlocks.
     assert_eq!(
-        store
-            .reserve_sign_in_attempt("bob@example.com", &new_id(), t0())
-            .await
-            .unwrap(),
+        store.reserve_sign_in_attempt("bob@example.com", &new_id(), t0()).await.unwrap(),
         AttemptReservation::Reserved
     );
-    store
-        .clear_sign_in_failures("ada@example.com")
-        .await
-        .unwrap();
+    store.clear_sign_in_failures("ada@example.com").await.unwrap();
     assert_eq!(
-        store
-            .reserve_sign_in_attempt("ada@example.com", &new_id(), t0())
-            .await
-            .unwrap(),
+        store.reserve_sign_in_attempt("ada@example.com", &new_id(), t0()).await.unwrap(),
         AttemptReservation::Reserved
     );
 }
@@ -236,24 +162,14 @@ async fn bootstrap_happens_once_under_concurrency(backend: Backend) {
             store.bootstrap("check", &key).await.unwrap()
         })
     });
-    let created: Vec<bool> = join_all(starts)
-        .await
-        .into_iter()
-        .map(Result::unwrap)
-        .collect();
+    let created: Vec<bool> = join_all(starts).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(created.iter().filter(|c| **c).count(), 1, "{created:?}");
     assert_eq!(store.api_keys().await.unwrap().len(), 1);
-    assert_eq!(
-        store.meta("master_key_check").await.unwrap().as_deref(),
-        Some("check")
-    );
+    assert_eq!(store.meta("master_key_check").await.unwrap().as_deref(), Some("check"));
 }
 
 async fn ping_reports_a_current_schema(backend: Backend) {
     let (_db, store) = store(backend).await;
     store.ping().await.unwrap();
-    assert_eq!(
-        store.backend() == latchkey::store::Backend::Postgres,
-        backend == Backend::Postgres
-    );
+    assert_eq!(store.backend() == latchkey::store::Backend::Postgres, backend == Backend::Postgres);
 }

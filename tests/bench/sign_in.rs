@@ -4,12 +4,7 @@
 //!
 //! Run with `cargo bench --bench sign_in`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,15 +33,10 @@ fn summary(name: &str, mut samples: Vec<Duration>) {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::defaults().unwrap();
-    settings.database_url = DatabaseUrl::new(format!(
-        "sqlite://{}",
-        dir.path().join("bench.db").display()
-    ));
+    settings.database_url = DatabaseUrl::new(format!("sqlite://{}", dir.path().join("bench.db").display()));
     settings.master_key = Some(MasterKey::generate().1);
     settings.ip_rate_per_minute = 1_000_000;
-    let app = Application::build(settings, Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let app = Application::build(settings, Arc::new(SystemClock)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(app.serve(listener, std::future::pending()));
@@ -54,18 +44,8 @@ async fn main() {
 
     // One account per sample, so no account reaches the lockout.
     for i in 0..SAMPLES {
-        let body =
-            json!({"email": format!("user{i}@example.com"), "password": "correct horse battery"});
-        assert!(
-            client
-                .post(format!("{base}/v1/users"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .is_success()
-        );
+        let body = json!({"email": format!("user{i}@example.com"), "password": "correct horse battery"});
+        assert!(client.post(format!("{base}/v1/users")).json(&body).send().await.unwrap().status().is_success());
     }
 
     let mut wrong_password = Vec::new();
@@ -78,12 +58,7 @@ async fn main() {
         ] {
             let body = json!({"email": email, "password": "wrong horse battery"});
             let started = Instant::now();
-            let response = client
-                .post(format!("{base}/v1/sessions"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
+            let response = client.post(format!("{base}/v1/sessions")).json(&body).send().await.unwrap();
             series.push(started.elapsed());
             assert_eq!(response.status(), 401);
         }
@@ -98,7 +73,8 @@ async fn main() {
         let client = client.clone();
         let url = format!("{base}/v1/sessions");
         tokio::spawn(async move {
-            let body = json!({"email": format!("user{}@example.com", i % SAMPLES), "password": "correct horse battery"});
+            let body =
+                json!({"email": format!("user{}@example.com", i % SAMPLES), "password": "correct horse battery"});
             client.post(url).json(&body).send().await.unwrap().status()
         })
     });
@@ -110,8 +86,6 @@ async fn main() {
         "{concurrent} concurrent successful sign-ins: {:.2} s, {:.1} sign-ins/s on {} cores",
         elapsed.as_secs_f64(),
         concurrent as f64 / elapsed.as_secs_f64(),
-        std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(0)
+        std::thread::available_parallelism().map(usize::from).unwrap_or(0)
     );
 }

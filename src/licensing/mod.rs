@@ -1,0 +1,3 @@
+//! Licenses: policies, issuance, redemption, activation and validation.
+
+pub mod policies;

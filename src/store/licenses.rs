@@ -1,0 +1,792 @@
+//! Licenses, activation codes, seats and license events. Redemption and seat
+//! claims are decided inside one transaction each, so two instances racing
+//! for the last use or the last seat cannot both win.
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+use super::sql::{Pool, SqlStore, unique_violation};
+use super::{Backend, Store, StoreError, StoreResult, from_millis, to_millis};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LicenseStatus {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+impl LicenseStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Revoked => "revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "suspended" => Some(Self::Suspended),
+            "revoked" => Some(Self::Revoked),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct License {
+    pub id: String,
+    /// The key sealed with the master key; its owner may see it again.
+    pub key_sealed: String,
+    pub policy: String,
+    pub policy_revision: String,
+    pub product: String,
+    pub status: LicenseStatus,
+    pub max_activations: u32,
+    pub entitlements: Vec<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub owner_email: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewLicense {
+    pub id: String,
+    pub key_hash: String,
+    pub key_sealed: String,
+    pub policy: String,
+    pub policy_revision: String,
+    pub product: String,
+    pub max_activations: u32,
+    pub entitlements: Vec<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub owner_email: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub code_hash: String,
+    pub code_uses: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Activation {
+    pub id: String,
+    pub license_id: String,
+    pub user_id: Option<String>,
+    pub fingerprint_hash: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    /// Floating seats only: the seat counts until then.
+    pub lease_expires_at: Option<OffsetDateTime>,
+    pub deactivated_at: Option<OffsetDateTime>,
+}
+
+impl Activation {
+    /// Holds a seat at `now`: not deactivated, and for floating seats, leased.
+    pub fn holds_seat(&self, now: OffsetDateTime) -> bool {
+        self.deactivated_at.is_none() && self.lease_expires_at.is_none_or(|until| until > now)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SeatRequest {
+    pub activation_id: String,
+    pub license_id: String,
+    pub user_id: String,
+    pub fingerprint_hash: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    /// `Some` for floating licenses.
+    pub lease: Option<Duration>,
+    pub max_activations: u32,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub enum SeatClaim {
+    /// This device already held a seat; for floating seats the lease was renewed.
+    Existing(Activation),
+    New(Activation),
+    LimitReached,
+}
+
+#[derive(Debug, Clone)]
+pub enum Redemption {
+    Redeemed(License),
+    /// The user already holds this license; no use was spent.
+    AlreadyHolder(License),
+    UnknownCode,
+    UsedUp,
+    /// The license was issued to another email address.
+    ReservedForSomeoneElse,
+}
+
+#[derive(Debug, Clone)]
+pub struct LicenseEvent {
+    pub id: String,
+    pub license_id: String,
+    pub at: OffsetDateTime,
+    /// `admin:<key id>`, `user:<user id>`, `license_key` or `system`.
+    pub actor: String,
+    pub kind: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LicenseFilter {
+    pub policy: Option<String>,
+    pub status: Option<LicenseStatus>,
+    pub holder: Option<String>,
+    pub limit: u32,
+}
+
+/// A first answer stored under an `Idempotency-Key`, sealed (it holds keys
+/// and codes in clear).
+#[derive(Debug, Clone)]
+pub struct IdempotentAnswer {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+    pub sealed_response: String,
+}
+
+#[async_trait]
+pub trait LicenseStore {
+    /// Inserts the licenses, their codes and `issued` events in one
+    /// transaction, with the idempotent answer if given. A concurrent request
+    /// with the same idempotency key makes this fail with `Conflict`.
+    async fn issue_licenses(
+        &self,
+        licenses: &[NewLicense],
+        actor: &str,
+        answer: Option<&IdempotentAnswer>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn idempotent_answer(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotentAnswer>>;
+
+    async fn license(&self, id: &str) -> StoreResult<Option<License>>;
+    async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>>;
+    async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>>;
+    async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>>;
+    async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool>;
+
+    /// Spends one use of the code and makes the user a holder, atomically.
+    async fn redeem(
+        &self,
+        code_hash: &str,
+        user_id: &str,
+        user_email: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Redemption>;
+
+    /// Claims a seat for a device, atomically against every other claim on the license.
+    async fn claim_seat(&self, request: &SeatRequest) -> StoreResult<SeatClaim>;
+    async fn activation(&self, id: &str) -> StoreResult<Option<Activation>>;
+    async fn activations_of_license(&self, license_id: &str) -> StoreResult<Vec<Activation>>;
+    /// The live (not deactivated) activation of a device, lapsed lease or not.
+    async fn activation_by_fingerprint(
+        &self,
+        license_id: &str,
+        fingerprint_hash: &str,
+    ) -> StoreResult<Option<Activation>>;
+    /// Ends an activation; false when it was already ended.
+    async fn deactivate(&self, activation_id: &str, actor: &str, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Extends a floating lease that has not lapsed; `None` when it has (or is gone).
+    async fn heartbeat(
+        &self,
+        activation_id: &str,
+        lease: Duration,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Activation>>;
+
+    /// Moves the license from one of `from` to `to`, with an event; `None`
+    /// when its status was not one of `from`.
+    async fn change_status(
+        &self,
+        license_id: &str,
+        from: &[LicenseStatus],
+        to: LicenseStatus,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<License>>;
+    async fn renew(
+        &self,
+        license_id: &str,
+        expires_at: OffsetDateTime,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<License>>;
+
+    async fn record_event(&self, event: &LicenseEvent) -> StoreResult<()>;
+    async fn license_events(&self, license_id: &str) -> StoreResult<Vec<LicenseEvent>>;
+    async fn revoked_license_ids(&self) -> StoreResult<Vec<String>>;
+}
+
+#[derive(sqlx::FromRow)]
+struct LicenseRow {
+    id: String,
+    key_sealed: String,
+    policy: String,
+    policy_revision: String,
+    product: String,
+    status: String,
+    max_activations: i64,
+    entitlements: String,
+    metadata: Option<String>,
+    owner_email: Option<String>,
+    expires_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn corrupt(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+impl TryFrom<LicenseRow> for License {
+    type Error = StoreError;
+    fn try_from(row: LicenseRow) -> StoreResult<Self> {
+        Ok(License {
+            status: LicenseStatus::parse(&row.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("license status {}", row.status)))?,
+            max_activations: u32::try_from(row.max_activations).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            entitlements: serde_json::from_str(&row.entitlements).map_err(corrupt("entitlements"))?,
+            metadata: row.metadata.as_deref().map(serde_json::from_str).transpose().map_err(corrupt("metadata"))?,
+            expires_at: row.expires_at.map(from_millis).transpose()?,
+            created_at: from_millis(row.created_at)?,
+            updated_at: from_millis(row.updated_at)?,
+            id: row.id,
+            key_sealed: row.key_sealed,
+            policy: row.policy,
+            policy_revision: row.policy_revision,
+            product: row.product,
+            owner_email: row.owner_email,
+        })
+    }
+}
+
+const LICENSE_COLUMNS: &str = "licenses.id, licenses.key_sealed, licenses.policy, licenses.policy_revision, licenses.product, \
+     licenses.status, licenses.max_activations, licenses.entitlements, licenses.metadata, licenses.owner_email, \
+     licenses.expires_at, licenses.created_at, licenses.updated_at";
+
+#[derive(sqlx::FromRow)]
+struct ActivationRow {
+    id: String,
+    license_id: String,
+    user_id: Option<String>,
+    fingerprint_hash: String,
+    name: Option<String>,
+    platform: Option<String>,
+    created_at: i64,
+    last_seen_at: i64,
+    lease_expires_at: Option<i64>,
+    deactivated_at: Option<i64>,
+}
+
+impl TryFrom<ActivationRow> for Activation {
+    type Error = StoreError;
+    fn try_from(row: ActivationRow) -> StoreResult<Self> {
+        Ok(Activation {
+            created_at: from_millis(row.created_at)?,
+            last_seen_at: from_millis(row.last_seen_at)?,
+            lease_expires_at: row.lease_expires_at.map(from_millis).transpose()?,
+            deactivated_at: row.deactivated_at.map(from_millis).transpose()?,
+            id: row.id,
+            license_id: row.license_id,
+            user_id: row.user_id,
+            fingerprint_hash: row.fingerprint_hash,
+            name: row.name,
+            platform: row.platform,
+        })
+    }
+}
+
+const ACTIVATION_COLUMNS: &str = "id, license_id, user_id, fingerprint_hash, name, platform, created_at, last_seen_at, lease_expires_at, deactivated_at";
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: String,
+    license_id: String,
+    at: i64,
+    actor: String,
+    kind: String,
+    detail: String,
+}
+
+fn event_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Inserts an event inside an open transaction.
+macro_rules! insert_event {
+    ($tx:expr, $license_id:expr, $actor:expr, $kind:expr, $detail:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO license_events (id, license_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(event_id())
+        .bind($license_id)
+        .bind(to_millis($now))
+        .bind($actor)
+        .bind($kind)
+        .bind($detail.to_string())
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+impl SqlStore {
+    async fn fetch_license(&self, condition: &str, value: &str) -> StoreResult<Option<License>> {
+        let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses {condition}");
+        let row: Option<LicenseRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await? });
+        row.map(License::try_from).transpose()
+    }
+}
+
+#[async_trait]
+impl LicenseStore for SqlStore {
+    async fn issue_licenses(
+        &self,
+        licenses: &[NewLicense],
+        actor: &str,
+        answer: Option<&IdempotentAnswer>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let at = to_millis(now);
+        in_tx!(self, |tx| {
+            if let Some(answer) = answer {
+                sqlx::query(
+                    "INSERT INTO idempotent_requests (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&answer.scope)
+                .bind(&answer.key)
+                .bind(&answer.request_hash)
+                .bind(&answer.sealed_response)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation(e, "idempotency key in use"))?;
+            }
+            for license in licenses {
+                let entitlements = serde_json::to_string(&license.entitlements).map_err(corrupt("entitlements"))?;
+                let metadata = license.metadata.as_ref().map(ToString::to_string);
+                sqlx::query(
+                    "INSERT INTO licenses (id, key_hash, key_sealed, policy, policy_revision, product, status, max_activations, \
+                     entitlements, metadata, owner_email, expires_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $8, $9, $10, $11, $12, $12)",
+                )
+                .bind(&license.id)
+                .bind(&license.key_hash)
+                .bind(&license.key_sealed)
+                .bind(&license.policy)
+                .bind(&license.policy_revision)
+                .bind(&license.product)
+                .bind(i64::from(license.max_activations))
+                .bind(&entitlements)
+                .bind(&metadata)
+                .bind(&license.owner_email)
+                .bind(license.expires_at.map(to_millis))
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation(e, "license key collision"))?;
+                sqlx::query("INSERT INTO activation_codes (code_hash, license_id, uses_left, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(&license.code_hash)
+                    .bind(&license.id)
+                    .bind(i64::from(license.code_uses))
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| unique_violation(e, "activation code collision"))?;
+                let detail = serde_json::json!({"policy": license.policy, "policy_revision": license.policy_revision});
+                insert_event!(tx, &license.id, actor, "issued", detail, now);
+            }
+            Ok(())
+        })
+    }
+
+    async fn idempotent_answer(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotentAnswer>> {
+        let row: Option<(String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT request_hash, response FROM idempotent_requests WHERE scope = $1 AND key = $2")
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(request_hash, sealed_response)| IdempotentAnswer {
+            scope: scope.to_owned(),
+            key: key.to_owned(),
+            request_hash,
+            sealed_response,
+        }))
+    }
+
+    async fn license(&self, id: &str) -> StoreResult<Option<License>> {
+        self.fetch_license("WHERE id = $1", id).await
+    }
+
+    async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>> {
+        self.fetch_license("WHERE key_hash = $1", key_hash).await
+    }
+
+    async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>> {
+        self.fetch_license("JOIN activation_codes c ON c.license_id = licenses.id WHERE c.code_hash = $1", code_hash)
+            .await
+    }
+
+    async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>> {
+        // Filters are optional binds, so one statement serves every combination.
+        let sql = format!(
+            "SELECT {LICENSE_COLUMNS} FROM licenses \
+             WHERE ($1 IS NULL OR policy = $1) AND ($2 IS NULL OR status = $2) \
+             AND ($3 IS NULL OR EXISTS (SELECT 1 FROM license_holders h WHERE h.license_id = licenses.id AND h.user_id = $3)) \
+             ORDER BY created_at DESC, id DESC LIMIT $4"
+        );
+        let status = filter.status.map(LicenseStatus::as_str);
+        let limit = i64::from(filter.limit.clamp(1, 1000));
+        let rows: Vec<LicenseRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(filter.policy.as_deref())
+                .bind(status)
+                .bind(filter.holder.as_deref())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(License::try_from).collect()
+    }
+
+    async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool> {
+        let found: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT 1 FROM license_holders WHERE license_id = $1 AND user_id = $2")
+                .bind(license_id)
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(found.is_some())
+    }
+
+    async fn redeem(
+        &self,
+        code_hash: &str,
+        user_id: &str,
+        user_email: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Redemption> {
+        let sql = format!(
+            "SELECT {LICENSE_COLUMNS} FROM licenses JOIN activation_codes c ON c.license_id = licenses.id WHERE c.code_hash = $1"
+        );
+        in_tx!(self, |tx| {
+            let row: Option<LicenseRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code_hash).fetch_optional(&mut *tx).await?;
+            let Some(license) = row.map(License::try_from).transpose()? else { return Ok(Redemption::UnknownCode) };
+            let holder: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM license_holders WHERE license_id = $1 AND user_id = $2")
+                    .bind(&license.id)
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if holder.is_some() {
+                return Ok(Redemption::AlreadyHolder(license));
+            }
+            if license.owner_email.as_deref().is_some_and(|owner| owner != user_email) {
+                return Ok(Redemption::ReservedForSomeoneElse);
+            }
+            // The conditional decrement is the race guard: of two concurrent
+            // redemptions of a last use, exactly one sees a row change.
+            let spent = sqlx::query(
+                "UPDATE activation_codes SET uses_left = uses_left - 1 WHERE code_hash = $1 AND uses_left > 0",
+            )
+            .bind(code_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if spent != 1 {
+                return Ok(Redemption::UsedUp);
+            }
+            sqlx::query("INSERT INTO license_holders (license_id, user_id, redeemed_at) VALUES ($1, $2, $3)")
+                .bind(&license.id)
+                .bind(user_id)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+            insert_event!(tx, &license.id, format!("user:{user_id}"), "redeemed", serde_json::json!({}), now);
+            Ok(Redemption::Redeemed(license))
+        })
+    }
+
+    async fn claim_seat(&self, request: &SeatRequest) -> StoreResult<SeatClaim> {
+        let now = to_millis(request.now);
+        let lease_until = request.lease.map(|lease| to_millis(request.now + lease));
+        let backend = self.backend();
+        let existing_sql = format!(
+            "SELECT {ACTIVATION_COLUMNS} FROM activations WHERE license_id = $1 AND fingerprint_hash = $2 AND deactivated_at IS NULL"
+        );
+        in_tx!(self, |tx| {
+            if backend == Backend::Postgres {
+                // Every claim on this license queues here; SQLite's IMMEDIATE
+                // transaction already admits one writer at a time.
+                sqlx::query("SELECT id FROM licenses WHERE id = $1 FOR UPDATE")
+                    .bind(&request.license_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let existing: Option<ActivationRow> = sqlx::query_as(sqlx::AssertSqlSafe(existing_sql))
+                .bind(&request.license_id)
+                .bind(&request.fingerprint_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(existing) = existing.map(Activation::try_from).transpose()? {
+                if existing.holds_seat(request.now) {
+                    sqlx::query("UPDATE activations SET last_seen_at = $1, lease_expires_at = $2 WHERE id = $3")
+                        .bind(now)
+                        .bind(lease_until)
+                        .bind(&existing.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    let refreshed = Activation {
+                        last_seen_at: request.now,
+                        lease_expires_at: lease_until.map(from_millis).transpose()?,
+                        ..existing
+                    };
+                    return Ok(SeatClaim::Existing(refreshed));
+                }
+                // A lapsed lease: close it, then claim afresh like any device.
+                sqlx::query("UPDATE activations SET deactivated_at = $1 WHERE id = $2")
+                    .bind(existing.lease_expires_at.map_or(now, to_millis))
+                    .bind(&existing.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let taken: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM activations WHERE license_id = $1 AND deactivated_at IS NULL \
+                 AND (lease_expires_at IS NULL OR lease_expires_at > $2)",
+            )
+            .bind(&request.license_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            if taken >= i64::from(request.max_activations) {
+                return Ok(SeatClaim::LimitReached);
+            }
+            sqlx::query(
+                "INSERT INTO activations (id, license_id, user_id, fingerprint_hash, name, platform, created_at, last_seen_at, lease_expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+            )
+            .bind(&request.activation_id)
+            .bind(&request.license_id)
+            .bind(&request.user_id)
+            .bind(&request.fingerprint_hash)
+            .bind(&request.name)
+            .bind(&request.platform)
+            .bind(now)
+            .bind(lease_until)
+            .execute(&mut *tx)
+            .await?;
+            let detail = serde_json::json!({"activation_id": request.activation_id, "fingerprint_hash": request.fingerprint_hash});
+            insert_event!(
+                tx,
+                &request.license_id,
+                format!("user:{}", request.user_id),
+                "activated",
+                detail,
+                request.now
+            );
+            Ok(SeatClaim::New(Activation {
+                id: request.activation_id.clone(),
+                license_id: request.license_id.clone(),
+                user_id: Some(request.user_id.clone()),
+                fingerprint_hash: request.fingerprint_hash.clone(),
+                name: request.name.clone(),
+                platform: request.platform.clone(),
+                created_at: from_millis(now)?,
+                last_seen_at: from_millis(now)?,
+                lease_expires_at: lease_until.map(from_millis).transpose()?,
+                deactivated_at: None,
+            }))
+        })
+    }
+
+    async fn activation(&self, id: &str) -> StoreResult<Option<Activation>> {
+        let sql = format!("SELECT {ACTIVATION_COLUMNS} FROM activations WHERE id = $1");
+        let row: Option<ActivationRow> =
+            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?);
+        row.map(Activation::try_from).transpose()
+    }
+
+    async fn activations_of_license(&self, license_id: &str) -> StoreResult<Vec<Activation>> {
+        let sql = format!("SELECT {ACTIVATION_COLUMNS} FROM activations WHERE license_id = $1 ORDER BY created_at, id");
+        let rows: Vec<ActivationRow> =
+            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_all(pool).await?);
+        rows.into_iter().map(Activation::try_from).collect()
+    }
+
+    async fn activation_by_fingerprint(
+        &self,
+        license_id: &str,
+        fingerprint_hash: &str,
+    ) -> StoreResult<Option<Activation>> {
+        let sql = format!(
+            "SELECT {ACTIVATION_COLUMNS} FROM activations WHERE license_id = $1 AND fingerprint_hash = $2 AND deactivated_at IS NULL"
+        );
+        let row: Option<ActivationRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(license_id)
+                .bind(fingerprint_hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(Activation::try_from).transpose()
+    }
+
+    async fn deactivate(&self, activation_id: &str, actor: &str, now: OffsetDateTime) -> StoreResult<bool> {
+        in_tx!(self, |tx| {
+            let license_id: Option<String> = sqlx::query_scalar(
+                "UPDATE activations SET deactivated_at = $1 WHERE id = $2 AND deactivated_at IS NULL RETURNING license_id",
+            )
+            .bind(to_millis(now))
+            .bind(activation_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(license_id) = license_id else { return Ok(false) };
+            insert_event!(
+                tx,
+                &license_id,
+                actor,
+                "deactivated",
+                serde_json::json!({"activation_id": activation_id}),
+                now
+            );
+            Ok(true)
+        })
+    }
+
+    async fn heartbeat(
+        &self,
+        activation_id: &str,
+        lease: Duration,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<Activation>> {
+        let sql = format!(
+            "UPDATE activations SET last_seen_at = $1, lease_expires_at = $2 \
+             WHERE id = $3 AND deactivated_at IS NULL AND lease_expires_at IS NOT NULL AND lease_expires_at > $1 \
+             RETURNING {ACTIVATION_COLUMNS}"
+        );
+        let row: Option<ActivationRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(to_millis(now))
+                .bind(to_millis(now + lease))
+                .bind(activation_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(Activation::try_from).transpose()
+    }
+
+    async fn change_status(
+        &self,
+        license_id: &str,
+        from: &[LicenseStatus],
+        to: LicenseStatus,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<License>> {
+        // The statuses are our own enum's fixed words, never input, so they may be inlined.
+        let allowed = from.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+        let update =
+            format!("UPDATE licenses SET status = $1, updated_at = $2 WHERE id = $3 AND status IN ({allowed})");
+        let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE id = $1");
+        in_tx!(self, |tx| {
+            let changed = sqlx::query(sqlx::AssertSqlSafe(update))
+                .bind(to.as_str())
+                .bind(to_millis(now))
+                .bind(license_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Ok(None);
+            }
+            insert_event!(tx, license_id, actor, to.as_str(), serde_json::json!({}), now);
+            let row: LicenseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_one(&mut *tx).await?;
+            License::try_from(row).map(Some)
+        })
+    }
+
+    async fn renew(
+        &self,
+        license_id: &str,
+        expires_at: OffsetDateTime,
+        actor: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<License>> {
+        let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE id = $1");
+        in_tx!(self, |tx| {
+            let changed = sqlx::query(
+                "UPDATE licenses SET expires_at = $1, updated_at = $2 WHERE id = $3 AND status <> 'revoked'",
+            )
+            .bind(to_millis(expires_at))
+            .bind(to_millis(now))
+            .bind(license_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed != 1 {
+                return Ok(None);
+            }
+            let detail = serde_json::json!({"expires_at": to_millis(expires_at)});
+            insert_event!(tx, license_id, actor, "renewed", detail, now);
+            let row: LicenseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_one(&mut *tx).await?;
+            License::try_from(row).map(Some)
+        })
+    }
+
+    async fn record_event(&self, event: &LicenseEvent) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO license_events (id, license_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&event.id)
+            .bind(&event.license_id)
+            .bind(to_millis(event.at))
+            .bind(&event.actor)
+            .bind(&event.kind)
+            .bind(event.detail.to_string())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn license_events(&self, license_id: &str) -> StoreResult<Vec<LicenseEvent>> {
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, license_id, at, actor, kind, detail FROM license_events WHERE license_id = $1 ORDER BY at, id")
+                .bind(license_id)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                Ok(LicenseEvent {
+                    at: from_millis(row.at)?,
+                    detail: serde_json::from_str(&row.detail).map_err(corrupt("event detail"))?,
+                    id: row.id,
+                    license_id: row.license_id,
+                    actor: row.actor,
+                    kind: row.kind,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoked_license_ids(&self) -> StoreResult<Vec<String>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM licenses WHERE status = 'revoked' ORDER BY id").fetch_all(pool).await?
+        }))
+    }
+}
