@@ -77,6 +77,12 @@ impl Application {
         let state = AppState {
             accounts: Accounts::new(store.clone(), clock.clone(), passwords, limits),
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
+            licensing: crate::licensing::Licensing::new(
+                store.clone(),
+                clock.clone(),
+                policies.clone(),
+                Arc::new(master_key),
+            ),
             ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(settings.ip_rate_per_minute)),
             metrics: Arc::new(http::metrics::Metrics::new()),
             settings: Arc::new(settings),

@@ -128,7 +128,7 @@ fn session_view(state: &AppState, session: Session, current_id: &str) -> Session
     }
 }
 
-fn limit_attempts(state: &AppState, client: &Client) -> ApiResult<()> {
+pub(crate) fn limit_attempts(state: &AppState, client: &Client) -> ApiResult<()> {
     match client.0.ip {
         Some(ip) => state
             .ip_limiter

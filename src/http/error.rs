@@ -44,6 +44,8 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0}")]
     Conflict(String),
+    #[error("every seat of this license is taken")]
+    SeatLimitReached,
     #[error("account locked")]
     AccountLocked { retry_after_secs: u64 },
     #[error("rate limited")]
@@ -97,6 +99,7 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::SeatLimitReached => (StatusCode::CONFLICT, "seat_limit_reached", "Seat limit reached"),
             Self::AccountLocked { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "account_locked", "Account temporarily locked")
             }

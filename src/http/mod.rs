@@ -6,6 +6,7 @@ pub mod admin;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod licenses;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
     pub api_keys: ApiKeys,
+    pub licensing: crate::licensing::Licensing,
     pub ip_limiter: Arc<rate_limit::IpRateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
 }

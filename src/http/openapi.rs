@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, health};
+use super::{AppState, accounts, admin, health, licenses};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{AppState, accounts, admin, health};
     tags(
         (name = "accounts", description = "Sign-up, sign-in and sessions"),
         (name = "admin", description = "Operations that need an admin API key"),
+        (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -46,6 +47,19 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::change_password))
         .routes(routes!(admin::create_api_key, admin::list_api_keys))
         .routes(routes!(admin::revoke_api_key))
+        .routes(routes!(licenses::issue, licenses::list))
+        .routes(routes!(licenses::show))
+        .routes(routes!(licenses::suspend))
+        .routes(routes!(licenses::reinstate))
+        .routes(routes!(licenses::revoke))
+        .routes(routes!(licenses::renew))
+        .routes(routes!(licenses::free_seat))
+        .routes(routes!(licenses::redeem))
+        .routes(routes!(licenses::mine))
+        .routes(routes!(licenses::activate))
+        .routes(routes!(licenses::deactivate))
+        .routes(routes!(licenses::heartbeat))
+        .routes(routes!(licenses::validate))
 }
 
 pub async fn serve(spec: Arc<utoipa::openapi::OpenApi>) -> axum::Json<utoipa::openapi::OpenApi> {

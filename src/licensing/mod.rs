@@ -1,3 +1,6 @@
 //! Licenses: policies, issuance, redemption, activation and validation.
 
 pub mod policies;
+pub mod service;
+
+pub use service::Licensing;

@@ -461,7 +461,7 @@ impl LicenseStore for SqlStore {
 
     async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool> {
         let found: Option<i64> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT 1 FROM license_holders WHERE license_id = $1 AND user_id = $2")
+            sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM license_holders WHERE license_id = $1 AND user_id = $2")
                 .bind(license_id)
                 .bind(user_id)
                 .fetch_optional(pool)
@@ -484,12 +484,13 @@ impl LicenseStore for SqlStore {
             let row: Option<LicenseRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code_hash).fetch_optional(&mut *tx).await?;
             let Some(license) = row.map(License::try_from).transpose()? else { return Ok(Redemption::UnknownCode) };
-            let holder: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM license_holders WHERE license_id = $1 AND user_id = $2")
-                    .bind(&license.id)
-                    .bind(user_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let holder: Option<i64> = sqlx::query_scalar(
+                "SELECT CAST(1 AS BIGINT) FROM license_holders WHERE license_id = $1 AND user_id = $2",
+            )
+            .bind(&license.id)
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
             if holder.is_some() {
                 return Ok(Redemption::AlreadyHolder(license));
             }

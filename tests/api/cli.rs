@@ -95,3 +95,24 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     assert!(everything.contains("stopped"), "{everything}");
     assert_eq!(everything.matches(&admin_key).count(), 1, "the key is printed once and never logged");
 }
+
+#[test]
+fn policy_check_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = latchkey(dir.path())
+        .args(["policy", "check", concat!(env!("CARGO_MANIFEST_DIR"), "/policies")])
+        .output()
+        .unwrap();
+    assert!(shipped.status.success(), "{}", String::from_utf8_lossy(&shipped.stderr));
+    assert_eq!(String::from_utf8(shipped.stdout).unwrap().lines().count(), 3, "one line per shipped policy");
+
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "name = \"x\"\nproduct = \"p\"\nmax_activations = 2\nbinding = \"floating\"\n",
+    )
+    .unwrap();
+    let broken = latchkey(dir.path()).args(["policy", "check", "."]).output().unwrap();
+    assert!(!broken.status.success());
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains("broken.toml:4:") && stderr.contains("lease"), "{stderr}");
+}

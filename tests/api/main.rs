@@ -11,6 +11,7 @@ mod admin_keys;
 mod cli;
 mod hardening;
 mod instances;
+mod licenses;
 mod lockout;
 mod readiness;
 mod secrets_at_rest;

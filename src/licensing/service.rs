@@ -1,0 +1,440 @@
+//! Issuing, redeeming, activating and validating licenses.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::auth::new_id;
+use crate::clock::Clock;
+use crate::domain::codes::{ActivationCode, CodeError, Fingerprint, LicenseKey};
+use crate::domain::policy::{Binding, Policy, PolicySet};
+use crate::domain::validation::{self, DeviceFacts, LicenseFacts, ValidationCode};
+use crate::secrets::MasterKey;
+use crate::store::{
+    Activation, IdempotentAnswer, License, LicenseFilter, LicenseStatus, NewLicense, Redemption, SeatClaim,
+    SeatRequest, Store, StoreError, User,
+};
+
+/// Most licenses one request may issue; bulk runs use the CLI in batches.
+pub const MAX_ISSUE_COUNT: u32 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LicenseError {
+    #[error("{field} {problem}")]
+    Invalid { field: &'static str, problem: String },
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("every seat of this license is taken")]
+    SeatLimitReached,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type LicenseResult<T> = Result<T, LicenseError>;
+
+fn invalid(field: &'static str, problem: impl Into<String>) -> LicenseError {
+    LicenseError::Invalid { field, problem: problem.into() }
+}
+
+/// What an admin asks to issue.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    pub policy: String,
+    pub count: u32,
+    pub owner_email: Option<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub entitlements: Option<Vec<String>>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// A new license with its key and code in clear, shown once.
+#[derive(Debug, Clone)]
+pub struct IssuedLicense {
+    pub license: License,
+    pub key: LicenseKey,
+    pub code: ActivationCode,
+}
+
+/// An `Idempotency-Key` and a digest of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Either the fresh result, or the answer first given to the same request.
+#[derive(Debug)]
+pub enum Issued {
+    Fresh(Vec<IssuedLicense>),
+    Replayed(serde_json::Value),
+}
+
+/// The outcome of one validation.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    pub code: ValidationCode,
+    pub valid: bool,
+    pub license: Option<License>,
+    pub activation: Option<Activation>,
+}
+
+#[derive(Clone)]
+pub struct Licensing {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policies: Arc<PolicySet>,
+    master_key: Arc<MasterKey>,
+}
+
+impl std::fmt::Debug for Licensing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Licensing").field("policies", &self.policies.len()).finish_non_exhaustive()
+    }
+}
+
+const KEY_CONTEXT: &str = "license-key";
+const ANSWER_CONTEXT: &str = "idempotent-answer";
+
+impl Licensing {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        policies: Arc<PolicySet>,
+        master_key: Arc<MasterKey>,
+    ) -> Self {
+        Self { store, clock, policies, master_key }
+    }
+
+    pub fn policy_of(&self, license: &License) -> LicenseResult<&Arc<Policy>> {
+        // A license whose policy file was removed cannot be judged; say so loudly.
+        self.policies.get(&license.policy).ok_or_else(|| {
+            StoreError::Corrupt(format!("license {} refers to missing policy {}", license.id, license.policy)).into()
+        })
+    }
+
+    /// Issues `count` licenses. With an idempotency key, a retry of the same
+    /// request returns the first answer (`render`'s output, stored sealed)
+    /// and a different request under the same key is refused.
+    pub async fn issue(
+        &self,
+        request: IssueRequest,
+        actor: &str,
+        idempotency: Option<Idempotency>,
+        render: impl FnOnce(&[IssuedLicense]) -> serde_json::Value,
+    ) -> LicenseResult<Issued> {
+        if let Some(idem) = &idempotency
+            && let Some(previous) = self.replay(idem).await?
+        {
+            return Ok(Issued::Replayed(previous));
+        }
+        let policy = self.policies.get(&request.policy).ok_or_else(|| invalid("policy", "no policy has this name"))?;
+        if request.count == 0 || request.count > MAX_ISSUE_COUNT {
+            return Err(invalid("count", format!("must be between 1 and {MAX_ISSUE_COUNT}")));
+        }
+        let now = self.clock.now();
+        if request.expires_at.is_some_and(|at| at <= now) {
+            return Err(invalid("expires_at", "must be in the future"));
+        }
+        let owner_email = request
+            .owner_email
+            .as_deref()
+            .map(crate::domain::Email::parse)
+            .transpose()
+            .map_err(|e| invalid("owner_email", e.to_string()))?
+            .map(|email| email.as_str().to_owned());
+        let entitlements = request.entitlements.clone().unwrap_or_else(|| policy.entitlements.clone());
+        let expires_at = request.expires_at.or_else(|| policy.duration.map(|d| now + d));
+        let mut issued = Vec::with_capacity(request.count as usize);
+        let mut rows = Vec::with_capacity(request.count as usize);
+        for _ in 0..request.count {
+            let key = LicenseKey::generate();
+            let code = ActivationCode::generate();
+            let row = NewLicense {
+                id: new_id(),
+                key_hash: key.hash(),
+                key_sealed: self.master_key.seal(KEY_CONTEXT, key.as_str().as_bytes()),
+                policy: policy.name.clone(),
+                policy_revision: policy.revision.clone(),
+                product: policy.product.clone(),
+                max_activations: policy.max_activations,
+                entitlements: entitlements.clone(),
+                metadata: request.metadata.clone(),
+                owner_email: owner_email.clone(),
+                expires_at,
+                code_hash: code.hash(),
+                code_uses: policy.activation_code_uses,
+            };
+            issued.push(IssuedLicense { license: license_from_new(&row, now), key, code });
+            rows.push(row);
+        }
+        let answer = idempotency.as_ref().map(|idem| IdempotentAnswer {
+            scope: idem.scope.clone(),
+            key: idem.key.clone(),
+            request_hash: idem.request_hash.clone(),
+            sealed_response: self.master_key.seal(ANSWER_CONTEXT, render(&issued).to_string().as_bytes()),
+        });
+        match self.store.issue_licenses(&rows, actor, answer.as_ref(), now).await {
+            Ok(()) => Ok(Issued::Fresh(issued)),
+            // A concurrent retry with the same key won the race: answer as it did.
+            Err(StoreError::Conflict("idempotency key in use")) => match &idempotency {
+                Some(idem) => self.replay(idem).await?.map(Issued::Replayed).ok_or(LicenseError::NotFound),
+                None => Err(LicenseError::Conflict("idempotency key in use".into())),
+            },
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn replay(&self, idem: &Idempotency) -> LicenseResult<Option<serde_json::Value>> {
+        let Some(previous) = self.store.idempotent_answer(&idem.scope, &idem.key).await? else { return Ok(None) };
+        if previous.request_hash != idem.request_hash {
+            return Err(LicenseError::Conflict("This Idempotency-Key was used with a different request.".into()));
+        }
+        let opened = self
+            .master_key
+            .open(ANSWER_CONTEXT, &previous.sealed_response)
+            .map_err(|e| StoreError::Corrupt(format!("idempotent answer: {e}")))?;
+        serde_json::from_slice(&opened).map(Some).map_err(|e| StoreError::Corrupt(e.to_string()).into())
+    }
+
+    /// The license key in clear, for its holders.
+    pub fn reveal_key(&self, license: &License) -> LicenseResult<String> {
+        let bytes = self
+            .master_key
+            .open(KEY_CONTEXT, &license.key_sealed)
+            .map_err(|e| StoreError::Corrupt(format!("license key of {}: {e}", license.id)))?;
+        String::from_utf8(bytes.to_vec()).map_err(|e| StoreError::Corrupt(e.to_string()).into())
+    }
+
+    pub async fn licenses(&self, filter: &LicenseFilter) -> LicenseResult<Vec<License>> {
+        Ok(self.store.licenses(filter).await?)
+    }
+
+    pub async fn license(&self, id: &str) -> LicenseResult<License> {
+        self.store.license(id).await?.ok_or(LicenseError::NotFound)
+    }
+
+    /// Redeems a typed code onto the user's account. A typo is refused
+    /// before any lookup.
+    pub async fn redeem(&self, user: &User, typed_code: &str) -> LicenseResult<License> {
+        let code =
+            ActivationCode::parse(typed_code).map_err(|e: CodeError| invalid("activation_code", e.to_string()))?;
+        match self.store.redeem(&code.hash(), &user.id, &user.email, self.clock.now()).await? {
+            Redemption::Redeemed(license) | Redemption::AlreadyHolder(license) => Ok(license),
+            // An address-bound code looks unknown to everyone else.
+            Redemption::UnknownCode | Redemption::ReservedForSomeoneElse => Err(LicenseError::NotFound),
+            Redemption::UsedUp => Err(LicenseError::Conflict("This activation code has already been used.".into())),
+        }
+    }
+
+    /// A license the user holds; anyone else's is simply not found.
+    pub async fn held_license(&self, user: &User, license_id: &str) -> LicenseResult<License> {
+        let license = self.store.license(license_id).await?.ok_or(LicenseError::NotFound)?;
+        if !self.store.is_holder(license_id, &user.id).await? {
+            return Err(LicenseError::NotFound);
+        }
+        Ok(license)
+    }
+
+    /// Claims a seat for a device. The same device twice gets its existing activation.
+    pub async fn activate(
+        &self,
+        user: &User,
+        license_id: &str,
+        fingerprint: &str,
+        name: Option<String>,
+        platform: Option<String>,
+    ) -> LicenseResult<(License, Activation)> {
+        let fingerprint = Fingerprint::parse(fingerprint).map_err(|e| invalid("fingerprint", e))?;
+        let name = bounded("name", name, 200)?;
+        let platform = bounded("platform", platform, 100)?;
+        let license = self.held_license(user, license_id).await?;
+        let policy = self.policy_of(&license)?;
+        let now = self.clock.now();
+        match license.status {
+            LicenseStatus::Active => {}
+            LicenseStatus::Suspended => return Err(LicenseError::Conflict("This license is suspended.".into())),
+            LicenseStatus::Revoked => return Err(LicenseError::Conflict("This license has been revoked.".into())),
+        }
+        if license.expires_at.is_some_and(|at| at <= now)
+            && policy.expiration == crate::domain::policy::Expiration::Restrict
+        {
+            return Err(LicenseError::Conflict("This license has expired.".into()));
+        }
+        let lease = match policy.binding {
+            Binding::Floating { lease } => Some(lease),
+            Binding::NodeLocked => None,
+        };
+        let claim = self
+            .store
+            .claim_seat(&SeatRequest {
+                activation_id: new_id(),
+                license_id: license.id.clone(),
+                user_id: user.id.clone(),
+                fingerprint_hash: fingerprint.hash(),
+                name,
+                platform,
+                lease,
+                max_activations: license.max_activations,
+                now,
+            })
+            .await?;
+        match claim {
+            SeatClaim::New(activation) | SeatClaim::Existing(activation) => Ok((license, activation)),
+            SeatClaim::LimitReached => Err(LicenseError::SeatLimitReached),
+        }
+    }
+
+    /// The user's activation on a license they hold.
+    async fn own_activation(&self, user: &User, activation_id: &str) -> LicenseResult<(License, Activation)> {
+        let activation = self.store.activation(activation_id).await?.ok_or(LicenseError::NotFound)?;
+        let license = self.held_license(user, &activation.license_id).await?;
+        Ok((license, activation))
+    }
+
+    pub async fn deactivate(&self, user: &User, activation_id: &str) -> LicenseResult<()> {
+        let (_, activation) = self.own_activation(user, activation_id).await?;
+        if self.store.deactivate(&activation.id, &format!("user:{}", user.id), self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(LicenseError::NotFound)
+        }
+    }
+
+    /// Extends a floating lease. A lapsed lease cannot be revived this way:
+    /// the device must activate again, which checks the seat limit.
+    pub async fn heartbeat(&self, user: &User, activation_id: &str) -> LicenseResult<Activation> {
+        let (license, activation) = self.own_activation(user, activation_id).await?;
+        if activation.deactivated_at.is_some() {
+            return Err(LicenseError::NotFound);
+        }
+        match self.policy_of(&license)?.binding {
+            Binding::NodeLocked => Ok(activation),
+            Binding::Floating { lease } => self
+                .store
+                .heartbeat(&activation.id, lease, self.clock.now())
+                .await?
+                .ok_or_else(|| LicenseError::Conflict("The lease has lapsed; activate again.".into())),
+        }
+    }
+
+    /// One call for product software: what is the state of this key (on this device)?
+    pub async fn validate(
+        &self,
+        key: &str,
+        fingerprint: Option<&str>,
+        product: Option<&str>,
+    ) -> LicenseResult<Validation> {
+        let not_found = Validation { code: ValidationCode::NotFound, valid: false, license: None, activation: None };
+        // Malformed keys cannot exist; they answer exactly like unknown ones.
+        let Some(key) = LicenseKey::parse(key) else { return Ok(not_found) };
+        let Some(license) = self.store.license_by_key_hash(&key.hash()).await? else { return Ok(not_found) };
+        let policy = self.policy_of(&license)?.clone();
+        let now = self.clock.now();
+        let fingerprint = fingerprint.map(Fingerprint::parse).transpose().map_err(|e| invalid("fingerprint", e))?;
+        let (device, activation) = match &fingerprint {
+            None => (DeviceFacts::NoFingerprint, None),
+            Some(fingerprint) => match self.store.activation_by_fingerprint(&license.id, &fingerprint.hash()).await? {
+                Some(activation) => (DeviceFacts::Activated { leased: activation.holds_seat(now) }, Some(activation)),
+                None => {
+                    let taken = self
+                        .store
+                        .activations_of_license(&license.id)
+                        .await?
+                        .iter()
+                        .filter(|a| a.holds_seat(now))
+                        .count();
+                    (DeviceFacts::NotActivated { seats_free: taken < license.max_activations as usize }, None)
+                }
+            },
+        };
+        let facts = LicenseFacts {
+            suspended: license.status == LicenseStatus::Suspended,
+            revoked: license.status == LicenseStatus::Revoked,
+            product: &license.product,
+            expires_at: license.expires_at,
+        };
+        let (code, valid) = validation::validate(&policy, facts, product, device, now);
+        Ok(Validation { code, valid, license: Some(license), activation })
+    }
+
+    pub async fn change_status(&self, license_id: &str, to: LicenseStatus, actor: &str) -> LicenseResult<License> {
+        let from: &[LicenseStatus] = match to {
+            LicenseStatus::Suspended => &[LicenseStatus::Active],
+            LicenseStatus::Active => &[LicenseStatus::Suspended],
+            LicenseStatus::Revoked => &[LicenseStatus::Active, LicenseStatus::Suspended],
+        };
+        match self.store.change_status(license_id, from, to, actor, self.clock.now()).await? {
+            Some(license) => Ok(license),
+            None => {
+                let current = self.license(license_id).await?;
+                Err(LicenseError::Conflict(format!("The license is {}.", current.status.as_str())))
+            }
+        }
+    }
+
+    /// Extends the license to `expires_at`, or by one policy term from the
+    /// later of now and its current expiry.
+    pub async fn renew(
+        &self,
+        license_id: &str,
+        expires_at: Option<OffsetDateTime>,
+        actor: &str,
+    ) -> LicenseResult<License> {
+        let license = self.license(license_id).await?;
+        let now = self.clock.now();
+        let until = match expires_at {
+            Some(at) if at <= now => return Err(invalid("expires_at", "must be in the future")),
+            Some(at) => at,
+            None => {
+                let term = self
+                    .policy_of(&license)?
+                    .duration
+                    .ok_or_else(|| invalid("expires_at", "this policy is perpetual; give the new expiry explicitly"))?;
+                license.expires_at.map_or(now, |current| current.max(now)) + term
+            }
+        };
+        self.store
+            .renew(license_id, until, actor, now)
+            .await?
+            .ok_or_else(|| LicenseError::Conflict("A revoked license cannot be renewed.".into()))
+    }
+
+    /// Frees a seat on an admin's word.
+    pub async fn free_seat(&self, activation_id: &str, actor: &str) -> LicenseResult<()> {
+        if self.store.deactivate(activation_id, actor, self.clock.now()).await? {
+            Ok(())
+        } else {
+            Err(LicenseError::NotFound)
+        }
+    }
+}
+
+fn bounded(field: &'static str, value: Option<String>, max_chars: usize) -> LicenseResult<Option<String>> {
+    match value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max_chars || v.chars().any(char::is_control) => {
+            Err(invalid(field, format!("must be at most {max_chars} characters, without control characters")))
+        }
+        other => Ok(other),
+    }
+}
+
+fn license_from_new(row: &NewLicense, now: OffsetDateTime) -> License {
+    License {
+        id: row.id.clone(),
+        key_sealed: row.key_sealed.clone(),
+        policy: row.policy.clone(),
+        policy_revision: row.policy_revision.clone(),
+        product: row.product.clone(),
+        status: LicenseStatus::Active,
+        max_activations: row.max_activations,
+        entitlements: row.entitlements.clone(),
+        metadata: row.metadata.clone(),
+        owner_email: row.owner_email.clone(),
+        expires_at: row.expires_at,
+        created_at: now,
+        updated_at: now,
+    }
+}
