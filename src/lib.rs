@@ -25,3 +25,5 @@ pub mod startup;
 pub mod store;
 /// Logging setup.
 pub mod telemetry;
+/// What Latchkey signs: keys, JWKS, certificates.
+pub mod tokens;

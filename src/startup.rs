@@ -61,6 +61,7 @@ impl Application {
             Arc::new(crate::licensing::policies::load_dir(&settings.policies).map_err(StartupError::Policies)?);
         let store = store::connect(&settings.database_url, settings.database_max_connections).await?;
         let master_key = load_master_key(&settings, store.as_ref()).await?;
+        let master_key = Arc::new(master_key);
         let (first_key, token) = mint(ApiKeyRole::Admin, "first admin key", clock.as_ref());
         let check = master_key.seal(MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_VALUE);
         let first_admin_key = store.bootstrap(&check, &first_key).await?.then_some(token.secret);
@@ -81,8 +82,9 @@ impl Application {
                 store.clone(),
                 clock.clone(),
                 policies.clone(),
-                Arc::new(master_key),
+                master_key.clone(),
             ),
+            keys: Arc::new(crate::tokens::SigningKeys::new(store.clone(), clock.clone(), master_key)),
             ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(settings.ip_rate_per_minute)),
             metrics: Arc::new(http::metrics::Metrics::new()),
             settings: Arc::new(settings),

@@ -280,6 +280,12 @@ impl PolicySet {
         self.policies.values()
     }
 
+    /// The longest offline lease of any policy: how long a retired signing
+    /// key must stay published for its certificates to keep verifying.
+    pub fn longest_offline_lease(&self) -> Option<Duration> {
+        self.policies.values().map(|p| p.offline_lease).max()
+    }
+
     pub fn len(&self) -> usize {
         self.policies.len()
     }

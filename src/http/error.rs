@@ -185,6 +185,15 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<crate::tokens::keys::KeyError> for ApiError {
+    fn from(error: crate::tokens::keys::KeyError) -> Self {
+        match error {
+            crate::tokens::keys::KeyError::Store(e) => e.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match &error {

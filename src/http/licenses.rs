@@ -15,6 +15,22 @@ use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{AdminKey, Client, CurrentUser, IdPath, Json};
 use crate::licensing::service::{Idempotency, IssueRequest, Issued, IssuedLicense, LicenseError};
 use crate::store::{Activation, License, LicenseEvent, LicenseFilter, LicenseStatus};
+use crate::tokens::certificate;
+
+/// Header carrying a detached JWS (ES256, key in the JWKS) over the exact body.
+pub const SIGNATURE_HEADER: &str = "x-latchkey-signature";
+
+/// Serialises `body` and signs the exact bytes sent, so clients can detect tampering.
+async fn signed_json<T: Serialize>(state: &AppState, body: &T) -> ApiResult<axum::response::Response> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let signature = state.keys.sign_detached(&bytes).await?;
+    let mut response =
+        (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "application/json")], bytes).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&signature) {
+        response.headers_mut().insert(SIGNATURE_HEADER, value);
+    }
+    Ok(response)
+}
 
 impl From<LicenseError> for ApiError {
     fn from(error: LicenseError) -> Self {
@@ -408,6 +424,8 @@ pub struct ActivateBody {
 pub struct Activated {
     pub activation: ActivationView,
     pub license: LicenseView,
+    /// Offline license certificate: a JWT (`typ: license+jwt`) verifiable with the JWKS.
+    pub certificate: String,
 }
 
 /// Activate a device on a license the user holds.
@@ -421,9 +439,17 @@ pub async fn activate(
     let license_id = uuid::Uuid::parse_str(&body.license_id).map_err(|_| ApiError::NotFound)?.hyphenated().to_string();
     let (license, activation) =
         state.licensing.activate(&caller.user, &license_id, &body.fingerprint, body.name, body.platform).await?;
+    let policy = state.licensing.policy_of(&license)?;
+    let claims =
+        certificate::claims(state.settings.public_url.as_str(), &license, &activation, policy, state.clock.now());
+    let certificate = state.keys.sign_jwt(certificate::TYP, &claims).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(Activated { activation: ActivationView::from(&activation), license: LicenseView::from(&license) }),
+        axum::Json(Activated {
+            activation: ActivationView::from(&activation),
+            license: LicenseView::from(&license),
+            certificate,
+        }),
     ))
 }
 
@@ -487,18 +513,19 @@ pub struct ValidationAnswer {
     pub ts: OffsetDateTime,
 }
 
-/// Validate a license key (optionally for one device and product). Always 200.
+/// Validate a license key (optionally for one device and product). Always 200;
+/// the body is signed in the `X-Latchkey-Signature` header.
 #[utoipa::path(post, path = "/v1/licenses/validate", tag = "licenses", request_body = ValidateBody,
     responses((status = 200, body = ValidationAnswer), (status = 422, body = Problem)))]
 pub async fn validate(
     State(state): State<AppState>,
     Json(body): Json<ValidateBody>,
-) -> ApiResult<axum::Json<ValidationAnswer>> {
+) -> ApiResult<axum::response::Response> {
     if body.nonce.as_ref().is_some_and(|n| n.len() > 256) {
         return Err(ApiError::validation("nonce", "must be at most 256 bytes"));
     }
     let outcome = state.licensing.validate(&body.key, body.fingerprint.as_deref(), body.product.as_deref()).await?;
-    Ok(axum::Json(ValidationAnswer {
+    let answer = ValidationAnswer {
         valid: outcome.valid,
         code: outcome.code.as_str(),
         detail: outcome.code.detail(),
@@ -513,5 +540,22 @@ pub async fn validate(
         activation: outcome.activation.as_ref().map(ActivationView::from),
         nonce: body.nonce,
         ts: state.clock.now(),
-    }))
+    };
+    signed_json(&state, &answer).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevocationList {
+    /// Ids of every revoked license.
+    pub revoked: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued_at: OffsetDateTime,
+}
+
+/// Revoked license ids for offline clients; the body is signed in the `X-Latchkey-Signature` header.
+#[utoipa::path(get, path = "/v1/licenses/revocations", tag = "licenses",
+    responses((status = 200, body = RevocationList)))]
+pub async fn revocations(State(state): State<AppState>) -> ApiResult<axum::response::Response> {
+    let list = RevocationList { revoked: state.store.revoked_license_ids().await?, issued_at: state.clock.now() };
+    signed_json(&state, &list).await
 }

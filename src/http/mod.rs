@@ -6,6 +6,7 @@ pub mod admin;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod keys;
 pub mod licenses;
 pub mod metrics;
 pub mod middleware;
@@ -38,6 +39,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub api_keys: ApiKeys,
     pub licensing: crate::licensing::Licensing,
+    pub keys: Arc<crate::tokens::SigningKeys>,
     pub ip_limiter: Arc<rate_limit::IpRateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
 }

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, health, licenses};
+use super::{AppState, accounts, admin, health, keys, licenses};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use super::{AppState, accounts, admin, health, licenses};
         (name = "accounts", description = "Sign-up, sign-in and sessions"),
         (name = "admin", description = "Operations that need an admin API key"),
         (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
+        (name = "keys", description = "Signing keys and the JWKS"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -60,6 +61,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(licenses::deactivate))
         .routes(routes!(licenses::heartbeat))
         .routes(routes!(licenses::validate))
+        .routes(routes!(licenses::revocations))
+        .routes(routes!(keys::jwks))
+        .routes(routes!(keys::rotate))
 }
 
 pub async fn serve(spec: Arc<utoipa::openapi::OpenApi>) -> axum::Json<utoipa::openapi::OpenApi> {

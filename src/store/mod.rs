@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod macros;
+mod keys;
 mod licenses;
 mod postgres;
 mod sql;
@@ -19,6 +20,7 @@ use time::OffsetDateTime;
 
 use crate::config::DatabaseUrl;
 
+pub use keys::*;
 pub use licenses::*;
 pub use sql::SqlStore;
 
@@ -189,7 +191,7 @@ pub struct NewApiKey {
 
 /// The use cases the application needs from a database.
 #[async_trait]
-pub trait Store: LicenseStore + Send + Sync + 'static {
+pub trait Store: LicenseStore + KeyStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Closes every pooled connection; called once serving has stopped.

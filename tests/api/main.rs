@@ -15,4 +15,5 @@ mod licenses;
 mod lockout;
 mod readiness;
 mod secrets_at_rest;
+mod signing;
 mod store_conformance;

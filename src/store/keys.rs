@@ -1,0 +1,128 @@
+//! Signing keys: one current key signs; retired keys stay published until the
+//! tokens they signed have expired. Rotation is one transaction, so every
+//! instance agrees on which key is current.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::sql::{Pool, SqlStore};
+use super::{Backend, Store, StoreResult, from_millis, to_millis};
+
+#[derive(Debug, Clone)]
+pub struct SigningKeyRecord {
+    pub kid: String,
+    pub alg: String,
+    /// PKCS#8, sealed with the master key.
+    pub private_sealed: String,
+    /// The public JWK as JSON.
+    pub public_jwk: String,
+    pub created_at: OffsetDateTime,
+    pub retired_at: Option<OffsetDateTime>,
+    pub publish_until: Option<OffsetDateTime>,
+}
+
+#[async_trait]
+pub trait KeyStore {
+    /// The key that signs now; when there is none, `candidate` becomes it.
+    /// Safe when several instances start at once: exactly one candidate wins.
+    async fn current_signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord>;
+    /// Retires the current key (published until `publish_until`) and makes `next` current.
+    async fn rotate_signing_key(&self, next: &SigningKeyRecord, publish_until: OffsetDateTime) -> StoreResult<()>;
+    /// Every key that may still verify a live token at `now`.
+    async fn published_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>>;
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    kid: String,
+    alg: String,
+    private_sealed: String,
+    public_jwk: String,
+    created_at: i64,
+    retired_at: Option<i64>,
+    publish_until: Option<i64>,
+}
+
+impl TryFrom<KeyRow> for SigningKeyRecord {
+    type Error = super::StoreError;
+    fn try_from(row: KeyRow) -> StoreResult<Self> {
+        Ok(Self {
+            created_at: from_millis(row.created_at)?,
+            retired_at: row.retired_at.map(from_millis).transpose()?,
+            publish_until: row.publish_until.map(from_millis).transpose()?,
+            kid: row.kid,
+            alg: row.alg,
+            private_sealed: row.private_sealed,
+            public_jwk: row.public_jwk,
+        })
+    }
+}
+
+const COLUMNS: &str = "kid, alg, private_sealed, public_jwk, created_at, retired_at, publish_until";
+
+macro_rules! lock_keys {
+    ($backend:expr, $tx:expr) => {
+        if $backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('signing_keys', 0))").execute(&mut *$tx).await?;
+        }
+    };
+}
+
+macro_rules! insert_key {
+    ($tx:expr, $key:expr) => {
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, alg, private_sealed, public_jwk, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&$key.kid)
+        .bind(&$key.alg)
+        .bind(&$key.private_sealed)
+        .bind(&$key.public_jwk)
+        .bind(to_millis($key.created_at))
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+
+#[async_trait]
+impl KeyStore for SqlStore {
+    async fn current_signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord> {
+        let backend = self.backend();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1"
+        );
+        in_tx!(self, |tx| {
+            lock_keys!(backend, tx);
+            let current: Option<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *tx).await?;
+            if let Some(current) = current {
+                return SigningKeyRecord::try_from(current);
+            }
+            insert_key!(tx, candidate);
+            Ok(candidate.clone())
+        })
+    }
+
+    async fn rotate_signing_key(&self, next: &SigningKeyRecord, publish_until: OffsetDateTime) -> StoreResult<()> {
+        let backend = self.backend();
+        in_tx!(self, |tx| {
+            lock_keys!(backend, tx);
+            sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE retired_at IS NULL")
+                .bind(to_millis(next.created_at))
+                .bind(to_millis(publish_until))
+                .execute(&mut *tx)
+                .await?;
+            insert_key!(tx, next);
+            Ok(())
+        })
+    }
+
+    async fn published_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM signing_keys WHERE retired_at IS NULL OR publish_until > $1 ORDER BY created_at DESC, kid DESC"
+        );
+        let rows: Vec<KeyRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(to_millis(now))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter().map(SigningKeyRecord::try_from).collect()
+    }
+}

@@ -1,0 +1,69 @@
+//! Offline license certificates: a JWT (`typ: license+jwt`) any JOSE library
+//! verifies against the JWKS, so a device can prove its license without
+//! calling home until the offline lease runs out.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::domain::policy::{Expiration, Policy};
+use crate::store::{Activation, License};
+
+pub const TYP: &str = "license+jwt";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateClaims {
+    /// The public URL of this Latchkey.
+    pub iss: String,
+    /// The user who activated the device.
+    pub sub: String,
+    /// The activation this certificate is for.
+    pub jti: String,
+    /// License id.
+    pub lic: String,
+    /// Product.
+    pub prd: String,
+    /// Policy name.
+    pub pol: String,
+    /// Entitlements.
+    pub ent: Vec<String>,
+    /// SHA-256 of the device fingerprint, so the certificate only fits its device.
+    pub fpr: String,
+    /// The EULA version the user accepted, once EULAs are tracked.
+    pub eula: Option<String>,
+    pub iat: i64,
+    /// End of the offline lease (never past a `restrict` license's expiry).
+    pub exp: i64,
+}
+
+/// The claims for `activation`, issued at `now`.
+pub fn claims(
+    issuer: &str,
+    license: &License,
+    activation: &Activation,
+    policy: &Policy,
+    now: OffsetDateTime,
+) -> CertificateClaims {
+    let mut until = now + policy.offline_lease;
+    if policy.expiration == Expiration::Restrict
+        && let Some(expiry) = license.expires_at
+    {
+        until = until.min(expiry);
+    }
+    if let Some(lease) = activation.lease_expires_at {
+        // A floating seat cannot be held offline beyond its lease.
+        until = until.min(lease);
+    }
+    CertificateClaims {
+        iss: issuer.trim_end_matches('/').to_owned(),
+        sub: activation.user_id.clone().unwrap_or_default(),
+        jti: activation.id.clone(),
+        lic: license.id.clone(),
+        prd: license.product.clone(),
+        pol: license.policy.clone(),
+        ent: license.entitlements.clone(),
+        fpr: activation.fingerprint_hash.clone(),
+        eula: None,
+        iat: now.unix_timestamp(),
+        exp: until.unix_timestamp(),
+    }
+}
