@@ -43,6 +43,15 @@ pub enum Command {
     /// License policy files.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key current and print its kid; the old key stays in the JWKS until what it signed has expired.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -64,6 +73,21 @@ pub enum AdminCommand {
         /// A name to recognise the key by in listings.
         #[arg(long)]
         name: String,
+    },
+    /// Issue licenses in bulk and write their keys and activation codes as CSV.
+    Issue {
+        /// The policy to issue under (see `latchkey policy check`).
+        #[arg(long)]
+        policy: String,
+        /// How many licenses.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        /// Only this account may redeem the codes.
+        #[arg(long)]
+        owner_email: Option<String>,
+        /// Where to write the CSV (`-` for stdout, the default).
+        #[arg(long, value_name = "FILE", default_value = "-")]
+        csv: PathBuf,
     },
 }
 
@@ -114,6 +138,16 @@ pub async fn run(cli: Cli) -> CliResult {
                 }
             }
         }
+        Command::Keys(KeysCommand::Rotate) => {
+            let app = build(settings).await?;
+            let kid = app.state().keys.rotate(crate::http::keys::retention(app.state())).await?;
+            println!("{kid}");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Issue { policy, count, owner_email, csv }) => {
+            let app = build(settings).await?;
+            issue_csv(&app, policy, count, owner_email, &csv).await
+        }
         Command::Admin(AdminCommand::CreateKey { role, name }) => {
             let store = store::connect(&settings.database_url, 2).await?;
             let (_, token) = ApiKeys::new(store, Arc::new(SystemClock)).create(role.into(), &name).await?;
@@ -123,9 +157,9 @@ pub async fn run(cli: Cli) -> CliResult {
     }
 }
 
-async fn serve(settings: Settings) -> CliResult {
-    let listen = settings.listen;
-    let database = settings.database_url.to_string();
+/// Builds the application for a command; on a brand-new database that
+/// includes the one-time admin key, which must be shown whichever command ran first.
+async fn build(settings: Settings) -> Result<Application, Box<dyn std::error::Error>> {
     let app = Application::build(settings, Arc::new(SystemClock)).await?;
     if let Some(key) = &app.first_admin_key {
         // Straight to the terminal, never through the log pipeline.
@@ -135,6 +169,70 @@ async fn serve(settings: Settings) -> CliResult {
             key.expose_secret()
         );
     }
+    Ok(app)
+}
+
+/// Issues in batches (each one transaction), with a progress bar on stderr.
+async fn issue_csv(
+    app: &Application,
+    policy: String,
+    count: u32,
+    owner_email: Option<String>,
+    out: &std::path::Path,
+) -> CliResult {
+    use crate::licensing::service::{IssueRequest, Issued, MAX_ISSUE_COUNT};
+    let sink: Box<dyn std::io::Write> =
+        if out.as_os_str() == "-" { Box::new(std::io::stdout()) } else { Box::new(std::fs::File::create(out)?) };
+    let mut writer = csv::Writer::from_writer(sink);
+    writer.write_record(["id", "key", "activation_code", "policy", "expires_at"])?;
+    let progress = indicatif::ProgressBar::new(u64::from(count));
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} licenses ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut remaining = count;
+    while remaining > 0 {
+        let batch = remaining.min(MAX_ISSUE_COUNT);
+        let request = IssueRequest {
+            policy: policy.clone(),
+            count: batch,
+            owner_email: owner_email.clone(),
+            expires_at: None,
+            entitlements: None,
+            metadata: None,
+        };
+        let Issued::Fresh(issued) =
+            app.state().licensing.issue(request, "cli", None, |_| serde_json::Value::Null).await?
+        else {
+            return Err("unexpected replay without an idempotency key".into());
+        };
+        for item in &issued {
+            let expires = item
+                .license
+                .expires_at
+                .map(|at| at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+                .unwrap_or_default();
+            writer.write_record([
+                &item.license.id,
+                item.key.as_str(),
+                item.code.as_str(),
+                &item.license.policy,
+                &expires,
+            ])?;
+        }
+        writer.flush()?;
+        progress.inc(u64::from(batch));
+        remaining -= batch;
+    }
+    progress.finish_and_clear();
+    eprintln!("issued {count} licenses under {policy}");
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> CliResult {
+    let listen = settings.listen;
+    let database = settings.database_url.to_string();
+    let app = build(settings).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("LATCHKEY_LISTEN: cannot listen on {listen}: {e}"))?;

@@ -95,6 +95,11 @@ impl Application {
         Ok(Self { state, first_admin_key })
     }
 
+    /// The shared services, for commands that act without serving.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub fn router(&self) -> Router {
         http::router(self.state.clone())
     }

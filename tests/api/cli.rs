@@ -116,3 +116,46 @@ fn policy_check_names_the_file_and_line() {
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(stderr.contains("broken.toml:4:") && stderr.contains("lease"), "{stderr}");
 }
+
+#[test]
+fn bulk_issue_writes_keys_and_codes_to_csv_and_keys_rotate_prints_the_kid() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+    let out = latchkey(dir.path())
+        .env("LATCHKEY_POLICIES", policies)
+        .args(["admin", "issue", "--policy", "studio-pro-yearly", "--count", "1203", "--csv", "codes.csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("lk_adm_"), "the first command on a new database shows the admin key");
+    let csv = std::fs::read_to_string(dir.path().join("codes.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,key,activation_code,policy,expires_at"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 1203, "issued across two batches");
+    let codes: std::collections::HashSet<&str> = rows.iter().map(|r| r.split(',').nth(2).unwrap()).collect();
+    assert_eq!(codes.len(), 1203, "every code distinct");
+    assert!(rows.iter().all(|r| r.split(',').nth(1).unwrap().starts_with("LK-")));
+
+    let piped = latchkey(dir.path())
+        .env("LATCHKEY_POLICIES", policies)
+        .args(["admin", "issue", "--policy", "studio-perpetual", "--count", "2", "--csv", "-"])
+        .output()
+        .unwrap();
+    assert!(piped.status.success());
+    assert_eq!(String::from_utf8(piped.stdout).unwrap().lines().count(), 3, "header and two rows on stdout");
+
+    let unknown = latchkey(dir.path())
+        .env("LATCHKEY_POLICIES", policies)
+        .args(["admin", "issue", "--policy", "nope"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+
+    let rotated = latchkey(dir.path()).env("LATCHKEY_POLICIES", policies).args(["keys", "rotate"]).output().unwrap();
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let kid = String::from_utf8(rotated.stdout).unwrap();
+    assert_eq!(kid.lines().count(), 1);
+    assert!(kid.starts_with("20"), "{kid}");
+}
