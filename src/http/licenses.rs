@@ -465,15 +465,33 @@ pub async fn deactivate(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Keep a floating seat: extends its lease.
-#[utoipa::path(post, path = "/v1/activations/{id}/heartbeat", tag = "licenses", security(("session" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = ActivationView), (status = 404, body = Problem), (status = 409, body = Problem)))]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatBody {
+    /// The license key, for product software without a user session.
+    pub key: String,
+}
+
+/// Keep a floating seat: extends its lease. Authenticated by the user's
+/// session, or by the license key in the body.
+#[utoipa::path(post, path = "/v1/activations/{id}/heartbeat", tag = "licenses", security((), ("session" = [])),
+    request_body(content = Option<HeartbeatBody>),
+    params(("id" = String, Path)), responses((status = 200, body = ActivationView), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn heartbeat(
     State(state): State<AppState>,
-    CurrentUser(caller): CurrentUser,
     IdPath(id): IdPath,
+    request: axum::extract::Request,
 ) -> ApiResult<axum::Json<ActivationView>> {
-    let activation = state.licensing.heartbeat(&caller.user, &id).await?;
+    let activation = if request.headers().contains_key(axum::http::header::AUTHORIZATION) {
+        let (mut parts, _) = request.into_parts();
+        let CurrentUser(caller) =
+            <CurrentUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, &state).await?;
+        state.licensing.heartbeat(&caller.user, &id).await?
+    } else {
+        let Json(body) =
+            <Json<HeartbeatBody> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await?;
+        state.licensing.heartbeat_by_key(&body.key, &id).await?
+    };
     Ok(axum::Json(ActivationView::from(&activation)))
 }
 

@@ -307,10 +307,26 @@ impl Licensing {
     /// the device must activate again, which checks the seat limit.
     pub async fn heartbeat(&self, user: &User, activation_id: &str) -> LicenseResult<Activation> {
         let (license, activation) = self.own_activation(user, activation_id).await?;
+        self.extend_lease(&license, activation).await
+    }
+
+    /// The same for product software that holds only the license key: the
+    /// activation must belong to that key's license.
+    pub async fn heartbeat_by_key(&self, key: &str, activation_id: &str) -> LicenseResult<Activation> {
+        let key = LicenseKey::parse(key).ok_or(LicenseError::NotFound)?;
+        let license = self.store.license_by_key_hash(&key.hash()).await?.ok_or(LicenseError::NotFound)?;
+        let activation = self.store.activation(activation_id).await?.ok_or(LicenseError::NotFound)?;
+        if activation.license_id != license.id {
+            return Err(LicenseError::NotFound);
+        }
+        self.extend_lease(&license, activation).await
+    }
+
+    async fn extend_lease(&self, license: &License, activation: Activation) -> LicenseResult<Activation> {
         if activation.deactivated_at.is_some() {
             return Err(LicenseError::NotFound);
         }
-        match self.policy_of(&license)?.binding {
+        match self.policy_of(license)?.binding {
             Binding::NodeLocked => Ok(activation),
             Binding::Floating { lease } => self
                 .store

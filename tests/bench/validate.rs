@@ -147,4 +147,6 @@ async fn main() {
     let (server, _) = admin_url.rsplit_once('/').unwrap();
     let (url, body) = latchkey(format!("{server}/{name}")).await;
     load(url, body).await.print("validate on PostgreSQL");
+    let drop = format!("DROP DATABASE {name} WITH (FORCE)");
+    sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();
 }
