@@ -204,6 +204,9 @@ async fn every_validation_code_from_a_real_scenario(backend: Backend) {
     token = app.sign_in(&email, &password).await;
     let expired = validate(&app, json!({"key": desk_key, "fingerprint": "a"})).await;
     assert_eq!((expired["code"].as_str(), expired["valid"].as_bool()), (Some("EXPIRED"), Some(false)), "restrict");
+    let late = activate(&app, &token, desk_id, "z").await;
+    let body = assert_problem(late, StatusCode::CONFLICT, "conflict").await;
+    assert!(body["detail"].as_str().unwrap().contains("expired"), "{body}");
     let renewed = app.post(&format!("/v1/admin/licenses/{desk_id}/renew"), &json!({}), Some(&admin)).await;
     assert_eq!(renewed.status(), StatusCode::OK);
     assert_eq!(validate(&app, json!({"key": desk_key, "fingerprint": "a"})).await["code"], "VALID");
