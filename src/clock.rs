@@ -44,10 +44,6 @@ impl ManualClock {
         let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;
     }
-
-    pub fn set(&self, to: OffsetDateTime) {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = to;
-    }
 }
 
 impl Clock for ManualClock {

@@ -20,15 +20,6 @@ pub fn expires_at(limits: SessionLimits, created_at: OffsetDateTime, last_seen_a
     (created_at + limits.absolute).min(last_seen_at + limits.idle)
 }
 
-pub fn is_live(
-    limits: SessionLimits,
-    created_at: OffsetDateTime,
-    last_seen_at: OffsetDateTime,
-    now: OffsetDateTime,
-) -> bool {
-    now < expires_at(limits, created_at, last_seen_at)
-}
-
 pub fn needs_touch(last_seen_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     now - last_seen_at >= TOUCH_INTERVAL
 }
@@ -41,13 +32,12 @@ mod tests {
     const LIMITS: SessionLimits = SessionLimits { idle: Duration::days(7), absolute: Duration::days(30) };
 
     #[test]
-    fn idle_and_absolute_limits() {
+    fn the_earlier_of_idle_and_absolute_limit_ends_a_session() {
         let t0 = datetime!(2026-01-01 00:00 UTC);
-        assert!(is_live(LIMITS, t0, t0, t0 + Duration::days(6)));
-        assert!(!is_live(LIMITS, t0, t0, t0 + Duration::days(7)));
+        assert!(t0 + Duration::days(6) < expires_at(LIMITS, t0, t0));
+        assert_eq!(expires_at(LIMITS, t0, t0), t0 + Duration::days(7));
         // Kept active, it still ends at the absolute limit.
         let seen = t0 + Duration::days(29);
-        assert!(is_live(LIMITS, t0, seen, t0 + Duration::days(29) + Duration::hours(1)));
-        assert!(!is_live(LIMITS, t0, seen, t0 + Duration::days(30)));
+        assert_eq!(expires_at(LIMITS, t0, seen), t0 + Duration::days(30));
     }
 }

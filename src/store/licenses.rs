@@ -169,7 +169,6 @@ pub trait LicenseStore {
 
     async fn license(&self, id: &str) -> StoreResult<Option<License>>;
     async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>>;
-    async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>>;
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>>;
     async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool>;
 
@@ -220,7 +219,6 @@ pub trait LicenseStore {
         now: OffsetDateTime,
     ) -> StoreResult<Option<License>>;
 
-    async fn record_event(&self, event: &LicenseEvent) -> StoreResult<()>;
     async fn license_events(&self, license_id: &str) -> StoreResult<Vec<LicenseEvent>>;
     async fn revoked_license_ids(&self) -> StoreResult<Vec<String>>;
 }
@@ -430,11 +428,6 @@ impl LicenseStore for SqlStore {
 
     async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>> {
         self.fetch_license("WHERE key_hash = $1", key_hash).await
-    }
-
-    async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>> {
-        self.fetch_license("JOIN activation_codes c ON c.license_id = licenses.id WHERE c.code_hash = $1", code_hash)
-            .await
     }
 
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>> {
@@ -744,24 +737,6 @@ impl LicenseStore for SqlStore {
             let row: LicenseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_one(&mut *tx).await?;
             License::try_from(row).map(Some)
         })
-    }
-
-    async fn record_event(&self, event: &LicenseEvent) -> StoreResult<()> {
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO license_events (id, license_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&event.id)
-            .bind(&event.license_id)
-            .bind(to_millis(event.at))
-            .bind(&event.actor)
-            .bind(&event.kind)
-            .bind(event.detail.to_string())
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(())
     }
 
     async fn license_events(&self, license_id: &str) -> StoreResult<Vec<LicenseEvent>> {
