@@ -25,6 +25,9 @@ pub enum SecretError {
 /// need coordinating between instances.
 pub struct MasterKey {
     cipher: XChaCha20Poly1305,
+    /// Derived from the master key, for hashes that must not be computable
+    /// from a copy of the database alone (recovery codes).
+    mac: aws_lc_rs::hmac::Key,
 }
 
 impl fmt::Debug for MasterKey {
@@ -44,7 +47,7 @@ impl MasterKey {
             return Err(SecretError::BadMasterKey);
         }
         let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| SecretError::BadMasterKey)?;
-        Ok(Self { cipher })
+        Ok(Self { cipher, mac: derive_mac_key(&bytes) })
     }
 
     /// Makes a new random key and returns it with its base64 text form.
@@ -53,7 +56,7 @@ impl MasterKey {
         rand::fill(&mut bytes[..]);
         let text = SecretString::from(STANDARD.encode(&bytes[..]));
         let cipher = XChaCha20Poly1305::new((&*bytes).into());
-        (Self { cipher }, text)
+        (Self { cipher, mac: derive_mac_key(&bytes[..]) }, text)
     }
 
     /// Encrypts `plaintext`, bound to `context` (e.g. `totp:<user id>`) so a
@@ -71,6 +74,16 @@ impl MasterKey {
         format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out))
     }
 
+    /// HMAC-SHA256 of `data` under `context`, hex: a hash only the holder
+    /// of the master key can compute.
+    pub fn keyed_hash(&self, context: &str, data: &[u8]) -> String {
+        let mut mac = aws_lc_rs::hmac::Context::with_key(&self.mac);
+        mac.update(context.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        hex::encode(mac.sign().as_ref())
+    }
+
     pub fn open(&self, context: &str, sealed: &str) -> Result<Zeroizing<Vec<u8>>, SecretError> {
         let body = sealed.strip_prefix(SEALED_PREFIX).ok_or(SecretError::CannotOpen)?;
         let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| SecretError::CannotOpen)?;
@@ -85,11 +98,20 @@ impl MasterKey {
     }
 }
 
+/// A separate key for hashing, so the encryption key is never used twice over.
+fn derive_mac_key(master: &[u8]) -> aws_lc_rs::hmac::Key {
+    use aws_lc_rs::hmac;
+    let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, master), b"latchkey keyed-hash v1");
+    hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
+}
+
 /// Kinds of bearer credential the server issues; the prefix makes a leaked
 /// one recognisable (secret scanners, support) and tells the kinds apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
     Session,
+    /// A password was right but a second factor is owed; leads nowhere else.
+    PendingSignIn,
     AdminKey,
     SupportKey,
 }
@@ -98,6 +120,7 @@ impl TokenKind {
     pub const fn prefix(self) -> &'static str {
         match self {
             Self::Session => "lk_ses_",
+            Self::PendingSignIn => "lk_pnd_",
             Self::AdminKey => "lk_adm_",
             Self::SupportKey => "lk_sup_",
         }

@@ -12,7 +12,8 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
 use crate::auth::api_keys::{ApiKeys, mint};
-use crate::auth::{Accounts, AuthError, PasswordHasher};
+use crate::auth::factors::FactorsConfig;
+use crate::auth::{Accounts, AuthError, Factors, PasswordHasher};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::session::SessionLimits;
@@ -75,15 +76,27 @@ impl Application {
             idle: time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::days(7)),
             absolute: time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::days(30)),
         };
+        let accounts = Accounts::new(store.clone(), clock.clone(), passwords, limits);
+        let factors = Factors::new(FactorsConfig {
+            store: store.clone(),
+            clock: clock.clone(),
+            master_key: master_key.clone(),
+            accounts: accounts.clone(),
+            policies: policies.clone(),
+            webauthn: relying_party(&settings).map(Arc::new),
+            issuer: settings.product_name.clone(),
+        });
         let state = AppState {
-            accounts: Accounts::new(store.clone(), clock.clone(), passwords, limits),
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
             licensing: crate::licensing::Licensing::new(
                 store.clone(),
                 clock.clone(),
                 policies.clone(),
                 master_key.clone(),
+                factors.clone(),
             ),
+            accounts,
+            factors,
             keys: Arc::new(crate::tokens::SigningKeys::new(store.clone(), clock.clone(), master_key)),
             ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(settings.ip_rate_per_minute)),
             metrics: Arc::new(http::metrics::Metrics::new()),
@@ -118,6 +131,28 @@ impl Application {
         // Lets SQLite checkpoint its WAL and PostgreSQL end its sessions cleanly.
         self.state.store.close().await;
         served
+    }
+}
+
+/// The WebAuthn relying party: our public origin, identified by its host.
+/// WebAuthn works only with domain names; with an IP address passkeys are
+/// off (and say why) while everything else keeps working.
+fn relying_party(settings: &Settings) -> Option<webauthn_rs::Webauthn> {
+    let origin = &settings.public_url;
+    let built = origin
+        .domain()
+        .ok_or_else(|| "the public URL has no domain name".to_owned())
+        .and_then(|rp_id| {
+            webauthn_rs::WebauthnBuilder::new(rp_id, origin)
+                .and_then(|builder| builder.rp_name(&settings.product_name).build())
+                .map_err(|e| e.to_string())
+        });
+    match built {
+        Ok(webauthn) => Some(webauthn),
+        Err(problem) => {
+            tracing::warn!(public_url = %origin, %problem, "passkeys are disabled: LATCHKEY_PUBLIC_URL must use a domain name");
+            None
+        }
     }
 }
 

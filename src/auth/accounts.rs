@@ -9,10 +9,11 @@ use time::OffsetDateTime;
 use super::{AuthError, AuthResult, PasswordHasher, new_id};
 use crate::clock::Clock;
 use crate::domain::password::{self, PasswordError};
+use crate::domain::factors::{Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated};
 use crate::domain::session::{self, SessionLimits};
 use crate::domain::{Email, NewPassword};
 use crate::secrets::{IssuedToken, TokenKind, hash_token, issue_token};
-use crate::store::{AttemptReservation, NewSession, NewUser, Session, Store, User};
+use crate::store::{AttemptReservation, NewPendingSignIn, NewSession, NewUser, Session, Store, User};
 
 /// Where a request came from, recorded on sessions (and later on evidence).
 #[derive(Debug, Clone, Default)]
@@ -25,7 +26,7 @@ pub struct ClientInfo {
 const MAX_USER_AGENT: usize = 512;
 
 impl ClientInfo {
-    fn user_agent(&self) -> Option<String> {
+    pub(crate) fn bounded_user_agent(&self) -> Option<String> {
         self.user_agent.as_ref().map(|ua| ua.chars().take(MAX_USER_AGENT).collect())
     }
 }
@@ -36,6 +37,22 @@ pub struct SignedIn {
     pub token: IssuedToken,
     pub session: Session,
     pub user: User,
+}
+
+/// Where a correct password leads: straight to a session, or to a second
+/// factor when the user has one.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    Authenticated(SignedIn),
+    SecondFactorRequired(PendingChallenge),
+}
+
+/// A pending sign-in: the token leads only to the second-factor endpoints.
+#[derive(Debug)]
+pub struct PendingChallenge {
+    pub token: IssuedToken,
+    pub methods: Vec<&'static str>,
+    pub expires_at: OffsetDateTime,
 }
 
 /// The authenticated caller behind a session token.
@@ -91,7 +108,17 @@ impl Accounts {
     /// password, malformed email — costs one argon2 verification and answers
     /// `InvalidCredentials`; a locked account answers before any hashing,
     /// whether or not it exists.
-    pub async fn sign_in(&self, email: &str, password: SecretString, client: &ClientInfo) -> AuthResult<SignedIn> {
+    ///
+    /// With a second factor enrolled, a right password only earns a pending
+    /// sign-in, and the attempt stays counted toward the lockout until the
+    /// second factor is given too: otherwise signing in again with the
+    /// password would reset the count and allow unlimited code guessing.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: SecretString,
+        client: &ClientInfo,
+    ) -> AuthResult<SignInOutcome> {
         password::check_offered(&password).map_err(weak("password"))?;
         let Ok(email) = Email::parse(email) else {
             self.passwords.verify(&password, None).await?;
@@ -103,13 +130,62 @@ impl Accounts {
         let Some(account) = account.filter(|_| verified) else {
             return Err(AuthError::InvalidCredentials);
         };
+        let enrolled = self.store.enrolled_factors(&account.user.id).await?;
+        let amr = amr_with(&[], &[Method::Password]);
+        if enrolled.has_second_factor() {
+            return self.begin_pending(&account.user, amr, enrolled).await.map(SignInOutcome::SecondFactorRequired);
+        }
         self.store.clear_sign_in_failures(email.as_str()).await?;
-        self.start_session(account.user, vec!["pwd".to_owned()], client).await
+        self.start_session(account.user, amr, client).await.map(SignInOutcome::Authenticated)
     }
 
-    /// Counts a password check against the account before it happens; refuses
-    /// when the account is locked.
-    async fn reserve_attempt(&self, email: &str) -> AuthResult<()> {
+    async fn begin_pending(&self, user: &User, amr: Vec<String>, enrolled: Enrolled) -> AuthResult<PendingChallenge> {
+        let now = self.now();
+        let token = issue_token(TokenKind::PendingSignIn);
+        let expires_at = now + PENDING_SIGN_IN_LIFETIME;
+        self.store
+            .create_pending_sign_in(&NewPendingSignIn {
+                id: new_id(),
+                user_id: user.id.clone(),
+                token_hash: token.hash.clone(),
+                amr,
+                now,
+                expires_at,
+            })
+            .await?;
+        let mut methods = Vec::new();
+        if enrolled.totp {
+            methods.push("totp");
+        }
+        if enrolled.passkeys > 0 {
+            methods.push("webauthn");
+        }
+        if enrolled.recovery_codes > 0 {
+            methods.push("recovery_code");
+        }
+        Ok(PendingChallenge { token, methods, expires_at })
+    }
+
+    /// A session about to start: the token for the caller and the row to store.
+    pub(crate) fn new_session(&self, user_id: &str, amr: Vec<String>, client: &ClientInfo) -> (IssuedToken, NewSession) {
+        let now = self.now();
+        let token = issue_token(TokenKind::Session);
+        let session = NewSession {
+            id: new_id(),
+            user_id: user_id.to_owned(),
+            token_hash: token.hash.clone(),
+            now,
+            expires_at: now + self.limits.absolute,
+            amr,
+            ip: client.ip.map(|ip| ip.to_string()),
+            user_agent: client.bounded_user_agent(),
+        };
+        (token, session)
+    }
+
+    /// Counts a password (or code) check against the account before it
+    /// happens; refuses when the account is locked.
+    pub(crate) async fn reserve_attempt(&self, email: &str) -> AuthResult<()> {
         let now = self.now();
         match self.store.reserve_sign_in_attempt(email, &new_id(), now).await? {
             AttemptReservation::Reserved => Ok(()),
@@ -120,21 +196,10 @@ impl Accounts {
     }
 
     async fn start_session(&self, user: User, amr: Vec<String>, client: &ClientInfo) -> AuthResult<SignedIn> {
-        let now = self.now();
-        let token = issue_token(TokenKind::Session);
-        let session = self
-            .store
-            .create_session(&NewSession {
-                id: new_id(),
-                user_id: user.id.clone(),
-                token_hash: token.hash.clone(),
-                now,
-                expires_at: now + self.limits.absolute,
-                amr,
-                ip: client.ip.map(|ip| ip.to_string()),
-                user_agent: client.user_agent(),
-            })
-            .await?;
+        let (token, session) = self.new_session(&user.id, amr, client);
+        let session = self.store.create_session(&session).await?;
+        let signed_in = super::event(&user.id, "signed_in", serde_json::json!({"amr": session.amr}), client, self.now());
+        self.store.record_event(&signed_in).await?;
         Ok(SignedIn { token, session, user })
     }
 
@@ -197,15 +262,31 @@ impl Accounts {
     ) -> AuthResult<()> {
         password::check_offered(&current).map_err(weak("current_password"))?;
         let new = NewPassword::parse(new).map_err(weak("new_password"))?;
-        let email = caller.user.email.as_str();
-        self.reserve_attempt(email).await?;
-        let account = self.store.user_credentials(&caller.user.id).await?.ok_or(AuthError::Unauthenticated)?;
-        if !self.passwords.verify(&current, Some(&account.password_hash)).await? {
-            return Err(AuthError::InvalidCredentials);
+        // The current password is proof enough for an account with nothing
+        // else; with a second factor, that factor must have been shown lately.
+        if self.store.enrolled_factors(&caller.user.id).await?.has_second_factor()
+            && !recently_authenticated(caller.session.auth_time, self.now())
+        {
+            return Err(AuthError::ReauthenticationRequired);
         }
-        self.store.clear_sign_in_failures(email).await?;
+        self.verify_password(&caller.user, current).await?;
         let hash = self.passwords.hash(&new).await?;
         self.store.change_password(&caller.user.id, &hash, Some(&caller.session.id), self.now()).await?;
+        Ok(())
+    }
+}
+
+impl Accounts {
+    /// Checks a signed-in user's password, counted toward the lockout like a
+    /// sign-in, so a stolen session cannot be used to guess it.
+    pub(crate) async fn verify_password(&self, user: &User, password: SecretString) -> AuthResult<()> {
+        password::check_offered(&password).map_err(weak("password"))?;
+        self.reserve_attempt(&user.email).await?;
+        let account = self.store.user_credentials(&user.id).await?.ok_or(AuthError::Unauthenticated)?;
+        if !self.passwords.verify(&password, Some(&account.password_hash)).await? {
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.store.clear_sign_in_failures(&user.email).await?;
         Ok(())
     }
 }

@@ -3,12 +3,17 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod factors;
 pub mod password;
 
-use crate::domain::password::PasswordError;
-use crate::store::StoreError;
+use time::OffsetDateTime;
 
-pub use accounts::{Accounts, ClientInfo, SignedIn};
+use crate::domain::factors::Shortfall;
+use crate::domain::password::PasswordError;
+use crate::store::{NewEvent, StoreError};
+
+pub use accounts::{Accounts, ClientInfo, SignInOutcome, SignedIn};
+pub use factors::Factors;
 pub use password::PasswordHasher;
 
 /// Failures of the auth layer; the HTTP edge maps each to a stable code.
@@ -31,6 +36,20 @@ pub enum AuthError {
     Unauthenticated,
     #[error("not found")]
     NotFound,
+    /// A pending sign-in that is unknown, used, ended or expired.
+    #[error("the sign-in has expired or ended")]
+    PendingSignInGone,
+    /// A second factor or passkey answer was refused; the text says why.
+    #[error("{0}")]
+    CredentialRefused(String),
+    /// The session is not strong enough, or the user lacks a factor.
+    #[error(transparent)]
+    Shortfall(#[from] Shortfall),
+    /// A sensitive action needs a fresh proof of identity.
+    #[error("recent authentication required")]
+    ReauthenticationRequired,
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
@@ -38,6 +57,25 @@ pub enum AuthError {
 }
 
 pub type AuthResult<T> = Result<T, AuthError>;
+
+/// A security event about a user, seen by them (and by support).
+pub fn event(
+    user_id: &str,
+    kind: &'static str,
+    detail: serde_json::Value,
+    client: &ClientInfo,
+    at: OffsetDateTime,
+) -> NewEvent {
+    NewEvent {
+        id: new_id(),
+        user_id: user_id.to_owned(),
+        kind,
+        detail,
+        ip: client.ip.map(|ip| ip.to_string()),
+        user_agent: client.bounded_user_agent(),
+        at,
+    }
+}
 
 /// A new random id; UUIDv7 so ids sort by creation time.
 pub fn new_id() -> String {

@@ -112,6 +112,39 @@ impl fmt::Debug for ActivationCode {
     }
 }
 
+/// A recovery code, `XXXXX-XXXXX`: 50 random bits, short enough to write
+/// down. Its stored hash is keyed with a secret the database does not hold,
+/// so 50 bits are plenty against online guessing, the only kind possible.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RecoveryCode(String);
+
+const RECOVERY_SYMBOLS: usize = 10;
+
+impl RecoveryCode {
+    pub fn generate() -> Self {
+        Self(grouped(&random_values(RECOVERY_SYMBOLS), 5))
+    }
+
+    /// As forgiving as activation codes; there is no check symbol, so a typo
+    /// is simply a wrong code.
+    pub fn parse(input: &str) -> Option<Self> {
+        let values: Option<Vec<u32>> =
+            input.chars().filter(|c| !matches!(c, '-' | ' ' | '\t')).take(RECOVERY_SYMBOLS + 1).map(symbol_value).collect();
+        let values = values?;
+        (values.len() == RECOVERY_SYMBOLS).then(|| Self(grouped(&values, 5)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RecoveryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RecoveryCode(..)")
+    }
+}
+
 /// A license key as product software carries it: `LK-` and 25 symbols
 /// (120 random bits and a check symbol) in groups of five.
 #[derive(Clone, PartialEq, Eq)]
@@ -198,6 +231,17 @@ mod tests {
         assert_eq!(ActivationCode::parse(&sloppy).unwrap(), code);
         assert_eq!(ActivationCode::parse("ABCD"), Err(CodeError::WrongLength(16)));
         assert_eq!(ActivationCode::parse("ABCD-EFGH-JKMN-PQRU"), Err(CodeError::BadSymbol('U')));
+    }
+
+    #[test]
+    fn recovery_codes_parse_forgivingly_and_only_at_full_length() {
+        let code = RecoveryCode::generate();
+        assert_eq!(code.as_str().len(), 11);
+        let typed = code.as_str().to_lowercase().replace('-', " ");
+        assert_eq!(RecoveryCode::parse(&typed), Some(code.clone()));
+        assert_eq!(RecoveryCode::parse(&code.as_str()[..8]), None);
+        assert_eq!(RecoveryCode::parse(&format!("{}0", code.as_str())), None);
+        assert_eq!(RecoveryCode::parse("ABCDE-FGHIU"), None);
     }
 
     #[test]

@@ -3,10 +3,12 @@
 
 pub mod codes;
 pub mod email;
+pub mod factors;
 pub mod lockout;
 pub mod password;
 pub mod policy;
 pub mod session;
+pub mod totp;
 pub mod validation;
 
 pub use email::Email;

@@ -12,8 +12,9 @@ use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Client, CurrentUser, IdPath, Json};
 use super::metrics::OutcomeLabels;
-use crate::auth::AuthError;
 use crate::auth::accounts::reveal;
+use crate::auth::{AuthError, SignInOutcome, SignedIn};
+use crate::domain::factors::Acr;
 use crate::store::{Session, User};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -71,7 +72,7 @@ pub struct UserEnvelope {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionCreated {
-    /// Always `authenticated` here; `mfa_required` once second factors exist.
+    /// Always `authenticated`.
     pub state: &'static str,
     /// The bearer session token; shown only now.
     pub token: String,
@@ -108,9 +109,13 @@ pub struct SessionList {
 pub struct Me {
     pub user: UserView,
     /// Enrolled second factors (`totp`, `webauthn`, `recovery_code`).
-    pub factors: Vec<String>,
+    pub factors: Vec<&'static str>,
+    /// How many unused recovery codes are left.
+    pub recovery_codes_remaining: usize,
     /// RFC 8176 authentication methods of this session.
     pub amr: Vec<String>,
+    /// This session's level: `password`, `mfa` or `phishing_resistant`.
+    pub acr: &'static str,
     pub session: SessionView,
 }
 
@@ -163,28 +168,22 @@ pub async fn sign_up(
     Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user: user.into() })))
 }
 
-/// Sign in with email and password.
-#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = SignInRequest,
-    responses((status = 201, body = SessionCreated), (status = 401, body = Problem), (status = 429, body = Problem)))]
-pub async fn sign_in(
-    State(state): State<AppState>,
-    client: Client,
-    Json(body): Json<SignInRequest>,
-) -> ApiResult<impl IntoResponse> {
-    limit_attempts(&state, &client)?;
-    let result = state.accounts.sign_in(&body.email, body.password, &client.0).await;
-    count(
-        &state.metrics.sign_ins,
-        match &result {
-            Ok(_) => "success",
-            Err(AuthError::InvalidCredentials) => "invalid_credentials",
-            Err(AuthError::AccountLocked { .. }) => "locked",
-            Err(_) => "error",
-        },
-    );
-    let signed_in = result?;
+/// What a correct password leads to when a second factor is owed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecondFactorRequired {
+    /// Always `mfa_required`.
+    pub state: &'static str,
+    /// Leads only to the `/v1/sessions/…` second-factor endpoints; not a session.
+    pub pending_token: String,
+    /// Which of `totp`, `webauthn`, `recovery_code` this user can answer with.
+    pub methods: Vec<&'static str>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+pub(crate) fn session_created(state: &AppState, signed_in: SignedIn) -> (StatusCode, axum::Json<SessionCreated>) {
     let expires_at = state.accounts.session_expires_at(&signed_in.session);
-    Ok((
+    (
         StatusCode::CREATED,
         axum::Json(SessionCreated {
             state: "authenticated",
@@ -192,7 +191,44 @@ pub async fn sign_in(
             expires_at,
             user: signed_in.user.into(),
         }),
-    ))
+    )
+}
+
+pub(crate) fn count_sign_in<T>(state: &AppState, result: &Result<T, AuthError>) {
+    count(
+        &state.metrics.sign_ins,
+        match result {
+            Ok(_) => "success",
+            Err(AuthError::InvalidCredentials | AuthError::CredentialRefused(_)) => "invalid_credentials",
+            Err(AuthError::AccountLocked { .. }) => "locked",
+            Err(_) => "error",
+        },
+    );
+}
+
+/// Sign in with email and password. With a second factor enrolled, the
+/// answer is `mfa_required` and a pending token instead of a session.
+#[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = SignInRequest,
+    responses((status = 201, body = SessionCreated), (status = 200, body = SecondFactorRequired),
+        (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<SignInRequest>,
+) -> ApiResult<axum::response::Response> {
+    limit_attempts(&state, &client)?;
+    let result = state.accounts.sign_in(&body.email, body.password, &client.0).await;
+    count_sign_in(&state, &result);
+    Ok(match result? {
+        SignInOutcome::Authenticated(signed_in) => session_created(&state, signed_in).into_response(),
+        SignInOutcome::SecondFactorRequired(pending) => axum::Json(SecondFactorRequired {
+            state: "mfa_required",
+            pending_token: reveal(&pending.token).to_owned(),
+            methods: pending.methods,
+            expires_at: pending.expires_at,
+        })
+        .into_response(),
+    })
 }
 
 /// The signed-in user, their factors and this session.
@@ -200,10 +236,23 @@ pub async fn sign_in(
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<axum::Json<Me>> {
     let current = caller.session.id.clone();
+    let enrolled = state.factors.enrolled(&caller.user.id).await?;
+    let mut factors = Vec::new();
+    if enrolled.totp {
+        factors.push("totp");
+    }
+    if enrolled.passkeys > 0 {
+        factors.push("webauthn");
+    }
+    if enrolled.recovery_codes > 0 {
+        factors.push("recovery_code");
+    }
     Ok(axum::Json(Me {
+        acr: Acr::of(&caller.session.amr).as_str(),
         amr: caller.session.amr.clone(),
         user: caller.user.into(),
-        factors: Vec::new(),
+        factors,
+        recovery_codes_remaining: enrolled.recovery_codes,
         session: session_view(&state, caller.session, &current),
     }))
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::AuthError;
+use crate::domain::factors::{Acr, Factor, Shortfall};
 use crate::store::StoreError;
 
 tokio::task_local! {
@@ -34,6 +35,17 @@ pub enum ApiError {
     Validation { detail: String, errors: Vec<FieldError> },
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A code or passkey answer was refused; the text says how to go on.
+    #[error("{0}")]
+    CredentialRefused(String),
+    /// The session is not strong enough for this; sign in (or step up) with `factor`.
+    #[error("This needs a session that used {}: confirm it at POST /v1/me/reauthenticate, or sign in again with it.", .factor.describe())]
+    MfaRequired { factor: Factor },
+    /// The user must first set up `factor`.
+    #[error("This needs {} on your account: set one up first.", .factor.describe())]
+    FactorEnrollmentRequired { factor: Factor },
+    #[error("Confirm it is you at POST /v1/me/reauthenticate, then try again within five minutes.")]
+    ReauthenticationRequired,
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -78,6 +90,9 @@ pub struct Problem {
     pub request_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For `mfa_required` and `factor_enrollment_required`: `second_factor` or `passkey`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factor: Option<&'static str>,
 }
 
 impl ApiError {
@@ -93,7 +108,16 @@ impl ApiError {
         match self {
             Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "validation_failed", "Malformed request body"),
             Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
-            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials"),
+            Self::InvalidCredentials | Self::CredentialRefused(_) => {
+                (StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials")
+            }
+            Self::MfaRequired { .. } => (StatusCode::UNAUTHORIZED, "mfa_required", "Stronger sign-in required"),
+            Self::FactorEnrollmentRequired { .. } => {
+                (StatusCode::FORBIDDEN, "factor_enrollment_required", "Sign-in factor required")
+            }
+            Self::ReauthenticationRequired => {
+                (StatusCode::UNAUTHORIZED, "reauthentication_required", "Recent authentication required")
+            }
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
@@ -151,6 +175,10 @@ impl IntoResponse for ApiError {
                 Self::Validation { ref errors, .. } => Some(errors.clone()),
                 _ => None,
             },
+            factor: match self {
+                Self::MfaRequired { factor } | Self::FactorEnrollmentRequired { factor } => Some(factor.as_str()),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
@@ -160,8 +188,30 @@ impl IntoResponse for ApiError {
             Self::AccountLocked { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
-            Self::Unauthorized(_) | Self::InvalidCredentials => {
+            Self::Unauthorized(_) | Self::InvalidCredentials | Self::CredentialRefused(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="latchkey""#));
+            }
+            // RFC 9470's step-up challenge, so generic clients know what to do.
+            Self::MfaRequired { factor } => {
+                let acr = match factor {
+                    Factor::SecondFactor => Acr::MultiFactor,
+                    Factor::Passkey => Acr::PhishingResistant,
+                };
+                let challenge = format!(
+                    r#"Bearer realm="latchkey", error="insufficient_user_authentication", acr_values="{}""#,
+                    acr.as_str()
+                );
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, value);
+                }
+            }
+            Self::ReauthenticationRequired => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(
+                        r#"Bearer realm="latchkey", error="insufficient_user_authentication", max_age="300""#,
+                    ),
+                );
             }
             _ => {}
         }
@@ -179,6 +229,14 @@ impl From<AuthError> for ApiError {
             AuthError::WeakPassword { field, source } => Self::validation(field, source.to_string()),
             AuthError::Unauthenticated => Self::Unauthorized("A valid session token is required."),
             AuthError::NotFound => Self::NotFound,
+            AuthError::PendingSignInGone => {
+                Self::Unauthorized("This sign-in has expired or ended; start again with your email and password.")
+            }
+            AuthError::CredentialRefused(detail) => Self::CredentialRefused(detail),
+            AuthError::Shortfall(Shortfall::EnrollmentRequired(factor)) => Self::FactorEnrollmentRequired { factor },
+            AuthError::Shortfall(Shortfall::StrongerSignInRequired(factor)) => Self::MfaRequired { factor },
+            AuthError::ReauthenticationRequired => Self::ReauthenticationRequired,
+            AuthError::Conflict(detail) => Self::Conflict(detail),
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(e) => Self::Internal(format!("password hashing: {e}")),
         }

@@ -40,6 +40,7 @@ impl From<LicenseError> for ApiError {
             LicenseError::Conflict(detail) => Self::Conflict(detail),
             LicenseError::SeatLimitReached => Self::SeatLimitReached,
             LicenseError::Store(e) => e.into(),
+            LicenseError::Auth(e) => e.into(),
         }
     }
 }
@@ -386,7 +387,7 @@ pub async fn redeem(
     Json(body): Json<RedeemBody>,
 ) -> ApiResult<impl IntoResponse> {
     super::accounts::limit_attempts(&state, &client)?;
-    let license = state.licensing.redeem(&caller.user, &body.activation_code).await?;
+    let license = state.licensing.redeem(&caller, &body.activation_code).await?;
     Ok((StatusCode::CREATED, axum::Json(own_view(&state, &license).await?)))
 }
 
@@ -438,7 +439,7 @@ pub async fn activate(
 ) -> ApiResult<impl IntoResponse> {
     let license_id = uuid::Uuid::parse_str(&body.license_id).map_err(|_| ApiError::NotFound)?.hyphenated().to_string();
     let (license, activation) =
-        state.licensing.activate(&caller.user, &license_id, &body.fingerprint, body.name, body.platform).await?;
+        state.licensing.activate(&caller, &license_id, &body.fingerprint, body.name, body.platform).await?;
     let policy = state.licensing.policy_of(&license)?;
     let claims =
         certificate::claims(state.settings.public_url.as_str(), &license, &activation, policy, state.clock.now());
@@ -461,7 +462,7 @@ pub async fn deactivate(
     CurrentUser(caller): CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    state.licensing.deactivate(&caller.user, &id).await?;
+    state.licensing.deactivate(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -26,6 +26,11 @@ pub struct OutcomeLabels {
     pub outcome: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FactorLabels {
+    pub factor: &'static str,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -40,6 +45,8 @@ pub struct Metrics {
     pub http_latency: HistogramFamily<RouteLabels>,
     pub sign_ins: Family<OutcomeLabels, Counter>,
     pub sign_ups: Family<OutcomeLabels, Counter>,
+    /// Part of the activation funnel: users who set up a factor.
+    pub factors_enrolled: Family<FactorLabels, Counter>,
 }
 
 impl Metrics {
@@ -51,9 +58,11 @@ impl Metrics {
         let sign_ups = Family::<OutcomeLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by route and status", http_requests.clone());
         registry.register("http_request_duration_seconds", "HTTP request latency", http_latency.clone());
-        registry.register("sign_ins", "Password sign-in attempts by outcome", sign_ins.clone());
+        registry.register("sign_ins", "Sign-in attempts (password and second factor) by outcome", sign_ins.clone());
         registry.register("sign_ups", "Sign-up attempts by outcome", sign_ups.clone());
-        Self { registry, http_requests, http_latency, sign_ins, sign_ups }
+        let factors_enrolled = Family::<FactorLabels, Counter>::default();
+        registry.register("factors_enrolled", "Second factors set up, by kind", factors_enrolled.clone());
+        Self { registry, http_requests, http_latency, sign_ins, sign_ups, factors_enrolled }
     }
 
     /// The Prometheus text exposition.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod error;
 pub mod extract;
+pub mod factors;
 pub mod health;
 pub mod keys;
 pub mod licenses;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
+    pub factors: crate::auth::Factors,
     pub api_keys: ApiKeys,
     pub licensing: crate::licensing::Licensing,
     pub keys: Arc<crate::tokens::SigningKeys>,

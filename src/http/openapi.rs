@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, health, keys, licenses};
+use super::{AppState, accounts, admin, factors, health, keys, licenses};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,7 @@ use super::{AppState, accounts, admin, health, keys, licenses};
     modifiers(&SecuritySchemes),
     tags(
         (name = "accounts", description = "Sign-up, sign-in and sessions"),
+        (name = "factors", description = "Second factors, passkeys and step-up"),
         (name = "admin", description = "Operations that need an admin API key"),
         (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
         (name = "keys", description = "Signing keys and the JWKS"),
@@ -46,6 +47,21 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list_sessions))
         .routes(routes!(accounts::revoke_session))
         .routes(routes!(accounts::change_password))
+        .routes(routes!(factors::sign_in_totp))
+        .routes(routes!(factors::sign_in_recovery_code))
+        .routes(routes!(factors::sign_in_webauthn_options))
+        .routes(routes!(factors::sign_in_webauthn))
+        .routes(routes!(factors::passwordless_options))
+        .routes(routes!(factors::passwordless))
+        .routes(routes!(factors::enroll_totp, factors::remove_totp))
+        .routes(routes!(factors::confirm_totp))
+        .routes(routes!(factors::regenerate_recovery_codes))
+        .routes(routes!(factors::passkey_options))
+        .routes(routes!(factors::register_passkey, factors::list_passkeys))
+        .routes(routes!(factors::rename_passkey, factors::remove_passkey))
+        .routes(routes!(factors::reauthenticate_options))
+        .routes(routes!(factors::reauthenticate))
+        .routes(routes!(factors::events))
         .routes(routes!(admin::create_api_key, admin::list_api_keys))
         .routes(routes!(admin::revoke_api_key))
         .routes(routes!(licenses::issue, licenses::list))

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::auth::new_id;
+use crate::auth::accounts::Authenticated;
+use crate::auth::{AuthError, Factors, new_id};
 use crate::clock::Clock;
 use crate::domain::codes::{ActivationCode, CodeError, Fingerprint, LicenseKey};
 use crate::domain::policy::{Binding, Policy, PolicySet};
@@ -30,6 +31,10 @@ pub enum LicenseError {
     SeatLimitReached,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The session does not meet the policy's sign-in requirement, or a
+    /// step-up is needed.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
 }
 
 pub type LicenseResult<T> = Result<T, LicenseError>;
@@ -87,6 +92,7 @@ pub struct Licensing {
     clock: Arc<dyn Clock>,
     policies: Arc<PolicySet>,
     master_key: Arc<MasterKey>,
+    factors: Factors,
 }
 
 impl std::fmt::Debug for Licensing {
@@ -104,8 +110,9 @@ impl Licensing {
         clock: Arc<dyn Clock>,
         policies: Arc<PolicySet>,
         master_key: Arc<MasterKey>,
+        factors: Factors,
     ) -> Self {
-        Self { store, clock, policies, master_key }
+        Self { store, clock, policies, master_key, factors }
     }
 
     pub fn policy_of(&self, license: &License) -> LicenseResult<&Arc<Policy>> {
@@ -217,10 +224,18 @@ impl Licensing {
     }
 
     /// Redeems a typed code onto the user's account. A typo is refused
-    /// before any lookup.
-    pub async fn redeem(&self, user: &User, typed_code: &str) -> LicenseResult<License> {
+    /// before any lookup; a session weaker than the license's policy asks
+    /// for is refused before the code is spent.
+    pub async fn redeem(&self, caller: &Authenticated, typed_code: &str) -> LicenseResult<License> {
+        let user = &caller.user;
         let code =
             ActivationCode::parse(typed_code).map_err(|e: CodeError| invalid("activation_code", e.to_string()))?;
+        let license = self.store.license_by_code_hash(&code.hash()).await?;
+        // A code reserved for another address looks unknown, before any other answer.
+        let Some(license) = license.filter(|l| l.owner_email.as_ref().is_none_or(|owner| owner == &user.email)) else {
+            return Err(LicenseError::NotFound);
+        };
+        self.factors.require_sign_in(caller, self.policy_of(&license)?.sign_in).await?;
         match self.store.redeem(&code.hash(), &user.id, &user.email, self.clock.now()).await? {
             Redemption::Redeemed(license) | Redemption::AlreadyHolder(license) => Ok(license),
             // An address-bound code looks unknown to everyone else.
@@ -241,17 +256,19 @@ impl Licensing {
     /// Claims a seat for a device. The same device twice gets its existing activation.
     pub async fn activate(
         &self,
-        user: &User,
+        caller: &Authenticated,
         license_id: &str,
         fingerprint: &str,
         name: Option<String>,
         platform: Option<String>,
     ) -> LicenseResult<(License, Activation)> {
+        let user = &caller.user;
         let fingerprint = Fingerprint::parse(fingerprint).map_err(|e| invalid("fingerprint", e))?;
         let name = bounded("name", name, 200)?;
         let platform = bounded("platform", platform, 100)?;
         let license = self.held_license(user, license_id).await?;
         let policy = self.policy_of(&license)?;
+        self.factors.require_sign_in(caller, policy.sign_in).await?;
         let now = self.clock.now();
         match license.status {
             LicenseStatus::Active => {}
@@ -294,8 +311,14 @@ impl Licensing {
         Ok((license, activation))
     }
 
-    pub async fn deactivate(&self, user: &User, activation_id: &str) -> LicenseResult<()> {
-        let (_, activation) = self.own_activation(user, activation_id).await?;
+    /// Frees the device's seat; some policies ask for a recent step-up first,
+    /// so a stolen session cannot move seats to the thief's machines.
+    pub async fn deactivate(&self, caller: &Authenticated, activation_id: &str) -> LicenseResult<()> {
+        let user = &caller.user;
+        let (license, activation) = self.own_activation(user, activation_id).await?;
+        if self.policy_of(&license)?.deactivation_requires_step_up {
+            self.factors.require_recent_authentication(caller)?;
+        }
         if self.store.deactivate(&activation.id, &format!("user:{}", user.id), self.clock.now()).await? {
             Ok(())
         } else {

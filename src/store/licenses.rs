@@ -169,6 +169,8 @@ pub trait LicenseStore {
 
     async fn license(&self, id: &str) -> StoreResult<Option<License>>;
     async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>>;
+    /// The license an activation code belongs to, whether or not it has uses left.
+    async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>>;
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>>;
     async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool>;
 
@@ -428,6 +430,10 @@ impl LicenseStore for SqlStore {
 
     async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>> {
         self.fetch_license("WHERE key_hash = $1", key_hash).await
+    }
+
+    async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>> {
+        self.fetch_license("WHERE id = (SELECT license_id FROM activation_codes WHERE code_hash = $1)", code_hash).await
     }
 
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>> {

@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod macros;
+mod factors;
 mod keys;
 mod licenses;
 mod postgres;
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 
 use crate::config::DatabaseUrl;
 
+pub use factors::*;
 pub use keys::*;
 pub use licenses::*;
 pub use sql::SqlStore;
@@ -191,7 +193,7 @@ pub struct NewApiKey {
 
 /// The use cases the application needs from a database.
 #[async_trait]
-pub trait Store: LicenseStore + KeyStore + Send + Sync + 'static {
+pub trait Store: LicenseStore + KeyStore + FactorStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Closes every pooled connection; called once serving has stopped.

@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod admin_keys;
 mod cli;
+mod factors;
 mod hardening;
 mod instances;
 mod licenses;

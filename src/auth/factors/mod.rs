@@ -1,0 +1,106 @@
+//! Second factors: enrolling them, finishing a sign-in with one, stepping up
+//! a session, and checking a session against what a policy requires.
+//!
+//! - `totp`: authenticator apps (enroll, confirm, remove, verify a code).
+//! - `recovery`: the ten single-use codes that stand in for any factor.
+//! - `passkeys`: WebAuthn registration and assertions, ceremony state in the store.
+//! - `sign_in`: the second step of a password sign-in, and passwordless sign-in.
+//! - `step_up`: re-authenticating a session, and the checks sensitive actions make.
+
+mod passkeys;
+mod recovery;
+mod sign_in;
+mod step_up;
+mod totp;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use webauthn_rs::Webauthn;
+
+use super::accounts::Authenticated;
+use super::{Accounts, AuthError, AuthResult};
+use crate::clock::Clock;
+use crate::domain::factors::{Enrolled, removal_allowed};
+use crate::domain::policy::{PolicySet, SignInRequirement};
+use crate::secrets::MasterKey;
+use crate::store::{Store, StoreError};
+
+pub use passkeys::{PasskeyOptions, RegistrationOptions};
+pub use step_up::Proof;
+pub use totp::TotpEnrollment;
+
+#[derive(Clone)]
+pub struct Factors {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    master_key: Arc<MasterKey>,
+    accounts: Accounts,
+    policies: Arc<PolicySet>,
+    /// `None` when the public URL has no domain name (WebAuthn needs one).
+    webauthn: Option<Arc<Webauthn>>,
+    /// Shown in authenticator apps beside the account.
+    issuer: String,
+}
+
+impl std::fmt::Debug for Factors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Factors").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
+}
+
+/// Everything `Factors` needs, named so the call site reads.
+pub struct FactorsConfig {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub master_key: Arc<MasterKey>,
+    pub accounts: Accounts,
+    pub policies: Arc<PolicySet>,
+    pub webauthn: Option<Arc<Webauthn>>,
+    pub issuer: String,
+}
+
+impl Factors {
+    pub fn new(config: FactorsConfig) -> Self {
+        let FactorsConfig { store, clock, master_key, accounts, policies, webauthn, issuer } = config;
+        Self { store, clock, master_key, accounts, policies, webauthn, issuer }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    pub async fn enrolled(&self, user_id: &str) -> AuthResult<Enrolled> {
+        Ok(self.store.enrolled_factors(user_id).await?)
+    }
+
+    /// Refuses to take away a factor that a license of the user needs. The
+    /// answer names the product, so the user knows what to add first.
+    async fn check_removal(&self, user_id: &str, remaining: Enrolled) -> AuthResult<()> {
+        let held = self.store.held_policies(user_id).await?;
+        let requirements = held.iter().filter_map(|name| self.policies.get(name)).map(|p| (p.sign_in, p.product.clone()));
+        let requirements: Vec<(SignInRequirement, String)> = requirements.collect();
+        match removal_allowed(remaining, requirements.iter().map(|(r, _)| *r)) {
+            Ok(()) => Ok(()),
+            Err(unmet) => {
+                let product = requirements.iter().find(|(r, _)| *r == unmet).map_or("", |(_, p)| p.as_str());
+                let needed = match unmet {
+                    SignInRequirement::Passkey => "a passkey",
+                    _ => "a second factor",
+                };
+                Err(AuthError::Conflict(format!(
+                    "Your license for {product} requires {needed}; add another one before removing this one."
+                )))
+            }
+        }
+    }
+
+    /// The user's recent security events, newest first.
+    pub async fn events(&self, caller: &Authenticated) -> AuthResult<Vec<crate::store::UserEvent>> {
+        Ok(self.store.user_events(&caller.user.id, 100).await?)
+    }
+
+    fn corrupt(what: &str, error: impl std::fmt::Display) -> AuthError {
+        AuthError::Store(StoreError::Corrupt(format!("{what}: {error}")))
+    }
+}

@@ -1,0 +1,376 @@
+//! Passkeys through webauthn-rs's passkey flow: user verification is always
+//! required, so a passkey is the "biometric" factor. Ceremony state lives in
+//! the store under an unguessable challenge id, is taken (deleted) when the
+//! answer arrives, and expires after five minutes; it never reaches the client.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use webauthn_rs::Webauthn;
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, DiscoverableAuthentication, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, WebauthnError,
+};
+
+use super::Factors;
+use crate::auth::accounts::Authenticated;
+use crate::auth::{AuthError, AuthResult, ClientInfo, new_id};
+use crate::domain::factors::{CEREMONY_LIFETIME, Enrolled, Method};
+use crate::store::{Ceremony, StoredPasskey};
+
+/// Creation options for `navigator.credentials.create`, under a challenge id.
+#[derive(Debug)]
+pub struct RegistrationOptions {
+    pub challenge_id: String,
+    pub options: CreationChallengeResponse,
+}
+
+/// Request options for `navigator.credentials.get`, under a challenge id.
+#[derive(Debug)]
+pub struct PasskeyOptions {
+    pub challenge_id: String,
+    pub options: RequestChallengeResponse,
+}
+
+/// What a ceremony was started for; an answer only finishes its own kind.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Purpose {
+    Register,
+    SecondFactor,
+    Reauthenticate,
+    Passwordless,
+}
+
+impl Purpose {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::Register => "register",
+            Self::SecondFactor => "second_factor",
+            Self::Reauthenticate => "reauthenticate",
+            Self::Passwordless => "passwordless",
+        }
+    }
+}
+
+const MAX_NAME_CHARS: usize = 64;
+
+fn refused(text: &str) -> AuthError {
+    AuthError::CredentialRefused(text.to_owned())
+}
+
+const NOT_ACCEPTED: &str = "The passkey answer was not accepted: it was for another site or challenge, \
+     lacked user verification, or the challenge expired or was already used. Start again.";
+
+/// 128 random bits: knowing one challenge id tells nothing about another.
+fn challenge_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes[..]);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn credential_id_text(id: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(id)
+}
+
+fn clean_name(name: Option<&str>) -> AuthResult<String> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Passkey");
+    if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(AuthError::Invalid {
+            field: "name",
+            problem: format!("must be at most {MAX_NAME_CHARS} characters, without control characters"),
+        });
+    }
+    Ok(name.to_owned())
+}
+
+/// The backup flags webauthn-rs keeps inside the credential.
+fn backup_flags(passkey: &Passkey) -> (bool, bool) {
+    let value = serde_json::to_value(passkey).unwrap_or_default();
+    let flag = |name: &str| value["cred"][name].as_bool().unwrap_or(false);
+    (flag("backup_eligible"), flag("backup_state"))
+}
+
+impl Factors {
+    fn webauthn(&self) -> AuthResult<&Webauthn> {
+        self.webauthn.as_deref().ok_or_else(|| {
+            AuthError::Conflict(
+                "Passkeys need LATCHKEY_PUBLIC_URL to name the site by a domain name, not an IP address.".into(),
+            )
+        })
+    }
+
+    async fn save_state(
+        &self,
+        purpose: Purpose,
+        user_id: Option<&str>,
+        bound_to: Option<&str>,
+        state: &impl Serialize,
+    ) -> AuthResult<String> {
+        let now = self.now();
+        let id = challenge_id();
+        self.store
+            .save_ceremony(&Ceremony {
+                id: id.clone(),
+                purpose: purpose.as_str().to_owned(),
+                user_id: user_id.map(str::to_owned),
+                bound_to: bound_to.map(str::to_owned),
+                state: serde_json::to_string(state).map_err(|e| Self::corrupt("ceremony state", e))?,
+                created_at: now,
+                expires_at: now + CEREMONY_LIFETIME,
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// Takes the ceremony (so it cannot be answered twice) and checks it
+    /// belongs to this user and binding and has not expired.
+    async fn take_state<T: DeserializeOwned>(
+        &self,
+        purpose: Purpose,
+        challenge_id: &str,
+        user_id: Option<&str>,
+        bound_to: Option<&str>,
+    ) -> AuthResult<T> {
+        let ceremony = self.store.take_ceremony(challenge_id, purpose.as_str()).await?.ok_or_else(|| refused(NOT_ACCEPTED))?;
+        if ceremony.expires_at <= self.now()
+            || ceremony.user_id.as_deref() != user_id
+            || ceremony.bound_to.as_deref() != bound_to
+        {
+            return Err(refused(NOT_ACCEPTED));
+        }
+        serde_json::from_str(&ceremony.state).map_err(|e| Self::corrupt("ceremony state", e))
+    }
+
+    fn user_handle(user_id: &str) -> AuthResult<Uuid> {
+        Uuid::parse_str(user_id).map_err(|e| Self::corrupt("user id", e))
+    }
+
+    fn stored_passkey(stored: &StoredPasskey) -> AuthResult<Passkey> {
+        serde_json::from_str(&stored.credential).map_err(|e| Self::corrupt("passkey", e))
+    }
+
+    /// Options for adding a passkey. Existing ones are excluded so the same
+    /// authenticator is not registered twice; a resident (discoverable) key
+    /// is preferred so the passkey also works without a password.
+    pub async fn passkey_registration_options(&self, caller: &Authenticated) -> AuthResult<RegistrationOptions> {
+        let webauthn = self.webauthn()?;
+        let user = &caller.user;
+        let existing = self.store.passkeys(&user.id).await?;
+        let exclude = existing
+            .iter()
+            .map(|p| Self::stored_passkey(p).map(|k| k.cred_id().clone()))
+            .collect::<AuthResult<Vec<_>>>()?;
+        let display_name = user.name.clone().unwrap_or_else(|| user.email.clone());
+        let (mut options, state) = webauthn
+            .start_passkey_registration(Self::user_handle(&user.id)?, &user.email, &display_name, Some(exclude))
+            .map_err(|e| Self::corrupt("passkey registration", e))?;
+        if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+            selection.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Preferred);
+        }
+        let challenge_id = self.save_state(Purpose::Register, Some(&user.id), None, &state).await?;
+        Ok(RegistrationOptions { challenge_id, options })
+    }
+
+    /// Finishes adding a passkey.
+    pub async fn register_passkey(
+        &self,
+        caller: &Authenticated,
+        challenge_id: &str,
+        name: Option<&str>,
+        credential: &RegisterPublicKeyCredential,
+        client: &ClientInfo,
+    ) -> AuthResult<StoredPasskey> {
+        let name = clean_name(name)?;
+        let webauthn = self.webauthn()?;
+        let state: PasskeyRegistration =
+            self.take_state(Purpose::Register, challenge_id, Some(&caller.user.id), None).await?;
+        let passkey = webauthn.finish_passkey_registration(credential, &state).map_err(|error| {
+            tracing::info!(%error, "passkey registration refused");
+            refused(NOT_ACCEPTED)
+        })?;
+        let (backup_eligible, backup_state) = backup_flags(&passkey);
+        let stored = StoredPasskey {
+            id: new_id(),
+            user_id: caller.user.id.clone(),
+            credential_id: credential_id_text(passkey.cred_id()),
+            name,
+            credential: serde_json::to_string(&passkey).map_err(|e| Self::corrupt("passkey", e))?,
+            backup_eligible,
+            backup_state,
+            created_at: self.now(),
+            last_used_at: None,
+        };
+        let event = crate::auth::event(
+            &caller.user.id,
+            "passkey_added",
+            json!({"passkey_id": stored.id, "name": stored.name}),
+            client,
+            self.now(),
+        );
+        match self.store.add_passkey(&stored, &event).await {
+            Ok(()) => Ok(stored),
+            Err(crate::store::StoreError::Conflict(_)) => {
+                Err(AuthError::Conflict("This passkey is already registered.".into()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn passkeys(&self, caller: &Authenticated) -> AuthResult<Vec<StoredPasskey>> {
+        Ok(self.store.passkeys(&caller.user.id).await?)
+    }
+
+    pub async fn rename_passkey(&self, caller: &Authenticated, id: &str, name: &str) -> AuthResult<StoredPasskey> {
+        let name = clean_name(Some(name))?;
+        if !self.store.rename_passkey(&caller.user.id, id, &name).await? {
+            return Err(AuthError::NotFound);
+        }
+        let passkeys = self.store.passkeys(&caller.user.id).await?;
+        passkeys.into_iter().find(|p| p.id == id).ok_or(AuthError::NotFound)
+    }
+
+    /// Removes a passkey; needs a recent step-up, and is refused when a
+    /// license needs what would no longer be there.
+    pub async fn remove_passkey(&self, caller: &Authenticated, id: &str, client: &ClientInfo) -> AuthResult<()> {
+        self.require_recent_authentication(caller)?;
+        let enrolled = self.enrolled(&caller.user.id).await?;
+        let passkeys = self.store.passkeys(&caller.user.id).await?;
+        let Some(passkey) = passkeys.iter().find(|p| p.id == id) else { return Err(AuthError::NotFound) };
+        let remaining = Enrolled { passkeys: enrolled.passkeys.saturating_sub(1), ..enrolled };
+        self.check_removal(&caller.user.id, remaining).await?;
+        let event = crate::auth::event(
+            &caller.user.id,
+            "passkey_removed",
+            json!({"passkey_id": passkey.id, "name": passkey.name}),
+            client,
+            self.now(),
+        );
+        if !self.store.remove_passkey(&caller.user.id, id, !remaining.has_second_factor(), &event).await? {
+            return Err(AuthError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Request options for one user's passkeys (second factor or step-up).
+    pub(super) async fn assertion_options(
+        &self,
+        purpose: Purpose,
+        user_id: &str,
+        bound_to: &str,
+    ) -> AuthResult<PasskeyOptions> {
+        let webauthn = self.webauthn()?;
+        let passkeys = self
+            .store
+            .passkeys(user_id)
+            .await?
+            .iter()
+            .map(Self::stored_passkey)
+            .collect::<AuthResult<Vec<Passkey>>>()?;
+        if passkeys.is_empty() {
+            return Err(AuthError::Conflict("No passkey is registered for this account.".into()));
+        }
+        let (options, state) =
+            webauthn.start_passkey_authentication(&passkeys).map_err(|e| Self::corrupt("passkey authentication", e))?;
+        let challenge_id =
+            self.save_state(purpose, Some(user_id), Some(bound_to), &state).await?;
+        Ok(PasskeyOptions { challenge_id, options })
+    }
+
+    /// Verifies an answer to `assertion_options` and records the use.
+    pub(super) async fn verify_assertion(
+        &self,
+        purpose: Purpose,
+        user_id: &str,
+        bound_to: &str,
+        challenge_id: &str,
+        credential: &PublicKeyCredential,
+        client: &ClientInfo,
+    ) -> AuthResult<Method> {
+        let webauthn = self.webauthn()?;
+        let state: PasskeyAuthentication =
+            self.take_state(purpose, challenge_id, Some(user_id), Some(bound_to)).await?;
+        let stored = self.passkey_of_answer(credential).await?.filter(|p| p.user_id == user_id);
+        let Some(stored) = stored else { return Err(refused(NOT_ACCEPTED)) };
+        let result = webauthn.finish_passkey_authentication(credential, &state);
+        self.settle_assertion(stored, result, client).await
+    }
+
+    /// Options for signing in with a passkey alone: no user is named; the
+    /// authenticator offers whichever discoverable passkey it holds.
+    pub async fn passwordless_options(&self) -> AuthResult<PasskeyOptions> {
+        let webauthn = self.webauthn()?;
+        let (options, state) =
+            webauthn.start_discoverable_authentication().map_err(|e| Self::corrupt("passkey authentication", e))?;
+        let challenge_id =
+            self.save_state(Purpose::Passwordless, None, None, &state).await?;
+        Ok(PasskeyOptions { challenge_id, options })
+    }
+
+    /// Verifies a discoverable answer; returns whose passkey it was.
+    pub(super) async fn verify_passwordless(
+        &self,
+        challenge_id: &str,
+        credential: &PublicKeyCredential,
+        client: &ClientInfo,
+    ) -> AuthResult<(String, Method)> {
+        let webauthn = self.webauthn()?;
+        let state: DiscoverableAuthentication = self.take_state(Purpose::Passwordless, challenge_id, None, None).await?;
+        let (user_handle, _) = webauthn.identify_discoverable_authentication(credential).map_err(|_| refused(NOT_ACCEPTED))?;
+        let stored = self.passkey_of_answer(credential).await?;
+        // The authenticator's user handle must name the passkey's owner.
+        let Some(stored) = stored.filter(|p| Uuid::parse_str(&p.user_id).ok() == Some(user_handle)) else {
+            return Err(refused(NOT_ACCEPTED));
+        };
+        let passkey = Self::stored_passkey(&stored)?;
+        let result = webauthn.finish_discoverable_authentication_v2(credential, state, &passkey);
+        let user_id = stored.user_id.clone();
+        let method = self.settle_assertion(stored, result, client).await?;
+        Ok((user_id, method))
+    }
+
+    async fn passkey_of_answer(&self, credential: &PublicKeyCredential) -> AuthResult<Option<StoredPasskey>> {
+        Ok(self.store.passkey_by_credential_id(&credential_id_text(credential.get_credential_id())).await?)
+    }
+
+    /// After webauthn-rs has judged an answer: save the new counter and
+    /// backup state, or report a counter that went backwards (a cloned
+    /// authenticator) to the owner's security events.
+    async fn settle_assertion(
+        &self,
+        stored: StoredPasskey,
+        result: Result<webauthn_rs::prelude::AuthenticationResult, WebauthnError>,
+        client: &ClientInfo,
+    ) -> AuthResult<Method> {
+        let result = match result {
+            Ok(result) => result,
+            Err(WebauthnError::CredentialPossibleCompromise) => {
+                tracing::warn!(passkey_id = %stored.id, user_id = %stored.user_id, "passkey counter went backwards");
+                let event = crate::auth::event(
+                    &stored.user_id,
+                    "passkey_possibly_cloned",
+                    json!({"passkey_id": stored.id, "name": stored.name}),
+                    client,
+                    self.now(),
+                );
+                self.store.record_event(&event).await?;
+                return Err(refused(
+                    "This passkey's signature counter went backwards, which is what a cloned authenticator \
+                     looks like. The sign-in was refused and the account's security events record it.",
+                ));
+            }
+            Err(error) => {
+                tracing::info!(%error, "passkey assertion refused");
+                return Err(refused(NOT_ACCEPTED));
+            }
+        };
+        let mut passkey = Self::stored_passkey(&stored)?;
+        passkey.update_credential(&result);
+        let credential = serde_json::to_string(&passkey).map_err(|e| Self::corrupt("passkey", e))?;
+        self.store
+            .update_passkey(&stored.id, &credential, result.backup_state(), result.backup_eligible(), self.now())
+            .await?;
+        Ok(Method::Passkey { synced: result.backup_eligible() })
+    }
+}

@@ -1,0 +1,57 @@
+//! Recovery codes: ten at a time, each good once, in place of any factor.
+
+use serde_json::json;
+
+use super::Factors;
+use crate::auth::accounts::Authenticated;
+use crate::auth::{AuthError, AuthResult, ClientInfo};
+use crate::domain::codes::RecoveryCode;
+
+pub const RECOVERY_CODE_COUNT: usize = 10;
+
+impl Factors {
+    /// The keyed hash stored for a code, bound to its user.
+    fn recovery_code_hash(&self, user_id: &str, code: &RecoveryCode) -> String {
+        self.master_key.keyed_hash("recovery-code", format!("{user_id}:{}", code.as_str()).as_bytes())
+    }
+
+    pub(super) fn new_recovery_codes(&self, user_id: &str) -> (Vec<RecoveryCode>, Vec<String>) {
+        let codes: Vec<RecoveryCode> = (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate()).collect();
+        let hashes = codes.iter().map(|code| self.recovery_code_hash(user_id, code)).collect();
+        (codes, hashes)
+    }
+
+    /// New codes replace the old ones, which stop working at once. Needs a
+    /// recent step-up and a factor for the codes to stand in for.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        caller: &Authenticated,
+        client: &ClientInfo,
+    ) -> AuthResult<Vec<RecoveryCode>> {
+        self.require_recent_authentication(caller)?;
+        if !self.enrolled(&caller.user.id).await?.has_second_factor() {
+            return Err(AuthError::Conflict(
+                "Recovery codes stand in for a second factor; set up an authenticator app or a passkey first.".into(),
+            ));
+        }
+        let (codes, hashes) = self.new_recovery_codes(&caller.user.id);
+        let event = crate::auth::event(&caller.user.id, "recovery_codes_generated", json!({}), client, self.now());
+        self.store.replace_recovery_codes(&caller.user.id, &hashes, &event).await?;
+        Ok(codes)
+    }
+
+    /// Spends a code if it is one of the user's unused ones; the use is an
+    /// event the user sees, with how many codes are left.
+    pub(super) async fn spend_recovery_code(
+        &self,
+        user_id: &str,
+        typed: &str,
+        client: &ClientInfo,
+    ) -> AuthResult<bool> {
+        let Some(code) = RecoveryCode::parse(typed) else { return Ok(false) };
+        let remaining = self.enrolled(user_id).await?.recovery_codes.saturating_sub(1);
+        let event =
+            crate::auth::event(user_id, "recovery_code_used", json!({"remaining": remaining}), client, self.now());
+        Ok(self.store.use_recovery_code(user_id, &self.recovery_code_hash(user_id, &code), &event).await?)
+    }
+}

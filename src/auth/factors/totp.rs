@@ -1,0 +1,104 @@
+//! Authenticator apps: the secret is shown once at enrollment, sealed at
+//! rest, and nothing is active until a right code confirms it.
+
+use serde_json::json;
+
+use super::Factors;
+use crate::auth::accounts::Authenticated;
+use crate::auth::{AuthError, AuthResult, ClientInfo};
+use crate::domain::codes::RecoveryCode;
+use crate::domain::factors::Enrolled;
+use crate::domain::totp;
+
+/// What a user needs to add the account to an app; shown once.
+pub struct TotpEnrollment {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
+impl std::fmt::Debug for TotpEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrollment(..)")
+    }
+}
+
+/// The sealed secret is bound to its user, so a row copied onto another
+/// account does not open.
+fn secret_context(user_id: &str) -> String {
+    format!("totp:{user_id}")
+}
+
+impl Factors {
+    /// Starts (or restarts) enrollment with a fresh secret.
+    pub async fn enroll_totp(&self, caller: &Authenticated) -> AuthResult<TotpEnrollment> {
+        let user = &caller.user;
+        let secret = totp::generate_secret();
+        let otpauth_uri =
+            totp::otpauth_uri(&secret, &self.issuer, &user.email).map_err(|e| Self::corrupt("totp secret", e))?;
+        let sealed = self.master_key.seal(&secret_context(&user.id), &secret);
+        if !self.store.start_totp_enrollment(&user.id, &sealed, self.now()).await? {
+            return Err(AuthError::Conflict(
+                "An authenticator app is already set up; remove it before adding another.".into(),
+            ));
+        }
+        Ok(TotpEnrollment { secret: totp::base32(&secret), qr_svg: totp::qr_svg(&otpauth_uri), otpauth_uri })
+    }
+
+    /// Activates the pending secret with a right code; returns the new
+    /// recovery codes, which replace any old ones.
+    pub async fn confirm_totp(
+        &self,
+        caller: &Authenticated,
+        code: &str,
+        client: &ClientInfo,
+    ) -> AuthResult<Vec<RecoveryCode>> {
+        let user_id = &caller.user.id;
+        let credential = self.store.totp_credential(user_id).await?;
+        let Some(credential) = credential.filter(|c| c.confirmed_at.is_none()) else {
+            return Err(AuthError::Conflict("There is no authenticator app waiting for confirmation.".into()));
+        };
+        let Some(step) = self.matching_step(user_id, &credential.secret_sealed, code)? else {
+            return Err(AuthError::CredentialRefused("That code is not right; check the time on your device.".into()));
+        };
+        let (codes, hashes) = self.new_recovery_codes(user_id);
+        let event = crate::auth::event(user_id, "totp_enrolled", json!({}), client, self.now());
+        if !self.store.confirm_totp(user_id, step, &hashes, &event).await? {
+            return Err(AuthError::Conflict("There is no authenticator app waiting for confirmation.".into()));
+        }
+        Ok(codes)
+    }
+
+    /// Removes the authenticator app; needs a recent step-up, and is refused
+    /// when a license needs a second factor and none would remain.
+    pub async fn remove_totp(&self, caller: &Authenticated, client: &ClientInfo) -> AuthResult<()> {
+        self.require_recent_authentication(caller)?;
+        let enrolled = self.enrolled(&caller.user.id).await?;
+        if !enrolled.totp {
+            return Err(AuthError::NotFound);
+        }
+        let remaining = Enrolled { totp: false, ..enrolled };
+        self.check_removal(&caller.user.id, remaining).await?;
+        let event = crate::auth::event(&caller.user.id, "totp_removed", json!({}), client, self.now());
+        if !self.store.remove_totp(&caller.user.id, !remaining.has_second_factor(), &event).await? {
+            return Err(AuthError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Checks a code against the user's confirmed app and spends its time
+    /// step. False for a wrong code and for a step already used.
+    pub(super) async fn verify_totp(&self, user_id: &str, code: &str) -> AuthResult<bool> {
+        let credential = self.store.totp_credential(user_id).await?;
+        let Some(credential) = credential.filter(|c| c.confirmed_at.is_some()) else { return Ok(false) };
+        let Some(step) = self.matching_step(user_id, &credential.secret_sealed, code)? else { return Ok(false) };
+        Ok(self.store.accept_totp_step(user_id, step).await?)
+    }
+
+    fn matching_step(&self, user_id: &str, sealed: &str, code: &str) -> AuthResult<Option<i64>> {
+        let secret =
+            self.master_key.open(&secret_context(user_id), sealed).map_err(|e| Self::corrupt("totp secret", e))?;
+        let step = totp::matching_step(&secret, code, self.now()).map_err(|e| Self::corrupt("totp secret", e))?;
+        Ok(step.and_then(|s| i64::try_from(s).ok()))
+    }
+}

@@ -1,0 +1,259 @@
+//! How strongly a session was signed in, and whether that is enough.
+//!
+//! A session's `amr` (RFC 8176 method references) is the record of what the
+//! user proved; its `acr` level is derived from it, never stored separately,
+//! so the two cannot disagree.
+
+use time::{Duration, OffsetDateTime};
+
+use super::policy::SignInRequirement;
+
+/// How long after proving who they are a user may do sensitive things
+/// (remove a factor, change the password) without proving it again.
+pub const STEP_UP_WINDOW: Duration = Duration::minutes(5);
+
+/// A password was right; a second factor is owed within this time.
+pub const PENDING_SIGN_IN_LIFETIME: Duration = Duration::minutes(5);
+
+/// Wrong second-factor answers one pending sign-in may collect before it ends.
+pub const PENDING_SIGN_IN_MAX_FAILURES: u32 = 5;
+
+/// A WebAuthn challenge must be answered within this time, and only once.
+pub const CEREMONY_LIFETIME: Duration = Duration::minutes(5);
+
+/// One proof a user gave, as it appears in `amr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Password,
+    /// A TOTP code or a recovery code: both are one-time passwords.
+    OneTimePassword,
+    /// A passkey. `synced` passkeys (backup eligible) live in software
+    /// key stores (`swk`); device-bound ones in hardware (`hwk`). Passkeys are
+    /// only accepted with user verification, which adds `user`.
+    Passkey { synced: bool },
+}
+
+impl Method {
+    fn references(self) -> &'static [&'static str] {
+        match self {
+            Self::Password => &["pwd"],
+            Self::OneTimePassword => &["otp"],
+            Self::Passkey { synced: false } => &["hwk", "user"],
+            Self::Passkey { synced: true } => &["swk", "user"],
+        }
+    }
+}
+
+/// The `amr` of a session that proved `methods`, merged into what it had.
+/// A passkey with user verification is two factors on its own (something
+/// held, and a biometric or PIN), so it earns `mfa` alone.
+pub fn amr_with(existing: &[String], methods: &[Method]) -> Vec<String> {
+    let mut amr: Vec<String> = existing.iter().filter(|m| *m != "mfa").cloned().collect();
+    for reference in methods.iter().flat_map(|m| m.references()) {
+        if !amr.iter().any(|m| m == reference) {
+            amr.push((*reference).to_owned());
+        }
+    }
+    let has = |r: &str| amr.iter().any(|m| m == r);
+    let factors = usize::from(has("pwd")) + usize::from(has("otp")) + usize::from(has("hwk") || has("swk"));
+    if factors >= 2 || has("user") {
+        amr.push("mfa".to_owned());
+    }
+    amr
+}
+
+/// Authentication context levels, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Acr {
+    /// One factor: a password.
+    Password,
+    /// Two factors, at least one of them phishable (a TOTP code).
+    MultiFactor,
+    /// A passkey with user verification: bound to our origin, so it cannot
+    /// be phished.
+    PhishingResistant,
+}
+
+impl Acr {
+    pub fn of(amr: &[String]) -> Self {
+        let has = |r: &str| amr.iter().any(|m| m == r);
+        if (has("hwk") || has("swk")) && has("user") {
+            Self::PhishingResistant
+        } else if has("mfa") {
+            Self::MultiFactor
+        } else {
+            Self::Password
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::MultiFactor => "mfa",
+            Self::PhishingResistant => "phishing_resistant",
+        }
+    }
+}
+
+/// Second factors a user has set up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Enrolled {
+    pub totp: bool,
+    pub passkeys: usize,
+    pub recovery_codes: usize,
+}
+
+impl Enrolled {
+    /// Whether sign-in must go on past the password. Recovery codes alone
+    /// do not count: they only stand in for a factor the user has.
+    pub fn has_second_factor(&self) -> bool {
+        self.totp || self.passkeys > 0
+    }
+}
+
+/// Why a session does not meet a policy's sign-in requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Shortfall {
+    /// The user has not set up the factor the policy needs.
+    #[error("set up {} first", .0.describe())]
+    EnrollmentRequired(Factor),
+    /// The user has it, but this session did not use it.
+    #[error("sign in with {} first", .0.describe())]
+    StrongerSignInRequired(Factor),
+}
+
+/// A factor a policy can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    /// A TOTP app or a passkey.
+    SecondFactor,
+    Passkey,
+}
+
+impl Factor {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SecondFactor => "second_factor",
+            Self::Passkey => "passkey",
+        }
+    }
+
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::SecondFactor => "a second factor (an authenticator app or a passkey)",
+            Self::Passkey => "a passkey",
+        }
+    }
+}
+
+/// Checks a session against a policy's `[sign_in] require`.
+pub fn meets(requirement: SignInRequirement, enrolled: Enrolled, acr: Acr) -> Result<(), Shortfall> {
+    match requirement {
+        SignInRequirement::Password => Ok(()),
+        SignInRequirement::Mfa if !enrolled.has_second_factor() => {
+            Err(Shortfall::EnrollmentRequired(Factor::SecondFactor))
+        }
+        SignInRequirement::Mfa if acr < Acr::MultiFactor => Err(Shortfall::StrongerSignInRequired(Factor::SecondFactor)),
+        SignInRequirement::Passkey if enrolled.passkeys == 0 => Err(Shortfall::EnrollmentRequired(Factor::Passkey)),
+        SignInRequirement::Passkey if acr < Acr::PhishingResistant => {
+            Err(Shortfall::StrongerSignInRequired(Factor::Passkey))
+        }
+        SignInRequirement::Mfa | SignInRequirement::Passkey => Ok(()),
+    }
+}
+
+/// Whether what would remain after removing a factor still satisfies every
+/// requirement the user's licenses carry. Returns the first unmet one.
+pub fn removal_allowed(
+    remaining: Enrolled,
+    requirements: impl IntoIterator<Item = SignInRequirement>,
+) -> Result<(), SignInRequirement> {
+    for requirement in requirements {
+        let unmet = match requirement {
+            SignInRequirement::Password => false,
+            SignInRequirement::Mfa => !remaining.has_second_factor(),
+            SignInRequirement::Passkey => remaining.passkeys == 0,
+        };
+        if unmet {
+            return Err(requirement);
+        }
+    }
+    Ok(())
+}
+
+/// Whether the user proved who they are recently enough for a sensitive action.
+pub fn recently_authenticated(auth_time: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now - auth_time <= STEP_UP_WINDOW && auth_time <= now
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(values: &[&str]) -> Vec<String> {
+        values.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn amr_and_acr_follow_the_methods_used() {
+        let pwd = amr_with(&[], &[Method::Password]);
+        assert_eq!(pwd, strings(&["pwd"]));
+        assert_eq!(Acr::of(&pwd), Acr::Password);
+
+        let otp = amr_with(&pwd, &[Method::OneTimePassword]);
+        assert_eq!(otp, strings(&["pwd", "otp", "mfa"]));
+        assert_eq!(Acr::of(&otp), Acr::MultiFactor);
+
+        let passwordless = amr_with(&[], &[Method::Passkey { synced: false }]);
+        assert_eq!(passwordless, strings(&["hwk", "user", "mfa"]));
+        assert_eq!(Acr::of(&passwordless), Acr::PhishingResistant);
+
+        let synced = amr_with(&pwd, &[Method::Passkey { synced: true }]);
+        assert_eq!(synced, strings(&["pwd", "swk", "user", "mfa"]));
+        // Stepping up again adds nothing twice.
+        assert_eq!(amr_with(&otp, &[Method::OneTimePassword]), otp);
+    }
+
+    #[test]
+    fn requirements_name_what_is_missing() {
+        let none = Enrolled::default();
+        let totp = Enrolled { totp: true, ..Enrolled::default() };
+        let passkey = Enrolled { passkeys: 1, ..Enrolled::default() };
+        assert_eq!(meets(SignInRequirement::Password, none, Acr::Password), Ok(()));
+        assert_eq!(
+            meets(SignInRequirement::Mfa, none, Acr::Password),
+            Err(Shortfall::EnrollmentRequired(Factor::SecondFactor))
+        );
+        assert_eq!(
+            meets(SignInRequirement::Mfa, totp, Acr::Password),
+            Err(Shortfall::StrongerSignInRequired(Factor::SecondFactor))
+        );
+        assert_eq!(meets(SignInRequirement::Mfa, totp, Acr::MultiFactor), Ok(()));
+        assert_eq!(meets(SignInRequirement::Mfa, passkey, Acr::PhishingResistant), Ok(()));
+        assert_eq!(
+            meets(SignInRequirement::Passkey, totp, Acr::MultiFactor),
+            Err(Shortfall::EnrollmentRequired(Factor::Passkey))
+        );
+        assert_eq!(
+            meets(SignInRequirement::Passkey, passkey, Acr::MultiFactor),
+            Err(Shortfall::StrongerSignInRequired(Factor::Passkey))
+        );
+        assert_eq!(meets(SignInRequirement::Passkey, passkey, Acr::PhishingResistant), Ok(()));
+    }
+
+    #[test]
+    fn the_last_factor_a_license_needs_cannot_go() {
+        let none = Enrolled::default();
+        let requirements = [SignInRequirement::Password, SignInRequirement::Mfa];
+        assert_eq!(removal_allowed(none, requirements), Err(SignInRequirement::Mfa));
+        assert_eq!(removal_allowed(Enrolled { passkeys: 1, ..none }, requirements), Ok(()));
+        assert_eq!(removal_allowed(none, [SignInRequirement::Password]), Ok(()));
+    }
+
+    #[test]
+    fn step_up_lasts_five_minutes() {
+        let t = time::macros::datetime!(2026-01-01 00:00 UTC);
+        assert!(recently_authenticated(t, t + Duration::minutes(5)));
+        assert!(!recently_authenticated(t, t + Duration::minutes(5) + Duration::seconds(1)));
+    }
+}

@@ -1,0 +1,773 @@
+//! Second factors, pending sign-ins, WebAuthn ceremony state and the
+//! user-visible security events. Every "use once" rule here is one
+//! conditional statement, so it holds across instances.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::sql::{Pool, SqlStore, unique_violation};
+use super::{NewSession, Session, StoreError, StoreResult, from_millis, to_millis};
+use crate::domain::factors::Enrolled;
+
+#[derive(Clone)]
+pub struct TotpCredential {
+    pub user_id: String,
+    pub secret_sealed: String,
+    pub confirmed_at: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for TotpCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpCredential").field("user_id", &self.user_id).finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredPasskey {
+    pub id: String,
+    pub user_id: String,
+    pub credential_id: String,
+    pub name: String,
+    /// webauthn-rs's `Passkey`, as JSON.
+    pub credential: String,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingSignIn {
+    pub id: String,
+    pub user_id: String,
+    pub amr: Vec<String>,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPendingSignIn {
+    pub id: String,
+    pub user_id: String,
+    pub token_hash: String,
+    pub amr: Vec<String>,
+    pub now: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What a wrong answer did to a pending sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingFailure {
+    /// Counted; this many more wrong answers are allowed.
+    Counted { remaining: u32 },
+    /// That was the last allowed; the pending sign-in is gone.
+    Ended,
+}
+
+/// WebAuthn ceremony state waiting for the client's answer.
+#[derive(Debug, Clone)]
+pub struct Ceremony {
+    pub id: String,
+    pub purpose: String,
+    pub user_id: Option<String>,
+    /// What else the answer must come with: a pending sign-in or a session id.
+    pub bound_to: Option<String>,
+    /// webauthn-rs's serialised state; never leaves the server.
+    pub state: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub user_id: String,
+    pub kind: &'static str,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserEvent {
+    pub id: String,
+    pub kind: String,
+    pub detail: serde_json::Value,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait FactorStore {
+    async fn enrolled_factors(&self, user_id: &str) -> StoreResult<Enrolled>;
+
+    async fn totp_credential(&self, user_id: &str) -> StoreResult<Option<TotpCredential>>;
+    /// Stores a new unconfirmed secret, replacing an unconfirmed one; false
+    /// when the user already has a confirmed authenticator.
+    async fn start_totp_enrollment(&self, user_id: &str, secret_sealed: &str, now: OffsetDateTime)
+    -> StoreResult<bool>;
+    /// Confirms enrollment at `step` and replaces the recovery codes, in one
+    /// transaction; false when there was nothing unconfirmed to confirm.
+    async fn confirm_totp(
+        &self,
+        user_id: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+        event: &NewEvent,
+    ) -> StoreResult<bool>;
+    /// Accepts `step` only if it is newer than every step accepted before:
+    /// one conditional update, so a code is good once, on any instance.
+    async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool>;
+    /// Removes the authenticator app (and, when no factor remains, the
+    /// recovery codes); false when there was none.
+    async fn remove_totp(&self, user_id: &str, drop_recovery_codes: bool, event: &NewEvent) -> StoreResult<bool>;
+
+    async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent)
+    -> StoreResult<()>;
+    /// Spends a recovery code; false when it is unknown or already spent.
+    async fn use_recovery_code(&self, user_id: &str, code_hash: &str, event: &NewEvent) -> StoreResult<bool>;
+
+    async fn passkeys(&self, user_id: &str) -> StoreResult<Vec<StoredPasskey>>;
+    async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>>;
+    async fn add_passkey(&self, passkey: &StoredPasskey, event: &NewEvent) -> StoreResult<()>;
+    /// Saves the credential as it is after a successful use.
+    async fn update_passkey(
+        &self,
+        id: &str,
+        credential: &str,
+        backup_state: bool,
+        backup_eligible: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool>;
+    async fn remove_passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+        drop_recovery_codes: bool,
+        event: &NewEvent,
+    ) -> StoreResult<bool>;
+
+    async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()>;
+    /// The unexpired pending sign-in behind a token hash.
+    async fn pending_sign_in(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>>;
+    /// Counts a wrong answer; at `max_failures` the pending sign-in ends.
+    async fn record_pending_failure(&self, id: &str, max_failures: u32) -> StoreResult<PendingFailure>;
+    /// Ends the pending sign-in and starts the session in one transaction;
+    /// `None` when it was already used, ended or expired.
+    async fn complete_pending_sign_in(
+        &self,
+        pending_id: &str,
+        session: &NewSession,
+        event: &NewEvent,
+    ) -> StoreResult<Option<Session>>;
+
+    async fn save_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
+    /// Removes and returns the ceremony: whatever happens next, it cannot be
+    /// answered again.
+    async fn take_ceremony(&self, id: &str, purpose: &str) -> StoreResult<Option<Ceremony>>;
+
+    /// Marks a session as freshly authenticated with this `amr`.
+    async fn refresh_authentication(
+        &self,
+        session_id: &str,
+        amr: &[String],
+        event: &NewEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+
+    async fn record_event(&self, event: &NewEvent) -> StoreResult<()>;
+    /// The user's most recent events, newest first.
+    async fn user_events(&self, user_id: &str, limit: u32) -> StoreResult<Vec<UserEvent>>;
+
+    /// The policies of the licenses the user holds that are not revoked.
+    async fn held_policies(&self, user_id: &str) -> StoreResult<Vec<String>>;
+}
+
+const INSERT_EVENT: &str =
+    "INSERT INTO user_events (id, user_id, kind, detail, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Binds a `NewEvent` to `INSERT_EVENT`; a macro so each backend's arm gets
+/// its own query type.
+macro_rules! insert_event {
+    ($event:expr, $executor:expr) => {
+        sqlx::query(INSERT_EVENT)
+            .bind(&$event.id)
+            .bind(&$event.user_id)
+            .bind($event.kind)
+            .bind($event.detail.to_string())
+            .bind(&$event.ip)
+            .bind(&$event.user_agent)
+            .bind(to_millis($event.at))
+            .execute($executor)
+            .await?
+            .rows_affected()
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct PasskeyRow {
+    id: String,
+    user_id: String,
+    credential_id: String,
+    name: String,
+    credential: String,
+    backup_eligible: bool,
+    backup_state: bool,
+    created_at: i64,
+    last_used_at: Option<i64>,
+}
+
+impl TryFrom<PasskeyRow> for StoredPasskey {
+    type Error = StoreError;
+    fn try_from(row: PasskeyRow) -> StoreResult<Self> {
+        Ok(Self {
+            id: row.id,
+            user_id: row.user_id,
+            credential_id: row.credential_id,
+            name: row.name,
+            credential: row.credential,
+            backup_eligible: row.backup_eligible,
+            backup_state: row.backup_state,
+            created_at: from_millis(row.created_at)?,
+            last_used_at: row.last_used_at.map(from_millis).transpose()?,
+        })
+    }
+}
+
+const PASSKEY_COLUMNS: &str =
+    "id, user_id, credential_id, name, credential, backup_eligible, backup_state, created_at, last_used_at";
+
+#[derive(sqlx::FromRow)]
+struct CeremonyRow {
+    id: String,
+    purpose: String,
+    user_id: Option<String>,
+    bound_to: Option<String>,
+    state: String,
+    created_at: i64,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: String,
+    kind: String,
+    detail: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    at: i64,
+}
+
+fn amr_json(amr: &[String]) -> StoreResult<String> {
+    serde_json::to_string(amr).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[async_trait]
+impl FactorStore for SqlStore {
+    async fn enrolled_factors(&self, user_id: &str) -> StoreResult<Enrolled> {
+        let (totp, passkeys, recovery_codes): (i64, i64, i64) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT \
+                   (SELECT COUNT(*) FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL), \
+                   (SELECT COUNT(*) FROM passkeys WHERE user_id = $1), \
+                   (SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL)",
+            )
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(Enrolled {
+            totp: totp > 0,
+            passkeys: usize::try_from(passkeys).unwrap_or(0),
+            recovery_codes: usize::try_from(recovery_codes).unwrap_or(0),
+        })
+    }
+
+    async fn totp_credential(&self, user_id: &str) -> StoreResult<Option<TotpCredential>> {
+        let row: Option<(String, Option<i64>)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT secret_sealed, confirmed_at FROM totp_credentials WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(secret_sealed, confirmed_at)| {
+            Ok(TotpCredential {
+                user_id: user_id.to_owned(),
+                secret_sealed,
+                confirmed_at: confirmed_at.map(from_millis).transpose()?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn start_totp_enrollment(
+        &self,
+        user_id: &str,
+        secret_sealed: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let stored = on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO totp_credentials (user_id, secret_sealed, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, \
+                 created_at = excluded.created_at WHERE totp_credentials.confirmed_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(secret_sealed)
+            .bind(to_millis(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(stored == 1)
+    }
+
+    async fn confirm_totp(
+        &self,
+        user_id: &str,
+        step: i64,
+        recovery_code_hashes: &[String],
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
+        let now = to_millis(event.at);
+        in_tx!(self, |tx| {
+            let confirmed = sqlx::query(
+                "UPDATE totp_credentials SET confirmed_at = $2, last_step = $3 \
+                 WHERE user_id = $1 AND confirmed_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(now)
+            .bind(step)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if confirmed {
+                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                for hash in recovery_code_hashes {
+                    sqlx::query(
+                        "INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(crate::auth::new_id())
+                    .bind(user_id)
+                    .bind(hash)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                insert_event!(event, &mut *tx);
+            }
+            Ok(confirmed)
+        })
+    }
+
+    async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool> {
+        let accepted = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE totp_credentials SET last_step = $2 WHERE user_id = $1 AND confirmed_at IS NOT NULL \
+                 AND (last_step IS NULL OR last_step < $2)",
+            )
+            .bind(user_id)
+            .bind(step)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(accepted == 1)
+    }
+
+    async fn remove_totp(&self, user_id: &str, drop_recovery_codes: bool, event: &NewEvent) -> StoreResult<bool> {
+        in_tx!(self, |tx| {
+            let removed = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if removed {
+                if drop_recovery_codes {
+                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                insert_event!(event, &mut *tx);
+            }
+            Ok(removed)
+        })
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        code_hashes: &[String],
+        event: &NewEvent,
+    ) -> StoreResult<()> {
+        let now = to_millis(event.at);
+        in_tx!(self, |tx| {
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            for hash in code_hashes {
+                sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(crate::auth::new_id())
+                    .bind(user_id)
+                    .bind(hash)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            insert_event!(event, &mut *tx);
+            Ok(())
+        })
+    }
+
+    async fn use_recovery_code(&self, user_id: &str, code_hash: &str, event: &NewEvent) -> StoreResult<bool> {
+        in_tx!(self, |tx| {
+            let used = sqlx::query(
+                "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(code_hash)
+            .bind(to_millis(event.at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if used {
+                insert_event!(event, &mut *tx);
+            }
+            Ok(used)
+        })
+    }
+
+    async fn passkeys(&self, user_id: &str) -> StoreResult<Vec<StoredPasskey>> {
+        let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at, id");
+        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await?
+        });
+        rows.into_iter().map(StoredPasskey::try_from).collect()
+    }
+
+    async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>> {
+        let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE credential_id = $1");
+        let row: Option<PasskeyRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(credential_id).fetch_optional(pool).await?
+        });
+        row.map(StoredPasskey::try_from).transpose()
+    }
+
+    async fn add_passkey(&self, passkey: &StoredPasskey, event: &NewEvent) -> StoreResult<()> {
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO passkeys (id, user_id, credential_id, name, credential, backup_eligible, backup_state, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&passkey.id)
+            .bind(&passkey.user_id)
+            .bind(&passkey.credential_id)
+            .bind(&passkey.name)
+            .bind(&passkey.credential)
+            .bind(passkey.backup_eligible)
+            .bind(passkey.backup_state)
+            .bind(to_millis(passkey.created_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_violation(e, "passkey already registered"))?;
+            insert_event!(event, &mut *tx);
+            Ok(())
+        })
+    }
+
+    async fn update_passkey(
+        &self,
+        id: &str,
+        credential: &str,
+        backup_state: bool,
+        backup_eligible: bool,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE passkeys SET credential = $2, backup_state = $3, backup_eligible = $4, last_used_at = $5 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(credential)
+            .bind(backup_state)
+            .bind(backup_eligible)
+            .bind(to_millis(now))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool> {
+        let renamed = on_pool!(self, |pool| {
+            sqlx::query("UPDATE passkeys SET name = $3 WHERE user_id = $1 AND id = $2")
+                .bind(user_id)
+                .bind(id)
+                .bind(name)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(renamed == 1)
+    }
+
+    async fn remove_passkey(
+        &self,
+        user_id: &str,
+        id: &str,
+        drop_recovery_codes: bool,
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
+        in_tx!(self, |tx| {
+            let removed = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
+                .bind(user_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if removed {
+                if drop_recovery_codes {
+                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                insert_event!(event, &mut *tx);
+            }
+            Ok(removed)
+        })
+    }
+
+    async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()> {
+        let amr = amr_json(&pending.amr)?;
+        let now = to_millis(pending.now);
+        on_pool!(self, |pool| {
+            // Expired rows are useless; clearing them here keeps the table small without a janitor.
+            sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at <= $1").bind(now).execute(pool).await?;
+            sqlx::query(
+                "INSERT INTO pending_sign_ins (id, user_id, token_hash, amr, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&pending.id)
+            .bind(&pending.user_id)
+            .bind(&pending.token_hash)
+            .bind(&amr)
+            .bind(now)
+            .bind(to_millis(pending.expires_at))
+            .execute(pool)
+            .await
+            .map_err(|e| unique_violation(e, "pending token collision"))?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn pending_sign_in(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>> {
+        let row: Option<(String, String, String, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, user_id, amr, expires_at FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(to_millis(now))
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(id, user_id, amr, expires_at)| {
+            Ok(PendingSignIn {
+                id,
+                user_id,
+                amr: serde_json::from_str(&amr).map_err(|e| StoreError::Corrupt(format!("pending amr: {e}")))?,
+                expires_at: from_millis(expires_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn record_pending_failure(&self, id: &str, max_failures: u32) -> StoreResult<PendingFailure> {
+        in_tx!(self, |tx| {
+            let failures: Option<i64> =
+                sqlx::query_scalar("UPDATE pending_sign_ins SET failures = failures + 1 WHERE id = $1 RETURNING failures")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let failures = u32::try_from(failures.unwrap_or(i64::from(max_failures))).unwrap_or(max_failures);
+            if failures >= max_failures {
+                sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                Ok(PendingFailure::Ended)
+            } else {
+                Ok(PendingFailure::Counted { remaining: max_failures - failures })
+            }
+        })
+    }
+
+    async fn complete_pending_sign_in(
+        &self,
+        pending_id: &str,
+        session: &NewSession,
+        event: &NewEvent,
+    ) -> StoreResult<Option<Session>> {
+        let now = to_millis(session.now);
+        let amr = amr_json(&session.amr)?;
+        let completed: bool = in_tx!(self, |tx| {
+            let taken = sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1 AND expires_at > $2")
+                .bind(pending_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if taken {
+                sqlx::query(
+                    "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7, $8)",
+                )
+                .bind(&session.id)
+                .bind(&session.user_id)
+                .bind(&session.token_hash)
+                .bind(now)
+                .bind(to_millis(session.expires_at))
+                .bind(&amr)
+                .bind(&session.ip)
+                .bind(&session.user_agent)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation(e, "session token collision"))?;
+                insert_event!(event, &mut *tx);
+            }
+            Ok(taken)
+        })?;
+        if !completed {
+            return Ok(None);
+        }
+        let created = from_millis(now)?;
+        Ok(Some(Session {
+            id: session.id.clone(),
+            user_id: session.user_id.clone(),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: from_millis(to_millis(session.expires_at))?,
+            auth_time: created,
+            amr: session.amr.clone(),
+            ip: session.ip.clone(),
+            user_agent: session.user_agent.clone(),
+            revoked_at: None,
+        }))
+    }
+
+    async fn save_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
+        let now = to_millis(ceremony.created_at);
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM webauthn_challenges WHERE expires_at <= $1").bind(now).execute(pool).await?;
+            sqlx::query(
+                "INSERT INTO webauthn_challenges (id, purpose, user_id, bound_to, state, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&ceremony.id)
+            .bind(&ceremony.purpose)
+            .bind(&ceremony.user_id)
+            .bind(&ceremony.bound_to)
+            .bind(&ceremony.state)
+            .bind(now)
+            .bind(to_millis(ceremony.expires_at))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn take_ceremony(&self, id: &str, purpose: &str) -> StoreResult<Option<Ceremony>> {
+        let row: Option<CeremonyRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "DELETE FROM webauthn_challenges WHERE id = $1 AND purpose = $2 \
+                 RETURNING id, purpose, user_id, bound_to, state, created_at, expires_at",
+            )
+            .bind(id)
+            .bind(purpose)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|row| {
+            Ok(Ceremony {
+                id: row.id,
+                purpose: row.purpose,
+                user_id: row.user_id,
+                bound_to: row.bound_to,
+                state: row.state,
+                created_at: from_millis(row.created_at)?,
+                expires_at: from_millis(row.expires_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn refresh_authentication(
+        &self,
+        session_id: &str,
+        amr: &[String],
+        event: &NewEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let amr = amr_json(amr)?;
+        in_tx!(self, |tx| {
+            sqlx::query("UPDATE sessions SET auth_time = $2, amr = $3 WHERE id = $1")
+                .bind(session_id)
+                .bind(to_millis(now))
+                .bind(&amr)
+                .execute(&mut *tx)
+                .await?;
+            insert_event!(event, &mut *tx);
+            Ok(())
+        })
+    }
+
+    async fn record_event(&self, event: &NewEvent) -> StoreResult<()> {
+        on_pool!(self, |pool| insert_event!(event, pool));
+        Ok(())
+    }
+
+    async fn user_events(&self, user_id: &str, limit: u32) -> StoreResult<Vec<UserEvent>> {
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, kind, detail, ip, user_agent, at FROM user_events WHERE user_id = $1 \
+                 ORDER BY at DESC, id DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|row| {
+                Ok(UserEvent {
+                    detail: serde_json::from_str(&row.detail)
+                        .map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?,
+                    id: row.id,
+                    kind: row.kind,
+                    ip: row.ip,
+                    user_agent: row.user_agent,
+                    at: from_millis(row.at)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn held_policies(&self, user_id: &str) -> StoreResult<Vec<String>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT l.policy FROM licenses l JOIN license_holders h ON h.license_id = l.id \
+                 WHERE h.user_id = $1 AND l.status <> 'revoked'",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
