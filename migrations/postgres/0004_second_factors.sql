@@ -26,7 +26,10 @@ CREATE TABLE recovery_codes (
 );
 
 -- `credential` is webauthn-rs's serialised Passkey: public key, counter and
--- backup flags. It is rewritten after every use so counter regressions show.
+-- backup flags. It is rewritten after every use; `counter` is its signature
+-- counter, raised only by a conditional update, so an assertion from a cloned
+-- authenticator (a counter not above the stored one) is caught even when it
+-- races the original on another instance.
 CREATE TABLE passkeys (
     id             TEXT PRIMARY KEY,
     user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -35,6 +38,7 @@ CREATE TABLE passkeys (
     credential     TEXT NOT NULL,
     backup_eligible BOOLEAN NOT NULL,
     backup_state   BOOLEAN NOT NULL,
+    counter        BIGINT NOT NULL,
     created_at     BIGINT NOT NULL,
     last_used_at   BIGINT
 );

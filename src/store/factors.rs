@@ -32,8 +32,21 @@ pub struct StoredPasskey {
     pub credential: String,
     pub backup_eligible: bool,
     pub backup_state: bool,
+    /// The authenticator's signature counter at its last accepted use.
+    pub counter: u32,
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// A passkey as it is after a successful use.
+#[derive(Debug, Clone)]
+pub struct PasskeyUse<'a> {
+    pub id: &'a str,
+    pub credential: &'a str,
+    pub counter: u32,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub now: OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -131,15 +144,10 @@ pub trait FactorStore {
     async fn passkeys(&self, user_id: &str) -> StoreResult<Vec<StoredPasskey>>;
     async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>>;
     async fn add_passkey(&self, passkey: &StoredPasskey, event: &NewEvent) -> StoreResult<()>;
-    /// Saves the credential as it is after a successful use.
-    async fn update_passkey(
-        &self,
-        id: &str,
-        credential: &str,
-        backup_state: bool,
-        backup_eligible: bool,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
+    /// Saves the credential after a use, only if its counter moved forward
+    /// (or it is one of the authenticators that always report 0); false
+    /// means the counter did not, which is what a clone looks like.
+    async fn record_passkey_use(&self, used: &PasskeyUse<'_>) -> StoreResult<bool>;
     async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool>;
     async fn remove_passkey(
         &self,
@@ -215,6 +223,7 @@ struct PasskeyRow {
     credential: String,
     backup_eligible: bool,
     backup_state: bool,
+    counter: i64,
     created_at: i64,
     last_used_at: Option<i64>,
 }
@@ -230,6 +239,7 @@ impl TryFrom<PasskeyRow> for StoredPasskey {
             credential: row.credential,
             backup_eligible: row.backup_eligible,
             backup_state: row.backup_state,
+            counter: u32::try_from(row.counter).map_err(|e| StoreError::Corrupt(format!("passkey counter: {e}")))?,
             created_at: from_millis(row.created_at)?,
             last_used_at: row.last_used_at.map(from_millis).transpose()?,
         })
@@ -237,7 +247,7 @@ impl TryFrom<PasskeyRow> for StoredPasskey {
 }
 
 const PASSKEY_COLUMNS: &str =
-    "id, user_id, credential_id, name, credential, backup_eligible, backup_state, created_at, last_used_at";
+    "id, user_id, credential_id, name, credential, backup_eligible, backup_state, counter, created_at, last_used_at";
 
 #[derive(sqlx::FromRow)]
 struct CeremonyRow {
@@ -460,8 +470,8 @@ impl FactorStore for SqlStore {
     async fn add_passkey(&self, passkey: &StoredPasskey, event: &NewEvent) -> StoreResult<()> {
         in_tx!(self, |tx| {
             sqlx::query(
-                "INSERT INTO passkeys (id, user_id, credential_id, name, credential, backup_eligible, backup_state, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO passkeys (id, user_id, credential_id, name, credential, backup_eligible, backup_state, counter, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(&passkey.id)
             .bind(&passkey.user_id)
@@ -470,6 +480,7 @@ impl FactorStore for SqlStore {
             .bind(&passkey.credential)
             .bind(passkey.backup_eligible)
             .bind(passkey.backup_state)
+            .bind(i64::from(passkey.counter))
             .bind(to_millis(passkey.created_at))
             .execute(&mut *tx)
             .await
@@ -479,29 +490,23 @@ impl FactorStore for SqlStore {
         })
     }
 
-    async fn update_passkey(
-        &self,
-        id: &str,
-        credential: &str,
-        backup_state: bool,
-        backup_eligible: bool,
-        now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+    async fn record_passkey_use(&self, used: &PasskeyUse<'_>) -> StoreResult<bool> {
+        let saved = on_pool!(self, |pool| {
             sqlx::query(
-                "UPDATE passkeys SET credential = $2, backup_state = $3, backup_eligible = $4, last_used_at = $5 \
-                 WHERE id = $1",
+                "UPDATE passkeys SET credential = $2, counter = $3, backup_state = $4, backup_eligible = $5, \
+                 last_used_at = $6 WHERE id = $1 AND (counter < $3 OR (counter = 0 AND $3 = 0))",
             )
-            .bind(id)
-            .bind(credential)
-            .bind(backup_state)
-            .bind(backup_eligible)
-            .bind(to_millis(now))
+            .bind(used.id)
+            .bind(used.credential)
+            .bind(i64::from(used.counter))
+            .bind(used.backup_state)
+            .bind(used.backup_eligible)
+            .bind(to_millis(used.now))
             .execute(pool)
             .await?
             .rows_affected()
         });
-        Ok(())
+        Ok(saved == 1)
     }
 
     async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool> {

@@ -13,6 +13,7 @@ mod factors;
 mod hardening;
 mod instances;
 mod licenses;
+mod passkeys;
 mod lockout;
 mod readiness;
 mod secrets_at_rest;

@@ -18,7 +18,7 @@ use super::Factors;
 use crate::auth::accounts::Authenticated;
 use crate::auth::{AuthError, AuthResult, ClientInfo, new_id};
 use crate::domain::factors::{CEREMONY_LIFETIME, Enrolled, Method};
-use crate::store::{Ceremony, StoredPasskey};
+use crate::store::{Ceremony, PasskeyUse, StoredPasskey};
 
 /// Creation options for `navigator.credentials.create`, under a challenge id.
 #[derive(Debug)]
@@ -85,11 +85,13 @@ fn clean_name(name: Option<&str>) -> AuthResult<String> {
     Ok(name.to_owned())
 }
 
-/// The backup flags webauthn-rs keeps inside the credential.
-fn backup_flags(passkey: &Passkey) -> (bool, bool) {
+/// What webauthn-rs keeps inside the credential but does not expose:
+/// the backup flags and the counter.
+fn credential_facts(passkey: &Passkey) -> (bool, bool, u32) {
     let value = serde_json::to_value(passkey).unwrap_or_default();
     let flag = |name: &str| value["cred"][name].as_bool().unwrap_or(false);
-    (flag("backup_eligible"), flag("backup_state"))
+    let counter = value["cred"]["counter"].as_u64().and_then(|c| u32::try_from(c).ok()).unwrap_or(0);
+    (flag("backup_eligible"), flag("backup_state"), counter)
 }
 
 impl Factors {
@@ -190,7 +192,7 @@ impl Factors {
             tracing::info!(%error, "passkey registration refused");
             refused(NOT_ACCEPTED)
         })?;
-        let (backup_eligible, backup_state) = backup_flags(&passkey);
+        let (backup_eligible, backup_state, counter) = credential_facts(&passkey);
         let stored = StoredPasskey {
             id: new_id(),
             user_id: caller.user.id.clone(),
@@ -199,6 +201,7 @@ impl Factors {
             credential: serde_json::to_string(&passkey).map_err(|e| Self::corrupt("passkey", e))?,
             backup_eligible,
             backup_state,
+            counter,
             created_at: self.now(),
             last_used_at: None,
         };
@@ -335,8 +338,13 @@ impl Factors {
     }
 
     /// After webauthn-rs has judged an answer: save the new counter and
-    /// backup state, or report a counter that went backwards (a cloned
-    /// authenticator) to the owner's security events.
+    /// backup state, or report a counter that did not move forward — a
+    /// cloned authenticator — to the owner's security events.
+    ///
+    /// webauthn-rs compares the counter with the copy of the credential taken
+    /// when the ceremony started; a clone answering an older ceremony after
+    /// the original answered a newer one would pass that check, so the store
+    /// compares again, atomically, with the counter saved last.
     async fn settle_assertion(
         &self,
         stored: StoredPasskey,
@@ -345,21 +353,7 @@ impl Factors {
     ) -> AuthResult<Method> {
         let result = match result {
             Ok(result) => result,
-            Err(WebauthnError::CredentialPossibleCompromise) => {
-                tracing::warn!(passkey_id = %stored.id, user_id = %stored.user_id, "passkey counter went backwards");
-                let event = crate::auth::event(
-                    &stored.user_id,
-                    "passkey_possibly_cloned",
-                    json!({"passkey_id": stored.id, "name": stored.name}),
-                    client,
-                    self.now(),
-                );
-                self.store.record_event(&event).await?;
-                return Err(refused(
-                    "This passkey's signature counter went backwards, which is what a cloned authenticator \
-                     looks like. The sign-in was refused and the account's security events record it.",
-                ));
-            }
+            Err(WebauthnError::CredentialPossibleCompromise) => return Err(self.possible_clone(&stored, client).await),
             Err(error) => {
                 tracing::info!(%error, "passkey assertion refused");
                 return Err(refused(NOT_ACCEPTED));
@@ -368,9 +362,38 @@ impl Factors {
         let mut passkey = Self::stored_passkey(&stored)?;
         passkey.update_credential(&result);
         let credential = serde_json::to_string(&passkey).map_err(|e| Self::corrupt("passkey", e))?;
-        self.store
-            .update_passkey(&stored.id, &credential, result.backup_state(), result.backup_eligible(), self.now())
+        let saved = self
+            .store
+            .record_passkey_use(&PasskeyUse {
+                id: &stored.id,
+                credential: &credential,
+                counter: result.counter(),
+                backup_eligible: result.backup_eligible(),
+                backup_state: result.backup_state(),
+                now: self.now(),
+            })
             .await?;
+        if !saved {
+            return Err(self.possible_clone(&stored, client).await);
+        }
         Ok(Method::Passkey { synced: result.backup_eligible() })
+    }
+
+    async fn possible_clone(&self, stored: &StoredPasskey, client: &ClientInfo) -> AuthError {
+        tracing::warn!(passkey_id = %stored.id, user_id = %stored.user_id, "passkey counter did not move forward");
+        let event = crate::auth::event(
+            &stored.user_id,
+            "passkey_possibly_cloned",
+            json!({"passkey_id": stored.id, "name": stored.name}),
+            client,
+            self.now(),
+        );
+        if let Err(error) = self.store.record_event(&event).await {
+            return error.into();
+        }
+        refused(
+            "This passkey's signature counter did not move forward, which is what a cloned authenticator \
+             looks like. The sign-in was refused and the account's security events record it.",
+        )
     }
 }
