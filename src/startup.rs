@@ -139,14 +139,11 @@ impl Application {
 /// off (and say why) while everything else keeps working.
 fn relying_party(settings: &Settings) -> Option<webauthn_rs::Webauthn> {
     let origin = &settings.public_url;
-    let built = origin
-        .domain()
-        .ok_or_else(|| "the public URL has no domain name".to_owned())
-        .and_then(|rp_id| {
-            webauthn_rs::WebauthnBuilder::new(rp_id, origin)
-                .and_then(|builder| builder.rp_name(&settings.product_name).build())
-                .map_err(|e| e.to_string())
-        });
+    let built = origin.domain().ok_or_else(|| "the public URL has no domain name".to_owned()).and_then(|rp_id| {
+        webauthn_rs::WebauthnBuilder::new(rp_id, origin)
+            .and_then(|builder| builder.rp_name(&settings.product_name).build())
+            .map_err(|e| e.to_string())
+    });
     match built {
         Ok(webauthn) => Some(webauthn),
         Err(problem) => {

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 
 use super::{AuthError, AuthResult, PasswordHasher, new_id};
 use crate::clock::Clock;
-use crate::domain::password::{self, PasswordError};
 use crate::domain::factors::{Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated};
+use crate::domain::password::{self, PasswordError};
 use crate::domain::session::{self, SessionLimits};
 use crate::domain::{Email, NewPassword};
 use crate::secrets::{IssuedToken, TokenKind, hash_token, issue_token};
@@ -43,7 +43,7 @@ pub struct SignedIn {
 /// factor when the user has one.
 #[derive(Debug)]
 pub enum SignInOutcome {
-    Authenticated(SignedIn),
+    Authenticated(Box<SignedIn>),
     SecondFactorRequired(PendingChallenge),
 }
 
@@ -113,12 +113,7 @@ impl Accounts {
     /// sign-in, and the attempt stays counted toward the lockout until the
     /// second factor is given too: otherwise signing in again with the
     /// password would reset the count and allow unlimited code guessing.
-    pub async fn sign_in(
-        &self,
-        email: &str,
-        password: SecretString,
-        client: &ClientInfo,
-    ) -> AuthResult<SignInOutcome> {
+    pub async fn sign_in(&self, email: &str, password: SecretString, client: &ClientInfo) -> AuthResult<SignInOutcome> {
         password::check_offered(&password).map_err(weak("password"))?;
         let Ok(email) = Email::parse(email) else {
             self.passwords.verify(&password, None).await?;
@@ -136,7 +131,7 @@ impl Accounts {
             return self.begin_pending(&account.user, amr, enrolled).await.map(SignInOutcome::SecondFactorRequired);
         }
         self.store.clear_sign_in_failures(email.as_str()).await?;
-        self.start_session(account.user, amr, client).await.map(SignInOutcome::Authenticated)
+        self.start_session(account.user, amr, client).await.map(|s| SignInOutcome::Authenticated(Box::new(s)))
     }
 
     async fn begin_pending(&self, user: &User, amr: Vec<String>, enrolled: Enrolled) -> AuthResult<PendingChallenge> {
@@ -167,7 +162,12 @@ impl Accounts {
     }
 
     /// A session about to start: the token for the caller and the row to store.
-    pub(crate) fn new_session(&self, user_id: &str, amr: Vec<String>, client: &ClientInfo) -> (IssuedToken, NewSession) {
+    pub(crate) fn new_session(
+        &self,
+        user_id: &str,
+        amr: Vec<String>,
+        client: &ClientInfo,
+    ) -> (IssuedToken, NewSession) {
         let now = self.now();
         let token = issue_token(TokenKind::Session);
         let session = NewSession {
@@ -198,7 +198,8 @@ impl Accounts {
     async fn start_session(&self, user: User, amr: Vec<String>, client: &ClientInfo) -> AuthResult<SignedIn> {
         let (token, session) = self.new_session(&user.id, amr, client);
         let session = self.store.create_session(&session).await?;
-        let signed_in = super::event(&user.id, "signed_in", serde_json::json!({"amr": session.amr}), client, self.now());
+        let signed_in =
+            super::event(&user.id, "signed_in", serde_json::json!({"amr": session.amr}), client, self.now());
         self.store.record_event(&signed_in).await?;
         Ok(SignedIn { token, session, user })
     }

@@ -128,8 +128,12 @@ impl RecoveryCode {
     /// As forgiving as activation codes; there is no check symbol, so a typo
     /// is simply a wrong code.
     pub fn parse(input: &str) -> Option<Self> {
-        let values: Option<Vec<u32>> =
-            input.chars().filter(|c| !matches!(c, '-' | ' ' | '\t')).take(RECOVERY_SYMBOLS + 1).map(symbol_value).collect();
+        let values: Option<Vec<u32>> = input
+            .chars()
+            .filter(|c| !matches!(c, '-' | ' ' | '\t'))
+            .take(RECOVERY_SYMBOLS + 1)
+            .map(symbol_value)
+            .collect();
         let values = values?;
         (values.len() == RECOVERY_SYMBOLS).then(|| Self(grouped(&values, 5)))
     }

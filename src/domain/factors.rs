@@ -30,7 +30,9 @@ pub enum Method {
     /// A passkey. `synced` passkeys (backup eligible) live in software
     /// key stores (`swk`); device-bound ones in hardware (`hwk`). Passkeys are
     /// only accepted with user verification, which adds `user`.
-    Passkey { synced: bool },
+    Passkey {
+        synced: bool,
+    },
 }
 
 impl Method {
@@ -153,7 +155,9 @@ pub fn meets(requirement: SignInRequirement, enrolled: Enrolled, acr: Acr) -> Re
         SignInRequirement::Mfa if !enrolled.has_second_factor() => {
             Err(Shortfall::EnrollmentRequired(Factor::SecondFactor))
         }
-        SignInRequirement::Mfa if acr < Acr::MultiFactor => Err(Shortfall::StrongerSignInRequired(Factor::SecondFactor)),
+        SignInRequirement::Mfa if acr < Acr::MultiFactor => {
+            Err(Shortfall::StrongerSignInRequired(Factor::SecondFactor))
+        }
         SignInRequirement::Passkey if enrolled.passkeys == 0 => Err(Shortfall::EnrollmentRequired(Factor::Passkey)),
         SignInRequirement::Passkey if acr < Acr::PhishingResistant => {
             Err(Shortfall::StrongerSignInRequired(Factor::Passkey))

@@ -220,7 +220,7 @@ pub async fn sign_in(
     let result = state.accounts.sign_in(&body.email, body.password, &client.0).await;
     count_sign_in(&state, &result);
     Ok(match result? {
-        SignInOutcome::Authenticated(signed_in) => session_created(&state, signed_in).into_response(),
+        SignInOutcome::Authenticated(signed_in) => session_created(&state, *signed_in).into_response(),
         SignInOutcome::SecondFactorRequired(pending) => axum::Json(SecondFactorRequired {
             state: "mfa_required",
             pending_token: reveal(&pending.token).to_owned(),

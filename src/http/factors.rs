@@ -172,7 +172,8 @@ pub struct EventList {
 }
 
 fn credential<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
-    serde_json::from_value(value).map_err(|e| ApiError::validation("credential", format!("is not a WebAuthn credential: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::validation("credential", format!("is not a WebAuthn credential: {e}")))
 }
 
 fn options_view(challenge_id: String, options: &impl Serialize) -> ApiResult<axum::Json<WebauthnOptions>> {
@@ -348,8 +349,10 @@ pub async fn register_passkey(
     Json(body): Json<RegisterPasskey>,
 ) -> ApiResult<impl IntoResponse> {
     let credential = credential(body.credential)?;
-    let passkey =
-        state.factors.register_passkey(&caller, &body.challenge_id, body.name.as_deref(), &credential, &client.0).await?;
+    let passkey = state
+        .factors
+        .register_passkey(&caller, &body.challenge_id, body.name.as_deref(), &credential, &client.0)
+        .await?;
     state.metrics.factors_enrolled.get_or_create(&super::metrics::FactorLabels { factor: "passkey" }).inc();
     Ok((StatusCode::CREATED, axum::Json(PasskeyView::from(passkey))))
 }
@@ -430,7 +433,10 @@ pub async fn reauthenticate(
 /// The account's recent security events, newest first.
 #[utoipa::path(get, path = "/v1/me/events", tag = "factors", security(("session" = [])),
     responses((status = 200, body = EventList), (status = 401, body = Problem)))]
-pub async fn events(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<axum::Json<EventList>> {
+pub async fn events(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+) -> ApiResult<axum::Json<EventList>> {
     let events = state.factors.events(&caller).await?;
     Ok(axum::Json(EventList { events: events.into_iter().map(EventView::from).collect() }))
 }

@@ -136,8 +136,7 @@ pub trait FactorStore {
     /// recovery codes); false when there was none.
     async fn remove_totp(&self, user_id: &str, drop_recovery_codes: bool, event: &NewEvent) -> StoreResult<bool>;
 
-    async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent)
-    -> StoreResult<()>;
+    async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()>;
     /// Spends a recovery code; false when it is unknown or already spent.
     async fn use_recovery_code(&self, user_id: &str, code_hash: &str, event: &NewEvent) -> StoreResult<bool>;
 
@@ -409,12 +408,7 @@ impl FactorStore for SqlStore {
         })
     }
 
-    async fn replace_recovery_codes(
-        &self,
-        user_id: &str,
-        code_hashes: &[String],
-        event: &NewEvent,
-    ) -> StoreResult<()> {
+    async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()> {
         let now = to_millis(event.at);
         in_tx!(self, |tx| {
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
@@ -453,9 +447,8 @@ impl FactorStore for SqlStore {
 
     async fn passkeys(&self, user_id: &str) -> StoreResult<Vec<StoredPasskey>> {
         let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at, id");
-        let rows: Vec<PasskeyRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await?
-        });
+        let rows: Vec<PasskeyRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await? });
         rows.into_iter().map(StoredPasskey::try_from).collect()
     }
 
@@ -597,11 +590,12 @@ impl FactorStore for SqlStore {
 
     async fn record_pending_failure(&self, id: &str, max_failures: u32) -> StoreResult<PendingFailure> {
         in_tx!(self, |tx| {
-            let failures: Option<i64> =
-                sqlx::query_scalar("UPDATE pending_sign_ins SET failures = failures + 1 WHERE id = $1 RETURNING failures")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let failures: Option<i64> = sqlx::query_scalar(
+                "UPDATE pending_sign_ins SET failures = failures + 1 WHERE id = $1 RETURNING failures",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
             let failures = u32::try_from(failures.unwrap_or(i64::from(max_failures))).unwrap_or(max_failures);
             if failures >= max_failures {
                 sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1").bind(id).execute(&mut *tx).await?;

@@ -133,8 +133,12 @@ async fn five_wrong_codes_end_the_pending_sign_in_and_count_toward_the_lockout(b
 
     let pending = app.pending_sign_in(&email, &password).await;
     for attempt in 1..=5 {
-        let body = assert_problem(totp_sign_in(&app, &pending, "123456").await, StatusCode::UNAUTHORIZED, "invalid_credentials")
-            .await;
+        let body = assert_problem(
+            totp_sign_in(&app, &pending, "123456").await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+        )
+        .await;
         let ended = body["detail"].as_str().unwrap().contains("this sign-in has ended");
         assert_eq!(ended, attempt == 5, "{body}");
     }
@@ -166,7 +170,8 @@ async fn a_recovery_code_works_once(backend: Backend) {
 
     let pending = app.pending_sign_in(&email, &password).await;
     let typed = code.to_lowercase().replace('-', " ");
-    let response = app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": typed}), None).await;
+    let response =
+        app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": typed}), None).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let session: Value = response.json().await.unwrap();
     let new_token = session["token"].as_str().unwrap();
@@ -176,14 +181,16 @@ async fn a_recovery_code_works_once(backend: Backend) {
 
     // The use is an event the user sees.
     let events: Value = app.get("/v1/me/events", Some(new_token)).await.json().await.unwrap();
-    let used: Vec<&Value> = events["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "recovery_code_used").collect();
+    let used: Vec<&Value> =
+        events["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "recovery_code_used").collect();
     assert_eq!(used.len(), 1, "{events}");
     assert_eq!(used[0]["detail"]["remaining"], 9);
 
     let pending = app.pending_sign_in(&email, &password).await;
     let again = app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": code}), None).await;
     assert_problem(again, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    let other = app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": codes[4]}), None).await;
+    let other =
+        app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": codes[4]}), None).await;
     assert_eq!(other.status(), StatusCode::CREATED);
 }
 
@@ -211,7 +218,8 @@ async fn step_up_is_needed_and_honoured(backend: Backend) {
     }
 
     // With a second factor enrolled, the password is not enough to step up.
-    let by_password = app.post("/v1/me/reauthenticate", &json!({"method": "password", "password": password}), Some(&token)).await;
+    let by_password =
+        app.post("/v1/me/reauthenticate", &json!({"method": "password", "password": password}), Some(&token)).await;
     assert_problem(by_password, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let wrong = app.post("/v1/me/reauthenticate", &json!({"method": "totp", "code": "000000"}), Some(&token)).await;
     assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
@@ -230,7 +238,8 @@ async fn step_up_is_needed_and_honoured(backend: Backend) {
     let fresh: Value = response.json().await.unwrap();
     assert_eq!(fresh["recovery_codes"].as_array().unwrap().len(), 10);
     let pending = app.pending_sign_in(&email, &password).await;
-    let old = app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": old_codes[0]}), None).await;
+    let old =
+        app.post("/v1/sessions/recovery-code", &json!({"pending_token": pending, "code": old_codes[0]}), None).await;
     assert_problem(old, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
 
     assert_eq!(app.delete("/v1/me/totp", Some(&token)).await.status(), StatusCode::NO_CONTENT);
@@ -240,7 +249,8 @@ async fn step_up_is_needed_and_honoured(backend: Backend) {
 
     // Without a second factor, the password steps up; after five minutes it is stale again.
     app.clock.advance(Duration::minutes(6));
-    let by_password = app.post("/v1/me/reauthenticate", &json!({"method": "password", "password": password}), Some(&token)).await;
+    let by_password =
+        app.post("/v1/me/reauthenticate", &json!({"method": "password", "password": password}), Some(&token)).await;
     assert_eq!(by_password.status(), StatusCode::OK);
     let kinds: Value = app.get("/v1/me/events", Some(&token)).await.json().await.unwrap();
     let kinds: Vec<&str> = kinds["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
@@ -290,10 +300,12 @@ async fn policies_requiring_a_second_factor_are_enforced(backend: Backend) {
     let (_, _, token) = app.signed_in_user().await;
 
     // No second factor at all: set one up first. The code is not spent.
-    let body = assert_problem(redeem(&app, &token, &code).await, StatusCode::FORBIDDEN, "factor_enrollment_required").await;
+    let body =
+        assert_problem(redeem(&app, &token, &code).await, StatusCode::FORBIDDEN, "factor_enrollment_required").await;
     assert_eq!(body["factor"], "second_factor");
-    let body = assert_problem(redeem(&app, &token, &vault_code).await, StatusCode::FORBIDDEN, "factor_enrollment_required")
-        .await;
+    let body =
+        assert_problem(redeem(&app, &token, &vault_code).await, StatusCode::FORBIDDEN, "factor_enrollment_required")
+            .await;
     assert_eq!(body["factor"], "passkey");
 
     // Enrolled, but this session signed in with the password only.
@@ -313,7 +325,8 @@ async fn policies_requiring_a_second_factor_are_enforced(backend: Backend) {
     let step_up = json!({"method": "totp", "code": totp_code(&secret, app.clock_now())});
     assert_eq!(app.post("/v1/me/reauthenticate", &step_up, Some(&token)).await.status(), StatusCode::OK);
     assert_eq!(redeem(&app, &token, &code).await.status(), StatusCode::CREATED);
-    let activation = app.post("/v1/activations", &json!({"license_id": license_id, "fingerprint": "laptop"}), Some(&token)).await;
+    let activation =
+        app.post("/v1/activations", &json!({"license_id": license_id, "fingerprint": "laptop"}), Some(&token)).await;
     assert_eq!(activation.status(), StatusCode::CREATED);
     let activation: Value = activation.json().await.unwrap();
     let activation_id = activation["activation"]["id"].as_str().unwrap();

@@ -40,3 +40,38 @@ async fn a_wrong_master_key_stops_the_start() {
         latchkey::startup::Application::build(settings, Arc::new(ManualClock::starting_now())).await.unwrap_err();
     assert!(error.to_string().contains("master key does not match"), "{error}");
 }
+
+/// A TOTP code accepted by one instance is refused by another, even when
+/// both receive it at the same moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_totp_code_is_good_once_across_instances() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let clock = Arc::new(ManualClock::starting_now());
+    let first = TestApp::spawn_with_clock(db.clone(), clock.clone(), |_| {}).await;
+    let second = TestApp::spawn_with_clock(db, clock.clone(), |_| {}).await;
+    let (email, password, token) = first.signed_in_user().await;
+    let (secret, _) = first.enroll_totp(&token).await;
+    clock.advance(time::Duration::seconds(30));
+    let code = crate::helpers::totp_code(&secret, first.clock_now());
+
+    let pending = first.pending_sign_in(&email, &password).await;
+    let body = serde_json::json!({"pending_token": pending, "code": code});
+    assert_eq!(first.post("/v1/sessions/totp", &body, None).await.status(), StatusCode::CREATED);
+    let replay = serde_json::json!({"pending_token": second.pending_sign_in(&email, &password).await, "code": code});
+    assert_problem(
+        second.post("/v1/sessions/totp", &replay, None).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+
+    // Racing: the next step's code sent to both instances at once, on two
+    // pending sign-ins, makes exactly one session.
+    clock.advance(time::Duration::seconds(30));
+    let code = crate::helpers::totp_code(&secret, first.clock_now());
+    let a = serde_json::json!({"pending_token": first.pending_sign_in(&email, &password).await, "code": code});
+    let b = serde_json::json!({"pending_token": second.pending_sign_in(&email, &password).await, "code": code});
+    let (ra, rb) = tokio::join!(first.post("/v1/sessions/totp", &a, None), second.post("/v1/sessions/totp", &b, None));
+    let created = [ra.status(), rb.status()].iter().filter(|s| **s == StatusCode::CREATED).count();
+    assert_eq!(created, 1, "{} {}", ra.status(), rb.status());
+}

@@ -67,7 +67,12 @@ async fn second_factor_options(app: &TestApp, pending: &str) -> Value {
         .await
 }
 
-async fn finish_second_factor(app: &TestApp, pending: &str, options: &Value, credential: &PublicKeyCredential) -> reqwest::Response {
+async fn finish_second_factor(
+    app: &TestApp,
+    pending: &str,
+    options: &Value,
+    credential: &PublicKeyCredential,
+) -> reqwest::Response {
     let body = json!({"pending_token": pending, "challenge_id": options["challenge_id"], "credential": credential});
     app.post("/v1/sessions/webauthn", &body, None).await
 }
@@ -105,17 +110,23 @@ async fn passkey_as_second_factor_and_step_up(backend: Backend) {
     assert_eq!(redeem(&app, &strong, &vault_code).await.status(), StatusCode::CREATED);
 
     // Step-up with the passkey turns the old password session phishing-resistant too.
-    let options = json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
+    let options =
+        json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
     let credential = sign(&mut key, &options);
     let body = json!({"method": "webauthn", "challenge_id": options["challenge_id"], "credential": credential});
     let stepped = json_of(app.post("/v1/me/reauthenticate", &body, Some(&token)).await, StatusCode::OK).await;
     assert_eq!(stepped["acr"], "phishing_resistant");
     // A step-up ceremony is bound to its session: another session cannot answer it.
-    let options = json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
+    let options =
+        json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
     let credential = sign(&mut key, &options);
     let body = json!({"method": "webauthn", "challenge_id": options["challenge_id"], "credential": credential});
-    assert_problem(app.post("/v1/me/reauthenticate", &body, Some(&strong)).await, StatusCode::UNAUTHORIZED, "invalid_credentials")
-        .await;
+    assert_problem(
+        app.post("/v1/me/reauthenticate", &body, Some(&strong)).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
 }
 
 async fn passwordless_sign_in_with_a_discoverable_passkey(backend: Backend) {
@@ -141,9 +152,10 @@ async fn passwordless_sign_in_with_a_discoverable_passkey(backend: Backend) {
     // Another user's handle on this passkey's answer is refused.
     let options = json_of(app.post("/v1/passkey-sign-in/options", &json!({}), None).await, StatusCode::OK).await;
     let mut credential = discoverable_answer(&mut key, &options, &app, &token, &user_id).await;
-    credential.response.user_handle = Some(uuid::Uuid::now_v7().as_bytes().to_vec().into());
+    credential.response.user_handle = Some(uuid::Uuid::now_v7().as_bytes().to_vec());
     let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
-    assert_problem(app.post("/v1/passkey-sign-in", &body, None).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    assert_problem(app.post("/v1/passkey-sign-in", &body, None).await, StatusCode::UNAUTHORIZED, "invalid_credentials")
+        .await;
 }
 
 /// What a discoverable authenticator does with empty `allowCredentials`:
@@ -164,9 +176,10 @@ async fn discoverable_answer(
     store.close().await;
     let mut request = request(options);
     let raw: Vec<u8> = base64_url(&stored[0].credential_id);
-    request.public_key.allow_credentials = vec![AllowCredentials { type_: "public-key".into(), id: raw.into(), transports: None }];
+    request.public_key.allow_credentials =
+        vec![AllowCredentials { type_: "public-key".into(), id: raw, transports: None }];
     let mut credential = key.do_authentication(origin(), request).unwrap();
-    credential.response.user_handle = Some(uuid::Uuid::parse_str(user_id).unwrap().as_bytes().to_vec().into());
+    credential.response.user_handle = Some(uuid::Uuid::parse_str(user_id).unwrap().as_bytes().to_vec());
     credential
 }
 
@@ -194,7 +207,8 @@ async fn forged_replayed_and_cloned_answers_are_refused(backend: Backend) {
     let options = second_factor_options(&app, &pending).await;
     let mut foreign = request(&options);
     foreign.public_key.rp_id = "evil.example".into();
-    let foreign = key.perform_auth(Url::parse("http://evil.example:8080").unwrap(), foreign.public_key, 60_000).unwrap();
+    let foreign =
+        key.perform_auth(Url::parse("http://evil.example:8080").unwrap(), foreign.public_key, 60_000).unwrap();
     refused(finish_second_factor(&app, &pending, &options, &foreign).await).await;
 
     // Without user verification (a touch, no biometric or PIN): refused.
@@ -238,7 +252,8 @@ async fn forged_replayed_and_cloned_answers_are_refused(backend: Backend) {
 
     // Registration without user verification is refused too.
     let options = json_of(app.post("/v1/me/passkeys/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
-    let mut creation: CreationChallengeResponse = serde_json::from_value(json!({"publicKey": options["publicKey"]})).unwrap();
+    let mut creation: CreationChallengeResponse =
+        serde_json::from_value(json!({"publicKey": options["publicKey"]})).unwrap();
     if let Some(selection) = creation.public_key.authenticator_selection.as_mut() {
         selection.user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
     }
@@ -257,23 +272,30 @@ async fn passkeys_are_named_listed_renamed_and_removed(backend: Backend) {
     let names: Vec<&str> = listed["passkeys"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Laptop", "Phone"]);
 
-    let renamed =
-        json_of(app.patch(&format!("/v1/me/passkeys/{phone}"), &json!({"name": "Work phone"}), Some(&token)).await, StatusCode::OK)
-            .await;
+    let renamed = json_of(
+        app.patch(&format!("/v1/me/passkeys/{phone}"), &json!({"name": "Work phone"}), Some(&token)).await,
+        StatusCode::OK,
+    )
+    .await;
     assert_eq!(renamed["name"], "Work phone");
     let too_long = app.patch(&format!("/v1/me/passkeys/{phone}"), &json!({"name": "x".repeat(65)}), Some(&token)).await;
     assert_problem(too_long, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
     // Someone else's passkey does not exist for this user.
     let (_, _, other) = app.signed_in_user().await;
-    assert_problem(app.delete(&format!("/v1/me/passkeys/{laptop}"), Some(&other)).await, StatusCode::NOT_FOUND, "not_found")
-        .await;
+    assert_problem(
+        app.delete(&format!("/v1/me/passkeys/{laptop}"), Some(&other)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
 
     // Removal needs a recent step-up.
     app.clock.advance(Duration::minutes(6));
     let path = format!("/v1/me/passkeys/{laptop}");
     assert_problem(app.delete(&path, Some(&token)).await, StatusCode::UNAUTHORIZED, "reauthentication_required").await;
-    let options = json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
+    let options =
+        json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
     let credential = sign(&mut laptop_key, &options);
     let body = json!({"method": "webauthn", "challenge_id": options["challenge_id"], "credential": credential});
     json_of(app.post("/v1/me/reauthenticate", &body, Some(&token)).await, StatusCode::OK).await;
@@ -286,6 +308,10 @@ async fn passkeys_are_named_listed_renamed_and_removed(backend: Backend) {
     assert!(kinds.contains(&"passkey_added") && kinds.contains(&"passkey_removed"), "{kinds:?}");
 
     let bad = json!({"challenge_id": "nope", "credential": {"id": "x"}});
-    assert_problem(app.post("/v1/me/passkeys", &bad, Some(&token)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
-        .await;
+    assert_problem(
+        app.post("/v1/me/passkeys", &bad, Some(&token)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
 }

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
-use latchkey::store::{ApiKeyRole, AttemptReservation, NewApiKey, NewSession, NewUser, Store, StoreError};
+use latchkey::store::{
+    ApiKeyRole, AttemptReservation, Ceremony, NewApiKey, NewEvent, NewPendingSignIn, NewSession, NewUser, PasskeyUse,
+    PendingFailure, Store, StoreError, StoredPasskey,
+};
 use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{Backend, TestDb};
@@ -17,6 +20,10 @@ on_both_backends!(
     concurrent_attempts_reserve_at_most_the_limit,
     bootstrap_happens_once_under_concurrency,
     ping_reports_a_current_schema,
+    a_totp_step_is_accepted_once_under_concurrency,
+    recovery_codes_and_ceremonies_are_single_use_under_concurrency,
+    a_pending_sign_in_completes_once_and_ends_at_five_failures,
+    passkey_counters_only_move_forward,
 );
 
 fn t0() -> OffsetDateTime {
@@ -172,4 +179,143 @@ async fn ping_reports_a_current_schema(backend: Backend) {
     let (_db, store) = store(backend).await;
     store.ping().await.unwrap();
     assert_eq!(store.backend() == latchkey::store::Backend::Postgres, backend == Backend::Postgres);
+}
+
+fn event(user_id: &str, kind: &'static str) -> NewEvent {
+    NewEvent {
+        id: new_id(),
+        user_id: user_id.into(),
+        kind,
+        detail: serde_json::json!({}),
+        ip: None,
+        user_agent: None,
+        at: t0(),
+    }
+}
+
+async fn a_totp_step_is_accepted_once_under_concurrency(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let user_id = user(store.as_ref(), "totp@example.com").await;
+    assert!(!store.accept_totp_step(&user_id, 100).await.unwrap(), "nothing confirmed yet");
+    assert!(store.start_totp_enrollment(&user_id, "sealed-1", t0()).await.unwrap());
+    assert!(store.start_totp_enrollment(&user_id, "sealed-2", t0()).await.unwrap(), "unconfirmed is replaced");
+    assert!(store.confirm_totp(&user_id, 100, &["h1".into()], &event(&user_id, "totp_enrolled")).await.unwrap());
+    assert_eq!(store.totp_credential(&user_id).await.unwrap().unwrap().secret_sealed, "sealed-2");
+    assert!(!store.start_totp_enrollment(&user_id, "sealed-3", t0()).await.unwrap(), "confirmed is kept");
+
+    let results = join_all((0..20).map(|_| store.accept_totp_step(&user_id, 101))).await;
+    assert_eq!(results.into_iter().filter(|r| *r.as_ref().unwrap()).count(), 1);
+    assert!(!store.accept_totp_step(&user_id, 100).await.unwrap(), "older steps never");
+    assert!(store.accept_totp_step(&user_id, 102).await.unwrap());
+}
+
+async fn recovery_codes_and_ceremonies_are_single_use_under_concurrency(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let user_id = user(store.as_ref(), "codes@example.com").await;
+    let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
+    store.replace_recovery_codes(&user_id, &hashes, &event(&user_id, "recovery_codes_generated")).await.unwrap();
+    let events: Vec<NewEvent> = (0..10).map(|_| event(&user_id, "recovery_code_used")).collect();
+    let used = join_all(events.iter().map(|e| store.use_recovery_code(&user_id, "hash-3", e))).await;
+    assert_eq!(used.into_iter().filter(|r| *r.as_ref().unwrap()).count(), 1);
+    assert_eq!(store.enrolled_factors(&user_id).await.unwrap().recovery_codes, 9);
+    let events = store.user_events(&user_id, 10).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "recovery_code_used").count(), 1, "one event per real use");
+
+    let ceremony = Ceremony {
+        id: "challenge-1".into(),
+        purpose: "register".into(),
+        user_id: Some(user_id.clone()),
+        bound_to: None,
+        state: "{}".into(),
+        created_at: t0(),
+        expires_at: t0() + Duration::minutes(5),
+    };
+    store.save_ceremony(&ceremony).await.unwrap();
+    assert!(store.take_ceremony("challenge-1", "second_factor").await.unwrap().is_none(), "wrong purpose");
+    let taken = join_all((0..10).map(|_| store.take_ceremony("challenge-1", "register"))).await;
+    assert_eq!(taken.into_iter().filter(|r| r.as_ref().unwrap().is_some()).count(), 1);
+}
+
+async fn a_pending_sign_in_completes_once_and_ends_at_five_failures(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let user_id = user(store.as_ref(), "pending@example.com").await;
+    let pending = |id: &str| NewPendingSignIn {
+        id: id.into(),
+        user_id: user_id.clone(),
+        token_hash: format!("token-{id}"),
+        amr: vec!["pwd".into()],
+        now: t0(),
+        expires_at: t0() + Duration::minutes(5),
+    };
+    store.create_pending_sign_in(&pending("p1")).await.unwrap();
+    let found = store.pending_sign_in("token-p1", t0()).await.unwrap().unwrap();
+    assert_eq!(found.amr, ["pwd"]);
+    assert!(store.pending_sign_in("token-p1", t0() + Duration::minutes(5)).await.unwrap().is_none(), "expired");
+
+    let new_session = || NewSession {
+        id: new_id(),
+        user_id: user_id.clone(),
+        token_hash: new_id(),
+        now: t0(),
+        expires_at: t0() + Duration::days(30),
+        amr: vec!["pwd".into(), "otp".into(), "mfa".into()],
+        ip: None,
+        user_agent: None,
+    };
+    let sessions: Vec<NewSession> = (0..10).map(|_| new_session()).collect();
+    let signed_in = event(&user_id, "signed_in");
+    let done = join_all(sessions.iter().map(|s| store.complete_pending_sign_in("p1", s, &signed_in))).await;
+    assert_eq!(
+        done.into_iter().filter(|r| r.as_ref().unwrap().is_some()).count(),
+        1,
+        "one session per pending sign-in"
+    );
+    assert_eq!(store.sessions_of_user(&user_id, t0()).await.unwrap().len(), 1);
+
+    store.create_pending_sign_in(&pending("p2")).await.unwrap();
+    for remaining in (1..5).rev() {
+        assert_eq!(store.record_pending_failure("p2", 5).await.unwrap(), PendingFailure::Counted { remaining });
+    }
+    assert_eq!(store.record_pending_failure("p2", 5).await.unwrap(), PendingFailure::Ended);
+    assert!(store.pending_sign_in("token-p2", t0()).await.unwrap().is_none());
+}
+
+async fn passkey_counters_only_move_forward(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let user_id = user(store.as_ref(), "passkey@example.com").await;
+    let passkey = StoredPasskey {
+        id: new_id(),
+        user_id: user_id.clone(),
+        credential_id: "cred-1".into(),
+        name: "Key".into(),
+        credential: "{}".into(),
+        backup_eligible: false,
+        backup_state: false,
+        counter: 0,
+        created_at: t0(),
+        last_used_at: None,
+    };
+    store.add_passkey(&passkey, &event(&user_id, "passkey_added")).await.unwrap();
+    let duplicate = StoredPasskey { id: new_id(), ..passkey.clone() };
+    assert!(matches!(
+        store.add_passkey(&duplicate, &event(&user_id, "passkey_added")).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let used = |counter| PasskeyUse {
+        id: &passkey.id,
+        credential: "{}",
+        counter,
+        backup_eligible: true,
+        backup_state: true,
+        now: t0(),
+    };
+    assert!(store.record_passkey_use(&used(0)).await.unwrap(), "counterless authenticators stay at 0");
+    let uses: Vec<PasskeyUse> = (0..10).map(|_| used(5)).collect();
+    let racing = join_all(uses.iter().map(|u| store.record_passkey_use(u))).await;
+    assert_eq!(racing.into_iter().filter(|r| *r.as_ref().unwrap()).count(), 1, "one use per counter value");
+    assert!(!store.record_passkey_use(&used(4)).await.unwrap());
+    assert!(!store.record_passkey_use(&used(0)).await.unwrap(), "a counter never goes back to 0");
+    let stored = store.passkey_by_credential_id("cred-1").await.unwrap().unwrap();
+    assert_eq!((stored.counter, stored.backup_eligible), (5, true));
 }

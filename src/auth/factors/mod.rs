@@ -78,7 +78,8 @@ impl Factors {
     /// answer names the product, so the user knows what to add first.
     async fn check_removal(&self, user_id: &str, remaining: Enrolled) -> AuthResult<()> {
         let held = self.store.held_policies(user_id).await?;
-        let requirements = held.iter().filter_map(|name| self.policies.get(name)).map(|p| (p.sign_in, p.product.clone()));
+        let requirements =
+            held.iter().filter_map(|name| self.policies.get(name)).map(|p| (p.sign_in, p.product.clone()));
         let requirements: Vec<(SignInRequirement, String)> = requirements.collect();
         match removal_allowed(remaining, requirements.iter().map(|(r, _)| *r)) {
             Ok(()) => Ok(()),

@@ -89,9 +89,10 @@ fn clean_name(name: Option<&str>) -> AuthResult<String> {
 /// the backup flags and the counter.
 fn credential_facts(passkey: &Passkey) -> (bool, bool, u32) {
     let value = serde_json::to_value(passkey).unwrap_or_default();
-    let flag = |name: &str| value["cred"][name].as_bool().unwrap_or(false);
-    let counter = value["cred"]["counter"].as_u64().and_then(|c| u32::try_from(c).ok()).unwrap_or(0);
-    (flag("backup_eligible"), flag("backup_state"), counter)
+    let flag =
+        |name: &str| value.pointer(&format!("/cred/{name}")).and_then(serde_json::Value::as_bool).unwrap_or(false);
+    let counter = value.pointer("/cred/counter").and_then(serde_json::Value::as_u64);
+    (flag("backup_eligible"), flag("backup_state"), counter.and_then(|c| u32::try_from(c).ok()).unwrap_or(0))
 }
 
 impl Factors {
@@ -135,7 +136,8 @@ impl Factors {
         user_id: Option<&str>,
         bound_to: Option<&str>,
     ) -> AuthResult<T> {
-        let ceremony = self.store.take_ceremony(challenge_id, purpose.as_str()).await?.ok_or_else(|| refused(NOT_ACCEPTED))?;
+        let ceremony =
+            self.store.take_ceremony(challenge_id, purpose.as_str()).await?.ok_or_else(|| refused(NOT_ACCEPTED))?;
         if ceremony.expires_at <= self.now()
             || ceremony.user_id.as_deref() != user_id
             || ceremony.bound_to.as_deref() != bound_to
@@ -276,8 +278,7 @@ impl Factors {
         }
         let (options, state) =
             webauthn.start_passkey_authentication(&passkeys).map_err(|e| Self::corrupt("passkey authentication", e))?;
-        let challenge_id =
-            self.save_state(purpose, Some(user_id), Some(bound_to), &state).await?;
+        let challenge_id = self.save_state(purpose, Some(user_id), Some(bound_to), &state).await?;
         Ok(PasskeyOptions { challenge_id, options })
     }
 
@@ -306,8 +307,7 @@ impl Factors {
         let webauthn = self.webauthn()?;
         let (options, state) =
             webauthn.start_discoverable_authentication().map_err(|e| Self::corrupt("passkey authentication", e))?;
-        let challenge_id =
-            self.save_state(Purpose::Passwordless, None, None, &state).await?;
+        let challenge_id = self.save_state(Purpose::Passwordless, None, None, &state).await?;
         Ok(PasskeyOptions { challenge_id, options })
     }
 
@@ -319,8 +319,10 @@ impl Factors {
         client: &ClientInfo,
     ) -> AuthResult<(String, Method)> {
         let webauthn = self.webauthn()?;
-        let state: DiscoverableAuthentication = self.take_state(Purpose::Passwordless, challenge_id, None, None).await?;
-        let (user_handle, _) = webauthn.identify_discoverable_authentication(credential).map_err(|_| refused(NOT_ACCEPTED))?;
+        let state: DiscoverableAuthentication =
+            self.take_state(Purpose::Passwordless, challenge_id, None, None).await?;
+        let (user_handle, _) =
+            webauthn.identify_discoverable_authentication(credential).map_err(|_| refused(NOT_ACCEPTED))?;
         let stored = self.passkey_of_answer(credential).await?;
         // The authenticator's user handle must name the passkey's owner.
         let Some(stored) = stored.filter(|p| Uuid::parse_str(&p.user_id).ok() == Some(user_handle)) else {

@@ -39,7 +39,13 @@ impl Factors {
 
     /// Ends the pending sign-in and starts the session, once: a second
     /// request racing with the same pending token gets nothing.
-    async fn finish(&self, pending: PendingSignIn, user: User, method: Method, client: &ClientInfo) -> AuthResult<SignedIn> {
+    async fn finish(
+        &self,
+        pending: PendingSignIn,
+        user: User,
+        method: Method,
+        client: &ClientInfo,
+    ) -> AuthResult<SignedIn> {
         let amr = amr_with(&pending.amr, &[method]);
         let (token, session) = self.accounts.new_session(&user.id, amr, client);
         let event = crate::auth::event(&user.id, "signed_in", json!({"amr": session.amr}), client, self.now());
@@ -54,7 +60,12 @@ impl Factors {
 
     /// Codes can be guessed, so each one counts toward the account lockout
     /// as a failed password would, and toward this pending sign-in's five.
-    pub async fn sign_in_with_totp(&self, pending_token: &str, code: &str, client: &ClientInfo) -> AuthResult<SignedIn> {
+    pub async fn sign_in_with_totp(
+        &self,
+        pending_token: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> AuthResult<SignedIn> {
         let pending = self.pending(pending_token).await?;
         let user = self.pending_user(&pending).await?;
         self.accounts.reserve_attempt(&user.email).await?;

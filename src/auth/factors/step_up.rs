@@ -20,7 +20,10 @@ pub enum Proof {
     Password(SecretString),
     Totp(String),
     RecoveryCode(String),
-    Passkey { challenge_id: String, credential: Box<PublicKeyCredential> },
+    Passkey {
+        challenge_id: String,
+        credential: Box<PublicKeyCredential>,
+    },
 }
 
 impl Factors {
@@ -49,7 +52,12 @@ impl Factors {
     /// Checks the proof and refreshes the session's `auth_time`; what was
     /// proved joins its `amr`, so a password session that steps up with a
     /// second factor becomes a multi-factor one.
-    pub async fn reauthenticate(&self, caller: &Authenticated, proof: Proof, client: &ClientInfo) -> AuthResult<Vec<String>> {
+    pub async fn reauthenticate(
+        &self,
+        caller: &Authenticated,
+        proof: Proof,
+        client: &ClientInfo,
+    ) -> AuthResult<Vec<String>> {
         let user = &caller.user;
         let method = match proof {
             Proof::Password(password) => {
