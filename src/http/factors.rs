@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -22,20 +22,24 @@ use crate::store::{StoredPasskey, UserEvent};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingCode {
-    pub pending_token: String,
-    pub code: String,
+    #[schema(value_type = String)]
+    pub pending_token: SecretString,
+    #[schema(value_type = String)]
+    pub code: SecretString,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingOnly {
-    pub pending_token: String,
+    #[schema(value_type = String)]
+    pub pending_token: SecretString,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingPasskey {
-    pub pending_token: String,
+    #[schema(value_type = String)]
+    pub pending_token: SecretString,
     pub challenge_id: String,
     /// The `PublicKeyCredential` from `navigator.credentials.get`, as JSON.
     #[schema(value_type = Object)]
@@ -71,7 +75,8 @@ pub struct TotpEnrollmentView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
-    pub code: String,
+    #[schema(value_type = String)]
+    pub code: SecretString,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -134,7 +139,8 @@ pub struct RenamePasskey {
 #[serde(deny_unknown_fields)]
 pub struct ReauthenticateRequest {
     pub method: String,
-    pub code: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub code: Option<SecretString>,
     #[schema(value_type = Option<String>)]
     pub password: Option<SecretString>,
     pub challenge_id: Option<String>,
@@ -198,7 +204,8 @@ pub async fn sign_in_totp(
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
     limit_attempts(&state, &client)?;
-    let result = state.factors.sign_in_with_totp(&body.pending_token, &body.code, &client.0).await;
+    let result =
+        state.factors.sign_in_with_totp(body.pending_token.expose_secret(), body.code.expose_secret(), &client.0).await;
     count_sign_in(&state, &result);
     Ok(session_created(&state, result?))
 }
@@ -212,7 +219,10 @@ pub async fn sign_in_recovery_code(
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
     limit_attempts(&state, &client)?;
-    let result = state.factors.sign_in_with_recovery_code(&body.pending_token, &body.code, &client.0).await;
+    let result = state
+        .factors
+        .sign_in_with_recovery_code(body.pending_token.expose_secret(), body.code.expose_secret(), &client.0)
+        .await;
     count_sign_in(&state, &result);
     Ok(session_created(&state, result?))
 }
@@ -226,7 +236,7 @@ pub async fn sign_in_webauthn_options(
     Json(body): Json<PendingOnly>,
 ) -> ApiResult<axum::Json<WebauthnOptions>> {
     limit_attempts(&state, &client)?;
-    request_options(state.factors.sign_in_webauthn_options(&body.pending_token).await?)
+    request_options(state.factors.sign_in_webauthn_options(body.pending_token.expose_secret()).await?)
 }
 
 /// Finish a sign-in with a passkey.
@@ -239,8 +249,10 @@ pub async fn sign_in_webauthn(
 ) -> ApiResult<impl IntoResponse> {
     limit_attempts(&state, &client)?;
     let credential = credential(body.credential)?;
-    let result =
-        state.factors.sign_in_with_passkey(&body.pending_token, &body.challenge_id, &credential, &client.0).await;
+    let result = state
+        .factors
+        .sign_in_with_passkey(body.pending_token.expose_secret(), &body.challenge_id, &credential, &client.0)
+        .await;
     count_sign_in(&state, &result);
     Ok(session_created(&state, result?))
 }
@@ -299,7 +311,7 @@ pub async fn confirm_totp(
     Json(body): Json<CodeRequest>,
 ) -> ApiResult<axum::Json<RecoveryCodes>> {
     limit_attempts(&state, &client)?;
-    let codes = state.factors.confirm_totp(&caller, &body.code, &client.0).await?;
+    let codes = state.factors.confirm_totp(&caller, body.code.expose_secret(), &client.0).await?;
     state.metrics.factors_enrolled.get_or_create(&super::metrics::FactorLabels { factor: "totp" }).inc();
     Ok(axum::Json(codes_view(&codes)))
 }

@@ -1,4 +1,5 @@
-//! The database file holds no password, session token or API key in clear.
+//! The database file holds no password, session token, API key, TOTP secret
+//! or recovery code in clear.
 
 use serde_json::{Value, json};
 
@@ -17,6 +18,8 @@ async fn a_sqlite_dump_contains_no_secret_in_clear() {
         .await
         .unwrap();
     let support_key = created["key"].as_str().unwrap().to_owned();
+    let (totp_secret, recovery_codes) = app.enroll_totp(&session).await;
+    let pending = app.pending_sign_in("ada@example.com", password).await;
 
     let dir = app.db.dir.as_ref().unwrap().path();
     let mut dump = Vec::new();
@@ -29,10 +32,11 @@ async fn a_sqlite_dump_contains_no_secret_in_clear() {
     assert!(dump.len() > 10_000, "read the database and its WAL");
     let contains = |needle: &str| dump.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(contains("ada@example.com"), "sanity: the dump holds the account");
-    for secret in [password, session.as_str(), support_key.as_str(), app.admin_key()] {
+    let secrets = [password, session.as_str(), support_key.as_str(), app.admin_key(), pending.as_str(), &totp_secret];
+    for secret in secrets.into_iter().chain(recovery_codes.iter().map(String::as_str)) {
         assert!(!contains(secret), "secret found in the database file");
-        // Not even the random part without its prefix.
-        let body = secret.trim_start_matches("lk_ses_").trim_start_matches("lk_sup_").trim_start_matches("lk_adm_");
-        assert!(!contains(body));
+        // Not even the random part without its prefix, or a code without its dash.
+        let body = secret.split_once("lk_").map_or(secret, |(_, rest)| &rest[4..]);
+        assert!(!contains(body) && !contains(&secret.replace('-', "")));
     }
 }

@@ -1,7 +1,7 @@
 //! Step-up: proving identity again within a session before sensitive
 //! actions, and checking a session against a policy's sign-in requirement.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use webauthn_rs::prelude::PublicKeyCredential;
 
@@ -18,8 +18,8 @@ pub enum Proof {
     /// Only for accounts without a second factor; otherwise a stolen
     /// password would be enough to remove the factor that protects them.
     Password(SecretString),
-    Totp(String),
-    RecoveryCode(String),
+    Totp(SecretString),
+    RecoveryCode(SecretString),
     Passkey {
         challenge_id: String,
         credential: Box<PublicKeyCredential>,
@@ -72,14 +72,14 @@ impl Factors {
             }
             Proof::Totp(code) => {
                 self.accounts.reserve_attempt(&user.email).await?;
-                if !self.verify_totp(&user.id, &code).await? {
+                if !self.verify_totp(&user.id, code.expose_secret()).await? {
                     return Err(AuthError::CredentialRefused("That code is not right.".into()));
                 }
                 Method::OneTimePassword
             }
             Proof::RecoveryCode(code) => {
                 self.accounts.reserve_attempt(&user.email).await?;
-                if !self.spend_recovery_code(&user.id, &code, client).await? {
+                if !self.spend_recovery_code(&user.id, code.expose_secret(), client).await? {
                     return Err(AuthError::CredentialRefused(
                         "That recovery code is not right, or was already used.".into(),
                     ));
