@@ -200,7 +200,7 @@ impl Accounts {
         let session = self.store.create_session(&session).await?;
         let signed_in =
             super::event(&user.id, "signed_in", serde_json::json!({"amr": session.amr}), client, self.now());
-        self.store.record_event(&signed_in).await?;
+        self.record_best_effort(&signed_in).await;
         Ok(SignedIn { token, session, user })
     }
 
@@ -278,6 +278,14 @@ impl Accounts {
 }
 
 impl Accounts {
+    /// Records an event after the fact it describes has happened: a failure
+    /// is logged, not turned into an error that would hide a new session.
+    pub(crate) async fn record_best_effort(&self, event: &crate::store::NewEvent) {
+        if let Err(error) = self.store.record_event(event).await {
+            tracing::warn!(%error, kind = event.kind, "could not record a user event");
+        }
+    }
+
     /// Checks a signed-in user's password, counted toward the lockout like a
     /// sign-in, so a stolen session cannot be used to guess it.
     pub(crate) async fn verify_password(&self, user: &User, password: SecretString) -> AuthResult<()> {

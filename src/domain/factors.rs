@@ -15,8 +15,8 @@ pub const STEP_UP_WINDOW: Duration = Duration::minutes(5);
 /// A password was right; a second factor is owed within this time.
 pub const PENDING_SIGN_IN_LIFETIME: Duration = Duration::minutes(5);
 
-/// Wrong second-factor answers one pending sign-in may collect before it ends.
-pub const PENDING_SIGN_IN_MAX_FAILURES: u32 = 5;
+/// Second-factor answers one pending sign-in accepts; five wrong ones end it.
+pub const PENDING_SIGN_IN_MAX_ATTEMPTS: u32 = 5;
 
 /// A WebAuthn challenge must be answered within this time, and only once.
 pub const CEREMONY_LIFETIME: Duration = Duration::minutes(5);
@@ -166,23 +166,32 @@ pub fn meets(requirement: SignInRequirement, enrolled: Enrolled, acr: Acr) -> Re
     }
 }
 
-/// Whether what would remain after removing a factor still satisfies every
-/// requirement the user's licenses carry. Returns the first unmet one.
-pub fn removal_allowed(
-    remaining: Enrolled,
-    requirements: impl IntoIterator<Item = SignInRequirement>,
-) -> Result<(), SignInRequirement> {
-    for requirement in requirements {
-        let unmet = match requirement {
-            SignInRequirement::Password => false,
-            SignInRequirement::Mfa => !remaining.has_second_factor(),
-            SignInRequirement::Passkey => remaining.passkeys == 0,
-        };
-        if unmet {
-            return Err(requirement);
+/// What must remain enrolled because the user's licenses require it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorFloor {
+    pub second_factor: bool,
+    pub passkey: bool,
+}
+
+impl FactorFloor {
+    pub fn of(requirements: impl IntoIterator<Item = SignInRequirement>) -> Self {
+        requirements.into_iter().fold(Self::default(), |floor, requirement| match requirement {
+            SignInRequirement::Password => floor,
+            SignInRequirement::Mfa => Self { second_factor: true, ..floor },
+            SignInRequirement::Passkey => Self { second_factor: true, passkey: true },
+        })
+    }
+
+    /// The requirement `remaining` would no longer meet, if any.
+    pub fn unmet_by(self, remaining: Enrolled) -> Option<SignInRequirement> {
+        if self.passkey && remaining.passkeys == 0 {
+            Some(SignInRequirement::Passkey)
+        } else if self.second_factor && !remaining.has_second_factor() {
+            Some(SignInRequirement::Mfa)
+        } else {
+            None
         }
     }
-    Ok(())
 }
 
 /// Whether the user proved who they are recently enough for a sensitive action.
@@ -248,10 +257,12 @@ mod tests {
     #[test]
     fn the_last_factor_a_license_needs_cannot_go() {
         let none = Enrolled::default();
-        let requirements = [SignInRequirement::Password, SignInRequirement::Mfa];
-        assert_eq!(removal_allowed(none, requirements), Err(SignInRequirement::Mfa));
-        assert_eq!(removal_allowed(Enrolled { passkeys: 1, ..none }, requirements), Ok(()));
-        assert_eq!(removal_allowed(none, [SignInRequirement::Password]), Ok(()));
+        let floor = FactorFloor::of([SignInRequirement::Password, SignInRequirement::Mfa]);
+        assert_eq!(floor.unmet_by(none), Some(SignInRequirement::Mfa));
+        assert_eq!(floor.unmet_by(Enrolled { passkeys: 1, ..none }), None);
+        assert_eq!(FactorFloor::of([SignInRequirement::Password]).unmet_by(none), None);
+        let passkey = FactorFloor::of([SignInRequirement::Passkey]);
+        assert_eq!(passkey.unmet_by(Enrolled { totp: true, ..none }), Some(SignInRequirement::Passkey));
     }
 
     #[test]

@@ -168,8 +168,9 @@ pub async fn sign_up(
     Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user: user.into() })))
 }
 
-/// What a correct password leads to when a second factor is owed.
-#[derive(Debug, Serialize, ToSchema)]
+/// What a correct password leads to when a second factor is owed. Holds
+/// the pending token: deliberately without `Debug`.
+#[derive(Serialize, ToSchema)]
 pub struct SecondFactorRequired {
     /// Always `mfa_required`.
     pub state: &'static str,

@@ -64,7 +64,8 @@ pub struct WebauthnOptions {
     pub options: serde_json::Value,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// Holds the secret: deliberately without `Debug`.
+#[derive(Serialize, ToSchema)]
 pub struct TotpEnrollmentView {
     /// Base32, for typing into an app by hand.
     pub secret: String,
@@ -79,7 +80,8 @@ pub struct CodeRequest {
     pub code: SecretString,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// Holds the codes: deliberately without `Debug`.
+#[derive(Serialize, ToSchema)]
 pub struct RecoveryCodes {
     /// Shown only now; each works once.
     pub recovery_codes: Vec<String>,

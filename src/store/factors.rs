@@ -5,9 +5,10 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::Backend;
 use super::sql::{Pool, SqlStore, unique_violation};
-use super::{NewSession, Session, StoreError, StoreResult, from_millis, to_millis};
-use crate::domain::factors::Enrolled;
+use super::{NewSession, Session, Store, StoreError, StoreResult, from_millis, to_millis};
+use crate::domain::factors::{Enrolled, FactorFloor};
 
 #[derive(Clone)]
 pub struct TotpCredential {
@@ -67,13 +68,13 @@ pub struct NewPendingSignIn {
     pub expires_at: OffsetDateTime,
 }
 
-/// What a wrong answer did to a pending sign-in.
+/// What removing a factor did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PendingFailure {
-    /// Counted; this many more wrong answers are allowed.
-    Counted { remaining: u32 },
-    /// That was the last allowed; the pending sign-in is gone.
-    Ended,
+pub enum Removal {
+    Removed,
+    NotFound,
+    /// Refused: what would remain is below the floor the licenses need.
+    BelowFloor,
 }
 
 /// WebAuthn ceremony state waiting for the client's answer.
@@ -122,9 +123,12 @@ pub trait FactorStore {
     -> StoreResult<bool>;
     /// Confirms enrollment at `step` and replaces the recovery codes, in one
     /// transaction; false when there was nothing unconfirmed to confirm.
+    /// `secret_sealed` is the secret the code was checked against: if a
+    /// concurrent restart of enrollment replaced it, nothing is confirmed.
     async fn confirm_totp(
         &self,
         user_id: &str,
+        secret_sealed: &str,
         step: i64,
         recovery_code_hashes: &[String],
         event: &NewEvent,
@@ -132,9 +136,10 @@ pub trait FactorStore {
     /// Accepts `step` only if it is newer than every step accepted before:
     /// one conditional update, so a code is good once, on any instance.
     async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool>;
-    /// Removes the authenticator app (and, when no factor remains, the
-    /// recovery codes); false when there was none.
-    async fn remove_totp(&self, user_id: &str, drop_recovery_codes: bool, event: &NewEvent) -> StoreResult<bool>;
+    /// Removes the authenticator app unless that takes the user below
+    /// `floor`; when no factor remains, the recovery codes go too. Removals
+    /// of one user's factors are serialised, so two at once cannot both pass.
+    async fn remove_totp(&self, user_id: &str, floor: FactorFloor, event: &NewEvent) -> StoreResult<Removal>;
 
     async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()>;
     /// Spends a recovery code; false when it is unknown or already spent.
@@ -148,19 +153,24 @@ pub trait FactorStore {
     /// means the counter did not, which is what a clone looks like.
     async fn record_passkey_use(&self, used: &PasskeyUse<'_>) -> StoreResult<bool>;
     async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool>;
+    /// As `remove_totp`, for one passkey.
     async fn remove_passkey(
         &self,
         user_id: &str,
         id: &str,
-        drop_recovery_codes: bool,
+        floor: FactorFloor,
         event: &NewEvent,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Removal>;
 
     async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()>;
     /// The unexpired pending sign-in behind a token hash.
     async fn pending_sign_in(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>>;
-    /// Counts a wrong answer; at `max_failures` the pending sign-in ends.
-    async fn record_pending_failure(&self, id: &str, max_failures: u32) -> StoreResult<PendingFailure>;
+    /// Claims one of the pending sign-in's `max_attempts` answers before the
+    /// answer is checked, so parallel guesses cannot exceed them. Returns how
+    /// many remain after this one; `None` when it is gone, expired or spent.
+    async fn claim_pending_attempt(&self, id: &str, max_attempts: u32, now: OffsetDateTime)
+    -> StoreResult<Option<u32>>;
+    async fn end_pending_sign_in(&self, id: &str) -> StoreResult<()>;
     /// Ends the pending sign-in and starts the session in one transaction;
     /// `None` when it was already used, ended or expired.
     async fn complete_pending_sign_in(
@@ -273,6 +283,62 @@ fn amr_json(amr: &[String]) -> StoreResult<String> {
     serde_json::to_string(amr).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// Internal marker: a removal was rolled back because of the floor.
+const BELOW_FLOOR: &str = "factor removal below floor";
+
+impl SqlStore {
+    /// Deletes one factor with `delete` (binds: user id, `item`), then checks
+    /// what remains against `floor` in the same transaction and rolls back if
+    /// it is too little. PostgreSQL locks the user's row first so removals of
+    /// one user's factors run one after another; SQLite's write transaction
+    /// already does.
+    async fn remove_factor(
+        &self,
+        delete: &'static str,
+        user_id: &str,
+        item: &str,
+        floor: FactorFloor,
+        event: &NewEvent,
+    ) -> StoreResult<Removal> {
+        let backend = self.backend();
+        let outcome = in_tx!(self, |tx| {
+            if backend == Backend::Postgres {
+                sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
+            }
+            let removed = sqlx::query(delete).bind(user_id).bind(item).execute(&mut *tx).await?.rows_affected() == 1;
+            if removed {
+                let (totp, passkeys): (i64, i64) = sqlx::query_as(
+                    "SELECT (SELECT COUNT(*) FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL), \
+                            (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)",
+                )
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let remaining =
+                    Enrolled { totp: totp > 0, passkeys: usize::try_from(passkeys).unwrap_or(0), recovery_codes: 0 };
+                if floor.unmet_by(remaining).is_some() {
+                    Err(StoreError::Conflict(BELOW_FLOOR))
+                } else {
+                    if !remaining.has_second_factor() {
+                        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    insert_event!(event, &mut *tx);
+                    Ok(Removal::Removed)
+                }
+            } else {
+                Ok(Removal::NotFound)
+            }
+        });
+        match outcome {
+            Err(StoreError::Conflict(BELOW_FLOOR)) => Ok(Removal::BelowFloor),
+            other => other,
+        }
+    }
+}
+
 #[async_trait]
 impl FactorStore for SqlStore {
     async fn enrolled_factors(&self, user_id: &str) -> StoreResult<Enrolled> {
@@ -336,6 +402,7 @@ impl FactorStore for SqlStore {
     async fn confirm_totp(
         &self,
         user_id: &str,
+        secret_sealed: &str,
         step: i64,
         recovery_code_hashes: &[String],
         event: &NewEvent,
@@ -344,11 +411,12 @@ impl FactorStore for SqlStore {
         in_tx!(self, |tx| {
             let confirmed = sqlx::query(
                 "UPDATE totp_credentials SET confirmed_at = $2, last_step = $3 \
-                 WHERE user_id = $1 AND confirmed_at IS NULL",
+                 WHERE user_id = $1 AND confirmed_at IS NULL AND secret_sealed = $4",
             )
             .bind(user_id)
             .bind(now)
             .bind(step)
+            .bind(secret_sealed)
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -387,25 +455,9 @@ impl FactorStore for SqlStore {
         Ok(accepted == 1)
     }
 
-    async fn remove_totp(&self, user_id: &str, drop_recovery_codes: bool, event: &NewEvent) -> StoreResult<bool> {
-        in_tx!(self, |tx| {
-            let removed = sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
-            if removed {
-                if drop_recovery_codes {
-                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                insert_event!(event, &mut *tx);
-            }
-            Ok(removed)
-        })
+    async fn remove_totp(&self, user_id: &str, floor: FactorFloor, event: &NewEvent) -> StoreResult<Removal> {
+        const DELETE: &str = "DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL AND $2 = ''";
+        self.remove_factor(DELETE, user_id, "", floor, event).await
     }
 
     async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()> {
@@ -519,28 +571,10 @@ impl FactorStore for SqlStore {
         &self,
         user_id: &str,
         id: &str,
-        drop_recovery_codes: bool,
+        floor: FactorFloor,
         event: &NewEvent,
-    ) -> StoreResult<bool> {
-        in_tx!(self, |tx| {
-            let removed = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
-                .bind(user_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
-            if removed {
-                if drop_recovery_codes {
-                    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                insert_event!(event, &mut *tx);
-            }
-            Ok(removed)
-        })
+    ) -> StoreResult<Removal> {
+        self.remove_factor("DELETE FROM passkeys WHERE user_id = $1 AND id = $2", user_id, id, floor, event).await
     }
 
     async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()> {
@@ -588,22 +622,31 @@ impl FactorStore for SqlStore {
         .transpose()
     }
 
-    async fn record_pending_failure(&self, id: &str, max_failures: u32) -> StoreResult<PendingFailure> {
-        in_tx!(self, |tx| {
-            let failures: Option<i64> = sqlx::query_scalar(
-                "UPDATE pending_sign_ins SET failures = failures + 1 WHERE id = $1 RETURNING failures",
+    async fn claim_pending_attempt(
+        &self,
+        id: &str,
+        max_attempts: u32,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<u32>> {
+        let used: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "UPDATE pending_sign_ins SET failures = failures + 1 \
+                 WHERE id = $1 AND failures < $2 AND expires_at > $3 RETURNING failures",
             )
             .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let failures = u32::try_from(failures.unwrap_or(i64::from(max_failures))).unwrap_or(max_failures);
-            if failures >= max_failures {
-                sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                Ok(PendingFailure::Ended)
-            } else {
-                Ok(PendingFailure::Counted { remaining: max_failures - failures })
-            }
-        })
+            .bind(i64::from(max_attempts))
+            .bind(to_millis(now))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(used.map(|used| max_attempts.saturating_sub(u32::try_from(used).unwrap_or(max_attempts))))
+    }
+
+    async fn end_pending_sign_in(&self, id: &str) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1").bind(id).execute(pool).await?.rows_affected()
+        });
+        Ok(())
     }
 
     async fn complete_pending_sign_in(

@@ -274,6 +274,8 @@ impl Store for SqlStore {
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
+            // A sign-in begun with the old password must not finish.
+            sqlx::query("DELETE FROM pending_sign_ins WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             Ok(())
         })
     }

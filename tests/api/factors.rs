@@ -199,9 +199,12 @@ async fn step_up_is_needed_and_honoured(backend: Backend) {
     let (email, password, token) = app.signed_in_user().await;
     let (secret, old_codes) = app.enroll_totp(&token).await;
 
-    // Long after this session proved anything, sensitive actions need a step-up.
+    // Long after this session proved anything, sensitive actions need a
+    // step-up, adding a factor included (else a stolen session could add its own).
     app.clock.advance(Duration::minutes(6));
     let stale = [
+        app.post("/v1/me/passkeys/options", &json!({}), Some(&token)).await,
+        app.post("/v1/me/totp/confirm", &json!({"code": "123456"}), Some(&token)).await,
         app.delete("/v1/me/totp", Some(&token)).await,
         app.post("/v1/me/recovery-codes", &json!({}), Some(&token)).await,
         app.post(

@@ -195,6 +195,17 @@ async fn forged_replayed_and_cloned_answers_are_refused(backend: Backend) {
     register(&app, &token, &mut key, "Key").await;
     let refused = |response| assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials");
 
+    // Registration without user verification is refused too.
+    let options = json_of(app.post("/v1/me/passkeys/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
+    let mut creation: CreationChallengeResponse =
+        serde_json::from_value(json!({"publicKey": options["publicKey"]})).unwrap();
+    if let Some(selection) = creation.public_key.authenticator_selection.as_mut() {
+        selection.user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
+    }
+    let credential = authenticator().do_registration(origin(), creation).unwrap();
+    let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
+    refused(app.post("/v1/me/passkeys", &body, Some(&token)).await).await;
+
     // A phishing page on another origin relays our challenge: refused.
     let pending = app.pending_sign_in(&email, &password).await;
     let options = second_factor_options(&app, &pending).await;
@@ -249,17 +260,6 @@ async fn forged_replayed_and_cloned_answers_are_refused(backend: Backend) {
     app.clock.advance(Duration::minutes(5) + Duration::seconds(1));
     let pending = app.pending_sign_in(&email, &password).await;
     refused(finish_second_factor(&app, &pending, &options, &late).await).await;
-
-    // Registration without user verification is refused too.
-    let options = json_of(app.post("/v1/me/passkeys/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
-    let mut creation: CreationChallengeResponse =
-        serde_json::from_value(json!({"publicKey": options["publicKey"]})).unwrap();
-    if let Some(selection) = creation.public_key.authenticator_selection.as_mut() {
-        selection.user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
-    }
-    let credential = authenticator().do_registration(origin(), creation).unwrap();
-    let body = json!({"challenge_id": options["challenge_id"], "credential": credential});
-    refused(app.post("/v1/me/passkeys", &body, Some(&token)).await).await;
 }
 
 async fn passkeys_are_named_listed_renamed_and_removed(backend: Backend) {

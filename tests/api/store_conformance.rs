@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
+use latchkey::domain::factors::FactorFloor;
 use latchkey::store::{
     ApiKeyRole, AttemptReservation, Ceremony, NewApiKey, NewEvent, NewPendingSignIn, NewSession, NewUser, PasskeyUse,
-    PendingFailure, Store, StoreError, StoredPasskey,
+    Removal, Store, StoreError, StoredPasskey,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -24,6 +25,7 @@ on_both_backends!(
     recovery_codes_and_ceremonies_are_single_use_under_concurrency,
     a_pending_sign_in_completes_once_and_ends_at_five_failures,
     passkey_counters_only_move_forward,
+    concurrent_removals_cannot_take_a_user_below_the_floor,
 );
 
 fn t0() -> OffsetDateTime {
@@ -199,7 +201,12 @@ async fn a_totp_step_is_accepted_once_under_concurrency(backend: Backend) {
     assert!(!store.accept_totp_step(&user_id, 100).await.unwrap(), "nothing confirmed yet");
     assert!(store.start_totp_enrollment(&user_id, "sealed-1", t0()).await.unwrap());
     assert!(store.start_totp_enrollment(&user_id, "sealed-2", t0()).await.unwrap(), "unconfirmed is replaced");
-    assert!(store.confirm_totp(&user_id, 100, &["h1".into()], &event(&user_id, "totp_enrolled")).await.unwrap());
+    let enrolled = event(&user_id, "totp_enrolled");
+    assert!(
+        !store.confirm_totp(&user_id, "sealed-1", 100, &["h1".into()], &enrolled).await.unwrap(),
+        "replaced secret"
+    );
+    assert!(store.confirm_totp(&user_id, "sealed-2", 100, &["h1".into()], &enrolled).await.unwrap());
     assert_eq!(store.totp_credential(&user_id).await.unwrap().unwrap().secret_sealed, "sealed-2");
     assert!(!store.start_totp_enrollment(&user_id, "sealed-3", t0()).await.unwrap(), "confirmed is kept");
 
@@ -273,11 +280,56 @@ async fn a_pending_sign_in_completes_once_and_ends_at_five_failures(backend: Bac
     assert_eq!(store.sessions_of_user(&user_id, t0()).await.unwrap().len(), 1);
 
     store.create_pending_sign_in(&pending("p2")).await.unwrap();
-    for remaining in (1..5).rev() {
-        assert_eq!(store.record_pending_failure("p2", 5).await.unwrap(), PendingFailure::Counted { remaining });
-    }
-    assert_eq!(store.record_pending_failure("p2", 5).await.unwrap(), PendingFailure::Ended);
+    let claims = join_all((0..20).map(|_| store.claim_pending_attempt("p2", 5, t0()))).await;
+    let mut remaining: Vec<u32> = claims.into_iter().filter_map(|c| c.unwrap()).collect();
+    remaining.sort_unstable();
+    assert_eq!(remaining, [0, 1, 2, 3, 4], "five answers, however many arrive at once");
+    store.end_pending_sign_in("p2").await.unwrap();
     assert!(store.pending_sign_in("token-p2", t0()).await.unwrap().is_none());
+    store.create_pending_sign_in(&pending("p3")).await.unwrap();
+    assert_eq!(store.claim_pending_attempt("p3", 5, t0() + Duration::minutes(5)).await.unwrap(), None, "expired");
+}
+
+async fn concurrent_removals_cannot_take_a_user_below_the_floor(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let user_id = user(store.as_ref(), "floor@example.com").await;
+    assert!(store.start_totp_enrollment(&user_id, "sealed", t0()).await.unwrap());
+    assert!(
+        store.confirm_totp(&user_id, "sealed", 1, &["code".into()], &event(&user_id, "totp_enrolled")).await.unwrap()
+    );
+    let passkey = StoredPasskey {
+        id: new_id(),
+        user_id: user_id.clone(),
+        credential_id: "cred-floor".into(),
+        name: "Key".into(),
+        credential: "{}".into(),
+        backup_eligible: false,
+        backup_state: false,
+        counter: 0,
+        created_at: t0(),
+        last_used_at: None,
+    };
+    store.add_passkey(&passkey, &event(&user_id, "passkey_added")).await.unwrap();
+
+    let floor = FactorFloor { second_factor: true, passkey: false };
+    let (totp_removed, events) = (event(&user_id, "totp_removed"), event(&user_id, "passkey_removed"));
+    let (a, b) = tokio::join!(
+        store.remove_totp(&user_id, floor, &totp_removed),
+        store.remove_passkey(&user_id, &passkey.id, floor, &events)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert!(outcomes.contains(&Removal::Removed) && outcomes.contains(&Removal::BelowFloor), "{outcomes:?}");
+    assert!(store.enrolled_factors(&user_id).await.unwrap().has_second_factor());
+
+    // Without a floor the last factor goes, and the recovery codes with it.
+    let last = if outcomes[0] == Removal::Removed {
+        store.remove_passkey(&user_id, &passkey.id, FactorFloor::default(), &event(&user_id, "passkey_removed")).await
+    } else {
+        store.remove_totp(&user_id, FactorFloor::default(), &event(&user_id, "totp_removed")).await
+    };
+    assert_eq!(last.unwrap(), Removal::Removed);
+    assert_eq!(store.enrolled_factors(&user_id).await.unwrap(), Default::default());
+    assert_eq!(store.remove_totp(&user_id, floor, &event(&user_id, "totp_removed")).await.unwrap(), Removal::NotFound);
 }
 
 async fn passkey_counters_only_move_forward(backend: Backend) {

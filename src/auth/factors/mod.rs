@@ -21,10 +21,10 @@ use webauthn_rs::Webauthn;
 use super::accounts::Authenticated;
 use super::{Accounts, AuthError, AuthResult};
 use crate::clock::Clock;
-use crate::domain::factors::{Enrolled, removal_allowed};
+use crate::domain::factors::{Enrolled, FactorFloor};
 use crate::domain::policy::{PolicySet, SignInRequirement};
 use crate::secrets::MasterKey;
-use crate::store::{Store, StoreError};
+use crate::store::{Removal, Store, StoreError};
 
 pub use passkeys::{PasskeyOptions, RegistrationOptions};
 pub use step_up::Proof;
@@ -74,25 +74,38 @@ impl Factors {
         Ok(self.store.enrolled_factors(user_id).await?)
     }
 
-    /// Refuses to take away a factor that a license of the user needs. The
-    /// answer names the product, so the user knows what to add first.
-    async fn check_removal(&self, user_id: &str, remaining: Enrolled) -> AuthResult<()> {
+    /// What must stay enrolled for the user's licenses. Refuses at once,
+    /// naming the product, when `remaining` falls short; the store checks
+    /// the floor again inside the removal, against concurrent removals.
+    async fn floor_for_removal(&self, user_id: &str, remaining: Enrolled) -> AuthResult<FactorFloor> {
         let held = self.store.held_policies(user_id).await?;
-        let requirements =
-            held.iter().filter_map(|name| self.policies.get(name)).map(|p| (p.sign_in, p.product.clone()));
-        let requirements: Vec<(SignInRequirement, String)> = requirements.collect();
-        match removal_allowed(remaining, requirements.iter().map(|(r, _)| *r)) {
-            Ok(()) => Ok(()),
-            Err(unmet) => {
-                let product = requirements.iter().find(|(r, _)| *r == unmet).map_or("", |(_, p)| p.as_str());
-                let needed = match unmet {
-                    SignInRequirement::Passkey => "a passkey",
-                    _ => "a second factor",
-                };
-                Err(AuthError::Conflict(format!(
-                    "Your license for {product} requires {needed}; add another one before removing this one."
-                )))
+        let policies: Vec<_> = held.iter().filter_map(|name| self.policies.get(name)).collect();
+        let floor = FactorFloor::of(policies.iter().map(|p| p.sign_in));
+        match floor.unmet_by(remaining) {
+            None => Ok(floor),
+            Some(unmet) => {
+                let product = policies.iter().find(|p| p.sign_in == unmet).map_or("a product", |p| p.product.as_str());
+                Err(Self::below_floor(product, unmet))
             }
+        }
+    }
+
+    fn below_floor(product: &str, unmet: SignInRequirement) -> AuthError {
+        let needed = match unmet {
+            SignInRequirement::Passkey => "a passkey",
+            _ => "a second factor",
+        };
+        AuthError::Conflict(format!(
+            "Your license for {product} requires {needed}; add another one before removing this one."
+        ))
+    }
+
+    /// Turns the store's answer to a removal into ours.
+    fn removed(removal: Removal) -> AuthResult<()> {
+        match removal {
+            Removal::Removed => Ok(()),
+            Removal::NotFound => Err(AuthError::NotFound),
+            Removal::BelowFloor => Err(Self::below_floor("a product", SignInRequirement::Mfa)),
         }
     }
 

@@ -158,7 +158,9 @@ impl Factors {
     /// Options for adding a passkey. Existing ones are excluded so the same
     /// authenticator is not registered twice; a resident (discoverable) key
     /// is preferred so the passkey also works without a password.
+    /// Needs a recent proof of identity, like every added factor.
     pub async fn passkey_registration_options(&self, caller: &Authenticated) -> AuthResult<RegistrationOptions> {
+        self.require_recent_authentication(caller)?;
         let webauthn = self.webauthn()?;
         let user = &caller.user;
         let existing = self.store.passkeys(&user.id).await?;
@@ -186,6 +188,7 @@ impl Factors {
         credential: &RegisterPublicKeyCredential,
         client: &ClientInfo,
     ) -> AuthResult<StoredPasskey> {
+        self.require_recent_authentication(caller)?;
         let name = clean_name(name)?;
         let webauthn = self.webauthn()?;
         let state: PasskeyRegistration =
@@ -244,7 +247,7 @@ impl Factors {
         let passkeys = self.store.passkeys(&caller.user.id).await?;
         let Some(passkey) = passkeys.iter().find(|p| p.id == id) else { return Err(AuthError::NotFound) };
         let remaining = Enrolled { passkeys: enrolled.passkeys.saturating_sub(1), ..enrolled };
-        self.check_removal(&caller.user.id, remaining).await?;
+        let floor = self.floor_for_removal(&caller.user.id, remaining).await?;
         let event = crate::auth::event(
             &caller.user.id,
             "passkey_removed",
@@ -252,10 +255,7 @@ impl Factors {
             client,
             self.now(),
         );
-        if !self.store.remove_passkey(&caller.user.id, id, !remaining.has_second_factor(), &event).await? {
-            return Err(AuthError::NotFound);
-        }
-        Ok(())
+        Self::removed(self.store.remove_passkey(&caller.user.id, id, floor, &event).await?)
     }
 
     /// Request options for one user's passkeys (second factor or step-up).
@@ -376,6 +376,10 @@ impl Factors {
             })
             .await?;
         if !saved {
+            // Removed while the ceremony ran is not a clone; it is simply gone.
+            if self.store.passkey_by_credential_id(&stored.credential_id).await?.is_none() {
+                return Err(refused(NOT_ACCEPTED));
+            }
             return Err(self.possible_clone(&stored, client).await);
         }
         Ok(Method::Passkey { synced: result.backup_eligible() })

@@ -8,9 +8,9 @@ use super::Factors;
 use super::passkeys::{PasskeyOptions, Purpose};
 use crate::auth::accounts::SignedIn;
 use crate::auth::{AuthError, AuthResult, ClientInfo};
-use crate::domain::factors::{Method, PENDING_SIGN_IN_MAX_FAILURES, amr_with};
+use crate::domain::factors::{Method, PENDING_SIGN_IN_MAX_ATTEMPTS, amr_with};
 use crate::secrets::{TokenKind, hash_token};
-use crate::store::{PendingFailure, PendingSignIn, User};
+use crate::store::{PendingSignIn, User};
 
 const WRONG_CODE: &str = "That code is not right.";
 
@@ -26,15 +26,29 @@ impl Factors {
         self.store.user(&pending.user_id).await?.ok_or(AuthError::PendingSignInGone)
     }
 
-    /// Counts a wrong answer against the pending sign-in; the fifth ends it.
-    async fn wrong_answer(&self, pending: &PendingSignIn, text: &str) -> AuthError {
-        match self.store.record_pending_failure(&pending.id, PENDING_SIGN_IN_MAX_FAILURES).await {
-            Ok(PendingFailure::Counted { .. }) => AuthError::CredentialRefused(text.to_owned()),
-            Ok(PendingFailure::Ended) => AuthError::CredentialRefused(format!(
-                "{text} Too many wrong answers: this sign-in has ended; start again with your password."
-            )),
-            Err(e) => e.into(),
+    /// Takes one of the pending sign-in's five answers before the answer is
+    /// checked: parallel guesses cannot share a slot.
+    async fn claim_attempt(&self, pending_token: &str) -> AuthResult<(PendingSignIn, u32)> {
+        let pending = self.pending(pending_token).await?;
+        let remaining = self
+            .store
+            .claim_pending_attempt(&pending.id, PENDING_SIGN_IN_MAX_ATTEMPTS, self.now())
+            .await?
+            .ok_or(AuthError::PendingSignInGone)?;
+        Ok((pending, remaining))
+    }
+
+    /// A wrong answer; after the last one the pending sign-in ends.
+    async fn wrong_answer(&self, pending: &PendingSignIn, remaining: u32, text: &str) -> AuthError {
+        if remaining > 0 {
+            return AuthError::CredentialRefused(text.to_owned());
         }
+        if let Err(e) = self.store.end_pending_sign_in(&pending.id).await {
+            return e.into();
+        }
+        AuthError::CredentialRefused(format!(
+            "{text} Too many wrong answers: this sign-in has ended; start again with your password."
+        ))
     }
 
     /// Ends the pending sign-in and starts the session, once: a second
@@ -54,7 +68,10 @@ impl Factors {
             .complete_pending_sign_in(&pending.id, &session, &event)
             .await?
             .ok_or(AuthError::PendingSignInGone)?;
-        self.store.clear_sign_in_failures(&user.email).await?;
+        // The session exists now; failing to tidy the lockout count must not hide its token.
+        if let Err(error) = self.store.clear_sign_in_failures(&user.email).await {
+            tracing::warn!(%error, "could not clear sign-in failures");
+        }
         Ok(SignedIn { token, session, user })
     }
 
@@ -66,11 +83,11 @@ impl Factors {
         code: &str,
         client: &ClientInfo,
     ) -> AuthResult<SignedIn> {
-        let pending = self.pending(pending_token).await?;
+        let (pending, remaining) = self.claim_attempt(pending_token).await?;
         let user = self.pending_user(&pending).await?;
         self.accounts.reserve_attempt(&user.email).await?;
         if !self.verify_totp(&user.id, code).await? {
-            return Err(self.wrong_answer(&pending, WRONG_CODE).await);
+            return Err(self.wrong_answer(&pending, remaining, WRONG_CODE).await);
         }
         self.finish(pending, user, Method::OneTimePassword, client).await
     }
@@ -81,11 +98,12 @@ impl Factors {
         code: &str,
         client: &ClientInfo,
     ) -> AuthResult<SignedIn> {
-        let pending = self.pending(pending_token).await?;
+        let (pending, remaining) = self.claim_attempt(pending_token).await?;
         let user = self.pending_user(&pending).await?;
         self.accounts.reserve_attempt(&user.email).await?;
         if !self.spend_recovery_code(&user.id, code, client).await? {
-            return Err(self.wrong_answer(&pending, "That recovery code is not right, or was already used.").await);
+            let text = "That recovery code is not right, or was already used.";
+            return Err(self.wrong_answer(&pending, remaining, text).await);
         }
         self.finish(pending, user, Method::OneTimePassword, client).await
     }
@@ -102,13 +120,13 @@ impl Factors {
         credential: &PublicKeyCredential,
         client: &ClientInfo,
     ) -> AuthResult<SignedIn> {
-        let pending = self.pending(pending_token).await?;
+        let (pending, remaining) = self.claim_attempt(pending_token).await?;
         let user = self.pending_user(&pending).await?;
         let verified =
             self.verify_assertion(Purpose::SecondFactor, &user.id, &pending.id, challenge_id, credential, client).await;
         let method = match verified {
             Ok(method) => method,
-            Err(AuthError::CredentialRefused(text)) => return Err(self.wrong_answer(&pending, &text).await),
+            Err(AuthError::CredentialRefused(text)) => return Err(self.wrong_answer(&pending, remaining, &text).await),
             Err(other) => return Err(other),
         };
         self.finish(pending, user, method, client).await
@@ -128,7 +146,7 @@ impl Factors {
         let (token, session) = self.accounts.new_session(&user.id, amr, client);
         let session = self.store.create_session(&session).await?;
         let event = crate::auth::event(&user.id, "signed_in", json!({"amr": session.amr}), client, self.now());
-        self.store.record_event(&event).await?;
+        self.accounts.record_best_effort(&event).await;
         Ok(SignedIn { token, session, user })
     }
 }

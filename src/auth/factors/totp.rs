@@ -31,7 +31,10 @@ fn secret_context(user_id: &str) -> String {
 
 impl Factors {
     /// Starts (or restarts) enrollment with a fresh secret.
+    /// Adding a factor needs a recent proof of identity: otherwise a stolen
+    /// session could add the thief's own factor and step up with it.
     pub async fn enroll_totp(&self, caller: &Authenticated) -> AuthResult<TotpEnrollment> {
+        self.require_recent_authentication(caller)?;
         let user = &caller.user;
         let secret = totp::generate_secret();
         let otpauth_uri =
@@ -53,6 +56,7 @@ impl Factors {
         code: &str,
         client: &ClientInfo,
     ) -> AuthResult<Vec<RecoveryCode>> {
+        self.require_recent_authentication(caller)?;
         let user_id = &caller.user.id;
         let credential = self.store.totp_credential(user_id).await?;
         let Some(credential) = credential.filter(|c| c.confirmed_at.is_none()) else {
@@ -63,7 +67,7 @@ impl Factors {
         };
         let (codes, hashes) = self.new_recovery_codes(user_id);
         let event = crate::auth::event(user_id, "totp_enrolled", json!({}), client, self.now());
-        if !self.store.confirm_totp(user_id, step, &hashes, &event).await? {
+        if !self.store.confirm_totp(user_id, &credential.secret_sealed, step, &hashes, &event).await? {
             return Err(AuthError::Conflict("There is no authenticator app waiting for confirmation.".into()));
         }
         Ok(codes)
@@ -77,13 +81,9 @@ impl Factors {
         if !enrolled.totp {
             return Err(AuthError::NotFound);
         }
-        let remaining = Enrolled { totp: false, ..enrolled };
-        self.check_removal(&caller.user.id, remaining).await?;
+        let floor = self.floor_for_removal(&caller.user.id, Enrolled { totp: false, ..enrolled }).await?;
         let event = crate::auth::event(&caller.user.id, "totp_removed", json!({}), client, self.now());
-        if !self.store.remove_totp(&caller.user.id, !remaining.has_second_factor(), &event).await? {
-            return Err(AuthError::NotFound);
-        }
-        Ok(())
+        Self::removed(self.store.remove_totp(&caller.user.id, floor, &event).await?)
     }
 
     /// Checks a code against the user's confirmed app and spends its time
