@@ -195,7 +195,7 @@ async fn forged_replayed_and_cloned_answers_are_refused(backend: Backend) {
     register(&app, &token, &mut key, "Key").await;
     let refused = |response| assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials");
 
-    // Registration without user verification is refused too.
+    // Registration without user verification is refused.
     let options = json_of(app.post("/v1/me/passkeys/options", &json!({}), Some(&token)).await, StatusCode::OK).await;
     let mut creation: CreationChallengeResponse =
         serde_json::from_value(json!({"publicKey": options["publicKey"]})).unwrap();
