@@ -148,17 +148,7 @@ impl Accounts {
                 expires_at,
             })
             .await?;
-        let mut methods = Vec::new();
-        if enrolled.totp {
-            methods.push("totp");
-        }
-        if enrolled.passkeys > 0 {
-            methods.push("webauthn");
-        }
-        if enrolled.recovery_codes > 0 {
-            methods.push("recovery_code");
-        }
-        Ok(PendingChallenge { token, methods, expires_at })
+        Ok(PendingChallenge { token, methods: enrolled.methods(), expires_at })
     }
 
     /// A session about to start: the token for the caller and the row to store.

@@ -111,6 +111,14 @@ impl Enrolled {
     pub fn has_second_factor(&self) -> bool {
         self.totp || self.passkeys > 0
     }
+
+    /// The ways this user can answer a second-factor challenge, as the API names them.
+    pub fn methods(&self) -> Vec<&'static str> {
+        [("totp", self.totp), ("webauthn", self.passkeys > 0), ("recovery_code", self.recovery_codes > 0)]
+            .into_iter()
+            .filter_map(|(name, enrolled)| enrolled.then_some(name))
+            .collect()
+    }
 }
 
 /// Why a session does not meet a policy's sign-in requirement.

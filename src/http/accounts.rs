@@ -238,16 +238,7 @@ pub async fn sign_in(
 pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<axum::Json<Me>> {
     let current = caller.session.id.clone();
     let enrolled = state.factors.enrolled(&caller.user.id).await?;
-    let mut factors = Vec::new();
-    if enrolled.totp {
-        factors.push("totp");
-    }
-    if enrolled.passkeys > 0 {
-        factors.push("webauthn");
-    }
-    if enrolled.recovery_codes > 0 {
-        factors.push("recovery_code");
-    }
+    let factors = enrolled.methods();
     Ok(axum::Json(Me {
         acr: Acr::of(&caller.session.amr).as_str(),
         amr: caller.session.amr.clone(),

@@ -14,7 +14,7 @@ use super::AppState;
 use super::accounts::{SessionCreated, count_sign_in, limit_attempts, session_created};
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{Client, CurrentUser, IdPath, Json};
-use crate::auth::factors::{PasskeyOptions, Proof, RegistrationOptions};
+use crate::auth::factors::{CodeKind, PasskeyOptions, Proof, RegistrationOptions};
 use crate::domain::codes::RecoveryCode;
 use crate::domain::factors::Acr;
 use crate::store::{StoredPasskey, UserEvent};
@@ -206,8 +206,10 @@ pub async fn sign_in_totp(
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
     limit_attempts(&state, &client)?;
-    let result =
-        state.factors.sign_in_with_totp(body.pending_token.expose_secret(), body.code.expose_secret(), &client.0).await;
+    let result = state
+        .factors
+        .sign_in_with_code(body.pending_token.expose_secret(), CodeKind::Totp, body.code.expose_secret(), &client.0)
+        .await;
     count_sign_in(&state, &result);
     Ok(session_created(&state, result?))
 }
@@ -223,7 +225,12 @@ pub async fn sign_in_recovery_code(
     limit_attempts(&state, &client)?;
     let result = state
         .factors
-        .sign_in_with_recovery_code(body.pending_token.expose_secret(), body.code.expose_secret(), &client.0)
+        .sign_in_with_code(
+            body.pending_token.expose_secret(),
+            CodeKind::RecoveryCode,
+            body.code.expose_secret(),
+            &client.0,
+        )
         .await;
     count_sign_in(&state, &result);
     Ok(session_created(&state, result?))
@@ -431,8 +438,8 @@ pub async fn reauthenticate(
     limit_attempts(&state, &client)?;
     let missing = |field: &str| ApiError::validation(field, format!("is required for method {}", body.method));
     let proof = match body.method.as_str() {
-        "totp" => Proof::Totp(body.code.clone().ok_or_else(|| missing("code"))?),
-        "recovery_code" => Proof::RecoveryCode(body.code.clone().ok_or_else(|| missing("code"))?),
+        "totp" => Proof::Code(CodeKind::Totp, body.code.clone().ok_or_else(|| missing("code"))?),
+        "recovery_code" => Proof::Code(CodeKind::RecoveryCode, body.code.clone().ok_or_else(|| missing("code"))?),
         "password" => Proof::Password(body.password.clone().ok_or_else(|| missing("password"))?),
         "webauthn" => Proof::Passkey {
             challenge_id: body.challenge_id.clone().ok_or_else(|| missing("challenge_id"))?,

@@ -202,27 +202,6 @@ pub trait FactorStore {
     async fn held_policies(&self, user_id: &str) -> StoreResult<Vec<String>>;
 }
 
-const INSERT_EVENT: &str =
-    "INSERT INTO user_events (id, user_id, kind, detail, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-
-/// Binds a `NewEvent` to `INSERT_EVENT`; a macro so each backend's arm gets
-/// its own query type.
-macro_rules! insert_event {
-    ($event:expr, $executor:expr) => {
-        sqlx::query(INSERT_EVENT)
-            .bind(&$event.id)
-            .bind(&$event.user_id)
-            .bind($event.kind)
-            .bind($event.detail.to_string())
-            .bind(&$event.ip)
-            .bind(&$event.user_agent)
-            .bind(to_millis($event.at))
-            .execute($executor)
-            .await?
-            .rows_affected()
-    };
-}
-
 #[derive(sqlx::FromRow)]
 struct PasskeyRow {
     id: String,
@@ -422,18 +401,7 @@ impl FactorStore for SqlStore {
             .rows_affected()
                 == 1;
             if confirmed {
-                sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-                for hash in recovery_code_hashes {
-                    sqlx::query(
-                        "INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(crate::auth::new_id())
-                    .bind(user_id)
-                    .bind(hash)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                replace_recovery_codes!(tx, user_id, recovery_code_hashes, event.at);
                 insert_event!(event, &mut *tx);
             }
             Ok(confirmed)
@@ -461,18 +429,8 @@ impl FactorStore for SqlStore {
     }
 
     async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()> {
-        let now = to_millis(event.at);
         in_tx!(self, |tx| {
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-            for hash in code_hashes {
-                sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(crate::auth::new_id())
-                    .bind(user_id)
-                    .bind(hash)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            replace_recovery_codes!(tx, user_id, code_hashes, event.at);
             insert_event!(event, &mut *tx);
             Ok(())
         })
@@ -666,41 +624,12 @@ impl FactorStore for SqlStore {
                 .rows_affected()
                 == 1;
             if taken {
-                sqlx::query(
-                    "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
-                     VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7, $8)",
-                )
-                .bind(&session.id)
-                .bind(&session.user_id)
-                .bind(&session.token_hash)
-                .bind(now)
-                .bind(to_millis(session.expires_at))
-                .bind(&amr)
-                .bind(&session.ip)
-                .bind(&session.user_agent)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| unique_violation(e, "session token collision"))?;
+                insert_session!(session, &amr, &mut *tx);
                 insert_event!(event, &mut *tx);
             }
             Ok(taken)
         })?;
-        if !completed {
-            return Ok(None);
-        }
-        let created = from_millis(now)?;
-        Ok(Some(Session {
-            id: session.id.clone(),
-            user_id: session.user_id.clone(),
-            created_at: created,
-            last_seen_at: created,
-            expires_at: from_millis(to_millis(session.expires_at))?,
-            auth_time: created,
-            amr: session.amr.clone(),
-            ip: session.ip.clone(),
-            user_agent: session.user_agent.clone(),
-            revoked_at: None,
-        }))
+        if completed { session.stored().map(Some) } else { Ok(None) }
     }
 
     async fn save_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {

@@ -36,3 +36,60 @@ macro_rules! in_tx {
         }
     };
 }
+
+/// Inserts a `NewSession` (its `amr` already JSON) with `$executor`.
+macro_rules! insert_session {
+    ($session:expr, $amr:expr, $executor:expr) => {
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7, $8)",
+        )
+        .bind(&$session.id)
+        .bind(&$session.user_id)
+        .bind(&$session.token_hash)
+        .bind(to_millis($session.now))
+        .bind(to_millis($session.expires_at))
+        .bind($amr)
+        .bind(&$session.ip)
+        .bind(&$session.user_agent)
+        .execute($executor)
+        .await
+        .map_err(|e| unique_violation(e, "session token collision"))?
+        .rows_affected()
+    };
+}
+
+/// Inserts a `NewEvent` with `$executor`.
+macro_rules! insert_event {
+    ($event:expr, $executor:expr) => {
+        sqlx::query(
+            "INSERT INTO user_events (id, user_id, kind, detail, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&$event.id)
+        .bind(&$event.user_id)
+        .bind($event.kind)
+        .bind($event.detail.to_string())
+        .bind(&$event.ip)
+        .bind(&$event.user_agent)
+        .bind(to_millis($event.at))
+        .execute($executor)
+        .await?
+        .rows_affected()
+    };
+}
+
+/// Replaces the user's recovery codes with `$hashes` inside transaction `$tx`.
+macro_rules! replace_recovery_codes {
+    ($tx:ident, $user_id:expr, $hashes:expr, $now:expr) => {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
+        for hash in $hashes {
+            sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(crate::auth::new_id())
+                .bind($user_id)
+                .bind(hash)
+                .bind(to_millis($now))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}

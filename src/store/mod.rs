@@ -150,6 +150,25 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
+impl NewSession {
+    /// The session as it reads back once stored (times at millisecond precision).
+    pub(crate) fn stored(&self) -> StoreResult<Session> {
+        let created = from_millis(to_millis(self.now))?;
+        Ok(Session {
+            id: self.id.clone(),
+            user_id: self.user_id.clone(),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: from_millis(to_millis(self.expires_at))?,
+            auth_time: created,
+            amr: self.amr.clone(),
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            revoked_at: None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiKeyRole {
     Admin,

@@ -332,39 +332,9 @@ impl Store for SqlStore {
     }
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<Session> {
-        let now = to_millis(session.now);
         let amr = serde_json::to_string(&session.amr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        on_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
-                 VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7, $8)",
-            )
-            .bind(&session.id)
-            .bind(&session.user_id)
-            .bind(&session.token_hash)
-            .bind(now)
-            .bind(to_millis(session.expires_at))
-            .bind(&amr)
-            .bind(&session.ip)
-            .bind(&session.user_agent)
-            .execute(pool)
-            .await
-            .map_err(|e| unique_violation(e, "session token collision"))?
-            .rows_affected()
-        });
-        let created = from_millis(now)?;
-        Ok(Session {
-            id: session.id.clone(),
-            user_id: session.user_id.clone(),
-            created_at: created,
-            last_seen_at: created,
-            expires_at: from_millis(to_millis(session.expires_at))?,
-            auth_time: created,
-            amr: session.amr.clone(),
-            ip: session.ip.clone(),
-            user_agent: session.user_agent.clone(),
-            revoked_at: None,
-        })
+        on_pool!(self, |pool| insert_session!(session, &amr, pool));
+        session.stored()
     }
 
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>> {

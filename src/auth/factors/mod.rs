@@ -19,16 +19,23 @@ use time::OffsetDateTime;
 use webauthn_rs::Webauthn;
 
 use super::accounts::Authenticated;
-use super::{Accounts, AuthError, AuthResult};
+use super::{Accounts, AuthError, AuthResult, ClientInfo};
 use crate::clock::Clock;
 use crate::domain::factors::{Enrolled, FactorFloor};
 use crate::domain::policy::{PolicySet, SignInRequirement};
 use crate::secrets::MasterKey;
-use crate::store::{Removal, Store, StoreError};
+use crate::store::{Removal, Store, StoreError, User};
 
 pub use passkeys::{PasskeyOptions, RegistrationOptions};
 pub use step_up::Proof;
 pub use totp::TotpEnrollment;
+
+/// The one-time codes a user can type in place of a passkey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    Totp,
+    RecoveryCode,
+}
 
 #[derive(Clone)]
 pub struct Factors {
@@ -107,6 +114,20 @@ impl Factors {
             Removal::NotFound => Err(AuthError::NotFound),
             Removal::BelowFloor => Err(Self::below_floor("a product", SignInRequirement::Mfa)),
         }
+    }
+
+    /// Checks a typed code, counted toward the account lockout first: codes
+    /// can be guessed. A TOTP step or recovery code that passes is spent.
+    async fn check_code(&self, user: &User, kind: CodeKind, code: &str, client: &ClientInfo) -> AuthResult<()> {
+        self.accounts.reserve_attempt(&user.email).await?;
+        let (right, refusal) = match kind {
+            CodeKind::Totp => (self.verify_totp(&user.id, code).await?, "That code is not right."),
+            CodeKind::RecoveryCode => (
+                self.spend_recovery_code(&user.id, code, client).await?,
+                "That recovery code is not right, or was already used.",
+            ),
+        };
+        if right { Ok(()) } else { Err(AuthError::CredentialRefused(refusal.into())) }
     }
 
     /// The user's recent security events, newest first.

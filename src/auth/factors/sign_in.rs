@@ -4,15 +4,13 @@
 use serde_json::json;
 use webauthn_rs::prelude::PublicKeyCredential;
 
-use super::Factors;
 use super::passkeys::{PasskeyOptions, Purpose};
+use super::{CodeKind, Factors};
 use crate::auth::accounts::SignedIn;
 use crate::auth::{AuthError, AuthResult, ClientInfo};
 use crate::domain::factors::{Method, PENDING_SIGN_IN_MAX_ATTEMPTS, amr_with};
 use crate::secrets::{TokenKind, hash_token};
 use crate::store::{PendingSignIn, User};
-
-const WRONG_CODE: &str = "That code is not right.";
 
 impl Factors {
     async fn pending(&self, token: &str) -> AuthResult<PendingSignIn> {
@@ -77,33 +75,20 @@ impl Factors {
 
     /// Codes can be guessed, so each one counts toward the account lockout
     /// as a failed password would, and toward this pending sign-in's five.
-    pub async fn sign_in_with_totp(
+    pub async fn sign_in_with_code(
         &self,
         pending_token: &str,
+        kind: CodeKind,
         code: &str,
         client: &ClientInfo,
     ) -> AuthResult<SignedIn> {
         let (pending, remaining) = self.claim_attempt(pending_token).await?;
         let user = self.pending_user(&pending).await?;
-        self.accounts.reserve_attempt(&user.email).await?;
-        if !self.verify_totp(&user.id, code).await? {
-            return Err(self.wrong_answer(&pending, remaining, WRONG_CODE).await);
-        }
-        self.finish(pending, user, Method::OneTimePassword, client).await
-    }
-
-    pub async fn sign_in_with_recovery_code(
-        &self,
-        pending_token: &str,
-        code: &str,
-        client: &ClientInfo,
-    ) -> AuthResult<SignedIn> {
-        let (pending, remaining) = self.claim_attempt(pending_token).await?;
-        let user = self.pending_user(&pending).await?;
-        self.accounts.reserve_attempt(&user.email).await?;
-        if !self.spend_recovery_code(&user.id, code, client).await? {
-            let text = "That recovery code is not right, or was already used.";
-            return Err(self.wrong_answer(&pending, remaining, text).await);
+        if let Err(refused) = self.check_code(&user, kind, code, client).await {
+            return Err(match refused {
+                AuthError::CredentialRefused(text) => self.wrong_answer(&pending, remaining, &text).await,
+                other => other,
+            });
         }
         self.finish(pending, user, Method::OneTimePassword, client).await
     }

@@ -5,8 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use webauthn_rs::prelude::PublicKeyCredential;
 
-use super::Factors;
 use super::passkeys::{PasskeyOptions, Purpose};
+use super::{CodeKind, Factors};
 use crate::auth::accounts::Authenticated;
 use crate::auth::{AuthError, AuthResult, ClientInfo};
 use crate::domain::factors::{Acr, Method, amr_with, meets, recently_authenticated};
@@ -18,8 +18,7 @@ pub enum Proof {
     /// Only for accounts without a second factor; otherwise a stolen
     /// password would be enough to remove the factor that protects them.
     Password(SecretString),
-    Totp(SecretString),
-    RecoveryCode(SecretString),
+    Code(CodeKind, SecretString),
     Passkey {
         challenge_id: String,
         credential: Box<PublicKeyCredential>,
@@ -70,20 +69,8 @@ impl Factors {
                 self.accounts.verify_password(user, password).await?;
                 Method::Password
             }
-            Proof::Totp(code) => {
-                self.accounts.reserve_attempt(&user.email).await?;
-                if !self.verify_totp(&user.id, code.expose_secret()).await? {
-                    return Err(AuthError::CredentialRefused("That code is not right.".into()));
-                }
-                Method::OneTimePassword
-            }
-            Proof::RecoveryCode(code) => {
-                self.accounts.reserve_attempt(&user.email).await?;
-                if !self.spend_recovery_code(&user.id, code.expose_secret(), client).await? {
-                    return Err(AuthError::CredentialRefused(
-                        "That recovery code is not right, or was already used.".into(),
-                    ));
-                }
+            Proof::Code(kind, code) => {
+                self.check_code(user, kind, code.expose_secret(), client).await?;
                 Method::OneTimePassword
             }
             Proof::Passkey { challenge_id, credential } => {
