@@ -89,6 +89,32 @@ pub enum AdminCommand {
         #[arg(long, value_name = "FILE", default_value = "-")]
         csv: PathBuf,
     },
+    /// EULA versions.
+    #[command(subcommand)]
+    Eula(EulaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EulaCommand {
+    /// Publish a version from a file; published versions never change.
+    Publish {
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        version: String,
+        /// The text (Markdown), stored and hashed byte for byte.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Title shown above the text (default: "<product> licence agreement").
+        #[arg(long)]
+        title: Option<String>,
+        /// Language tag (default: en).
+        #[arg(long)]
+        locale: Option<String>,
+        /// A material change: users must accept it before licensed features open again.
+        #[arg(long)]
+        material: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -147,6 +173,26 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Admin(AdminCommand::Issue { policy, count, owner_email, csv }) => {
             let app = build(settings).await?;
             issue_csv(&app, policy, count, owner_email, &csv).await
+        }
+        Command::Admin(AdminCommand::Eula(EulaCommand::Publish {
+            product,
+            version,
+            file,
+            title,
+            locale,
+            material,
+        })) => {
+            let body = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let app = build(settings).await?;
+            let title = title.unwrap_or_else(|| format!("{product} licence agreement"));
+            let publication = crate::eula::Publication { product, version, locale, title, body, material };
+            let document = app.state().eulas.publish(publication).await?;
+            println!("{}", document.sha256);
+            eprintln!(
+                "published {} {} ({}), material: {}",
+                document.product, document.version, document.locale, document.material
+            );
+            Ok(())
         }
         Command::Admin(AdminCommand::CreateKey { role, name }) => {
             let store = store::connect(&settings.database_url, 2).await?;

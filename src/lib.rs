@@ -13,6 +13,8 @@ pub mod clock;
 pub mod config;
 /// Pure rules: emails, passwords, lockouts, session expiry.
 pub mod domain;
+/// EULA versions, the acceptance ledger and the gate it feeds.
+pub mod eula;
 /// The HTTP edge: routing, extractors, problem+json errors.
 pub mod http;
 /// License policies, issuance, activation and validation.

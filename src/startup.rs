@@ -86,6 +86,7 @@ impl Application {
             webauthn: relying_party(&settings).map(Arc::new),
             issuer: settings.product_name.clone(),
         });
+        let eulas = crate::eula::Eulas::new(store.clone(), clock.clone());
         let state = AppState {
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
             licensing: crate::licensing::Licensing::new(
@@ -94,7 +95,9 @@ impl Application {
                 policies.clone(),
                 master_key.clone(),
                 factors.clone(),
+                eulas.clone(),
             ),
+            eulas,
             accounts,
             factors,
             keys: Arc::new(crate::tokens::SigningKeys::new(store.clone(), clock.clone(), master_key)),

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod email;
+pub mod eula;
 pub mod factors;
 pub mod lockout;
 pub mod password;

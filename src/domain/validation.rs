@@ -71,9 +71,11 @@ pub enum DeviceFacts {
     NotActivated {
         seats_free: bool,
     },
-    /// Activated; `leased` is false when a floating lease has lapsed.
+    /// Activated; `leased` is false when a floating lease has lapsed, and
+    /// `eula_accepted` when its user no longer stands by the current EULA.
     Activated {
         leased: bool,
+        eula_accepted: bool,
     },
 }
 
@@ -106,8 +108,9 @@ pub fn validate(
         DeviceFacts::NoFingerprint => {}
         DeviceFacts::NotActivated { seats_free: true } => return (C::NotActivated, false),
         DeviceFacts::NotActivated { seats_free: false } => return (C::SeatLimitReached, false),
-        DeviceFacts::Activated { leased: false } => return (C::LeaseExpired, false),
-        DeviceFacts::Activated { leased: true } => {}
+        DeviceFacts::Activated { leased: false, .. } => return (C::LeaseExpired, false),
+        DeviceFacts::Activated { eula_accepted: false, .. } => return (C::EulaAcceptanceRequired, false),
+        DeviceFacts::Activated { leased: true, eula_accepted: true } => {}
     }
     // Under `maintain`, an expired license keeps working and says so.
     if expired { (C::Expired, true) } else { (C::Valid, true) }
@@ -139,7 +142,7 @@ mod tests {
         let locked = policy("node_locked", "restrict");
         let maintained = policy("node_locked", "maintain");
         let floating = policy("floating", "restrict");
-        let ok = DeviceFacts::Activated { leased: true };
+        let ok = DeviceFacts::Activated { leased: true, eula_accepted: true };
         assert_eq!(validate(&locked, active, None, DeviceFacts::NoFingerprint, now), (ValidationCode::Valid, true));
         assert_eq!(validate(&locked, active, Some("other"), ok, now), (ValidationCode::ProductMismatch, false));
         assert_eq!(
@@ -161,12 +164,16 @@ mod tests {
             ValidationCode::FingerprintRequired
         );
         assert_eq!(
-            validate(&floating, active, None, DeviceFacts::Activated { leased: false }, now).0,
+            validate(&floating, active, None, DeviceFacts::Activated { leased: false, eula_accepted: true }, now).0,
             ValidationCode::LeaseExpired
         );
         assert_eq!(
             validate(&locked, active, None, DeviceFacts::NotActivated { seats_free: false }, now).0,
             ValidationCode::SeatLimitReached
+        );
+        assert_eq!(
+            validate(&locked, active, None, DeviceFacts::Activated { leased: true, eula_accepted: false }, now),
+            (ValidationCode::EulaAcceptanceRequired, false)
         );
     }
 }

@@ -46,6 +46,9 @@ pub enum ApiError {
     FactorEnrollmentRequired { factor: Factor },
     #[error("Confirm it is you at POST /v1/me/reauthenticate, then try again within five minutes.")]
     ReauthenticationRequired,
+    /// The product's current EULA must be accepted first.
+    #[error("Accept version {version} of the {product} EULA first (POST /v1/me/eula-acceptances).")]
+    EulaAcceptanceRequired { product: String, version: String },
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -93,6 +96,11 @@ pub struct Problem {
     /// For `mfa_required` and `factor_enrollment_required`: `second_factor` or `passkey`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<&'static str>,
+    /// For `eula_acceptance_required`: the product and the version to accept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eula_version: Option<String>,
 }
 
 impl ApiError {
@@ -117,6 +125,9 @@ impl ApiError {
             }
             Self::ReauthenticationRequired => {
                 (StatusCode::UNAUTHORIZED, "reauthentication_required", "Recent authentication required")
+            }
+            Self::EulaAcceptanceRequired { .. } => {
+                (StatusCode::FORBIDDEN, "eula_acceptance_required", "EULA acceptance required")
             }
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
@@ -177,6 +188,14 @@ impl IntoResponse for ApiError {
             },
             factor: match self {
                 Self::MfaRequired { factor } | Self::FactorEnrollmentRequired { factor } => Some(factor.as_str()),
+                _ => None,
+            },
+            product: match &self {
+                Self::EulaAcceptanceRequired { product, .. } => Some(product.clone()),
+                _ => None,
+            },
+            eula_version: match &self {
+                Self::EulaAcceptanceRequired { version, .. } => Some(version.clone()),
                 _ => None,
             },
         };
@@ -243,6 +262,19 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<crate::eula::EulaError> for ApiError {
+    fn from(error: crate::eula::EulaError) -> Self {
+        use crate::eula::EulaError;
+        match error {
+            EulaError::Invalid { field, problem } => Self::validation(field, problem),
+            EulaError::NotFound => Self::NotFound,
+            EulaError::Conflict(detail) => Self::Conflict(detail),
+            EulaError::AcceptanceRequired { product, version } => Self::EulaAcceptanceRequired { product, version },
+            EulaError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::tokens::keys::KeyError> for ApiError {
     fn from(error: crate::tokens::keys::KeyError) -> Self {
         match error {
@@ -270,6 +302,12 @@ impl From<StoreError> for ApiError {
             }
             _ => Self::Internal(error.to_string()),
         }
+    }
+}
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        Self::Validation { detail: rejection.body_text(), errors: Vec::new() }
     }
 }
 

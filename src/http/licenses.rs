@@ -1,7 +1,7 @@
 //! Licenses over HTTP: admin issuance and state changes, user redemption and
 //! activation, and the public validation call.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{AdminKey, Client, CurrentUser, IdPath, Json};
+use super::extract::{AdminKey, Client, CurrentUser, IdPath, Json, Query};
 use crate::licensing::service::{Idempotency, IssueRequest, Issued, IssuedLicense, LicenseError};
 use crate::store::{Activation, License, LicenseEvent, LicenseFilter, LicenseStatus};
 use crate::tokens::certificate;
@@ -41,6 +41,7 @@ impl From<LicenseError> for ApiError {
             LicenseError::SeatLimitReached => Self::SeatLimitReached,
             LicenseError::Store(e) => e.into(),
             LicenseError::Auth(e) => e.into(),
+            LicenseError::Eula(e) => e.into(),
         }
     }
 }
@@ -438,11 +439,12 @@ pub async fn activate(
     Json(body): Json<ActivateBody>,
 ) -> ApiResult<impl IntoResponse> {
     let license_id = uuid::Uuid::parse_str(&body.license_id).map_err(|_| ApiError::NotFound)?.hyphenated().to_string();
-    let (license, activation) =
-        state.licensing.activate(&caller, &license_id, &body.fingerprint, body.name, body.platform).await?;
+    let granted = state.licensing.activate(&caller, &license_id, &body.fingerprint, body.name, body.platform).await?;
+    let (license, activation) = (granted.license, granted.activation);
     let policy = state.licensing.policy_of(&license)?;
-    let claims =
+    let mut claims =
         certificate::claims(state.settings.public_url.as_str(), &license, &activation, policy, state.clock.now());
+    claims.eula = granted.eula_version;
     let certificate = state.keys.sign_jwt(certificate::TYP, &claims).await?;
     Ok((
         StatusCode::CREATED,

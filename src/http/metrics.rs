@@ -31,6 +31,12 @@ pub struct FactorLabels {
     pub factor: &'static str,
 }
 
+/// Products come from published EULAs, so the label set stays small.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ProductLabels {
+    pub product: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -47,6 +53,8 @@ pub struct Metrics {
     pub sign_ups: Family<OutcomeLabels, Counter>,
     /// Part of the activation funnel: users who set up a factor.
     pub factors_enrolled: Family<FactorLabels, Counter>,
+    /// Part of the activation funnel: EULA acceptances by product.
+    pub eula_accepted: Family<ProductLabels, Counter>,
 }
 
 impl Metrics {
@@ -62,7 +70,9 @@ impl Metrics {
         registry.register("sign_ups", "Sign-up attempts by outcome", sign_ups.clone());
         let factors_enrolled = Family::<FactorLabels, Counter>::default();
         registry.register("factors_enrolled", "Second factors set up, by kind", factors_enrolled.clone());
-        Self { registry, http_requests, http_latency, sign_ins, sign_ups, factors_enrolled }
+        let eula_accepted = Family::<ProductLabels, Counter>::default();
+        registry.register("eula_accepted", "EULA acceptances by product", eula_accepted.clone());
+        Self { registry, http_requests, http_latency, sign_ins, sign_ups, factors_enrolled, eula_accepted }
     }
 
     /// The Prometheus text exposition.

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod error;
+pub mod eula;
 pub mod extract;
 pub mod factors;
 pub mod health;
@@ -39,6 +40,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
     pub factors: crate::auth::Factors,
+    pub eulas: crate::eula::Eulas,
     pub api_keys: ApiKeys,
     pub licensing: crate::licensing::Licensing,
     pub keys: Arc<crate::tokens::SigningKeys>,

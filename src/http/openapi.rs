@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, factors, health, keys, licenses};
+use super::{AppState, accounts, admin, eula, factors, health, keys, licenses};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{AppState, accounts, admin, factors, health, keys, licenses};
     tags(
         (name = "accounts", description = "Sign-up, sign-in and sessions"),
         (name = "factors", description = "Second factors, passkeys and step-up"),
+        (name = "eula", description = "EULA versions and the acceptance ledger"),
         (name = "admin", description = "Operations that need an admin API key"),
         (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
         (name = "keys", description = "Signing keys and the JWKS"),
@@ -78,6 +79,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(licenses::heartbeat))
         .routes(routes!(licenses::validate))
         .routes(routes!(licenses::revocations))
+        .routes(routes!(eula::publish))
+        .routes(routes!(eula::current))
+        .routes(routes!(eula::decide, eula::history))
+        .routes(routes!(eula::export))
+        .routes(routes!(eula::verify))
         .routes(routes!(keys::jwks))
         .routes(routes!(keys::rotate))
 }

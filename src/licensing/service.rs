@@ -10,6 +10,7 @@ use crate::clock::Clock;
 use crate::domain::codes::{ActivationCode, CodeError, Fingerprint, LicenseKey};
 use crate::domain::policy::{Binding, Policy, PolicySet};
 use crate::domain::validation::{self, DeviceFacts, LicenseFacts, ValidationCode};
+use crate::eula::{EulaError, Eulas, Standing};
 use crate::secrets::MasterKey;
 use crate::store::{
     Activation, IdempotentAnswer, License, LicenseFilter, LicenseStatus, NewLicense, Redemption, SeatClaim,
@@ -35,6 +36,18 @@ pub enum LicenseError {
     /// step-up is needed.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The product's current EULA is not accepted.
+    #[error(transparent)]
+    Eula(#[from] EulaError),
+}
+
+/// A device holding a seat, and the EULA version its user accepted (for
+/// the certificate), when the policy requires one.
+#[derive(Debug, Clone)]
+pub struct Granted {
+    pub license: License,
+    pub activation: Activation,
+    pub eula_version: Option<String>,
 }
 
 pub type LicenseResult<T> = Result<T, LicenseError>;
@@ -93,6 +106,7 @@ pub struct Licensing {
     policies: Arc<PolicySet>,
     master_key: Arc<MasterKey>,
     factors: Factors,
+    eulas: Eulas,
 }
 
 impl std::fmt::Debug for Licensing {
@@ -111,8 +125,20 @@ impl Licensing {
         policies: Arc<PolicySet>,
         master_key: Arc<MasterKey>,
         factors: Factors,
+        eulas: Eulas,
     ) -> Self {
-        Self { store, clock, policies, master_key, factors }
+        Self { store, clock, policies, master_key, factors, eulas }
+    }
+
+    /// What a user must have done before a licensed feature opens: signed
+    /// in as strongly as the policy asks, and accepted the current EULA.
+    /// Returns the accepted EULA version, if the policy needs one.
+    async fn require_entry(&self, caller: &Authenticated, policy: &Policy) -> LicenseResult<Option<String>> {
+        self.factors.require_sign_in(caller, policy.sign_in).await?;
+        if !policy.eula_required {
+            return Ok(None);
+        }
+        Ok(self.eulas.require_accepted(&caller.user.id, &policy.product).await?)
     }
 
     pub fn policy_of(&self, license: &License) -> LicenseResult<&Arc<Policy>> {
@@ -235,7 +261,7 @@ impl Licensing {
         let Some(license) = license.filter(|l| l.owner_email.as_ref().is_none_or(|owner| owner == &user.email)) else {
             return Err(LicenseError::NotFound);
         };
-        self.factors.require_sign_in(caller, self.policy_of(&license)?.sign_in).await?;
+        self.require_entry(caller, self.policy_of(&license)?).await?;
         match self.store.redeem(&code.hash(), &user.id, &user.email, self.clock.now()).await? {
             Redemption::Redeemed(license) | Redemption::AlreadyHolder(license) => Ok(license),
             // An address-bound code looks unknown to everyone else.
@@ -261,14 +287,14 @@ impl Licensing {
         fingerprint: &str,
         name: Option<String>,
         platform: Option<String>,
-    ) -> LicenseResult<(License, Activation)> {
+    ) -> LicenseResult<Granted> {
         let user = &caller.user;
         let fingerprint = Fingerprint::parse(fingerprint).map_err(|e| invalid("fingerprint", e))?;
         let name = bounded("name", name, 200)?;
         let platform = bounded("platform", platform, 100)?;
         let license = self.held_license(user, license_id).await?;
         let policy = self.policy_of(&license)?;
-        self.factors.require_sign_in(caller, policy.sign_in).await?;
+        let eula_version = self.require_entry(caller, policy).await?;
         let now = self.clock.now();
         match license.status {
             LicenseStatus::Active => {}
@@ -299,7 +325,9 @@ impl Licensing {
             })
             .await?;
         match claim {
-            SeatClaim::New(activation) | SeatClaim::Existing(activation) => Ok((license, activation)),
+            SeatClaim::New(activation) | SeatClaim::Existing(activation) => {
+                Ok(Granted { license, activation, eula_version })
+            }
             SeatClaim::LimitReached => Err(LicenseError::SeatLimitReached),
         }
     }
@@ -376,7 +404,10 @@ impl Licensing {
         let (device, activation) = match &fingerprint {
             None => (DeviceFacts::NoFingerprint, None),
             Some(fingerprint) => match self.store.activation_by_fingerprint(&license.id, &fingerprint.hash()).await? {
-                Some(activation) => (DeviceFacts::Activated { leased: activation.holds_seat(now) }, Some(activation)),
+                Some(activation) => {
+                    let eula_accepted = self.eula_accepted(&policy, &license, &activation).await?;
+                    (DeviceFacts::Activated { leased: activation.holds_seat(now), eula_accepted }, Some(activation))
+                }
                 None => {
                     let taken = self
                         .store
@@ -397,6 +428,16 @@ impl Licensing {
         };
         let (code, valid) = validation::validate(&policy, facts, product, device, now);
         Ok(Validation { code, valid, license: Some(license), activation })
+    }
+
+    /// Whether the user who activated the device still stands by the
+    /// product's current EULA; a device whose user is gone cannot.
+    async fn eula_accepted(&self, policy: &Policy, license: &License, activation: &Activation) -> LicenseResult<bool> {
+        if !policy.eula_required {
+            return Ok(true);
+        }
+        let Some(user_id) = &activation.user_id else { return Ok(false) };
+        Ok(!matches!(self.eulas.standing(user_id, &license.product).await?, Standing::Required { .. }))
     }
 
     pub async fn change_status(&self, license_id: &str, to: LicenseStatus, actor: &str) -> LicenseResult<License> {

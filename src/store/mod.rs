@@ -7,6 +7,7 @@
 
 #[macro_use]
 mod macros;
+mod eula;
 mod factors;
 mod keys;
 mod licenses;
@@ -21,6 +22,7 @@ use time::OffsetDateTime;
 
 use crate::config::DatabaseUrl;
 
+pub use eula::*;
 pub use factors::*;
 pub use keys::*;
 pub use licenses::*;
@@ -212,7 +214,7 @@ pub struct NewApiKey {
 
 /// The use cases the application needs from a database.
 #[async_trait]
-pub trait Store: LicenseStore + KeyStore + FactorStore + Send + Sync + 'static {
+pub trait Store: LicenseStore + KeyStore + FactorStore + EulaStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Closes every pooled connection; called once serving has stopped.

@@ -28,7 +28,7 @@ pub struct CertificateClaims {
     pub ent: Vec<String>,
     /// SHA-256 of the device fingerprint, so the certificate only fits its device.
     pub fpr: String,
-    /// The EULA version the user accepted, once EULAs are tracked.
+    /// The EULA version the user accepted, when the policy requires one.
     pub eula: Option<String>,
     pub iat: i64,
     /// End of the offline lease (never past a `restrict` license's expiry).

@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod admin_keys;
 mod cli;
+mod eula;
 mod factors;
 mod hardening;
 mod instances;
