@@ -159,3 +159,24 @@ fn bulk_issue_writes_keys_and_codes_to_csv_and_keys_rotate_prints_the_kid() {
     assert_eq!(kid.lines().count(), 1);
     assert!(kid.starts_with("20"), "{kid}");
 }
+
+#[test]
+fn eula_publish_prints_the_hash_and_never_overwrites() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# Terms\n\nExactly these bytes.\n";
+    std::fs::write(dir.path().join("terms.md"), text).unwrap();
+    let publish = |version: &str| {
+        latchkey(dir.path())
+            .args(["admin", "eula", "publish", "--product", "studio", "--version", version, "--file", "terms.md"])
+            .arg("--material")
+            .output()
+            .unwrap()
+    };
+    let out = publish("2026-11");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), hex::encode(sha2::Sha256::digest(text)));
+    let again = publish("2026-11");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already published"));
+}
