@@ -215,7 +215,7 @@ pub async fn decide(
         decision: body.decision,
     };
     let record = state.eulas.decide(&caller, request, &client.0, Channel::Api).await?;
-    if record.row.decision == "accepted" {
+    if record.row.decision == crate::domain::eula::Decision::Accepted.as_str() {
         state
             .metrics
             .eula_accepted
