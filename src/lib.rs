@@ -25,6 +25,8 @@ pub mod secrets;
 pub mod startup;
 /// The database behind one trait, on SQLite or PostgreSQL.
 pub mod store;
+/// Verifying callers for support agents.
+pub mod support;
 /// Logging setup.
 pub mod telemetry;
 /// What Latchkey signs: keys, JWKS, certificates.

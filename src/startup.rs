@@ -97,6 +97,13 @@ impl Application {
                 factors.clone(),
                 eulas.clone(),
             ),
+            support: crate::support::Support::new(
+                store.clone(),
+                clock.clone(),
+                master_key.clone(),
+                eulas.clone(),
+                policies.clone(),
+            ),
             eulas,
             accounts,
             factors,

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use super::{AuthError, AuthResult, PasswordHasher, new_id};
 use crate::clock::Clock;
 use crate::domain::factors::{Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated};
+use crate::domain::lockout;
 use crate::domain::password::{self, PasswordError};
 use crate::domain::session::{self, SessionLimits};
 use crate::domain::{Email, NewPassword};
@@ -177,7 +178,7 @@ impl Accounts {
     /// happens; refuses when the account is locked.
     pub(crate) async fn reserve_attempt(&self, email: &str) -> AuthResult<()> {
         let now = self.now();
-        match self.store.reserve_sign_in_attempt(email, &new_id(), now).await? {
+        match self.store.reserve_sign_in_attempt(email, lockout::MAX_FAILURES, &new_id(), now).await? {
             AttemptReservation::Reserved => Ok(()),
             AttemptReservation::Locked { until } => {
                 Err(AuthError::AccountLocked { retry_after_secs: seconds_until(until, now) })

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
+pub mod support;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub factors: crate::auth::Factors,
     pub eulas: crate::eula::Eulas,
+    pub support: crate::support::Support,
     pub api_keys: ApiKeys,
     pub licensing: crate::licensing::Licensing,
     pub keys: Arc<crate::tokens::SigningKeys>,

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, eula, factors, health, keys, licenses};
+use super::{AppState, accounts, admin, eula, factors, health, keys, licenses, support};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +18,7 @@ use super::{AppState, accounts, admin, eula, factors, health, keys, licenses};
         (name = "accounts", description = "Sign-up, sign-in and sessions"),
         (name = "factors", description = "Second factors, passkeys and step-up"),
         (name = "eula", description = "EULA versions and the acceptance ledger"),
+        (name = "support", description = "Verifying callers for support agents"),
         (name = "admin", description = "Operations that need an admin API key"),
         (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
         (name = "keys", description = "Signing keys and the JWKS"),
@@ -84,6 +85,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(eula::decide, eula::history))
         .routes(routes!(eula::export))
         .routes(routes!(eula::verify))
+        .routes(routes!(support::create_pin))
+        .routes(routes!(support::verify))
         .routes(routes!(keys::jwks))
         .routes(routes!(keys::rotate))
 }

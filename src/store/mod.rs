@@ -14,6 +14,7 @@ mod licenses;
 mod postgres;
 mod sql;
 mod sqlite;
+mod support;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub use factors::*;
 pub use keys::*;
 pub use licenses::*;
 pub use sql::SqlStore;
+pub use support::*;
 
 /// The file behind a `sqlite:` URL, if that is what the URL names.
 pub fn sqlite_file(url: &DatabaseUrl) -> Option<std::path::PathBuf> {
@@ -214,7 +216,7 @@ pub struct NewApiKey {
 
 /// The use cases the application needs from a database.
 #[async_trait]
-pub trait Store: LicenseStore + KeyStore + FactorStore + EulaStore + Send + Sync + 'static {
+pub trait Store: LicenseStore + KeyStore + FactorStore + EulaStore + SupportStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Closes every pooled connection; called once serving has stopped.
@@ -249,16 +251,19 @@ pub trait Store: LicenseStore + KeyStore + FactorStore + EulaStore + Send + Sync
         now: OffsetDateTime,
     ) -> StoreResult<()>;
 
-    /// Records a provisional failed sign-in for `email` unless the account is
-    /// already locked; atomic, so concurrent guesses cannot exceed the limit.
+    /// Records a provisional failure under `key` (a normalised email for
+    /// sign-in, a prefixed one for support PINs) unless `limit` failures in
+    /// the lockout window already lock it; atomic, so concurrent guesses
+    /// cannot exceed the limit.
     async fn reserve_sign_in_attempt(
         &self,
-        email: &str,
+        key: &str,
+        limit: usize,
         attempt_id: &str,
         now: OffsetDateTime,
     ) -> StoreResult<AttemptReservation>;
-    /// After a successful sign-in: forget the account's failures.
-    async fn clear_sign_in_failures(&self, email: &str) -> StoreResult<()>;
+    /// After a success: forget the failures under `key`.
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
 
     async fn create_session(&self, session: &NewSession) -> StoreResult<Session>;
     /// The session whose token hashes to `token_hash`, revoked or not.

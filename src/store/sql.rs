@@ -283,6 +283,7 @@ impl Store for SqlStore {
     async fn reserve_sign_in_attempt(
         &self,
         email: &str,
+        limit: usize,
         attempt_id: &str,
         now: OffsetDateTime,
     ) -> StoreResult<AttemptReservation> {
@@ -307,7 +308,7 @@ impl Store for SqlStore {
                 .fetch_all(&mut *tx)
                 .await?;
             let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
-            if let Some(until) = lockout::locked_until(&recent, now) {
+            if let Some(until) = lockout::locked_until(&recent, limit, now) {
                 return Ok(AttemptReservation::Locked { until });
             }
             sqlx::query("INSERT INTO sign_in_attempts (id, email, at) VALUES ($1, $2, $3)")

@@ -20,3 +20,4 @@ mod readiness;
 mod secrets_at_rest;
 mod signing;
 mod store_conformance;
+mod support;

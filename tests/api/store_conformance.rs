@@ -138,7 +138,9 @@ async fn concurrent_attempts_reserve_at_most_the_limit(backend: Backend) {
     let (_db, store) = store(backend).await;
     let attempts = (0..30).map(|_| {
         let store = store.clone();
-        tokio::spawn(async move { store.reserve_sign_in_attempt("ada@example.com", &new_id(), t0()).await.unwrap() })
+        tokio::spawn(
+            async move { store.reserve_sign_in_attempt("ada@example.com", 10, &new_id(), t0()).await.unwrap() },
+        )
     });
     let outcomes: Vec<AttemptReservation> = join_all(attempts).await.into_iter().map(Result::unwrap).collect();
     let reserved = outcomes.iter().filter(|o| **o == AttemptReservation::Reserved).count();
@@ -146,12 +148,12 @@ async fn concurrent_attempts_reserve_at_most_the_limit(backend: Backend) {
     assert!(outcomes.contains(&AttemptReservation::Locked { until: t0() + Duration::minutes(15) }));
     // Another account is unaffected; clearing unlocks.
     assert_eq!(
-        store.reserve_sign_in_attempt("bob@example.com", &new_id(), t0()).await.unwrap(),
+        store.reserve_sign_in_attempt("bob@example.com", 10, &new_id(), t0()).await.unwrap(),
         AttemptReservation::Reserved
     );
     store.clear_sign_in_failures("ada@example.com").await.unwrap();
     assert_eq!(
-        store.reserve_sign_in_attempt("ada@example.com", &new_id(), t0()).await.unwrap(),
+        store.reserve_sign_in_attempt("ada@example.com", 10, &new_id(), t0()).await.unwrap(),
         AttemptReservation::Reserved
     );
 }

@@ -1,0 +1,125 @@
+//! Support verification: a PIN the user makes, and the check an agent runs.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::accounts::{UserView, limit_attempts};
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{Client, CurrentUser, Json, SupportKey};
+use super::factors::EventView;
+use super::licenses::LicenseView;
+use crate::eula::Standing;
+use crate::support::SupportError;
+
+/// Holds the PIN: deliberately without `Debug`.
+#[derive(Serialize, ToSchema)]
+pub struct SupportPin {
+    /// Six digits to read out to the support agent; works once.
+    pub pin: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub email: String,
+    #[schema(value_type = String)]
+    pub pin: SecretString,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EulaStatus {
+    pub product: String,
+    /// `accepted`, `required` or `nothing_to_accept`.
+    pub status: &'static str,
+    /// The accepted version, or the one to accept.
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Verification {
+    pub verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factors: Option<Vec<&'static str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<Vec<LicenseView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eula: Option<Vec<EulaStatus>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recent_events: Option<Vec<EventView>>,
+}
+
+impl From<SupportError> for ApiError {
+    fn from(error: SupportError) -> Self {
+        match error {
+            SupportError::Locked { retry_after_secs } => Self::RateLimited { retry_after_secs },
+            SupportError::Store(e) => e.into(),
+            SupportError::Eula(e) => e.into(),
+        }
+    }
+}
+
+/// Make a support PIN (six digits, ten minutes, single use); it replaces any earlier one.
+#[utoipa::path(post, path = "/v1/me/support-pin", tag = "support", security(("session" = [])),
+    responses((status = 201, body = SupportPin), (status = 401, body = Problem)))]
+pub async fn create_pin(
+    State(state): State<AppState>,
+    client: Client,
+    CurrentUser(caller): CurrentUser,
+) -> ApiResult<impl IntoResponse> {
+    let issued = state.support.issue_pin(&caller, &client.0).await?;
+    Ok((StatusCode::CREATED, axum::Json(SupportPin { pin: issued.pin, expires_at: issued.expires_at })))
+}
+
+/// Verify a caller by the PIN they read out. A wrong answer says nothing
+/// about why; five wrong PINs for one address in 15 minutes lock it.
+#[utoipa::path(post, path = "/v1/support/verify", tag = "support", security(("api_key" = [])), request_body = VerifyRequest,
+    responses((status = 200, body = Verification), (status = 401, body = Problem), (status = 429, body = Problem)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    client: Client,
+    SupportKey(agent): SupportKey,
+    Json(body): Json<VerifyRequest>,
+) -> ApiResult<axum::Json<Verification>> {
+    limit_attempts(&state, &client)?;
+    let facts = state.support.verify_pin(&agent, &body.email, body.pin.expose_secret(), &client.0).await?;
+    let Some(facts) = facts else {
+        return Ok(axum::Json(Verification {
+            verified: false,
+            user: None,
+            factors: None,
+            licenses: None,
+            eula: None,
+            recent_events: None,
+        }));
+    };
+    let eula = facts
+        .eula
+        .into_iter()
+        .map(|(product, standing)| {
+            let (status, version) = match standing {
+                Standing::NothingToAccept => ("nothing_to_accept", None),
+                Standing::Accepted { version } => ("accepted", Some(version)),
+                Standing::Required { current } => ("required", Some(current)),
+            };
+            EulaStatus { product, status, version }
+        })
+        .collect();
+    Ok(axum::Json(Verification {
+        verified: true,
+        user: Some(facts.user.into()),
+        factors: Some(facts.factors),
+        licenses: Some(facts.licenses.iter().map(LicenseView::from).collect()),
+        eula: Some(eula),
+        recent_events: Some(facts.recent_events.into_iter().map(EventView::from).collect()),
+    }))
+}

@@ -1,0 +1,175 @@
+//! Verifying a caller for a support agent: the user reads out a short-lived
+//! PIN they made while signed in, and the agent sees who they are, their
+//! factors, licenses, EULA standing and recent events.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::accounts::Authenticated;
+use crate::auth::{ClientInfo, event, new_id};
+use crate::clock::Clock;
+use crate::domain::Email;
+use crate::domain::lockout::MAX_SUPPORT_PIN_FAILURES;
+use crate::domain::policy::PolicySet;
+use crate::eula::{EulaError, Eulas, Standing};
+use crate::secrets::MasterKey;
+use crate::store::{ApiKey, AttemptReservation, License, LicenseFilter, Store, StoreError, User, UserEvent};
+
+/// How long a PIN can be read out.
+pub const PIN_LIFETIME: Duration = Duration::minutes(10);
+const RECENT_EVENTS: u32 = 20;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupportError {
+    /// Too many wrong PINs for this account lately.
+    #[error("too many wrong PINs; retry in {retry_after_secs} s")]
+    Locked { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Eula(#[from] EulaError),
+}
+
+pub type SupportResult<T> = Result<T, SupportError>;
+
+/// A PIN for the user to read out; shown once.
+pub struct IssuedPin {
+    pub pin: String,
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for IssuedPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedPin").field("expires_at", &self.expires_at).finish_non_exhaustive()
+    }
+}
+
+/// What an agent learns about a verified caller.
+#[derive(Debug, Clone)]
+pub struct CallerFacts {
+    pub user: User,
+    pub factors: Vec<&'static str>,
+    pub licenses: Vec<License>,
+    pub eula: Vec<(String, Standing)>,
+    pub recent_events: Vec<UserEvent>,
+}
+
+/// Six uniformly random digits (rejection sampling keeps them uniform).
+fn random_pin() -> String {
+    const LIMIT: u32 = u32::MAX - u32::MAX % 1_000_000;
+    loop {
+        let mut bytes = [0u8; 4];
+        rand::fill(&mut bytes[..]);
+        let value = u32::from_le_bytes(bytes);
+        if value < LIMIT {
+            return format!("{:06}", value % 1_000_000);
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Support {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    master_key: Arc<MasterKey>,
+    eulas: Eulas,
+    policies: Arc<PolicySet>,
+}
+
+impl std::fmt::Debug for Support {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Support").finish_non_exhaustive()
+    }
+}
+
+impl Support {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master_key: Arc<MasterKey>,
+        eulas: Eulas,
+        policies: Arc<PolicySet>,
+    ) -> Self {
+        Self { store, clock, master_key, eulas, policies }
+    }
+
+    /// Six digits have too little entropy for a plain hash: the keyed hash
+    /// cannot be searched without the master key.
+    fn pin_hash(&self, user_id: &str, pin: &str) -> String {
+        self.master_key.keyed_hash("support-pin", format!("{user_id}:{pin}").as_bytes())
+    }
+
+    /// A new PIN for the signed-in user; it replaces any earlier one.
+    pub async fn issue_pin(&self, caller: &Authenticated, client: &ClientInfo) -> SupportResult<IssuedPin> {
+        let now = self.clock.now();
+        let pin = random_pin();
+        let expires_at = now + PIN_LIFETIME;
+        let created = event(&caller.user.id, "support_pin_created", json!({}), client, now);
+        self.store
+            .replace_support_pin(&caller.user.id, &self.pin_hash(&caller.user.id, &pin), expires_at, &created)
+            .await?;
+        Ok(IssuedPin { pin, expires_at })
+    }
+
+    /// Checks a PIN read out to `agent`. Every attempt counts toward a lock
+    /// of five per address in 15 minutes, known address or not, and is an
+    /// event on a known account; a wrong answer says nothing about why.
+    pub async fn verify_pin(
+        &self,
+        agent: &ApiKey,
+        email: &str,
+        pin: &str,
+        client: &ClientInfo,
+    ) -> SupportResult<Option<CallerFacts>> {
+        let now = self.clock.now();
+        let Ok(email) = Email::parse(email) else { return Ok(None) };
+        let throttle = format!("support-pin:{}", email.as_str());
+        match self.store.reserve_sign_in_attempt(&throttle, MAX_SUPPORT_PIN_FAILURES, &new_id(), now).await? {
+            AttemptReservation::Reserved => {}
+            AttemptReservation::Locked { until } => {
+                return Err(SupportError::Locked {
+                    retry_after_secs: crate::auth::accounts::seconds_until(until, now),
+                });
+            }
+        }
+        let Some(account) = self.store.user_credentials_by_email(email.as_str()).await? else { return Ok(None) };
+        let user = account.user;
+        let digits: String = pin.chars().filter(|c| !c.is_whitespace()).collect();
+        let verified = digits.len() == 6
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && self.store.take_support_pin(&user.id, &self.pin_hash(&user.id, &digits), now).await?;
+        let attempt = event(
+            &user.id,
+            "support_verification",
+            json!({"verified": verified, "agent": agent.name, "agent_key_id": agent.id}),
+            client,
+            now,
+        );
+        self.store.record_event(&attempt).await?;
+        if !verified {
+            return Ok(None);
+        }
+        self.store.clear_sign_in_failures(&throttle).await?;
+        Ok(Some(self.facts(user).await?))
+    }
+
+    async fn facts(&self, user: User) -> SupportResult<CallerFacts> {
+        let factors = self.store.enrolled_factors(&user.id).await?.methods();
+        let filter = LicenseFilter { holder: Some(user.id.clone()), limit: 1000, ..LicenseFilter::default() };
+        let licenses = self.store.licenses(&filter).await?;
+        let gated: BTreeSet<&str> = licenses
+            .iter()
+            .filter(|l| self.policies.get(&l.policy).is_some_and(|p| p.eula_required))
+            .map(|l| l.product.as_str())
+            .collect();
+        let mut eula = Vec::new();
+        for product in gated {
+            eula.push((product.to_owned(), self.eulas.standing(&user.id, product).await?));
+        }
+        let recent_events = self.store.user_events(&user.id, RECENT_EVENTS).await?;
+        Ok(CallerFacts { user, factors, licenses, eula, recent_events })
+    }
+}
