@@ -197,6 +197,22 @@ fn codes_view(codes: &[RecoveryCode]) -> RecoveryCodes {
     RecoveryCodes { recovery_codes: codes.iter().map(|c| c.as_str().to_owned()).collect() }
 }
 
+/// Both code endpoints: one path, so the limits and metrics cannot drift apart.
+async fn sign_in_with_code(
+    state: &AppState,
+    client: &Client,
+    body: &PendingCode,
+    kind: CodeKind,
+) -> ApiResult<(StatusCode, axum::Json<SessionCreated>)> {
+    limit_attempts(state, client)?;
+    let result = state
+        .factors
+        .sign_in_with_code(body.pending_token.expose_secret(), kind, body.code.expose_secret(), &client.0)
+        .await;
+    count_sign_in(state, &result);
+    Ok(session_created(state, result?))
+}
+
 /// Finish a sign-in with a TOTP code.
 #[utoipa::path(post, path = "/v1/sessions/totp", tag = "factors", request_body = PendingCode,
     responses((status = 201, body = SessionCreated), (status = 401, body = Problem), (status = 429, body = Problem)))]
@@ -205,13 +221,7 @@ pub async fn sign_in_totp(
     client: Client,
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
-    limit_attempts(&state, &client)?;
-    let result = state
-        .factors
-        .sign_in_with_code(body.pending_token.expose_secret(), CodeKind::Totp, body.code.expose_secret(), &client.0)
-        .await;
-    count_sign_in(&state, &result);
-    Ok(session_created(&state, result?))
+    sign_in_with_code(&state, &client, &body, CodeKind::Totp).await
 }
 
 /// Finish a sign-in with a recovery code; the code is spent.
@@ -222,18 +232,7 @@ pub async fn sign_in_recovery_code(
     client: Client,
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
-    limit_attempts(&state, &client)?;
-    let result = state
-        .factors
-        .sign_in_with_code(
-            body.pending_token.expose_secret(),
-            CodeKind::RecoveryCode,
-            body.code.expose_secret(),
-            &client.0,
-        )
-        .await;
-    count_sign_in(&state, &result);
-    Ok(session_created(&state, result?))
+    sign_in_with_code(&state, &client, &body, CodeKind::RecoveryCode).await
 }
 
 /// WebAuthn request options for the pending user's passkeys.
