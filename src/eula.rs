@@ -262,17 +262,16 @@ impl Eulas {
         let Some(required) = self.store.latest_material_eula(product).await? else {
             return Ok(Standing::NothingToAccept);
         };
-        let current = self.store.current_eula(product, None).await?.map_or(required.version.clone(), |d| d.version);
         let latest = self.store.latest_decision(user_id, product).await?;
-        let Some(latest) = latest.filter(|d| d.row.decision == Decision::Accepted.as_str()) else {
-            return Ok(Standing::Required { current });
-        };
-        let accepted_published = self.store.eula_published_at(product, &latest.row.version).await?;
-        if accepted_published.is_some_and(|at| at >= required.published_at) {
-            Ok(Standing::Accepted { version: latest.row.version })
-        } else {
-            Ok(Standing::Required { current })
+        if let Some(latest) = latest.filter(|d| d.row.decision == Decision::Accepted.as_str()) {
+            let accepted_published = self.store.eula_published_at(product, &latest.row.version).await?;
+            if accepted_published.is_some_and(|at| at >= required.published_at) {
+                return Ok(Standing::Accepted { version: latest.row.version });
+            }
         }
+        // Only a user who must act needs to know the newest version.
+        let current = self.store.current_eula(product, None).await?.map_or(required.version, |d| d.version);
+        Ok(Standing::Required { current })
     }
 
     /// Refuses unless the user's acceptance suffices; returns the accepted
