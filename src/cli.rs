@@ -51,7 +51,11 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Make a new signing key current and print its kid; the old key stays in the JWKS until what it signed has expired.
-    Rotate,
+    Rotate {
+        /// `ES256` or `EdDSA` (default: the `signing_algorithm` setting).
+        #[arg(long)]
+        algorithm: Option<crate::config::SigningAlgorithm>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +96,23 @@ pub enum AdminCommand {
     /// EULA versions.
     #[command(subcommand)]
     Eula(EulaCommand),
+    /// Integrations (help desks, chat widgets) from the settings file.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntegrationCommand {
+    /// Store an integration's shared secret, read from standard input (never
+    /// an argument, so it stays out of shell history); sealed with the
+    /// master key. New tokens use it at once.
+    SetSecret {
+        /// The integration's name in the settings file.
+        name: String,
+        /// The vendor's id for this secret (Zendesk: the key id); default: the settings file's `key_id`.
+        #[arg(long)]
+        key_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,10 +185,19 @@ pub async fn run(cli: Cli) -> CliResult {
                 }
             }
         }
-        Command::Keys(KeysCommand::Rotate) => {
+        Command::Keys(KeysCommand::Rotate { algorithm }) => {
             let app = build(settings).await?;
-            let kid = app.state().keys.rotate(crate::http::keys::retention(app.state())).await?;
+            let kid = app.state().keys.rotate(crate::http::keys::retention(app.state()), algorithm).await?;
             println!("{kid}");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Integration(IntegrationCommand::SetSecret { name, key_id })) => {
+            let app = build(settings).await?;
+            let mut secret = String::new();
+            std::io::stdin().read_line(&mut secret)?;
+            let secret = secrecy::SecretString::from(secret.trim_end_matches(['\n', '\r']).to_owned());
+            let key_id = app.state().tokens.set_secret(&name, key_id, secret).await?;
+            eprintln!("stored the secret for {name}{}", key_id.map(|k| format!(" (key id {k})")).unwrap_or_default());
             Ok(())
         }
         Command::Admin(AdminCommand::Issue { policy, count, owner_email, csv }) => {

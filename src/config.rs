@@ -12,6 +12,8 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::domain::integration::{Integration, RawIntegration};
+
 /// Why the settings could not be loaded; always names the setting at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -58,6 +60,36 @@ impl FromStr for LogFormat {
             "text" => Ok(Self::Text),
             "json" => Ok(Self::Json),
             _ => Err(format!("expected `text` or `json`, got `{s}`")),
+        }
+    }
+}
+
+/// The algorithm of signing keys the server makes (the first one, and at
+/// each rotation); keys already made keep theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SigningAlgorithm {
+    #[default]
+    Es256,
+    EdDsa,
+}
+
+impl SigningAlgorithm {
+    /// The JOSE `alg` name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::EdDsa => "EdDSA",
+        }
+    }
+}
+
+impl FromStr for SigningAlgorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ES256" | "es256" => Ok(Self::Es256),
+            "EdDSA" | "eddsa" | "Ed25519" | "ed25519" => Ok(Self::EdDsa),
+            _ => Err(format!("expected `ES256` or `EdDSA`, got `{s}`")),
         }
     }
 }
@@ -142,6 +174,10 @@ pub struct Settings {
     pub smtp_url: Option<SecretString>,
     /// Sender of every message.
     pub mail_from: String,
+    /// Algorithm of the signing keys the server makes.
+    pub signing_algorithm: SigningAlgorithm,
+    /// Audiences users may ask tokens for; only in the file (`[[integrations]]`).
+    pub integrations: Vec<Integration>,
 }
 
 /// Every key the file accepts; the environment variable is `LATCHKEY_` + upper case.
@@ -165,7 +201,11 @@ const KEYS: &[&str] = &[
     "smtp_url",
     "smtp_url_file",
     "mail_from",
+    "signing_algorithm",
 ];
+
+/// The one structured setting: a list of tables, so it has no environment variable.
+const INTEGRATIONS_KEY: &str = "integrations";
 
 /// Where settings come from; tests pass their own environment map.
 pub struct Sources<'a> {
@@ -257,16 +297,52 @@ impl Resolver {
     }
 }
 
-fn load_file(path: &Path) -> Result<BTreeMap<String, Raw>, ConfigError> {
+/// What a settings file holds: scalar settings, and the integrations.
+struct FileSettings {
+    values: BTreeMap<String, Raw>,
+    integrations: Vec<Integration>,
+}
+
+fn load_integrations(path: &Path, value: toml::Value) -> Result<Vec<Integration>, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        origin: format!("{} key `{INTEGRATIONS_KEY}`", path.display()),
+        message,
+    };
+    let raws: Vec<RawIntegration> = value
+        .try_into()
+        .map_err(|e: toml::de::Error| invalid(format!("write each as an [[integrations]] table: {}", e.message())))?;
+    let mut integrations: Vec<Integration> = Vec::new();
+    for raw in raws {
+        let mut integration = raw.validate().map_err(invalid)?;
+        if integrations.iter().any(|known| known.name == integration.name) {
+            return Err(invalid(format!("two integrations are named `{}`", integration.name)));
+        }
+        // Relative secret files are relative to the settings file, like every other path in it.
+        if let Some(secret) = integration.secret_file.take() {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            integration.secret_file = Some(if secret.is_relative() { dir.join(secret) } else { secret });
+        }
+        integrations.push(integration);
+    }
+    Ok(integrations)
+}
+
+fn load_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let text =
         std::fs::read_to_string(path).map_err(|source| ConfigError::ReadFile { path: path.to_owned(), source })?;
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_owned(), message: e.to_string() })?;
     let mut values = BTreeMap::new();
+    let mut integrations = Vec::new();
     for (key, value) in table {
+        if key == INTEGRATIONS_KEY {
+            integrations = load_integrations(path, value)?;
+            continue;
+        }
         if !KEYS.contains(&key.as_str()) {
-            return Err(ConfigError::UnknownKey { path: path.to_owned(), key, known: KEYS.join(", ") });
+            let known = format!("{}, {INTEGRATIONS_KEY}", KEYS.join(", "));
+            return Err(ConfigError::UnknownKey { path: path.to_owned(), key, known });
         }
         let value = match value {
             toml::Value::String(s) => s,
@@ -281,7 +357,7 @@ fn load_file(path: &Path) -> Result<BTreeMap<String, Raw>, ConfigError> {
         };
         values.insert(key.clone(), Raw { value, origin: format!("{} key `{key}`", path.display()) });
     }
-    Ok(values)
+    Ok(FileSettings { values, integrations })
 }
 
 impl Settings {
@@ -289,9 +365,9 @@ impl Settings {
     pub fn load(sources: Sources<'_>) -> Result<Self, ConfigError> {
         let file_path =
             sources.file.map(Path::to_owned).or_else(|| sources.env.get("LATCHKEY_CONFIG").map(PathBuf::from));
-        let file = match &file_path {
+        let FileSettings { values: file, integrations } = match &file_path {
             Some(path) => load_file(path)?,
-            None => BTreeMap::new(),
+            None => FileSettings { values: BTreeMap::new(), integrations: Vec::new() },
         };
         let unknown_env = sources
             .env
@@ -299,10 +375,12 @@ impl Settings {
             .filter(|var| var.starts_with("LATCHKEY_") && *var != "LATCHKEY_CONFIG")
             .find(|var| !KEYS.iter().any(|key| format!("LATCHKEY_{}", key.to_ascii_uppercase()) == **var));
         if let Some(var) = unknown_env {
-            return Err(ConfigError::Invalid {
-                origin: var.clone(),
-                message: "not a Latchkey setting (check the spelling)".into(),
-            });
+            let message = if *var == format!("LATCHKEY_{}", INTEGRATIONS_KEY.to_ascii_uppercase()) {
+                "integrations are tables: write them as [[integrations]] in the settings file"
+            } else {
+                "not a Latchkey setting (check the spelling)"
+            };
+            return Err(ConfigError::Invalid { origin: var.clone(), message: message.into() });
         }
         let r = Resolver { file_path, file, env: sources.env };
 
@@ -341,6 +419,8 @@ impl Settings {
             database_max_connections: r.parse("database_max_connections", 10)?,
             smtp_url: r.secret("smtp_url")?,
             mail_from: r.parse("mail_from", "Latchkey <no-reply@localhost>".to_owned())?,
+            signing_algorithm: r.parse("signing_algorithm", SigningAlgorithm::Es256)?,
+            integrations,
         };
         let invalid =
             |origin: &str, message: &str| ConfigError::Invalid { origin: origin.into(), message: message.into() };
@@ -427,6 +507,37 @@ mod tests {
         std::fs::write(&file, "lisen = 1\n").unwrap();
         let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
         assert!(err.to_string().contains("unknown setting `lisen`"), "{err}");
+    }
+
+    #[test]
+    fn integrations_are_tables_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("latchkey.toml");
+        std::fs::write(
+            &file,
+            "signing_algorithm = \"EdDSA\"\n\
+             [[integrations]]\nname = \"widget\"\nkind = \"jwt\"\nrequire = \"mfa\"\n\
+             [[integrations]]\nname = \"zendesk\"\nkind = \"zendesk_messaging\"\nkey_id = \"app_1\"\nsecret_file = \"zd.secret\"\n",
+        )
+        .unwrap();
+        let s = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap();
+        assert_eq!(s.signing_algorithm, SigningAlgorithm::EdDsa);
+        let names: Vec<_> = s.integrations.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["widget", "zendesk"]);
+        assert_eq!(s.integrations[1].secret_file.as_deref(), Some(dir.path().join("zd.secret").as_path()));
+
+        std::fs::write(
+            &file,
+            "[[integrations]]\nname = \"a\"\nkind = \"jwt\"\n[[integrations]]\nname = \"a\"\nkind = \"hmac\"\n",
+        )
+        .unwrap();
+        let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
+        assert!(err.to_string().contains("two integrations are named `a`"), "{err}");
+        std::fs::write(&file, "integrations = \"widget\"\n").unwrap();
+        let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
+        assert!(err.to_string().contains("[[integrations]]"), "{err}");
+        let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_INTEGRATIONS", "x")]) }).unwrap_err();
+        assert!(err.to_string().contains("[[integrations]]"), "{err}");
     }
 
     #[test]

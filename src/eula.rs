@@ -210,7 +210,19 @@ impl Eulas {
             channel: channel.as_str(),
             amr: caller.session.amr.clone(),
         };
-        Ok(self.store.append_acceptance(&record).await?)
+        let acceptance = self.store.append_acceptance(&record).await?;
+        // The ledger is the evidence; the timeline event is for support to read in context.
+        let detail = serde_json::json!({
+            "product": record.product,
+            "version": record.version,
+            "decision": record.decision,
+            "channel": record.channel,
+        });
+        let noted = crate::auth::event(&caller.user.id, "eula_decision", detail, client, record.at);
+        if let Err(error) = self.store.record_event(&noted).await {
+            tracing::warn!(%error, "could not put an EULA decision on the timeline");
+        }
+        Ok(acceptance)
     }
 
     /// Records matching `filter`, in ledger order, read in batches.

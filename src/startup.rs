@@ -34,6 +34,8 @@ pub enum StartupError {
     WrongMasterKey,
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("integration `{name}`: {problem}")]
+    Integration { name: String, problem: String },
     #[error("bad license policies:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Policies(Vec<crate::domain::policy::PolicyError>),
 }
@@ -87,6 +89,32 @@ impl Application {
             issuer: settings.product_name.clone(),
         });
         let eulas = crate::eula::Eulas::new(store.clone(), clock.clone());
+        check_integrations(&settings, &policies)?;
+        let keys = Arc::new(crate::tokens::SigningKeys::new(
+            store.clone(),
+            clock.clone(),
+            master_key.clone(),
+            settings.signing_algorithm,
+        ));
+        let tokens = crate::tokens::Tokens::new(crate::tokens::TokensConfig {
+            store: store.clone(),
+            clock: clock.clone(),
+            keys: keys.clone(),
+            master_key: master_key.clone(),
+            integrations: Arc::new(settings.integrations.clone()),
+            policies: policies.clone(),
+            factors: factors.clone(),
+            eulas: eulas.clone(),
+            issuer: settings.public_url.as_str().trim_end_matches('/').to_owned(),
+        });
+        let support = crate::support::Support::new(
+            store.clone(),
+            clock.clone(),
+            master_key.clone(),
+            eulas.clone(),
+            policies.clone(),
+            tokens.clone(),
+        );
         let state = AppState {
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
             licensing: crate::licensing::Licensing::new(
@@ -97,17 +125,12 @@ impl Application {
                 factors.clone(),
                 eulas.clone(),
             ),
-            support: crate::support::Support::new(
-                store.clone(),
-                clock.clone(),
-                master_key.clone(),
-                eulas.clone(),
-                policies.clone(),
-            ),
+            support,
             eulas,
             accounts,
             factors,
-            keys: Arc::new(crate::tokens::SigningKeys::new(store.clone(), clock.clone(), master_key)),
+            keys,
+            tokens,
             ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(settings.ip_rate_per_minute)),
             metrics: Arc::new(http::metrics::Metrics::new()),
             settings: Arc::new(settings),
@@ -142,6 +165,28 @@ impl Application {
         self.state.store.close().await;
         served
     }
+}
+
+/// A secret file that cannot be read stops the start, not the first
+/// token; an audience a policy names but no integration defines is only
+/// warned about, since integrations differ between deployments.
+fn check_integrations(settings: &Settings, policies: &crate::domain::policy::PolicySet) -> Result<(), StartupError> {
+    for integration in &settings.integrations {
+        if let Some(path) = &integration.secret_file {
+            std::fs::metadata(path).map_err(|e| StartupError::Integration {
+                name: integration.name.clone(),
+                problem: format!("cannot read secret_file {}: {e}", path.display()),
+            })?;
+        }
+    }
+    for policy in policies.iter() {
+        for audience in &policy.token_audiences {
+            if !settings.integrations.iter().any(|i| &i.name == audience) {
+                tracing::warn!(policy = %policy.name, %audience, "a policy lists an audience no [[integrations]] entry defines; tokens for it are refused");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The WebAuthn relying party: our public origin, identified by its host.

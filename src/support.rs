@@ -17,6 +17,8 @@ use crate::domain::policy::PolicySet;
 use crate::eula::{EulaError, Eulas, Standing};
 use crate::secrets::MasterKey;
 use crate::store::{ApiKey, AttemptReservation, License, LicenseFilter, Store, StoreError, User, UserEvent};
+use crate::tokens::Tokens;
+use crate::tokens::service::{Introspection, TokenError};
 
 /// How long a PIN can be read out.
 pub const PIN_LIFETIME: Duration = Duration::minutes(10);
@@ -31,6 +33,8 @@ pub enum SupportError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Eula(#[from] EulaError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
 }
 
 pub type SupportResult<T> = Result<T, SupportError>;
@@ -77,6 +81,7 @@ pub struct Support {
     master_key: Arc<MasterKey>,
     eulas: Eulas,
     policies: Arc<PolicySet>,
+    tokens: Tokens,
 }
 
 impl std::fmt::Debug for Support {
@@ -92,8 +97,9 @@ impl Support {
         master_key: Arc<MasterKey>,
         eulas: Eulas,
         policies: Arc<PolicySet>,
+        tokens: Tokens,
     ) -> Self {
-        Self { store, clock, master_key, eulas, policies }
+        Self { store, clock, master_key, eulas, policies, tokens }
     }
 
     /// Six digits have too little entropy for a plain hash: the keyed hash
@@ -154,6 +160,30 @@ impl Support {
         }
         self.store.clear_sign_in_failures(&throttle).await?;
         Ok(Some(self.facts(user).await?))
+    }
+
+    /// Checks a token the caller's widget or app holds: one of our access
+    /// tokens, live. Unguessable, so no lockout; a success is an event.
+    pub async fn verify_token(
+        &self,
+        agent: &ApiKey,
+        token: &str,
+        client: &ClientInfo,
+    ) -> SupportResult<Option<CallerFacts>> {
+        let Introspection::Active(claims) = self.tokens.introspect(token).await? else { return Ok(None) };
+        let Some(user) = self.store.user(&claims.sub).await? else { return Ok(None) };
+        let detail = json!({"verified": true, "method": "token", "audience": claims.aud, "agent": agent.name,
+            "agent_key_id": agent.id});
+        self.store.record_event(&event(&user.id, "support_verification", detail, client, self.clock.now())).await?;
+        Ok(Some(self.facts(user).await?))
+    }
+
+    /// Everything recorded about a user, newest first: what an agent reads
+    /// to answer "why can't I activate?". `None` for an unknown user.
+    pub async fn timeline(&self, user_id: &str, limit: u32) -> SupportResult<Option<(User, Vec<UserEvent>)>> {
+        let Some(user) = self.store.user(user_id).await? else { return Ok(None) };
+        let events = self.store.user_events(user_id, limit).await?;
+        Ok(Some((user, events)))
     }
 
     async fn facts(&self, user: User) -> SupportResult<CallerFacts> {

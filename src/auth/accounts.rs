@@ -120,12 +120,20 @@ impl Accounts {
             self.passwords.verify(&password, None).await?;
             return Err(AuthError::InvalidCredentials);
         };
-        self.reserve_attempt(email.as_str()).await?;
+        let reserved = self.reserve_attempt(email.as_str()).await;
         let account = self.store.user_credentials_by_email(email.as_str()).await?;
+        if let Err(refused) = reserved {
+            if let Some(account) = &account {
+                self.record_failure_detached(&account.user.id, "account_locked", client);
+            }
+            return Err(refused);
+        }
         let verified = self.passwords.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
-        let Some(account) = account.filter(|_| verified) else {
+        let Some(account) = account else { return Err(AuthError::InvalidCredentials) };
+        if !verified {
+            self.record_failure_detached(&account.user.id, "wrong_password", client);
             return Err(AuthError::InvalidCredentials);
-        };
+        }
         let enrolled = self.store.enrolled_factors(&account.user.id).await?;
         let amr = amr_with(&[], &[Method::Password]);
         if enrolled.has_second_factor() {
@@ -269,6 +277,19 @@ impl Accounts {
 }
 
 impl Accounts {
+    /// Puts a failed sign-in on the user's timeline without waiting for the
+    /// write: an answer that took longer for known addresses would tell
+    /// an attacker which addresses have accounts.
+    fn record_failure_detached(&self, user_id: &str, reason: &'static str, client: &ClientInfo) {
+        let event = super::event(user_id, "sign_in_failed", serde_json::json!({"reason": reason}), client, self.now());
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            if let Err(error) = store.record_event(&event).await {
+                tracing::warn!(%error, "could not record a failed sign-in");
+            }
+        });
+    }
+
     /// Records an event after the fact it describes has happened: a failure
     /// is logged, not turned into an error that would hide a new session.
     pub(crate) async fn record_best_effort(&self, event: &crate::store::NewEvent) {

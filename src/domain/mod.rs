@@ -5,6 +5,7 @@ pub mod codes;
 pub mod email;
 pub mod eula;
 pub mod factors;
+pub mod integration;
 pub mod lockout;
 pub mod password;
 pub mod policy;

@@ -13,7 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{AdminKey, Client, CurrentUser, IdPath, Json, Query};
-use crate::licensing::service::{Idempotency, IssueRequest, Issued, IssuedLicense, LicenseError};
+use super::metrics::{ProductLabels, ValidationLabels};
+use crate::licensing::service::{DeviceRequest, Idempotency, IssueRequest, Issued, IssuedLicense, LicenseError};
 use crate::store::{Activation, License, LicenseEvent, LicenseFilter, LicenseStatus};
 use crate::tokens::certificate;
 
@@ -388,7 +389,8 @@ pub async fn redeem(
     Json(body): Json<RedeemBody>,
 ) -> ApiResult<impl IntoResponse> {
     super::accounts::limit_attempts(&state, &client)?;
-    let license = state.licensing.redeem(&caller, &body.activation_code).await?;
+    let license = state.licensing.redeem(&caller, &body.activation_code, &client.0).await?;
+    state.metrics.codes_redeemed.get_or_create(&ProductLabels { product: license.product.clone() }).inc();
     Ok((StatusCode::CREATED, axum::Json(own_view(&state, &license).await?)))
 }
 
@@ -435,11 +437,17 @@ pub struct Activated {
     responses((status = 201, body = Activated), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn activate(
     State(state): State<AppState>,
+    client: Client,
     CurrentUser(caller): CurrentUser,
     Json(body): Json<ActivateBody>,
 ) -> ApiResult<impl IntoResponse> {
     let license_id = uuid::Uuid::parse_str(&body.license_id).map_err(|_| ApiError::NotFound)?.hyphenated().to_string();
-    let granted = state.licensing.activate(&caller, &license_id, &body.fingerprint, body.name, body.platform).await?;
+    let device = DeviceRequest { license_id, fingerprint: body.fingerprint, name: body.name, platform: body.platform };
+    let granted = state.licensing.activate(&caller, device, &client.0).await?;
+    if granted.first_seat {
+        let product = ProductLabels { product: granted.license.product.clone() };
+        state.metrics.first_activations.get_or_create(&product).inc();
+    }
     let (license, activation) = (granted.license, granted.activation);
     let policy = state.licensing.policy_of(&license)?;
     let mut claims =
@@ -461,10 +469,11 @@ pub async fn activate(
     params(("id" = String, Path)), responses((status = 204), (status = 404, body = Problem)))]
 pub async fn deactivate(
     State(state): State<AppState>,
+    client: Client,
     CurrentUser(caller): CurrentUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    state.licensing.deactivate(&caller, &id).await?;
+    state.licensing.deactivate(&caller, &id, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -546,6 +555,7 @@ pub async fn validate(
         return Err(ApiError::validation("nonce", "must be at most 256 bytes"));
     }
     let outcome = state.licensing.validate(&body.key, body.fingerprint.as_deref(), body.product.as_deref()).await?;
+    state.metrics.validations.get_or_create(&ValidationLabels { code: outcome.code.as_str() }).inc();
     let answer = ValidationAnswer {
         valid: outcome.valid,
         code: outcome.code.as_str(),

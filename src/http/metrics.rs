@@ -37,6 +37,17 @@ pub struct ProductLabels {
     pub product: String,
 }
 
+/// Audiences come from the settings file, so the label set stays small.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct AudienceLabels {
+    pub audience: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ValidationLabels {
+    pub code: &'static str,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -55,6 +66,14 @@ pub struct Metrics {
     pub factors_enrolled: Family<FactorLabels, Counter>,
     /// Part of the activation funnel: EULA acceptances by product.
     pub eula_accepted: Family<ProductLabels, Counter>,
+    /// Tokens handed out, by audience.
+    pub tokens_minted: Family<AudienceLabels, Counter>,
+    /// Activation funnel: codes redeemed onto accounts, by product.
+    pub codes_redeemed: Family<ProductLabels, Counter>,
+    /// Activation funnel: licenses going into use (their only seat taken), by product.
+    pub first_activations: Family<ProductLabels, Counter>,
+    /// License validations by result code.
+    pub validations: Family<ValidationLabels, Counter>,
 }
 
 impl Metrics {
@@ -72,7 +91,35 @@ impl Metrics {
         registry.register("factors_enrolled", "Second factors set up, by kind", factors_enrolled.clone());
         let eula_accepted = Family::<ProductLabels, Counter>::default();
         registry.register("eula_accepted", "EULA acceptances by product", eula_accepted.clone());
-        Self { registry, http_requests, http_latency, sign_ins, sign_ups, factors_enrolled, eula_accepted }
+        let tokens_minted = Family::<AudienceLabels, Counter>::default();
+        registry.register("tokens_minted", "Tokens and identity hashes handed out, by audience", tokens_minted.clone());
+        let codes_redeemed = Family::<ProductLabels, Counter>::default();
+        registry.register(
+            "codes_redeemed",
+            "Activation codes redeemed onto accounts, by product",
+            codes_redeemed.clone(),
+        );
+        let first_activations = Family::<ProductLabels, Counter>::default();
+        registry.register(
+            "first_activations",
+            "Activations that took a license's only occupied seat, by product",
+            first_activations.clone(),
+        );
+        let validations = Family::<ValidationLabels, Counter>::default();
+        registry.register("license_validations", "License validations by result code", validations.clone());
+        Self {
+            registry,
+            http_requests,
+            http_latency,
+            sign_ins,
+            sign_ups,
+            factors_enrolled,
+            eula_accepted,
+            tokens_minted,
+            codes_redeemed,
+            first_activations,
+            validations,
+        }
     }
 
     /// The Prometheus text exposition.

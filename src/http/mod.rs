@@ -15,6 +15,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
 pub mod support;
+pub mod tokens;
 
 use std::sync::Arc;
 
@@ -46,6 +47,7 @@ pub struct AppState {
     pub api_keys: ApiKeys,
     pub licensing: crate::licensing::Licensing,
     pub keys: Arc<crate::tokens::SigningKeys>,
+    pub tokens: crate::tokens::Tokens,
     pub ip_limiter: Arc<rate_limit::IpRateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
 }

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, eula, factors, health, keys, licenses, support};
+use super::{AppState, accounts, admin, eula, factors, health, keys, licenses, support, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use super::{AppState, accounts, admin, eula, factors, health, keys, licenses, su
         (name = "admin", description = "Operations that need an admin API key"),
         (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
         (name = "keys", description = "Signing keys and the JWKS"),
+        (name = "tokens", description = "Tokens for help desks, widgets and back ends; introspection and revocation"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -87,8 +88,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(eula::verify))
         .routes(routes!(support::create_pin))
         .routes(routes!(support::verify))
+        .routes(routes!(support::timeline))
         .routes(routes!(keys::jwks))
         .routes(routes!(keys::rotate))
+        .routes(routes!(tokens::mint))
+        .routes(routes!(tokens::introspect))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(tokens::discovery))
 }
 
 pub async fn serve(spec: Arc<utoipa::openapi::OpenApi>) -> axum::Json<utoipa::openapi::OpenApi> {

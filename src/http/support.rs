@@ -6,12 +6,12 @@ use axum::response::IntoResponse;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::accounts::{UserView, limit_attempts};
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Client, CurrentUser, Json, SupportKey};
+use super::extract::{Client, CurrentUser, IdPath, Json, Query, SupportKey};
 use super::factors::EventView;
 use super::licenses::LicenseView;
 use crate::eula::Standing;
@@ -26,12 +26,32 @@ pub struct SupportPin {
     pub expires_at: OffsetDateTime,
 }
 
+/// `{email, pin}` read out by the caller, or `{token}` from their widget or app.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    pub email: String,
-    #[schema(value_type = String)]
-    pub pin: SecretString,
+    pub email: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub pin: Option<SecretString>,
+    /// One of our access tokens (`POST /v1/tokens` for a `jwt` audience).
+    #[schema(value_type = Option<String>)]
+    pub token: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineParams {
+    /// How many events, newest first (1-500, default 100).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    pub user: UserView,
+    /// Sign-ins and failures with their reasons, redemptions, activations and
+    /// failed activations with their codes, EULA decisions, factor changes,
+    /// support verifications; newest first.
+    pub events: Vec<EventView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -64,6 +84,7 @@ impl From<SupportError> for ApiError {
             SupportError::Locked { retry_after_secs } => Self::RateLimited { retry_after_secs },
             SupportError::Store(e) => e.into(),
             SupportError::Eula(e) => e.into(),
+            SupportError::Token(e) => e.into(),
         }
     }
 }
@@ -80,18 +101,26 @@ pub async fn create_pin(
     Ok((StatusCode::CREATED, axum::Json(SupportPin { pin: issued.pin, expires_at: issued.expires_at })))
 }
 
-/// Verify a caller by the PIN they read out. A wrong answer says nothing
-/// about why; five wrong PINs for one address in 15 minutes lock it.
+/// Verify a caller by the PIN they read out, or by a token their widget
+/// holds. A wrong answer says nothing about why; five wrong PINs for one
+/// address in 15 minutes lock it.
 #[utoipa::path(post, path = "/v1/support/verify", tag = "support", security(("api_key" = [])), request_body = VerifyRequest,
-    responses((status = 200, body = Verification), (status = 401, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = Verification), (status = 401, body = Problem), (status = 422, body = Problem),
+        (status = 429, body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,
     client: Client,
     SupportKey(agent): SupportKey,
     Json(body): Json<VerifyRequest>,
 ) -> ApiResult<axum::Json<Verification>> {
-    limit_attempts(&state, &client)?;
-    let facts = state.support.verify_pin(&agent, &body.email, body.pin.expose_secret(), &client.0).await?;
+    let facts = match (body.email, body.pin, body.token) {
+        (Some(email), Some(pin), None) => {
+            limit_attempts(&state, &client)?;
+            state.support.verify_pin(&agent, &email, pin.expose_secret(), &client.0).await?
+        }
+        (None, None, Some(token)) => state.support.verify_token(&agent, token.expose_secret(), &client.0).await?,
+        _ => return Err(ApiError::validation("body", "send either `email` and `pin`, or `token`")),
+    };
     let Some(facts) = facts else {
         return Ok(axum::Json(Verification {
             verified: false,
@@ -122,4 +151,23 @@ pub async fn verify(
         eula: Some(eula),
         recent_events: Some(facts.recent_events.into_iter().map(EventView::from).collect()),
     }))
+}
+
+/// A user's timeline for a support agent: what happened, when, from where,
+/// and for failures the code the user was given.
+#[utoipa::path(get, path = "/v1/support/users/{id}/timeline", tag = "support", security(("api_key" = [])),
+    params(("id" = String, Path), TimelineParams),
+    responses((status = 200, body = Timeline), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    SupportKey(_): SupportKey,
+    IdPath(user_id): IdPath,
+    Query(params): Query<TimelineParams>,
+) -> ApiResult<axum::Json<Timeline>> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 500"));
+    }
+    let (user, events) = state.support.timeline(&user_id, limit).await?.ok_or(ApiError::NotFound)?;
+    Ok(axum::Json(Timeline { user: user.into(), events: events.into_iter().map(EventView::from).collect() }))
 }

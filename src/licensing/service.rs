@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::auth::accounts::Authenticated;
-use crate::auth::{AuthError, Factors, new_id};
+use crate::auth::{AuthError, ClientInfo, Factors, event, new_id};
 use crate::clock::Clock;
 use crate::domain::codes::{ActivationCode, CodeError, Fingerprint, LicenseKey};
 use crate::domain::policy::{Binding, Policy, PolicySet};
@@ -48,9 +49,55 @@ pub struct Granted {
     pub license: License,
     pub activation: Activation,
     pub eula_version: Option<String>,
+    /// A seat was taken now (not a device already activated).
+    pub new: bool,
+    /// This device took the license's only occupied seat: the license went into use.
+    pub first_seat: bool,
+}
+
+/// A device asking for a seat.
+#[derive(Debug, Clone)]
+pub struct DeviceRequest {
+    pub license_id: String,
+    pub fingerprint: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+}
+
+/// What a failure looks like on the timeline: the API's code and its words.
+fn failure_detail(error: &LicenseError) -> serde_json::Map<String, serde_json::Value> {
+    let mut detail = serde_json::Map::new();
+    detail.insert("code".into(), json!(error.code()));
+    detail.insert("detail".into(), json!(error.to_string()));
+    if let LicenseError::Eula(EulaError::AcceptanceRequired { product, version }) = error {
+        detail.insert("product".into(), json!(product));
+        detail.insert("eula_version".into(), json!(version));
+    }
+    detail
 }
 
 pub type LicenseResult<T> = Result<T, LicenseError>;
+
+impl LicenseError {
+    /// The stable code the HTTP API answers with, for the user's timeline:
+    /// what a support agent reads to explain a failure.
+    pub fn code(&self) -> &'static str {
+        use crate::domain::factors::Shortfall;
+        match self {
+            Self::Invalid { .. } => "validation_failed",
+            Self::NotFound => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::SeatLimitReached => "seat_limit_reached",
+            Self::Store(_) => "internal",
+            Self::Auth(AuthError::Shortfall(Shortfall::EnrollmentRequired(_))) => "factor_enrollment_required",
+            Self::Auth(AuthError::Shortfall(Shortfall::StrongerSignInRequired(_))) => "mfa_required",
+            Self::Auth(AuthError::ReauthenticationRequired) => "reauthentication_required",
+            Self::Auth(_) => "unauthorized",
+            Self::Eula(EulaError::AcceptanceRequired { .. }) => "eula_acceptance_required",
+            Self::Eula(_) => "conflict",
+        }
+    }
+}
 
 fn invalid(field: &'static str, problem: impl Into<String>) -> LicenseError {
     LicenseError::Invalid { field, problem: problem.into() }
@@ -252,7 +299,22 @@ impl Licensing {
     /// Redeems a typed code onto the user's account. A typo is refused
     /// before any lookup; a session weaker than the license's policy asks
     /// for is refused before the code is spent.
-    pub async fn redeem(&self, caller: &Authenticated, typed_code: &str) -> LicenseResult<License> {
+    pub async fn redeem(
+        &self,
+        caller: &Authenticated,
+        typed_code: &str,
+        client: &ClientInfo,
+    ) -> LicenseResult<License> {
+        let result = self.redeem_code(caller, typed_code).await;
+        let (kind, detail) = match &result {
+            Ok(license) => ("code_redeemed", json!({"license_id": license.id, "product": license.product})),
+            Err(error) => ("redeem_failed", failure_detail(error).into()),
+        };
+        self.record(&caller.user, kind, detail, client).await;
+        result
+    }
+
+    async fn redeem_code(&self, caller: &Authenticated, typed_code: &str) -> LicenseResult<License> {
         let user = &caller.user;
         let code =
             ActivationCode::parse(typed_code).map_err(|e: CodeError| invalid("activation_code", e.to_string()))?;
@@ -279,15 +341,43 @@ impl Licensing {
         Ok(license)
     }
 
-    /// Claims a seat for a device. The same device twice gets its existing activation.
+    /// Claims a seat for a device. The same device twice gets its existing
+    /// activation. Success and failure alike go on the user's timeline.
     pub async fn activate(
         &self,
         caller: &Authenticated,
-        license_id: &str,
-        fingerprint: &str,
-        name: Option<String>,
-        platform: Option<String>,
+        device: DeviceRequest,
+        client: &ClientInfo,
     ) -> LicenseResult<Granted> {
+        let license_id = device.license_id.clone();
+        let result = self.claim_device(caller, device).await;
+        let (kind, detail) = match &result {
+            Ok(granted) => (
+                "device_activated",
+                json!({
+                    "license_id": granted.license.id,
+                    "activation_id": granted.activation.id,
+                    "first_seat": granted.first_seat,
+                    "new": granted.new,
+                }),
+            ),
+            Err(error) => {
+                let mut detail = failure_detail(error);
+                detail.insert("license_id".into(), json!(license_id));
+                ("activation_failed", detail.into())
+            }
+        };
+        // Re-activating a known device is routine; only news is recorded.
+        if result.as_ref().is_err() || result.as_ref().is_ok_and(|g| g.new) {
+            self.record(&caller.user, kind, detail, client).await;
+        }
+        result
+    }
+
+    async fn claim_device(&self, caller: &Authenticated, device: DeviceRequest) -> LicenseResult<Granted> {
+        let DeviceRequest { license_id, fingerprint, name, platform } = device;
+        let license_id = license_id.as_str();
+        let fingerprint = fingerprint.as_str();
         let user = &caller.user;
         let fingerprint = Fingerprint::parse(fingerprint).map_err(|e| invalid("fingerprint", e))?;
         let name = bounded("name", name, 200)?;
@@ -325,8 +415,13 @@ impl Licensing {
             })
             .await?;
         match claim {
-            SeatClaim::New(activation) | SeatClaim::Existing(activation) => {
-                Ok(Granted { license, activation, eula_version })
+            SeatClaim::New(activation) => {
+                let taken = self.store.activations_of_license(&license.id).await?;
+                let first_seat = taken.iter().filter(|a| a.deactivated_at.is_none()).count() == 1;
+                Ok(Granted { license, activation, eula_version, new: true, first_seat })
+            }
+            SeatClaim::Existing(activation) => {
+                Ok(Granted { license, activation, eula_version, new: false, first_seat: false })
             }
             SeatClaim::LimitReached => Err(LicenseError::SeatLimitReached),
         }
@@ -341,16 +436,31 @@ impl Licensing {
 
     /// Frees the device's seat; some policies ask for a recent step-up first,
     /// so a stolen session cannot move seats to the thief's machines.
-    pub async fn deactivate(&self, caller: &Authenticated, activation_id: &str) -> LicenseResult<()> {
+    pub async fn deactivate(
+        &self,
+        caller: &Authenticated,
+        activation_id: &str,
+        client: &ClientInfo,
+    ) -> LicenseResult<()> {
         let user = &caller.user;
         let (license, activation) = self.own_activation(user, activation_id).await?;
         if self.policy_of(&license)?.deactivation_requires_step_up {
             self.factors.require_recent_authentication(caller)?;
         }
-        if self.store.deactivate(&activation.id, &format!("user:{}", user.id), self.clock.now()).await? {
-            Ok(())
-        } else {
-            Err(LicenseError::NotFound)
+        if !self.store.deactivate(&activation.id, &format!("user:{}", user.id), self.clock.now()).await? {
+            return Err(LicenseError::NotFound);
+        }
+        let detail = json!({"license_id": license.id, "activation_id": activation.id});
+        self.record(user, "device_deactivated", detail, client).await;
+        Ok(())
+    }
+
+    /// Puts an event on the user's timeline after the fact it describes: a
+    /// failure to record is logged, never turned into the request's error.
+    async fn record(&self, user: &User, kind: &'static str, detail: serde_json::Value, client: &ClientInfo) {
+        let event = event(&user.id, kind, detail, client, self.clock.now());
+        if let Err(error) = self.store.record_event(&event).await {
+            tracing::warn!(%error, kind, "could not record a user event");
         }
     }
 

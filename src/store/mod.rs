@@ -15,6 +15,7 @@ mod postgres;
 mod sql;
 mod sqlite;
 mod support;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -29,6 +30,7 @@ pub use keys::*;
 pub use licenses::*;
 pub use sql::SqlStore;
 pub use support::*;
+pub use tokens::*;
 
 /// The file behind a `sqlite:` URL, if that is what the URL names.
 pub fn sqlite_file(url: &DatabaseUrl) -> Option<std::path::PathBuf> {
@@ -216,7 +218,9 @@ pub struct NewApiKey {
 
 /// The use cases the application needs from a database.
 #[async_trait]
-pub trait Store: LicenseStore + KeyStore + FactorStore + EulaStore + SupportStore + Send + Sync + 'static {
+pub trait Store:
+    LicenseStore + KeyStore + FactorStore + EulaStore + SupportStore + TokenStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Closes every pooled connection; called once serving has stopped.

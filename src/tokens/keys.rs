@@ -5,16 +5,18 @@
 use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use time::{Duration, OffsetDateTime};
 use tokio::sync::RwLock;
 
 use crate::clock::Clock;
+use crate::config::SigningAlgorithm;
 use crate::secrets::MasterKey;
 use crate::store::{SigningKeyRecord, Store, StoreError};
 
@@ -36,6 +38,7 @@ pub type KeyResult<T> = Result<T, KeyError>;
 /// The current key, opened and ready to sign.
 struct Loaded {
     kid: String,
+    algorithm: Algorithm,
     encoding: EncodingKey,
     loaded_at: OffsetDateTime,
 }
@@ -44,7 +47,51 @@ pub struct SigningKeys {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     master_key: Arc<MasterKey>,
+    /// What new keys are made with.
+    algorithm: SigningAlgorithm,
     current: RwLock<Option<Arc<Loaded>>>,
+}
+
+/// Why a JWT presented to us is not one we signed, or no longer valid.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejected {
+    #[error("not a JWT, or not one of ours")]
+    Foreign,
+    #[error("expired")]
+    Expired,
+    #[error("bad signature")]
+    Signature,
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
+fn jose_algorithm(alg: &str) -> KeyResult<Algorithm> {
+    match alg {
+        "ES256" => Ok(Algorithm::ES256),
+        "EdDSA" => Ok(Algorithm::EdDSA),
+        other => Err(KeyError::Crypto(format!("unknown signing algorithm {other}"))),
+    }
+}
+
+/// The PKCS#8 document of a new private key: v1 for Ed25519, the form
+/// jsonwebtoken derives the public JWK from.
+fn new_private_key(algorithm: SigningAlgorithm) -> KeyResult<(Vec<u8>, EncodingKey, Algorithm)> {
+    let crypto = |e: aws_lc_rs::error::Unspecified| KeyError::Crypto(e.to_string());
+    Ok(match algorithm {
+        SigningAlgorithm::Es256 => {
+            let pkcs8 =
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).map_err(crypto)?;
+            let der = pkcs8.as_ref().to_vec();
+            let key = EncodingKey::from_ec_der(&der);
+            (der, key, Algorithm::ES256)
+        }
+        SigningAlgorithm::EdDsa => {
+            let pkcs8 = Ed25519KeyPair::generate_pkcs8v1(&SystemRandom::new()).map_err(crypto)?;
+            let der = pkcs8.as_ref().to_vec();
+            let key = EncodingKey::from_ed_der(&der);
+            (der, key, Algorithm::EdDSA)
+        }
+    })
 }
 
 impl std::fmt::Debug for SigningKeys {
@@ -53,20 +100,27 @@ impl std::fmt::Debug for SigningKeys {
     }
 }
 
-/// Makes a new ES256 key: the record to store (private half sealed) and nothing in clear.
-pub fn generate(master_key: &MasterKey, now: OffsetDateTime) -> KeyResult<SigningKeyRecord> {
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-        .map_err(|e| KeyError::Crypto(e.to_string()))?;
+/// Makes a new key: the record to store (private half sealed) and nothing in clear.
+pub fn generate(
+    master_key: &MasterKey,
+    algorithm: SigningAlgorithm,
+    now: OffsetDateTime,
+) -> KeyResult<SigningKeyRecord> {
+    let (mut der, encoding, jose) = new_private_key(algorithm)?;
     let kid = format!("{}-{}", now.date(), &uuid::Uuid::now_v7().simple().to_string()[20..]);
-    let mut jwk = Jwk::from_encoding_key(&EncodingKey::from_ec_der(pkcs8.as_ref()), Algorithm::ES256)
-        .map_err(|e| KeyError::Crypto(e.to_string()))?;
+    let mut jwk = Jwk::from_encoding_key(&encoding, jose).map_err(|e| KeyError::Crypto(e.to_string()))?;
     jwk.common.key_id = Some(kid.clone());
     jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-    jwk.common.key_algorithm = Some(KeyAlgorithm::ES256);
+    jwk.common.key_algorithm = Some(match algorithm {
+        SigningAlgorithm::Es256 => KeyAlgorithm::ES256,
+        SigningAlgorithm::EdDsa => KeyAlgorithm::EdDSA,
+    });
+    let private_sealed = master_key.seal(&format!("{SEAL_CONTEXT}:{kid}"), &der);
+    zeroize::Zeroize::zeroize(&mut der);
     Ok(SigningKeyRecord {
-        private_sealed: master_key.seal(&format!("{SEAL_CONTEXT}:{kid}"), pkcs8.as_ref()),
+        private_sealed,
         public_jwk: serde_json::to_string(&jwk).map_err(|e| KeyError::Crypto(e.to_string()))?,
-        alg: "ES256".into(),
+        alg: algorithm.as_str().into(),
         kid,
         created_at: now,
         retired_at: None,
@@ -75,8 +129,13 @@ pub fn generate(master_key: &MasterKey, now: OffsetDateTime) -> KeyResult<Signin
 }
 
 impl SigningKeys {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, master_key: Arc<MasterKey>) -> Self {
-        Self { store, clock, master_key, current: RwLock::new(None) }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master_key: Arc<MasterKey>,
+        algorithm: SigningAlgorithm,
+    ) -> Self {
+        Self { store, clock, master_key, algorithm, current: RwLock::new(None) }
     }
 
     fn open(&self, record: &SigningKeyRecord, now: OffsetDateTime) -> KeyResult<Loaded> {
@@ -84,7 +143,12 @@ impl SigningKeys {
             .master_key
             .open(&format!("{SEAL_CONTEXT}:{}", record.kid), &record.private_sealed)
             .map_err(|e| KeyError::Crypto(format!("{}: {e}", record.kid)))?;
-        Ok(Loaded { kid: record.kid.clone(), encoding: EncodingKey::from_ec_der(&der), loaded_at: now })
+        let algorithm = jose_algorithm(&record.alg)?;
+        let encoding = match algorithm {
+            Algorithm::EdDSA => EncodingKey::from_ed_der(&der),
+            _ => EncodingKey::from_ec_der(&der),
+        };
+        Ok(Loaded { kid: record.kid.clone(), algorithm, encoding, loaded_at: now })
     }
 
     async fn current(&self) -> KeyResult<Arc<Loaded>> {
@@ -92,7 +156,7 @@ impl SigningKeys {
         if let Some(loaded) = self.current.read().await.as_ref().filter(|l| now - l.loaded_at < REFRESH) {
             return Ok(loaded.clone());
         }
-        let candidate = generate(&self.master_key, now)?;
+        let candidate = generate(&self.master_key, self.algorithm, now)?;
         let record = self.store.current_signing_key(&candidate).await?;
         let loaded = Arc::new(self.open(&record, now)?);
         *self.current.write().await = Some(loaded.clone());
@@ -102,7 +166,7 @@ impl SigningKeys {
     /// A JWT with `typ` in its header, signed by the current key.
     pub async fn sign_jwt<T: Serialize>(&self, typ: &str, claims: &T) -> KeyResult<String> {
         let key = self.current().await?;
-        let mut header = Header::new(Algorithm::ES256);
+        let mut header = Header::new(key.algorithm);
         header.kid = Some(key.kid.clone());
         header.typ = Some(typ.to_owned());
         jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| KeyError::Crypto(e.to_string()))
@@ -113,10 +177,11 @@ impl SigningKeys {
     /// the base64url of the exact body between the dots.
     pub async fn sign_detached(&self, payload: &[u8]) -> KeyResult<String> {
         let key = self.current().await?;
-        let header = serde_json::json!({"alg": "ES256", "kid": key.kid});
+        let alg = if key.algorithm == Algorithm::EdDSA { "EdDSA" } else { "ES256" };
+        let header = serde_json::json!({"alg": alg, "kid": key.kid});
         let protected = URL_SAFE_NO_PAD.encode(header.to_string());
         let signing_input = format!("{protected}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding, Algorithm::ES256)
+        let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding, key.algorithm)
             .map_err(|e| KeyError::Crypto(e.to_string()))?;
         Ok(format!("{protected}..{signature}"))
     }
@@ -134,11 +199,57 @@ impl SigningKeys {
         Ok(serde_json::json!({ "keys": keys }))
     }
 
+    /// Checks a JWT of type `typ` against every published key and decodes
+    /// its claims. `exp` is checked here with no leeway; `aud` is the
+    /// caller's business (introspection reports it rather than demands one).
+    pub async fn verify_jwt<T: DeserializeOwned>(&self, typ: &str, token: &str) -> Result<T, Rejected> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Rejected::Foreign)?;
+        if header.typ.as_deref() != Some(typ) {
+            return Err(Rejected::Foreign);
+        }
+        let kid = header.kid.ok_or(Rejected::Foreign)?;
+        let records = self.store.published_signing_keys(self.clock.now()).await.map_err(KeyError::from)?;
+        let record = records.iter().find(|r| r.kid == kid).ok_or(Rejected::Foreign)?;
+        let algorithm = jose_algorithm(&record.alg)?;
+        // The header's `alg` must be the key's own: no algorithm confusion.
+        if header.alg != algorithm {
+            return Err(Rejected::Signature);
+        }
+        let jwk: Jwk = serde_json::from_str(&record.public_jwk).map_err(|e| KeyError::Crypto(e.to_string()))?;
+        let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| KeyError::Crypto(e.to_string()))?;
+        let mut validation = Validation::new(algorithm);
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &decoding, &validation).map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => Rejected::Signature,
+                _ => Rejected::Foreign,
+            })?;
+        // Expiry against our clock, not the system's, so it is testable.
+        let exp = data.claims.get("exp").and_then(serde_json::Value::as_i64).ok_or(Rejected::Foreign)?;
+        if exp <= self.clock.now().unix_timestamp() {
+            return Err(Rejected::Expired);
+        }
+        serde_json::from_value(data.claims).map_err(|_| Rejected::Foreign)
+    }
+
+    /// The algorithms of every published key, for discovery documents.
+    pub async fn algorithms(&self) -> KeyResult<Vec<String>> {
+        self.current().await?;
+        let mut algs: Vec<String> =
+            self.store.published_signing_keys(self.clock.now()).await?.into_iter().map(|r| r.alg).collect();
+        algs.sort();
+        algs.dedup();
+        Ok(algs)
+    }
+
     /// Makes a new key current at once; the old one stays published for
-    /// `keep_published` (the longest lifetime of anything it signed).
-    pub async fn rotate(&self, keep_published: Duration) -> KeyResult<String> {
+    /// `keep_published` (the longest lifetime of anything it signed). The
+    /// new key uses `algorithm`, or the configured one.
+    pub async fn rotate(&self, keep_published: Duration, algorithm: Option<SigningAlgorithm>) -> KeyResult<String> {
         let now = self.clock.now();
-        let next = generate(&self.master_key, now)?;
+        let next = generate(&self.master_key, algorithm.unwrap_or(self.algorithm), now)?;
         self.store.rotate_signing_key(&next, now + keep_published).await?;
         let loaded = Arc::new(self.open(&next, now)?);
         *self.current.write().await = Some(loaded);

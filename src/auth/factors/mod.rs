@@ -37,6 +37,16 @@ pub enum CodeKind {
     RecoveryCode,
 }
 
+impl CodeKind {
+    /// As the API names the method (`methods` of a pending sign-in).
+    pub const fn method_name(self) -> &'static str {
+        match self {
+            Self::Totp => "totp",
+            Self::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Factors {
     store: Arc<dyn Store>,

@@ -36,8 +36,19 @@ impl Factors {
         Ok((pending, remaining))
     }
 
-    /// A wrong answer; after the last one the pending sign-in ends.
-    async fn wrong_answer(&self, pending: &PendingSignIn, remaining: u32, text: &str) -> AuthError {
+    /// A wrong answer, put on the user's timeline; after the last one the
+    /// pending sign-in ends.
+    async fn wrong_answer(
+        &self,
+        pending: &PendingSignIn,
+        remaining: u32,
+        text: &str,
+        factor: &'static str,
+        client: &ClientInfo,
+    ) -> AuthError {
+        let detail = json!({"reason": "second_factor_refused", "factor": factor, "attempts_left": remaining});
+        let failed = crate::auth::event(&pending.user_id, "sign_in_failed", detail, client, self.now());
+        self.accounts.record_best_effort(&failed).await;
         if remaining > 0 {
             return AuthError::CredentialRefused(text.to_owned());
         }
@@ -86,7 +97,9 @@ impl Factors {
         let user = self.pending_user(&pending).await?;
         if let Err(refused) = self.check_code(&user, kind, code, client).await {
             return Err(match refused {
-                AuthError::CredentialRefused(text) => self.wrong_answer(&pending, remaining, &text).await,
+                AuthError::CredentialRefused(text) => {
+                    self.wrong_answer(&pending, remaining, &text, kind.method_name(), client).await
+                }
                 other => other,
             });
         }
@@ -111,7 +124,9 @@ impl Factors {
             self.verify_assertion(Purpose::SecondFactor, &user.id, &pending.id, challenge_id, credential, client).await;
         let method = match verified {
             Ok(method) => method,
-            Err(AuthError::CredentialRefused(text)) => return Err(self.wrong_answer(&pending, remaining, &text).await),
+            Err(AuthError::CredentialRefused(text)) => {
+                return Err(self.wrong_answer(&pending, remaining, &text, "webauthn", client).await);
+            }
             Err(other) => return Err(other),
         };
         self.finish(pending, user, method, client).await

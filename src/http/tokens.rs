@@ -1,0 +1,259 @@
+//! Tokens for help desks, chat widgets and back ends; introspection
+//! (RFC 7662) and revocation (RFC 7009) of our own; the discovery document.
+
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, Problem};
+use super::extract::{CurrentUser, Json, SupportKey};
+use super::metrics::AudienceLabels;
+use crate::secrets::TokenKind;
+use crate::tokens::service::{Introspection, Minted, Revoker, TokenError};
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::UnknownAudience(_) => Self::validation("audience", error.to_string()),
+            TokenError::NotAllowed(_) => Self::Forbidden("None of your licenses allows tokens for this audience."),
+            TokenError::SecretMissing(_) => {
+                tracing::error!(%error, "a token was asked for an integration without a secret");
+                Self::Unavailable
+            }
+            TokenError::Invalid(problem) => Self::Conflict(problem),
+            TokenError::Auth(e) => e.into(),
+            TokenError::Eula(e) => e.into(),
+            TokenError::Store(e) => e.into(),
+            TokenError::Keys(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MintRequest {
+    /// The name of a configured integration.
+    pub audience: String,
+}
+
+/// A JWT, or for `hmac` integrations an identity hash.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum MintedView {
+    Token {
+        token: String,
+        /// `Bearer` for our own JWTs, `JWT` for a vendor's.
+        token_type: &'static str,
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+        audience: String,
+    },
+    IdentityHash {
+        /// What the hash covers (the email or the user id), to pass along with it.
+        identifier: String,
+        /// Lower-case hex HMAC-SHA256.
+        hash: String,
+        audience: String,
+    },
+}
+
+/// Mint a token for an audience; its requirements (sign-in strength, licenses, EULA) are checked first.
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", security(("session" = [])), request_body = MintRequest,
+    responses((status = 200, body = MintedView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn mint(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+    Json(body): Json<MintRequest>,
+) -> ApiResult<axum::Json<MintedView>> {
+    let minted = state.tokens.mint(&caller, &body.audience).await?;
+    let (view, audience) = match minted {
+        Minted::Token { token, expires_at, audience } => {
+            let own = token_is_ours(&state, &audience);
+            let token_type = if own { "Bearer" } else { "JWT" };
+            (MintedView::Token { token, token_type, expires_at, audience: audience.clone() }, audience)
+        }
+        Minted::IdentityHash { identifier, hash, audience } => {
+            (MintedView::IdentityHash { identifier, hash, audience: audience.clone() }, audience)
+        }
+    };
+    state.metrics.tokens_minted.get_or_create(&AudienceLabels { audience }).inc();
+    Ok(axum::Json(view))
+}
+
+fn token_is_ours(state: &AppState, audience: &str) -> bool {
+    state
+        .settings
+        .integrations
+        .iter()
+        .any(|i| i.name == audience && i.kind == crate::domain::integration::IntegrationKind::Jwt)
+}
+
+/// `token` (and an optional `token_type_hint`), as a form (the RFCs' way) or JSON.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenParams {
+    pub token: String,
+    /// Accepted and ignored: only access tokens are ours to describe.
+    pub token_type_hint: Option<String>,
+}
+
+/// A body in either `application/x-www-form-urlencoded` or JSON.
+pub struct FormOrJson<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        if is_form {
+            let axum::Form(value) = axum::Form::<T>::from_request(request, state)
+                .await
+                .map_err(|e| ApiError::MalformedBody(e.body_text()))?;
+            return Ok(Self(value));
+        }
+        let Json(value) = Json::<T>::from_request(request, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// RFC 7662: `active` and, for a live token, its claims.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IntrospectionView {
+    pub active: bool,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub claims: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// The user's email, RFC 7662's human-readable identifier.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+/// Is this token live? `{active:false}` for revoked, expired, malformed or foreign tokens.
+#[utoipa::path(post, path = "/v1/tokens/introspect", tag = "tokens", security(("api_key" = [])),
+    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = IntrospectionView), (status = 401, body = Problem)))]
+pub async fn introspect(
+    State(state): State<AppState>,
+    SupportKey(_): SupportKey,
+    FormOrJson(params): FormOrJson<TokenParams>,
+) -> ApiResult<impl IntoResponse> {
+    let view = match state.tokens.introspect(&params.token).await? {
+        Introspection::Inactive => IntrospectionView { active: false, claims: None, token_type: None, username: None },
+        Introspection::Active(claims) => IntrospectionView {
+            active: true,
+            username: Some(claims.email.clone()),
+            claims: Some(serde_json::to_value(&*claims).map_err(|e| ApiError::Internal(e.to_string()))?),
+            token_type: Some("Bearer"),
+        },
+    };
+    // RFC 7662 §4: answers must not be cached.
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(view)))
+}
+
+/// Who may revoke: the user who holds the token, or a support or admin key.
+pub enum TokenOwnerOrStaff {
+    User(Box<CurrentUser>),
+    Staff,
+}
+
+impl axum::extract::FromRequestParts<AppState> for TokenOwnerOrStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let is_session = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .is_some_and(|(_, token)| token.trim().starts_with(TokenKind::Session.prefix()));
+        if is_session {
+            return CurrentUser::from_request_parts(parts, state).await.map(|user| Self::User(Box::new(user)));
+        }
+        SupportKey::from_request_parts(parts, state).await.map(|_| Self::Staff)
+    }
+}
+
+/// RFC 7009: revoke one of our tokens. Always 200, whatever the token was.
+#[utoipa::path(post, path = "/v1/tokens/revoke", tag = "tokens", security(("session" = []), ("api_key" = [])),
+    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200), (status = 401, body = Problem)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: TokenOwnerOrStaff,
+    FormOrJson(params): FormOrJson<TokenParams>,
+) -> ApiResult<StatusCode> {
+    let by = match &caller {
+        TokenOwnerOrStaff::User(user) => Revoker::User(&user.0.user),
+        TokenOwnerOrStaff::Staff => Revoker::Staff,
+    };
+    state.tokens.revoke(&params.token, by).await?;
+    Ok(StatusCode::OK)
+}
+
+/// Where verifiers find our keys and endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Discovery {
+    pub issuer: String,
+    pub jwks_uri: String,
+    pub introspection_endpoint: String,
+    pub revocation_endpoint: String,
+    pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// Algorithms of the keys in the JWKS.
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    pub access_token_signing_alg_values_supported: Vec<String>,
+    pub subject_types_supported: Vec<&'static str>,
+    pub claims_supported: Vec<&'static str>,
+}
+
+/// The discovery document: issuer, JWKS, introspection and revocation endpoints, algorithms.
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "tokens",
+    responses((status = 200, body = Discovery)))]
+pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let issuer = state.tokens.issuer().to_owned();
+    let algorithms = state.keys.algorithms().await?;
+    let document = Discovery {
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        introspection_endpoint: format!("{issuer}/v1/tokens/introspect"),
+        revocation_endpoint: format!("{issuer}/v1/tokens/revoke"),
+        introspection_endpoint_auth_methods_supported: vec!["bearer"],
+        revocation_endpoint_auth_methods_supported: vec!["bearer"],
+        id_token_signing_alg_values_supported: algorithms.clone(),
+        access_token_signing_alg_values_supported: algorithms,
+        subject_types_supported: vec!["public"],
+        claims_supported: vec![
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "jti",
+            "client_id",
+            "auth_time",
+            "amr",
+            "acr",
+            "email",
+            "email_verified",
+            "name",
+            "licenses",
+            "eula",
+        ],
+        issuer,
+    };
+    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(document)))
+}

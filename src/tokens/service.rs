@@ -1,0 +1,372 @@
+//! Minting tokens for configured audiences, and introspecting and revoking
+//! our own. The session asks; the integration and the user's license
+//! policies decide what it must have shown first.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::formats::{self, ACCESS_TOKEN_TYP, AccessClaims, LicenseClaim};
+use super::keys::{KeyError, Rejected, SigningKeys};
+use crate::auth::accounts::Authenticated;
+use crate::auth::{AuthError, Factors, new_id};
+use crate::clock::Clock;
+use crate::domain::factors::Acr;
+use crate::domain::integration::{Integration, IntegrationKind};
+use crate::domain::policy::{Expiration, PolicySet};
+use crate::eula::{EulaError, Eulas};
+use crate::secrets::MasterKey;
+use crate::store::{
+    IntegrationSecretRecord, IssuedToken, IssuedTokenState, License, LicenseFilter, LicenseStatus, Store, StoreError,
+    User,
+};
+
+const SECRET_CONTEXT: &str = "integration-secret";
+/// Longest shared secret accepted; vendors issue 32-64 characters.
+const MAX_SECRET_LEN: usize = 512;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no integration is named `{0}`")]
+    UnknownAudience(String),
+    /// None of the user's live licenses has a policy that lists the audience.
+    #[error("none of your licenses allows tokens for `{0}`")]
+    NotAllowed(String),
+    /// The operator has not given the integration its shared secret yet.
+    #[error("integration `{0}` has no secret: set one with `latchkey admin integration set-secret {0}`")]
+    SecretMissing(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Eula(#[from] EulaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
+pub type TokenResult<T> = Result<T, TokenError>;
+
+/// What `POST /v1/tokens` hands back.
+pub enum Minted {
+    Token { token: String, expires_at: OffsetDateTime, audience: String },
+    IdentityHash { identifier: String, hash: String, audience: String },
+}
+
+impl std::fmt::Debug for Minted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Token { audience, expires_at, .. } => {
+                f.debug_struct("Token").field("audience", audience).field("expires_at", expires_at).finish()
+            }
+            Self::IdentityHash { audience, .. } => f.debug_struct("IdentityHash").field("audience", audience).finish(),
+        }
+    }
+}
+
+/// A token of ours as introspection describes it.
+#[derive(Debug, Clone)]
+pub enum Introspection {
+    Active(Box<AccessClaims>),
+    Inactive,
+}
+
+/// Who is revoking: a user only their own tokens, staff any.
+#[derive(Debug, Clone, Copy)]
+pub enum Revoker<'a> {
+    User(&'a User),
+    Staff,
+}
+
+/// A shared secret, opened; never printed.
+struct SharedSecret {
+    key_id: Option<String>,
+    secret: SecretString,
+}
+
+#[derive(Clone)]
+pub struct Tokens {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    keys: Arc<SigningKeys>,
+    master_key: Arc<MasterKey>,
+    integrations: Arc<Vec<Integration>>,
+    policies: Arc<PolicySet>,
+    factors: Factors,
+    eulas: Eulas,
+    issuer: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens").field("integrations", &self.integrations.len()).finish_non_exhaustive()
+    }
+}
+
+/// Everything `Tokens` is built from.
+pub struct TokensConfig {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Arc<SigningKeys>,
+    pub master_key: Arc<MasterKey>,
+    pub integrations: Arc<Vec<Integration>>,
+    pub policies: Arc<PolicySet>,
+    pub factors: Factors,
+    pub eulas: Eulas,
+    pub issuer: String,
+}
+
+impl Tokens {
+    pub fn new(config: TokensConfig) -> Self {
+        let TokensConfig { store, clock, keys, master_key, integrations, policies, factors, eulas, issuer } = config;
+        Self { store, clock, keys, master_key, integrations, policies, factors, eulas, issuer }
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn integration(&self, name: &str) -> TokenResult<&Integration> {
+        self.integrations.iter().find(|i| i.name == name).ok_or_else(|| TokenError::UnknownAudience(name.to_owned()))
+    }
+
+    /// Mints a token for `audience` after checking, in order: the
+    /// integration's sign-in requirement; that a live license's policy lists
+    /// the audience; and that policy's own sign-in and EULA requirements.
+    /// The token describes every license that passed.
+    pub async fn mint(&self, caller: &Authenticated, audience: &str) -> TokenResult<Minted> {
+        let integration = self.integration(audience)?;
+        self.factors.require_sign_in(caller, integration.require).await?;
+        let (licenses, eula) = self.entitled_licenses(caller, integration).await?;
+        let user = &caller.user;
+        let now = self.clock.now();
+        let expires_at = now + integration.lifetime;
+        let token = match integration.kind {
+            IntegrationKind::Jwt => return self.mint_access_token(caller, integration, licenses, eula).await,
+            IntegrationKind::Hmac => {
+                let secret = self.shared_secret(integration).await?;
+                let identifier = formats::hashed_identifier(user, integration.identifier).to_owned();
+                let hash = formats::identity_hash(secret.secret.expose_secret().as_bytes(), &identifier);
+                return Ok(Minted::IdentityHash { identifier, hash, audience: integration.name.clone() });
+            }
+            IntegrationKind::ZendeskMessaging => {
+                let secret = self.shared_secret(integration).await?;
+                hs256(&secret, &formats::zendesk_messaging(user, expires_at))?
+            }
+            IntegrationKind::ZendeskSso => {
+                let secret = self.shared_secret(integration).await?;
+                hs256(&secret, &formats::zendesk_sso(user, new_id(), now))?
+            }
+            IntegrationKind::Intercom => {
+                let secret = self.shared_secret(integration).await?;
+                hs256(&secret, &formats::intercom(user, expires_at))?
+            }
+        };
+        Ok(Minted::Token { token, expires_at, audience: integration.name.clone() })
+    }
+
+    /// The caller's live licenses whose policies allow this audience and
+    /// whose requirements the session meets, with the EULA versions
+    /// accepted for them. Fails with the first unmet requirement when no
+    /// license passes, so the user learns what to do.
+    async fn entitled_licenses(
+        &self,
+        caller: &Authenticated,
+        integration: &Integration,
+    ) -> TokenResult<(Vec<License>, BTreeMap<String, String>)> {
+        let now = self.clock.now();
+        let filter = LicenseFilter { holder: Some(caller.user.id.clone()), limit: 1000, ..LicenseFilter::default() };
+        let mut passed = Vec::new();
+        let mut eula = BTreeMap::new();
+        let mut first_failure = None;
+        for license in self.store.licenses(&filter).await? {
+            let Some(policy) = self.policies.get(&license.policy) else { continue };
+            let expired = license.expires_at.is_some_and(|at| at <= now) && policy.expiration == Expiration::Restrict;
+            if license.status != LicenseStatus::Active || expired || !policy.token_audiences.contains(&integration.name)
+            {
+                continue;
+            }
+            let checked = async {
+                self.factors.require_sign_in(caller, policy.sign_in).await?;
+                if policy.eula_required || integration.require_eula {
+                    return Ok::<_, TokenError>(self.eulas.require_accepted(&caller.user.id, &license.product).await?);
+                }
+                Ok(None)
+            }
+            .await;
+            match checked {
+                Ok(accepted) => {
+                    if let Some(version) = accepted {
+                        eula.insert(license.product.clone(), version);
+                    }
+                    passed.push(license);
+                }
+                Err(TokenError::Store(e)) => return Err(e.into()),
+                Err(failure) => {
+                    first_failure.get_or_insert(failure);
+                }
+            }
+        }
+        if passed.is_empty() {
+            return Err(first_failure.unwrap_or_else(|| TokenError::NotAllowed(integration.name.clone())));
+        }
+        Ok((passed, eula))
+    }
+
+    async fn mint_access_token(
+        &self,
+        caller: &Authenticated,
+        integration: &Integration,
+        licenses: Vec<License>,
+        eula: BTreeMap<String, String>,
+    ) -> TokenResult<Minted> {
+        let now = self.clock.now();
+        let expires_at = now + integration.lifetime;
+        let user = &caller.user;
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            sub: user.id.clone(),
+            aud: integration.name.clone(),
+            exp: expires_at.unix_timestamp(),
+            iat: now.unix_timestamp(),
+            jti: new_id(),
+            client_id: integration.name.clone(),
+            auth_time: caller.session.auth_time.unix_timestamp(),
+            acr: Acr::of(&caller.session.amr).as_str().to_owned(),
+            amr: caller.session.amr.clone(),
+            email: user.email.clone(),
+            email_verified: user.email_verified_at.is_some(),
+            name: user.name.clone(),
+            licenses: licenses.iter().map(LicenseClaim::from).collect(),
+            eula,
+        };
+        // Recorded before it is handed out: a token we cannot revoke never leaves.
+        self.store
+            .record_issued_token(&IssuedToken {
+                jti: claims.jti.clone(),
+                user_id: user.id.clone(),
+                session_id: caller.session.id.clone(),
+                audience: integration.name.clone(),
+                issued_at: now,
+                expires_at,
+            })
+            .await?;
+        let token = self.keys.sign_jwt(ACCESS_TOKEN_TYP, &claims).await?;
+        Ok(Minted::Token { token, expires_at, audience: integration.name.clone() })
+    }
+
+    /// One of our access tokens, if it is live: signed by a published key,
+    /// unexpired, and neither it nor the session it came from revoked.
+    pub async fn introspect(&self, token: &str) -> TokenResult<Introspection> {
+        let claims: AccessClaims = match self.keys.verify_jwt(ACCESS_TOKEN_TYP, token).await {
+            Ok(claims) => claims,
+            Err(Rejected::Keys(e)) => return Err(e.into()),
+            Err(Rejected::Foreign | Rejected::Expired | Rejected::Signature) => return Ok(Introspection::Inactive),
+        };
+        match self.store.issued_token_state(&claims.jti).await? {
+            IssuedTokenState::Live => Ok(Introspection::Active(Box::new(claims))),
+            IssuedTokenState::Revoked | IssuedTokenState::Unknown => Ok(Introspection::Inactive),
+        }
+    }
+
+    /// Revokes one of our access tokens (RFC 7009): anything else, or a
+    /// token of another user, is quietly left alone, as the RFC asks.
+    pub async fn revoke(&self, token: &str, by: Revoker<'_>) -> TokenResult<()> {
+        let claims: AccessClaims = match self.keys.verify_jwt(ACCESS_TOKEN_TYP, token).await {
+            Ok(claims) => claims,
+            Err(Rejected::Keys(e)) => return Err(e.into()),
+            Err(_) => return Ok(()),
+        };
+        let owner = match by {
+            Revoker::User(user) => Some(user.id.as_str()),
+            Revoker::Staff => None,
+        };
+        self.store.revoke_issued_token(&claims.jti, owner, self.clock.now()).await?;
+        Ok(())
+    }
+
+    /// Stores an integration's shared secret sealed; returns the key id it is filed under.
+    pub async fn set_secret(
+        &self,
+        name: &str,
+        key_id: Option<String>,
+        secret: SecretString,
+    ) -> TokenResult<Option<String>> {
+        let integration = self.integration(name)?;
+        if !integration.kind.uses_shared_secret() {
+            return Err(TokenError::Invalid(format!(
+                "`{name}` is a `jwt` integration: its tokens are signed with the JWKS keys"
+            )));
+        }
+        if integration.secret_file.is_some() {
+            return Err(TokenError::Invalid(format!(
+                "`{name}` reads its secret from `secret_file`; change that file instead"
+            )));
+        }
+        let length = secret.expose_secret().len();
+        if !(16..=MAX_SECRET_LEN).contains(&length) {
+            return Err(TokenError::Invalid(format!(
+                "a shared secret must be 16 to {MAX_SECRET_LEN} characters (got {length})"
+            )));
+        }
+        let key_id = key_id.or_else(|| integration.key_id.clone());
+        if integration.kind == IntegrationKind::ZendeskMessaging && key_id.is_none() {
+            return Err(TokenError::Invalid("Zendesk messaging needs `--key-id` (the key id Zendesk shows)".into()));
+        }
+        let stored_key_id = key_id.clone().unwrap_or_default();
+        self.store
+            .set_integration_secret(&IntegrationSecretRecord {
+                integration: name.to_owned(),
+                secret_sealed: self
+                    .master_key
+                    .seal(&secret_context(name, &stored_key_id), secret.expose_secret().as_bytes()),
+                key_id: stored_key_id,
+                created_at: self.clock.now(),
+            })
+            .await?;
+        Ok(key_id)
+    }
+
+    async fn shared_secret(&self, integration: &Integration) -> TokenResult<SharedSecret> {
+        if let Some(path) = &integration.secret_file {
+            // Read at each use, so replacing the file rotates the secret without a restart.
+            let text = tokio::fs::read_to_string(path).await.map_err(|e| {
+                StoreError::Corrupt(format!("integration {}: cannot read {}: {e}", integration.name, path.display()))
+            })?;
+            return Ok(SharedSecret {
+                key_id: integration.key_id.clone(),
+                secret: SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned()),
+            });
+        }
+        let record = self
+            .store
+            .integration_secret(&integration.name)
+            .await?
+            .ok_or_else(|| TokenError::SecretMissing(integration.name.clone()))?;
+        let opened = self
+            .master_key
+            .open(&secret_context(&record.integration, &record.key_id), &record.secret_sealed)
+            .map_err(|e| StoreError::Corrupt(format!("integration {} secret: {e}", record.integration)))?;
+        let secret = String::from_utf8(opened.to_vec())
+            .map_err(|_| StoreError::Corrupt(format!("integration {} secret is not text", record.integration)))?;
+        Ok(SharedSecret { key_id: Some(record.key_id).filter(|k| !k.is_empty()), secret: SecretString::from(secret) })
+    }
+}
+
+fn secret_context(integration: &str, key_id: &str) -> String {
+    format!("{SECRET_CONTEXT}:{integration}:{key_id}")
+}
+
+/// An HS256 JWT under a vendor's shared secret, with its key id as `kid`.
+fn hs256<T: Serialize>(secret: &SharedSecret, claims: &T) -> TokenResult<String> {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = secret.key_id.clone();
+    let key = EncodingKey::from_secret(secret.secret.expose_secret().as_bytes());
+    jsonwebtoken::encode(&header, claims, &key).map_err(|e| KeyError::Crypto(e.to_string()).into())
+}
