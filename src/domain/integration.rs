@@ -209,7 +209,11 @@ mod tests {
         assert!(
             parse("name = \"helpscout\"\nkind = \"hmac\"\nlifetime = \"5m\"").unwrap_err().contains("never expire")
         );
-        assert!(parse("name = \"w\"\nkind = \"jwt\"\nidentifier = \"email\"").unwrap_err().contains("hmac only"));
+        assert!(
+            parse("name = \"w\"\nkind = \"jwt\"\nidentifier = \"email\"")
+                .unwrap_err()
+                .contains("applies to `hmac` only")
+        );
         assert!(parse("name = \"w\"\nkind = \"jwt\"\nsecret_file = \"/x\"").unwrap_err().contains("JWKS"));
         assert!(parse("name = \"Widget!\"\nkind = \"jwt\"").unwrap_err().contains("lower-case"));
         assert!(parse("name = \"w\"\nkind = \"saml\"").is_err());

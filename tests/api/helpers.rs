@@ -222,6 +222,15 @@ impl TestApp {
         (email, password, token)
     }
 
+    /// A new support API key.
+    pub async fn support_key(&self) -> String {
+        let response =
+            self.post("/v1/admin/api-keys", &json!({"name": "desk", "role": "support"}), Some(self.admin_key())).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["key"].as_str().unwrap().to_owned()
+    }
+
     pub fn admin_key(&self) -> &str {
         self.admin_key.as_deref().expect("this instance bootstrapped the database")
     }
@@ -310,4 +319,24 @@ impl TcpProxy {
     pub fn restore(&self) {
         self.cut.store(false, Ordering::SeqCst);
     }
+}
+
+/// Runs `tests/verify/jose_check.py` on the request and returns its answer.
+pub fn pyjwt(request: &Value) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/verify/jose_check.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (tests/run installs PyJWT)");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), request.to_string().as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "PyJWT check failed (run the tests with tests/run): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
 }

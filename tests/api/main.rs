@@ -21,3 +21,4 @@ mod secrets_at_rest;
 mod signing;
 mod store_conformance;
 mod support;
+mod tokens;

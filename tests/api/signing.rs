@@ -1,8 +1,6 @@
 //! Certificates, signed answers and the JWKS, checked by an independent JOSE
 //! implementation (PyJWT, driven from here) rather than by our own code.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use latchkey::clock::ManualClock;
@@ -11,30 +9,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::Duration;
 
-use crate::helpers::{Backend, TestApp, TestDb};
+use crate::helpers::{Backend, TestApp, TestDb, pyjwt};
 use crate::on_both_backends;
 
 on_both_backends!(certificates_and_signed_answers_verify_with_pyjwt, rotation_keeps_old_certificates_verifiable);
-
-/// Runs `tests/verify/jose_check.py` on the request and returns its answer.
-fn pyjwt(request: &Value) -> Value {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/verify/jose_check.py");
-    let mut child = Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 (tests/run installs PyJWT)");
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "PyJWT check failed (run the tests with tests/run): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
-}
 
 const POLICY: &str = "name = \"desk\"\nproduct = \"studio\"\nduration = \"365d\"\nmax_activations = 2\nbinding = \"node_locked\"\noffline_lease = \"14d\"\nentitlements = [\"export\"]\n";
 

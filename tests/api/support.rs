@@ -9,14 +9,6 @@ use crate::on_both_backends;
 
 on_both_backends!(a_pin_verifies_a_caller_once, wrong_pins_say_nothing_and_lock_after_five);
 
-async fn support_key(app: &TestApp) -> String {
-    let response =
-        app.post("/v1/admin/api-keys", &json!({"name": "desk", "role": "support"}), Some(app.admin_key())).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let body: Value = response.json().await.unwrap();
-    body["key"].as_str().unwrap().to_owned()
-}
-
 async fn new_pin(app: &TestApp, token: &str) -> String {
     let response = app.post("/v1/me/support-pin", &json!({}), Some(token)).await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -38,7 +30,7 @@ async fn verified(app: &TestApp, key: &str, email: &str, pin: &str) -> Value {
 
 async fn a_pin_verifies_a_caller_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let key = support_key(&app).await;
+    let key = app.support_key().await;
     let (email, _, token) = app.signed_in_user().await;
     app.enroll_totp(&token).await;
 
@@ -87,7 +79,7 @@ async fn a_pin_verifies_a_caller_once(backend: Backend) {
 
 async fn wrong_pins_say_nothing_and_lock_after_five(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let key = support_key(&app).await;
+    let key = app.support_key().await;
     let (email, _, token) = app.signed_in_user().await;
     let pin = new_pin(&app, &token).await;
     let wrong = if pin == "000000" { "111111" } else { "000000" };
