@@ -32,7 +32,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 const POLICY: &str = "name = \"desk\"\nproduct = \"studio\"\nduration = \"365d\"\nmax_activations = 1\n\
 binding = \"node_locked\"\noffline_lease = \"14d\"\nentitlements = [\"export\"]\n\
-[tokens]\naudiences = [\"backend\", \"widget\", \"zendesk\", \"sso\", \"intercom\", \"helpscout\", \"crisp\"]\n";
+[tokens]\naudiences = [\"backend\", \"widget\", \"zdrot\", \"zendesk\", \"sso\", \"intercom\", \"helpscout\", \"crisp\"]\n";
 
 /// A policy whose holders may not use any audience.
 const CLOSED_POLICY: &str = "name = \"closed\"\nproduct = \"other\"\nmax_activations = 1\nbinding = \"node_locked\"\n\
@@ -75,7 +75,12 @@ impl Fixture {
         settings.policies = self.dir.path().join("policies");
         settings.integrations = vec![
             integration("backend", IntegrationKind::Jwt, 30),
-            Integration { require: SignInRequirement::Mfa, ..integration("widget", IntegrationKind::Jwt, 10) },
+            Integration {
+                require: SignInRequirement::Mfa,
+                require_eula: true,
+                ..integration("widget", IntegrationKind::Jwt, 10)
+            },
+            Integration { key_id: Some("app_old".into()), ..integration("zdrot", IntegrationKind::ZendeskMessaging, 5) },
             Integration {
                 key_id: Some("app_64a1b2".into()),
                 secret_file: self.secret("zendesk"),
@@ -256,11 +261,25 @@ async fn requirements_are_checked_before_minting(backend: Backend) {
     let signed_in = app.post("/v1/sessions/totp", &json!({"pending_token": pending, "code": code}), None).await;
     assert_eq!(signed_in.status(), StatusCode::CREATED);
     let strong = signed_in.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    // The widget also wants the product's current EULA accepted, though the
+    // policy does not; the backend audience does not care.
+    const TERMS: &str = "# Studio licence\n\nBe nice.\n";
+    let published = json!({"product": "studio", "version": "2.0", "title": "Studio licence", "body": TERMS,
+        "material": true});
+    let published: Value =
+        app.post("/v1/admin/eulas", &published, Some(app.admin_key())).await.json().await.unwrap();
+    let unaccepted = app.post("/v1/tokens", &json!({"audience": "widget"}), Some(&strong)).await;
+    let problem = assert_problem(unaccepted, StatusCode::FORBIDDEN, "eula_acceptance_required").await;
+    assert_eq!((problem["product"].as_str(), problem["eula_version"].as_str()), (Some("studio"), Some("2.0")));
+    mint(&app, &strong, "backend").await;
+    let accept = json!({"product": "studio", "version": "2.0", "sha256": published["sha256"], "decision": "accepted"});
+    assert_eq!(app.post("/v1/me/eula-acceptances", &accept, Some(&strong)).await.status(), StatusCode::CREATED);
     let widget = mint(&app, &strong, "widget").await;
     let checked = pyjwt(&json!({"jwks": jwks(&app).await, "leeway": 60,
         "tokens": [{"token": widget["token"], "audience": "widget"}]}));
     assert_eq!(checked["tokens"][0]["claims"]["acr"], "mfa", "{checked}");
     assert_eq!(checked["tokens"][0]["claims"]["amr"], json!(["pwd", "otp", "mfa"]));
+    assert_eq!(checked["tokens"][0]["claims"]["eula"], json!({"studio": "2.0"}));
 
     // A user whose licenses do not list the audience gets none.
     let (_, _, stranger) = app.signed_in_user().await;
@@ -482,12 +501,14 @@ async fn set_secret_stores_a_sealed_secret_that_signs(backend: Backend) {
     std::fs::write(
         &settings,
         "[[integrations]]\nname = \"sso\"\nkind = \"zendesk_sso\"\n\
-         [[integrations]]\nname = \"backend\"\nkind = \"jwt\"\n",
+         [[integrations]]\nname = \"backend\"\nkind = \"jwt\"\n\
+         [[integrations]]\nname = \"zdrot\"\nkind = \"zendesk_messaging\"\nkey_id = \"app_old\"\n",
     )
     .unwrap();
-    let set_secret = |name: &str, secret: &str| {
+    let set_secret_with = |name: &str, secret: &str, extra: &[&str]| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
             .args(["--config", settings.to_str().unwrap(), "admin", "integration", "set-secret", name])
+            .args(extra)
             .env_clear()
             .env("LATCHKEY_DATABASE_URL", &db.url)
             .env("LATCHKEY_MASTER_KEY", secrecy::ExposeSecret::expose_secret(&db.master_key))
@@ -500,6 +521,7 @@ async fn set_secret_stores_a_sealed_secret_that_signs(backend: Backend) {
         child.stdin.take().unwrap().write_all(format!("{secret}\n").as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     };
+    let set_secret = |name: &str, secret: &str| set_secret_with(name, secret, &[]);
     let refused = set_secret("backend", "a-secret-long-enough-0123");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("JWKS"));
@@ -520,6 +542,22 @@ async fn set_secret_stores_a_sealed_secret_that_signs(backend: Backend) {
     let again = mint(&app, &token, "sso").await;
     let checked_again = pyjwt(&json!({"shared": [{"token": again["token"], "secret": SSO_SECRET}]}));
     assert_ne!(checked_again["shared"][0]["claims"]["jti"], claims["jti"], "Zendesk refuses a jti it has seen");
+
+    // Zendesk rotation: a second key goes live in Zendesk, its secret is set
+    // here under its id, and new tokens carry that `kid` at once.
+    const OLD_KEY: &str = "zendesk-old-key-secret-0123456789";
+    const NEW_KEY: &str = "zendesk-new-key-secret-0123456789";
+    assert!(set_secret("zdrot", OLD_KEY).status.success());
+    let old = mint(&app, &token, "zdrot").await;
+    let rotated = set_secret_with("zdrot", NEW_KEY, &["--key-id", "app_new"]);
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let new = mint(&app, &token, "zdrot").await;
+    let checked = pyjwt(&json!({"shared": [
+        {"token": old["token"], "secret": OLD_KEY},
+        {"token": new["token"], "secret": NEW_KEY},
+    ]}));
+    assert_eq!(checked["shared"][0]["header"]["kid"], "app_old", "{checked}");
+    assert_eq!(checked["shared"][1]["header"]["kid"], "app_new", "{checked}");
 
     // Sealed at rest: the database holds no trace of the secret.
     if let Some(dir) = &db.dir {
