@@ -173,10 +173,11 @@ impl Application {
 fn check_integrations(settings: &Settings, policies: &crate::domain::policy::PolicySet) -> Result<(), StartupError> {
     for integration in &settings.integrations {
         if let Some(path) = &integration.secret_file {
-            std::fs::metadata(path).map_err(|e| StartupError::Integration {
-                name: integration.name.clone(),
-                problem: format!("cannot read secret_file {}: {e}", path.display()),
-            })?;
+            let problem = |problem: String| StartupError::Integration { name: integration.name.clone(), problem };
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| problem(format!("cannot read secret_file {}: {e}", path.display())))?;
+            crate::tokens::service::check_secret_length(text.trim_end_matches(['\n', '\r']).len())
+                .map_err(|e| problem(format!("secret_file {}: {e}", path.display())))?;
         }
     }
     for policy in policies.iter() {

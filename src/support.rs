@@ -170,7 +170,11 @@ impl Support {
         token: &str,
         client: &ClientInfo,
     ) -> SupportResult<Option<CallerFacts>> {
-        let Introspection::Active(claims) = self.tokens.introspect(token).await? else { return Ok(None) };
+        let Introspection::Active(claims) = self.tokens.introspect(token).await? else {
+            // No user to put it on; the log keeps who tried.
+            tracing::warn!(agent = %agent.name, agent_key_id = %agent.id, "support verification with a token that is not live");
+            return Ok(None);
+        };
         let Some(user) = self.store.user(&claims.sub).await? else { return Ok(None) };
         let detail = json!({"verified": true, "method": "token", "audience": claims.aud, "agent": agent.name,
             "agent_key_id": agent.id});

@@ -69,7 +69,12 @@ pub struct Accounts {
     clock: Arc<dyn Clock>,
     passwords: PasswordHasher,
     limits: SessionLimits,
+    /// Failed sign-ins being written in the background, at most this many at once.
+    failure_writes: Arc<tokio::sync::Semaphore>,
 }
+
+/// Concurrent background writes of failed sign-ins.
+const MAX_PENDING_FAILURE_WRITES: usize = 16;
 
 impl std::fmt::Debug for Accounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,7 +88,8 @@ fn weak(field: &'static str) -> impl FnOnce(PasswordError) -> AuthError {
 
 impl Accounts {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, passwords: PasswordHasher, limits: SessionLimits) -> Self {
-        Self { store, clock, passwords, limits }
+        let failure_writes = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_FAILURE_WRITES));
+        Self { store, clock, passwords, limits, failure_writes }
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -259,6 +265,7 @@ impl Accounts {
         caller: &Authenticated,
         current: SecretString,
         new: SecretString,
+        client: &ClientInfo,
     ) -> AuthResult<()> {
         password::check_offered(&current).map_err(weak("current_password"))?;
         let new = NewPassword::parse(new).map_err(weak("new_password"))?;
@@ -271,7 +278,8 @@ impl Accounts {
         }
         self.verify_password(&caller.user, current).await?;
         let hash = self.passwords.hash(&new).await?;
-        self.store.change_password(&caller.user.id, &hash, Some(&caller.session.id), self.now()).await?;
+        let changed = super::event(&caller.user.id, "password_changed", serde_json::json!({}), client, self.now());
+        self.store.change_password(&caller.user.id, &hash, Some(&caller.session.id), &changed).await?;
         Ok(())
     }
 }
@@ -282,11 +290,17 @@ impl Accounts {
     /// an attacker which addresses have accounts.
     fn record_failure_detached(&self, user_id: &str, reason: &'static str, client: &ClientInfo) {
         let event = super::event(user_id, "sign_in_failed", serde_json::json!({"reason": reason}), client, self.now());
+        // Bounded: a flood of guesses must not become a flood of writes.
+        let Ok(permit) = self.failure_writes.clone().try_acquire_owned() else {
+            tracing::warn!(user_id, reason, "too many failed sign-ins being recorded; this one is only logged");
+            return;
+        };
         let store = self.store.clone();
         tokio::spawn(async move {
             if let Err(error) = store.record_event(&event).await {
                 tracing::warn!(%error, "could not record a failed sign-in");
             }
+            drop(permit);
         });
     }
 

@@ -97,6 +97,19 @@ pub struct Integration {
     pub secret_file: Option<PathBuf>,
 }
 
+impl Integration {
+    /// Whether the consumer identifies users by their email address: then
+    /// only a verified address may be vouched for.
+    pub fn keys_on_email(&self) -> bool {
+        match self.kind {
+            IntegrationKind::Hmac => self.identifier == HashedIdentifier::Email,
+            // Zendesk SSO matches existing help-centre users by email.
+            IntegrationKind::ZendeskSso => true,
+            IntegrationKind::Jwt | IntegrationKind::ZendeskMessaging | IntegrationKind::Intercom => false,
+        }
+    }
+}
+
 /// One `[[integrations]]` table exactly as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,6 +7,7 @@ pub mod eula;
 pub mod factors;
 pub mod integration;
 pub mod lockout;
+pub mod mail;
 pub mod password;
 pub mod policy;
 pub mod session;

@@ -292,6 +292,6 @@ pub async fn change_password(
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
     limit_attempts(&state, &client)?;
-    state.accounts.change_password(&caller, body.current_password, body.new_password).await?;
+    state.accounts.change_password(&caller, body.current_password, body.new_password, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -49,6 +49,11 @@ pub enum ApiError {
     /// The product's current EULA must be accepted first.
     #[error("Accept version {version} of the {product} EULA first (POST /v1/me/eula-acceptances).")]
     EulaAcceptanceRequired { product: String, version: String },
+    /// The user must verify their email address first (`POST /v1/me/email-verification`).
+    #[error(
+        "Verify your email address first: follow the link we sent, or ask for a new one at POST /v1/me/email-verification."
+    )]
+    EmailVerificationRequired,
     #[error("{0}")]
     Unauthorized(&'static str),
     #[error("{0}")]
@@ -128,6 +133,9 @@ impl ApiError {
             }
             Self::EulaAcceptanceRequired { .. } => {
                 (StatusCode::FORBIDDEN, "eula_acceptance_required", "EULA acceptance required")
+            }
+            Self::EmailVerificationRequired => {
+                (StatusCode::FORBIDDEN, "email_verification_required", "Email verification required")
             }
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),

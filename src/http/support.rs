@@ -118,7 +118,10 @@ pub async fn verify(
             limit_attempts(&state, &client)?;
             state.support.verify_pin(&agent, &email, pin.expose_secret(), &client.0).await?
         }
-        (None, None, Some(token)) => state.support.verify_token(&agent, token.expose_secret(), &client.0).await?,
+        (None, None, Some(token)) => {
+            limit_attempts(&state, &client)?;
+            state.support.verify_token(&agent, token.expose_secret(), &client.0).await?
+        }
         _ => return Err(ApiError::validation("body", "send either `email` and `pin`, or `token`")),
     };
     let Some(facts) = facts else {

@@ -26,6 +26,7 @@ impl From<TokenError> for ApiError {
                 Self::Unavailable
             }
             TokenError::Invalid(problem) => Self::Conflict(problem),
+            TokenError::EmailUnverified => Self::EmailVerificationRequired,
             TokenError::Auth(e) => e.into(),
             TokenError::Eula(e) => e.into(),
             TokenError::Store(e) => e.into(),
@@ -94,11 +95,12 @@ fn token_is_ours(state: &AppState, audience: &str) -> bool {
         .any(|i| i.name == audience && i.kind == crate::domain::integration::IntegrationKind::Jwt)
 }
 
-/// `token` (and an optional `token_type_hint`), as a form (the RFCs' way) or JSON.
+/// `token` (and an optional `token_type_hint`), as a form (the RFCs' way) or
+/// JSON. Other parameters (`client_id`…) are ignored, as RFC 7662 allows.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct TokenParams {
-    pub token: String,
+    #[schema(value_type = String)]
+    pub token: secrecy::SecretString,
     /// Accepted and ignored: only access tokens are ours to describe.
     pub token_type_hint: Option<String>,
 }
@@ -149,7 +151,7 @@ pub async fn introspect(
     SupportKey(_): SupportKey,
     FormOrJson(params): FormOrJson<TokenParams>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = match state.tokens.introspect(&params.token).await? {
+    let view = match state.tokens.introspect(secrecy::ExposeSecret::expose_secret(&params.token)).await? {
         Introspection::Inactive => IntrospectionView { active: false, claims: None, token_type: None, username: None },
         Introspection::Active(claims) => IntrospectionView {
             active: true,
@@ -201,7 +203,7 @@ pub async fn revoke(
         TokenOwnerOrStaff::User(user) => Revoker::User(&user.0.user),
         TokenOwnerOrStaff::Staff => Revoker::Staff,
     };
-    state.tokens.revoke(&params.token, by).await?;
+    state.tokens.revoke(secrecy::ExposeSecret::expose_secret(&params.token), by).await?;
     Ok(StatusCode::OK)
 }
 

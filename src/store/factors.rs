@@ -700,8 +700,10 @@ impl FactorStore for SqlStore {
     }
 
     async fn record_event(&self, event: &NewEvent) -> StoreResult<()> {
-        on_pool!(self, |pool| insert_event!(event, pool));
-        Ok(())
+        in_tx!(self, |tx| {
+            insert_event!(event, &mut *tx);
+            Ok(())
+        })
     }
 
     async fn user_events(&self, user_id: &str, limit: u32) -> StoreResult<Vec<UserEvent>> {

@@ -61,8 +61,8 @@ macro_rules! insert_session {
 
 /// Inserts a `NewEvent` with `$executor`.
 macro_rules! insert_event {
-    ($event:expr, $executor:expr) => {
-        sqlx::query(
+    ($event:expr, $executor:expr) => {{
+        let inserted = sqlx::query(
             "INSERT INTO user_events (id, user_id, kind, detail, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&$event.id)
@@ -74,7 +74,31 @@ macro_rules! insert_event {
         .bind(to_millis($event.at))
         .execute($executor)
         .await?
-        .rows_affected()
+        .rows_affected();
+        // A security event's notice is queued with it, or not at all.
+        if let Some(mail) = $crate::store::notice_of(&$event) {
+            insert_mail!(mail, $executor);
+        }
+        inserted
+    }};
+}
+
+/// Queues `$mail` with `$executor` (a transaction, to be atomic with what
+/// caused it); the recipient defaults to the user's address at that moment.
+macro_rules! insert_mail {
+    ($mail:expr, $executor:expr) => {
+        sqlx::query(
+            "INSERT INTO outbox (id, kind, user_id, recipient, detail, created_at, next_attempt_at) \
+             SELECT $1, $2, id, COALESCE($3, email), $4, $5, $5 FROM users WHERE id = $6",
+        )
+        .bind(&$mail.id)
+        .bind($mail.kind.as_str())
+        .bind(&$mail.recipient)
+        .bind($mail.detail.to_string())
+        .bind($crate::store::to_millis($mail.at))
+        .bind(&$mail.user_id)
+        .execute($executor)
+        .await?
     };
 }
 

@@ -11,6 +11,7 @@ mod eula;
 mod factors;
 mod keys;
 mod licenses;
+mod mail;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -28,6 +29,7 @@ pub use eula::*;
 pub use factors::*;
 pub use keys::*;
 pub use licenses::*;
+pub use mail::*;
 pub use sql::SqlStore;
 pub use support::*;
 pub use tokens::*;
@@ -219,7 +221,7 @@ pub struct NewApiKey {
 /// The use cases the application needs from a database.
 #[async_trait]
 pub trait Store:
-    LicenseStore + KeyStore + FactorStore + EulaStore + SupportStore + TokenStore + Send + Sync + 'static
+    LicenseStore + KeyStore + FactorStore + EulaStore + SupportStore + TokenStore + MailStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 
@@ -246,13 +248,14 @@ pub trait Store:
     async fn user_credentials(&self, id: &str) -> StoreResult<Option<UserCredentials>>;
 
     /// Sets a new password hash and revokes every session of the user except
-    /// `keep_session` (none kept when `None`), in one transaction.
+    /// `keep_session` (none kept when `None`), recording `event` (and the
+    /// notice it calls for), in one transaction.
     async fn change_password(
         &self,
         user_id: &str,
         password_hash: &str,
         keep_session: Option<&str>,
-        now: OffsetDateTime,
+        event: &NewEvent,
     ) -> StoreResult<()>;
 
     /// Records a provisional failure under `key` (a normalised email for

@@ -13,8 +13,8 @@ use sqlx::{PgPool, SqlitePool};
 use time::OffsetDateTime;
 
 use super::{
-    ApiKey, ApiKeyRole, AttemptReservation, Backend, NewApiKey, NewSession, NewUser, Session, Store, StoreError,
-    StoreResult, User, UserCredentials, from_millis, to_millis,
+    ApiKey, ApiKeyRole, AttemptReservation, Backend, NewApiKey, NewEvent, NewSession, NewUser, Session, Store,
+    StoreError, StoreResult, User, UserCredentials, from_millis, to_millis,
 };
 use crate::domain::lockout;
 
@@ -210,7 +210,17 @@ impl Store for SqlStore {
 
     async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
         let now = to_millis(user.now);
-        on_pool!(self, |pool| {
+        // The sign-up event queues the verification mail in the same transaction.
+        let signed_up = NewEvent {
+            id: crate::auth::new_id(),
+            user_id: user.id.clone(),
+            kind: "signed_up",
+            detail: serde_json::json!({}),
+            ip: None,
+            user_agent: None,
+            at: user.now,
+        };
+        in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
             )
@@ -219,11 +229,12 @@ impl Store for SqlStore {
             .bind(&user.name)
             .bind(&user.password_hash)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
-            .map_err(|e| unique_violation(e, "email already registered"))?
-            .rows_affected()
-        });
+            .map_err(|e| unique_violation(e, "email already registered"))?;
+            insert_event!(signed_up, &mut *tx);
+            Ok(())
+        })?;
         Ok(User {
             id: user.id.clone(),
             email: user.email.clone(),
@@ -256,9 +267,9 @@ impl Store for SqlStore {
         user_id: &str,
         password_hash: &str,
         keep_session: Option<&str>,
-        now: OffsetDateTime,
+        event: &NewEvent,
     ) -> StoreResult<()> {
-        let now = to_millis(now);
+        let now = to_millis(event.at);
         in_tx!(self, |tx| {
             sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .bind(password_hash)
@@ -276,6 +287,12 @@ impl Store for SqlStore {
             .await?;
             // A sign-in begun with the old password must not finish.
             sqlx::query("DELETE FROM pending_sign_ins WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            // Nor may an older reset link set it again.
+            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = 'password_reset'")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            insert_event!(event, &mut *tx);
             Ok(())
         })
     }

@@ -49,7 +49,8 @@ impl std::fmt::Debug for IntegrationSecretRecord {
 pub trait TokenStore {
     /// Records a minted token, and forgets tokens expired before `now`.
     async fn record_issued_token(&self, token: &IssuedToken) -> StoreResult<()>;
-    async fn issued_token_state(&self, jti: &str) -> StoreResult<IssuedTokenState>;
+    /// Live means: not revoked, and its session neither revoked nor past its absolute end at `now`.
+    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<IssuedTokenState>;
     /// Revokes a token; with `owner`, only if it is that user's. True when
     /// a live token was revoked.
     async fn revoke_issued_token(&self, jti: &str, owner: Option<&str>, now: OffsetDateTime) -> StoreResult<bool>;
@@ -101,13 +102,15 @@ impl TokenStore for SqlStore {
         })
     }
 
-    async fn issued_token_state(&self, jti: &str) -> StoreResult<IssuedTokenState> {
+    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<IssuedTokenState> {
         let row: Option<StateRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT t.revoked_at, s.revoked_at AS session_revoked_at, \
              s.id AS live_session \
-             FROM issued_tokens t LEFT JOIN sessions s ON s.id = t.session_id WHERE t.jti = $1"
+             FROM issued_tokens t LEFT JOIN sessions s ON s.id = t.session_id AND s.expires_at > $2 \
+             WHERE t.jti = $1"
         )
         .bind(jti)
+        .bind(to_millis(now))
         .fetch_optional(pool)
         .await?);
         Ok(match row {

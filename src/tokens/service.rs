@@ -26,6 +26,8 @@ use crate::store::{
 };
 
 const SECRET_CONTEXT: &str = "integration-secret";
+/// Most licenses one token describes, so it stays small enough for a header.
+pub const MAX_LICENSES_IN_TOKEN: usize = 50;
 /// Longest shared secret accepted; vendors issue 32-64 characters.
 const MAX_SECRET_LEN: usize = 512;
 
@@ -39,6 +41,9 @@ pub enum TokenError {
     /// The operator has not given the integration its shared secret yet.
     #[error("integration `{0}` has no secret: set one with `latchkey admin integration set-secret {0}`")]
     SecretMissing(String),
+    /// The format vouches for the email address, which is not verified yet.
+    #[error("verify your email address first")]
+    EmailUnverified,
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -145,6 +150,12 @@ impl Tokens {
         self.factors.require_sign_in(caller, integration.require).await?;
         let (licenses, eula) = self.entitled_licenses(caller, integration).await?;
         let user = &caller.user;
+        // Anyone can sign up with any address; a vendor that keys its
+        // identities (and conversation history) on the email must only be
+        // told addresses the user proved they receive mail at.
+        if integration.keys_on_email() && user.email_verified_at.is_none() {
+            return Err(TokenError::EmailUnverified);
+        }
         let now = self.clock.now();
         let expires_at = now + integration.lifetime;
         let token = match integration.kind {
@@ -207,7 +218,11 @@ impl Tokens {
                     }
                     passed.push(license);
                 }
-                Err(TokenError::Store(e)) => return Err(e.into()),
+                Err(
+                    error @ (TokenError::Store(_)
+                    | TokenError::Auth(AuthError::Store(_))
+                    | TokenError::Eula(EulaError::Store(_))),
+                ) => return Err(error),
                 Err(failure) => {
                     first_failure.get_or_insert(failure);
                 }
@@ -243,7 +258,7 @@ impl Tokens {
             email: user.email.clone(),
             email_verified: user.email_verified_at.is_some(),
             name: user.name.clone(),
-            licenses: licenses.iter().map(LicenseClaim::from).collect(),
+            licenses: licenses.iter().take(MAX_LICENSES_IN_TOKEN).map(LicenseClaim::from).collect(),
             eula,
         };
         // Recorded before it is handed out: a token we cannot revoke never leaves.
@@ -269,7 +284,7 @@ impl Tokens {
             Err(Rejected::Keys(e)) => return Err(e.into()),
             Err(Rejected::Foreign | Rejected::Expired | Rejected::Signature) => return Ok(Introspection::Inactive),
         };
-        match self.store.issued_token_state(&claims.jti).await? {
+        match self.store.issued_token_state(&claims.jti, self.clock.now()).await? {
             IssuedTokenState::Live => Ok(Introspection::Active(Box::new(claims))),
             IssuedTokenState::Revoked | IssuedTokenState::Unknown => Ok(Introspection::Inactive),
         }
@@ -309,12 +324,7 @@ impl Tokens {
                 "`{name}` reads its secret from `secret_file`; change that file instead"
             )));
         }
-        let length = secret.expose_secret().len();
-        if !(16..=MAX_SECRET_LEN).contains(&length) {
-            return Err(TokenError::Invalid(format!(
-                "a shared secret must be 16 to {MAX_SECRET_LEN} characters (got {length})"
-            )));
-        }
+        check_secret_length(secret.expose_secret().len()).map_err(TokenError::Invalid)?;
         let key_id = key_id.or_else(|| integration.key_id.clone());
         if integration.kind == IntegrationKind::ZendeskMessaging && key_id.is_none() {
             return Err(TokenError::Invalid("Zendesk messaging needs `--key-id` (the key id Zendesk shows)".into()));
@@ -339,9 +349,13 @@ impl Tokens {
             let text = tokio::fs::read_to_string(path).await.map_err(|e| {
                 StoreError::Corrupt(format!("integration {}: cannot read {}: {e}", integration.name, path.display()))
             })?;
+            let secret = text.trim_end_matches(['\n', '\r']);
+            if let Err(problem) = check_secret_length(secret.len()) {
+                return Err(StoreError::Corrupt(format!("integration {}: {problem}", integration.name)).into());
+            }
             return Ok(SharedSecret {
                 key_id: integration.key_id.clone(),
-                secret: SecretString::from(text.trim_end_matches(['\n', '\r']).to_owned()),
+                secret: SecretString::from(secret.to_owned()),
             });
         }
         let record = self
@@ -356,6 +370,15 @@ impl Tokens {
         let secret = String::from_utf8(opened.to_vec())
             .map_err(|_| StoreError::Corrupt(format!("integration {} secret is not text", record.integration)))?;
         Ok(SharedSecret { key_id: Some(record.key_id).filter(|k| !k.is_empty()), secret: SecretString::from(secret) })
+    }
+}
+
+/// Vendors issue 32-64 characters; fewer than 16 is a mistake (an empty file, a truncated paste).
+pub fn check_secret_length(length: usize) -> Result<(), String> {
+    if (16..=MAX_SECRET_LEN).contains(&length) {
+        Ok(())
+    } else {
+        Err(format!("a shared secret must be 16 to {MAX_SECRET_LEN} characters (got {length})"))
     }
 }
 

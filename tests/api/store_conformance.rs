@@ -107,7 +107,7 @@ async fn password_change_revokes_all_but_the_kept_session(backend: Backend) {
     assert_eq!(live.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), [other.as_str(), keep.as_str()], "newest first");
     assert_eq!(live[0].amr, ["pwd"]);
 
-    store.change_password(&ada, "$argon2id$new", Some(&keep), t0()).await.unwrap();
+    store.change_password(&ada, "$argon2id$new", Some(&keep), &password_event(&ada)).await.unwrap();
     let live = store.sessions_of_user(&ada, t0()).await.unwrap();
     assert_eq!(live.len(), 1);
     assert_eq!(live[0].id, keep);
@@ -117,7 +117,7 @@ async fn password_change_revokes_all_but_the_kept_session(backend: Backend) {
     assert!(!store.revoke_session(&ada, &bobs, t0()).await.unwrap(), "cannot revoke another user's session");
     assert!(store.revoke_session(&ada, &keep, t0()).await.unwrap());
     assert!(!store.revoke_session(&ada, &keep, t0()).await.unwrap(), "revoking twice reports nothing to do");
-    store.change_password(&bob, "$argon2id$reset", None, t0()).await.unwrap();
+    store.change_password(&bob, "$argon2id$reset", None, &password_event(&bob)).await.unwrap();
     assert!(store.sessions_of_user(&bob, t0()).await.unwrap().is_empty());
 }
 
@@ -372,4 +372,16 @@ async fn passkey_counters_only_move_forward(backend: Backend) {
     assert!(!store.record_passkey_use(&used(0)).await.unwrap(), "a counter never goes back to 0");
     let stored = store.passkey_by_credential_id("cred-1").await.unwrap().unwrap();
     assert_eq!((stored.counter, stored.backup_eligible), (5, true));
+}
+
+fn password_event(user_id: &str) -> latchkey::store::NewEvent {
+    latchkey::store::NewEvent {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: user_id.to_owned(),
+        kind: "password_changed",
+        detail: serde_json::json!({}),
+        ip: None,
+        user_agent: None,
+        at: t0(),
+    }
 }

@@ -1,0 +1,327 @@
+//! The mail outbox, link tokens from mail, and expiry notices. Claiming is
+//! one statement (with `FOR UPDATE SKIP LOCKED` on PostgreSQL), so several
+//! instances never send the same message at once; a message is marked sent
+//! only after the SMTP server accepted it.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::sql::{Pool, SqlStore};
+use super::{Backend, NewEvent, Store, StoreResult, from_millis, to_millis};
+use crate::domain::mail::MailKind;
+
+/// A message to send later.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub id: String,
+    pub kind: MailKind,
+    pub user_id: String,
+    /// `None`: the user's address as it is in the same transaction.
+    pub recipient: Option<String>,
+    /// What the template needs; never a secret.
+    pub detail: serde_json::Value,
+    pub at: OffsetDateTime,
+}
+
+/// A claimed message, ready to render and send.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub kind: String,
+    pub user_id: String,
+    pub recipient: String,
+    pub detail: serde_json::Value,
+    pub created_at: OffsetDateTime,
+    /// Failed attempts so far.
+    pub attempts: i64,
+}
+
+/// How a send went, to record.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Sent,
+    /// Try again at this time.
+    Retry {
+        error: String,
+        at: OffsetDateTime,
+    },
+    /// Given up: permanent refusal or too many attempts.
+    Failed {
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEmailToken {
+    pub token_hash: String,
+    pub purpose: &'static str,
+    pub user_id: String,
+    pub email: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A spent link token: whose, and for which address.
+#[derive(Debug, Clone)]
+pub struct SpentEmailToken {
+    pub user_id: String,
+    pub email: String,
+}
+
+#[async_trait]
+pub trait MailStore {
+    /// Queues a message, unless `limit` of its kind were queued for the
+    /// user since `since` (then false). Serialised per user, so parallel
+    /// requests cannot exceed the limit.
+    async fn enqueue_requested_mail(&self, mail: &NewMail, limit: u32, since: OffsetDateTime) -> StoreResult<bool>;
+    /// Claims up to `limit` due messages until `lease_until`.
+    async fn claim_due_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxMessage>>;
+    async fn record_delivery(&self, id: &str, delivery: &Delivery, now: OffsetDateTime) -> StoreResult<()>;
+
+    async fn create_email_token(&self, token: &NewEmailToken) -> StoreResult<()>;
+    /// Spends a live token of `purpose`; `None` if unknown, spent or expired.
+    async fn take_email_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<SpentEmailToken>>;
+    /// Marks the address verified if it is still the user's; false otherwise.
+    async fn mark_email_verified(&self, user_id: &str, email: &str, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Queues one notice per holder for every active license that expires
+    /// within `(now, until]` and has not been noticed for that expiry date.
+    /// Returns how many messages were queued.
+    async fn enqueue_expiry_notices(&self, now: OffsetDateTime, until: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// The notice an event calls for, as a message to queue.
+pub(crate) fn notice_of(event: &NewEvent) -> Option<NewMail> {
+    MailKind::notice_for_event(event.kind).map(|kind| NewMail {
+        id: crate::auth::new_id(),
+        kind,
+        user_id: event.user_id.clone(),
+        recipient: None,
+        detail: event.detail.clone(),
+        at: event.at,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct OutboxRow {
+    id: String,
+    kind: String,
+    user_id: String,
+    recipient: String,
+    detail: String,
+    created_at: i64,
+    attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    user_id: String,
+    email: String,
+}
+
+#[async_trait]
+impl MailStore for SqlStore {
+    async fn enqueue_requested_mail(&self, mail: &NewMail, limit: u32, since: OffsetDateTime) -> StoreResult<bool> {
+        let backend = self.backend();
+        in_tx!(self, |tx| {
+            if backend == Backend::Postgres {
+                // SQLite's BEGIN IMMEDIATE already serialises writers.
+                sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                    .bind(&mail.user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (recent,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND kind = $2 AND created_at > $3")
+                    .bind(&mail.user_id)
+                    .bind(mail.kind.as_str())
+                    .bind(to_millis(since))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if recent >= i64::from(limit) {
+                return Ok(false);
+            }
+            insert_mail!(mail, &mut *tx);
+            Ok(true)
+        })
+    }
+
+    async fn claim_due_mail(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxMessage>> {
+        let lock = if self.backend() == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
+               SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
+               AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY next_attempt_at LIMIT $3 {lock}) \
+             RETURNING id, kind, user_id, recipient, detail, created_at, attempts"
+        );
+        let rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(to_millis(lease_until))
+            .bind(to_millis(now))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?);
+        rows.into_iter()
+            .map(|row| {
+                Ok(OutboxMessage {
+                    detail: serde_json::from_str(&row.detail)
+                        .map_err(|e| super::StoreError::Corrupt(format!("outbox {}: {e}", row.id)))?,
+                    created_at: from_millis(row.created_at)?,
+                    id: row.id,
+                    kind: row.kind,
+                    user_id: row.user_id,
+                    recipient: row.recipient,
+                    attempts: row.attempts,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_delivery(&self, id: &str, delivery: &Delivery, now: OffsetDateTime) -> StoreResult<()> {
+        let now = to_millis(now);
+        on_pool!(self, |pool| match delivery {
+            Delivery::Sent => sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|_| ())?,
+            Delivery::Retry { error, at } => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, \
+                 last_error = $2 WHERE id = $3",
+            )
+            .bind(to_millis(*at))
+            .bind(error)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())?,
+            Delivery::Failed { error } => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2 \
+                 WHERE id = $3",
+            )
+            .bind(now)
+            .bind(error)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())?,
+        });
+        Ok(())
+    }
+
+    async fn create_email_token(&self, token: &NewEmailToken) -> StoreResult<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(&token.token_hash)
+        .bind(token.purpose)
+        .bind(&token.user_id)
+        .bind(&token.email)
+        .bind(to_millis(token.created_at))
+        .bind(to_millis(token.expires_at))
+        .execute(pool)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
+    async fn take_email_token(
+        &self,
+        token_hash: &str,
+        purpose: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<SpentEmailToken>> {
+        let row: Option<TokenRow> = on_pool!(self, |pool| sqlx::query_as(
+            "DELETE FROM email_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 \
+             RETURNING user_id, email"
+        )
+        .bind(token_hash)
+        .bind(purpose)
+        .bind(to_millis(now))
+        .fetch_optional(pool)
+        .await?);
+        Ok(row.map(|row| SpentEmailToken { user_id: row.user_id, email: row.email }))
+    }
+
+    async fn mark_email_verified(&self, user_id: &str, email: &str, now: OffsetDateTime) -> StoreResult<bool> {
+        let updated = on_pool!(self, |pool| sqlx::query(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1), updated_at = $1 \
+             WHERE id = $2 AND email = $3"
+        )
+        .bind(to_millis(now))
+        .bind(user_id)
+        .bind(email)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(updated == 1)
+    }
+
+    async fn enqueue_expiry_notices(&self, now: OffsetDateTime, until: OffsetDateTime) -> StoreResult<u64> {
+        let (now, until) = (to_millis(now), to_millis(until));
+        in_tx!(self, |tx| {
+            let due: Vec<(String, i64, String)> = sqlx::query_as(
+                "SELECT l.id, l.expires_at, l.product FROM licenses l \
+                 WHERE l.status = 'active' AND l.expires_at > $1 AND l.expires_at <= $2 \
+                 AND NOT EXISTS (SELECT 1 FROM expiry_notices n WHERE n.license_id = l.id AND n.expires_at = l.expires_at)",
+            )
+            .bind(now)
+            .bind(until)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut queued = 0;
+            for (license_id, expires_at, product) in due {
+                // Another instance may have noticed it since the read; only the insert that wins queues mail.
+                let claimed = sqlx::query(
+                    "INSERT INTO expiry_notices (license_id, expires_at, noticed_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&license_id)
+                .bind(expires_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    continue;
+                }
+                let holders: Vec<(String,)> =
+                    sqlx::query_as("SELECT user_id FROM license_holders WHERE license_id = $1 ORDER BY user_id")
+                        .bind(&license_id)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for (user_id,) in holders {
+                    let mail = NewMail {
+                        id: crate::auth::new_id(),
+                        kind: MailKind::LicenseExpiring,
+                        user_id,
+                        recipient: None,
+                        detail: serde_json::json!({
+                            "license_id": license_id, "product": product, "expires_at": expires_at / 1000,
+                        }),
+                        at: from_millis(now)?,
+                    };
+                    insert_mail!(mail, &mut *tx);
+                    queued += 1;
+                }
+            }
+            Ok(queued)
+        })
+    }
+}
