@@ -176,6 +176,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Algorithm of the signing keys the server makes.
     pub signing_algorithm: SigningAlgorithm,
+    /// Activation codes are redeemed only by accounts whose address is verified.
+    pub require_verified_email: bool,
     /// Audiences users may ask tokens for; only in the file (`[[integrations]]`).
     pub integrations: Vec<Integration>,
 }
@@ -202,6 +204,7 @@ const KEYS: &[&str] = &[
     "smtp_url_file",
     "mail_from",
     "signing_algorithm",
+    "require_verified_email",
 ];
 
 /// The one structured setting: a list of tables, so it has no environment variable.
@@ -420,6 +423,7 @@ impl Settings {
             smtp_url: r.secret("smtp_url")?,
             mail_from: r.parse("mail_from", "Latchkey <no-reply@localhost>".to_owned())?,
             signing_algorithm: r.parse("signing_algorithm", SigningAlgorithm::Es256)?,
+            require_verified_email: r.parse("require_verified_email", false)?,
             integrations,
         };
         let invalid =

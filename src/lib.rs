@@ -19,6 +19,8 @@ pub mod eula;
 pub mod http;
 /// License policies, issuance, activation and validation.
 pub mod licensing;
+/// Mail: templates, SMTP, and the outbox worker.
+pub mod mail;
 /// Master key encryption and bearer credentials.
 pub mod secrets;
 /// Builds and runs the server.
@@ -29,5 +31,5 @@ pub mod store;
 pub mod support;
 /// Logging setup.
 pub mod telemetry;
-/// What Latchkey signs: keys, JWKS, certificates.
+/// What Latchkey signs: keys, JWKS, certificates, and tokens for integrations.
 pub mod tokens;

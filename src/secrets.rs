@@ -114,6 +114,10 @@ pub enum TokenKind {
     PendingSignIn,
     AdminKey,
     SupportKey,
+    /// In a mailed link: proves the user receives mail at an address.
+    EmailVerification,
+    /// In a mailed link: lets the user choose a new password.
+    PasswordReset,
 }
 
 impl TokenKind {
@@ -123,6 +127,8 @@ impl TokenKind {
             Self::PendingSignIn => "lk_pnd_",
             Self::AdminKey => "lk_adm_",
             Self::SupportKey => "lk_sup_",
+            Self::EmailVerification => "lk_vfy_",
+            Self::PasswordReset => "lk_rst_",
         }
     }
 }

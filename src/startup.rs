@@ -34,6 +34,8 @@ pub enum StartupError {
     WrongMasterKey,
     #[error("{0}")]
     Auth(#[from] AuthError),
+    #[error("mail: {0}")]
+    Mail(String),
     #[error("integration `{name}`: {problem}")]
     Integration { name: String, problem: String },
     #[error("bad license policies:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -48,6 +50,8 @@ pub struct Application {
     state: AppState,
     /// Set on the very first start: the one-time admin API key to show the operator.
     pub first_admin_key: Option<SecretString>,
+    /// Drains the mail outbox while the application serves.
+    mailer: crate::mail::Mailer,
 }
 
 impl std::fmt::Debug for Application {
@@ -115,6 +119,15 @@ impl Application {
             policies.clone(),
             tokens.clone(),
         );
+        let mailer = crate::mail::Mailer::new(crate::mail::MailerConfig {
+            store: store.clone(),
+            clock: clock.clone(),
+            master_key: master_key.clone(),
+            transport: mail_transport(&settings)?,
+            from: settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?,
+            product: settings.product_name.clone(),
+            public_url: settings.public_url.clone(),
+        });
         let state = AppState {
             api_keys: ApiKeys::new(store.clone(), clock.clone()),
             licensing: crate::licensing::Licensing::new(
@@ -124,7 +137,9 @@ impl Application {
                 master_key.clone(),
                 factors.clone(),
                 eulas.clone(),
+                settings.require_verified_email,
             ),
+            email: crate::auth::EmailFlows::new(store.clone(), clock.clone(), accounts.clone()),
             support,
             eulas,
             accounts,
@@ -138,7 +153,7 @@ impl Application {
             store,
             clock,
         };
-        Ok(Self { state, first_admin_key })
+        Ok(Self { state, first_admin_key, mailer })
     }
 
     /// The shared services, for commands that act without serving.
@@ -158,12 +173,33 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
+        let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+        let mail_worker = tokio::spawn(self.mailer.clone().run(mail_stopped));
         let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
+        // A message being sent finishes (SMTP has its own timeout); the rest waits in the outbox.
+        let _ = stop_mail.send(true);
+        if let Err(error) = mail_worker.await {
+            tracing::warn!(%error, "the mail worker ended abnormally");
+        }
         // Lets SQLite checkpoint its WAL and PostgreSQL end its sessions cleanly.
         self.state.store.close().await;
         served
+    }
+}
+
+/// SMTP when configured; otherwise mail goes to the log, links intact.
+fn mail_transport(settings: &Settings) -> Result<crate::mail::transport::Transport, StartupError> {
+    use crate::mail::transport::Transport;
+    match &settings.smtp_url {
+        Some(url) => Transport::smtp(url.expose_secret()).map_err(|e| {
+            StartupError::Mail(format!("LATCHKEY_SMTP_URL: {e} (write smtp://host:port or smtps://user:pass@host)"))
+        }),
+        None => {
+            tracing::info!("no LATCHKEY_SMTP_URL: mail is written to the log");
+            Ok(Transport::Log)
+        }
     }
 }
 

@@ -277,9 +277,22 @@ impl Accounts {
             return Err(AuthError::ReauthenticationRequired);
         }
         self.verify_password(&caller.user, current).await?;
-        let hash = self.passwords.hash(&new).await?;
-        let changed = super::event(&caller.user.id, "password_changed", serde_json::json!({}), client, self.now());
-        self.store.change_password(&caller.user.id, &hash, Some(&caller.session.id), &changed).await?;
+        self.set_password(&caller.user.id, &new, Some(&caller.session.id), "password_changed", client).await
+    }
+
+    /// Stores a new password and ends every session but `keep`, with the
+    /// event (and the notice it sends) in the same transaction.
+    pub(crate) async fn set_password(
+        &self,
+        user_id: &str,
+        new: &NewPassword,
+        keep: Option<&str>,
+        event_kind: &'static str,
+        client: &ClientInfo,
+    ) -> AuthResult<()> {
+        let hash = self.passwords.hash(new).await?;
+        let changed = super::event(user_id, event_kind, serde_json::json!({}), client, self.now());
+        self.store.change_password(user_id, &hash, keep, &changed).await?;
         Ok(())
     }
 }

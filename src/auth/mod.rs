@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod email;
 pub mod factors;
 pub mod password;
 
@@ -13,6 +14,7 @@ use crate::domain::password::PasswordError;
 use crate::store::{NewEvent, StoreError};
 
 pub use accounts::{Accounts, ClientInfo, SignInOutcome, SignedIn};
+pub use email::EmailFlows;
 pub use factors::Factors;
 pub use password::PasswordHasher;
 
@@ -50,6 +52,9 @@ pub enum AuthError {
     ReauthenticationRequired,
     #[error("{0}")]
     Conflict(String),
+    /// Too many requests of this kind for this account lately.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]

@@ -264,6 +264,7 @@ impl From<AuthError> for ApiError {
             AuthError::Shortfall(Shortfall::StrongerSignInRequired(factor)) => Self::MfaRequired { factor },
             AuthError::ReauthenticationRequired => Self::ReauthenticationRequired,
             AuthError::Conflict(detail) => Self::Conflict(detail),
+            AuthError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
             AuthError::Store(e) => e.into(),
             AuthError::Hashing(e) => Self::Internal(format!("password hashing: {e}")),
         }

@@ -43,6 +43,7 @@ impl From<LicenseError> for ApiError {
             LicenseError::Store(e) => e.into(),
             LicenseError::Auth(e) => e.into(),
             LicenseError::Eula(e) => e.into(),
+            LicenseError::EmailUnverified => Self::EmailVerificationRequired,
         }
     }
 }

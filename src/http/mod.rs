@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod email;
 pub mod error;
 pub mod eula;
 pub mod extract;
@@ -41,6 +42,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub clock: Arc<dyn Clock>,
     pub accounts: Accounts,
+    pub email: crate::auth::EmailFlows,
     pub factors: crate::auth::Factors,
     pub eulas: crate::eula::Eulas,
     pub support: crate::support::Support,

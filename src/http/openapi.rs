@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, accounts, admin, eula, factors, health, keys, licenses, support, tokens};
+use super::{AppState, accounts, admin, email, eula, factors, health, keys, licenses, support, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -50,6 +50,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::list_sessions))
         .routes(routes!(accounts::revoke_session))
         .routes(routes!(accounts::change_password))
+        .routes(routes!(email::request_verification))
+        .routes(routes!(email::verify))
+        .routes(routes!(email::request_reset))
+        .routes(routes!(email::complete_reset))
+        .routes(routes!(email::remove_device))
         .routes(routes!(factors::sign_in_totp))
         .routes(routes!(factors::sign_in_recovery_code))
         .routes(routes!(factors::sign_in_webauthn_options))

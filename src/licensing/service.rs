@@ -40,6 +40,9 @@ pub enum LicenseError {
     /// The product's current EULA is not accepted.
     #[error(transparent)]
     Eula(#[from] EulaError),
+    /// The operator asks for a verified address before codes are redeemed.
+    #[error("verify your email address first")]
+    EmailUnverified,
 }
 
 /// A device holding a seat, and the EULA version its user accepted (for
@@ -95,6 +98,7 @@ impl LicenseError {
             Self::Auth(_) => "unauthorized",
             Self::Eula(EulaError::AcceptanceRequired { .. }) => "eula_acceptance_required",
             Self::Eula(_) => "conflict",
+            Self::EmailUnverified => "email_verification_required",
         }
     }
 }
@@ -154,6 +158,7 @@ pub struct Licensing {
     master_key: Arc<MasterKey>,
     factors: Factors,
     eulas: Eulas,
+    require_verified_email: bool,
 }
 
 impl std::fmt::Debug for Licensing {
@@ -173,8 +178,9 @@ impl Licensing {
         master_key: Arc<MasterKey>,
         factors: Factors,
         eulas: Eulas,
+        require_verified_email: bool,
     ) -> Self {
-        Self { store, clock, policies, master_key, factors, eulas }
+        Self { store, clock, policies, master_key, factors, eulas, require_verified_email }
     }
 
     /// What a user must have done before a licensed feature opens: signed
@@ -316,6 +322,9 @@ impl Licensing {
 
     async fn redeem_code(&self, caller: &Authenticated, typed_code: &str) -> LicenseResult<License> {
         let user = &caller.user;
+        if self.require_verified_email && user.email_verified_at.is_none() {
+            return Err(LicenseError::EmailUnverified);
+        }
         let code =
             ActivationCode::parse(typed_code).map_err(|e: CodeError| invalid("activation_code", e.to_string()))?;
         let license = self.store.license_by_code_hash(&code.hash()).await?;
@@ -357,6 +366,8 @@ impl Licensing {
                 json!({
                     "license_id": granted.license.id,
                     "activation_id": granted.activation.id,
+                    "name": granted.activation.name,
+                    "platform": granted.activation.platform,
                     "first_seat": granted.first_seat,
                     "new": granted.new,
                 }),
@@ -452,6 +463,41 @@ impl Licensing {
         }
         let detail = json!({"license_id": license.id, "activation_id": activation.id});
         self.record(user, "device_deactivated", detail, client).await;
+        Ok(())
+    }
+
+    /// The one-click link from a "new device" mail: frees the seat without
+    /// signing in, because whoever reads the account's mail may say "not me".
+    /// The link is a keyed hash of the activation and its end, so it cannot
+    /// be made up, stops working when it expires, and does nothing twice.
+    pub async fn remove_device_by_link(
+        &self,
+        activation_id: &str,
+        expires: i64,
+        signature: &str,
+        client: &ClientInfo,
+    ) -> LicenseResult<()> {
+        let expected = crate::mail::outbox::device_removal_signature(&self.master_key, activation_id, expires);
+        let genuine =
+            aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), signature.as_bytes()).is_ok();
+        if !genuine || expires <= self.clock.now().unix_timestamp() {
+            return Err(invalid("link", "is not valid or has expired; sign in to manage your devices"));
+        }
+        let activation = self.store.activation(activation_id).await?.ok_or(LicenseError::NotFound)?;
+        if activation.deactivated_at.is_some() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        if self.store.deactivate(&activation.id, "mailed-link", now).await?
+            && let Some(user_id) = &activation.user_id
+        {
+            let detail =
+                json!({"license_id": activation.license_id, "activation_id": activation.id, "via": "mailed_link"});
+            let event = event(user_id, "device_deactivated", detail, client, now);
+            if let Err(error) = self.store.record_event(&event).await {
+                tracing::warn!(%error, "could not record a device removal");
+            }
+        }
         Ok(())
     }
 

@@ -94,6 +94,9 @@ pub struct TestApp {
     pub db: Arc<TestDb>,
     /// The first-start admin key, when this instance was the first on its database.
     pub admin_key: Option<String>,
+    /// Stops the instance (as SIGTERM would): serving and its mail worker end.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 pub fn test_settings(db: &TestDb) -> Settings {
@@ -126,8 +129,21 @@ impl TestApp {
         let admin_key = app.first_admin_key.as_ref().map(|k| k.expose_secret().to_owned());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(app.serve(listener, std::future::pending()));
-        Self { address, client: reqwest::Client::new(), clock, db, admin_key }
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(app.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Self { address, client: reqwest::Client::new(), clock, db, admin_key, stop: Some(stop), served: Some(served) }
+    }
+
+    /// Shuts the instance down and waits until it has stopped.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.expect("server task").expect("served");
+        }
     }
 
     pub fn clock_now(&self) -> time::OffsetDateTime {

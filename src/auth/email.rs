@@ -1,0 +1,127 @@
+//! What mailed links do: prove an address, reset a forgotten password. The
+//! mail itself is queued in the outbox; its link token is minted when it is
+//! sent and only its hash is kept.
+
+use std::sync::Arc;
+
+use secrecy::SecretString;
+use time::Duration;
+
+use super::accounts::{Accounts, Authenticated};
+use super::{AuthError, AuthResult, ClientInfo, new_id};
+use crate::clock::Clock;
+use crate::domain::mail::{MailKind, REQUESTED_MAIL_PER_HOUR};
+use crate::domain::{Email, NewPassword};
+use crate::mail::outbox::{PASSWORD_RESET_PURPOSE, VERIFY_EMAIL_PURPOSE};
+use crate::secrets::{TokenKind, hash_token};
+use crate::store::{NewMail, Store, User};
+
+const LINK_GONE: &str = "is unknown, used or expired; ask for a new link";
+
+#[derive(Clone)]
+pub struct EmailFlows {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    accounts: Accounts,
+}
+
+impl std::fmt::Debug for EmailFlows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailFlows").finish_non_exhaustive()
+    }
+}
+
+fn link_token(token: &str, kind: TokenKind) -> AuthResult<String> {
+    if !token.starts_with(kind.prefix()) || token.len() > 200 {
+        return Err(AuthError::Invalid { field: "token", problem: LINK_GONE.into() });
+    }
+    Ok(hash_token(token))
+}
+
+impl EmailFlows {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, accounts: Accounts) -> Self {
+        Self { store, clock, accounts }
+    }
+
+    /// Queues a mail the user asked for, a few per hour at most.
+    async fn queue_requested(&self, user: &User, kind: MailKind) -> AuthResult<bool> {
+        let now = self.clock.now();
+        let mail = NewMail {
+            id: new_id(),
+            kind,
+            user_id: user.id.clone(),
+            recipient: Some(user.email.clone()),
+            detail: serde_json::json!({}),
+            at: now,
+        };
+        Ok(self.store.enqueue_requested_mail(&mail, REQUESTED_MAIL_PER_HOUR, now - Duration::hours(1)).await?)
+    }
+
+    /// Sends (again) the link that verifies the signed-in user's address.
+    pub async fn request_verification(&self, caller: &Authenticated) -> AuthResult<()> {
+        if caller.user.email_verified_at.is_some() {
+            return Err(AuthError::Conflict("Your email address is already verified.".into()));
+        }
+        if !self.queue_requested(&caller.user, MailKind::VerifyEmail).await? {
+            return Err(AuthError::RateLimited { retry_after_secs: 3600 });
+        }
+        Ok(())
+    }
+
+    /// Follows a verification link: the address it was sent to becomes
+    /// verified, if it is still the account's address.
+    pub async fn verify(&self, token: &str) -> AuthResult<User> {
+        let hash = link_token(token, TokenKind::EmailVerification)?;
+        let now = self.clock.now();
+        let gone = || AuthError::Invalid { field: "token", problem: LINK_GONE.into() };
+        let spent = self.store.take_email_token(&hash, VERIFY_EMAIL_PURPOSE, now).await?.ok_or_else(gone)?;
+        if !self.store.mark_email_verified(&spent.user_id, &spent.email, now).await? {
+            return Err(gone());
+        }
+        self.store.user(&spent.user_id).await?.ok_or_else(gone)
+    }
+
+    /// Asks for a reset link. Says nothing either way: the caller learns
+    /// neither whether the account exists nor whether a mail went out, and
+    /// the work happens after the answer so its time says nothing either.
+    pub fn request_reset(&self, email: &str) {
+        let Ok(email) = Email::parse(email) else { return };
+        let flows = self.clone();
+        tokio::spawn(async move {
+            let outcome = async {
+                let Some(account) = flows.store.user_credentials_by_email(email.as_str()).await? else {
+                    return Ok::<_, AuthError>(());
+                };
+                if !flows.queue_requested(&account.user, MailKind::PasswordReset).await? {
+                    tracing::info!(user_id = %account.user.id, "password reset not mailed: hourly limit reached");
+                }
+                Ok(())
+            }
+            .await;
+            if let Err(error) = outcome {
+                tracing::warn!(%error, "could not queue a password reset");
+            }
+        });
+    }
+
+    /// Completes a reset: sets the password, ends every session, and spends
+    /// the link. Second factors stay: the next sign-in still asks for one.
+    /// Following the link also proves the address.
+    pub async fn complete_reset(&self, token: &str, new_password: SecretString, client: &ClientInfo) -> AuthResult<()> {
+        // A weak password is refused before the link is spent.
+        let new = NewPassword::parse(new_password)
+            .map_err(|source| AuthError::WeakPassword { field: "new_password", source })?;
+        let hash = link_token(token, TokenKind::PasswordReset)?;
+        let now = self.clock.now();
+        let spent = self
+            .store
+            .take_email_token(&hash, PASSWORD_RESET_PURPOSE, now)
+            .await?
+            .ok_or(AuthError::Invalid { field: "token", problem: LINK_GONE.into() })?;
+        self.accounts.set_password(&spent.user_id, &new, None, "password_reset", client).await?;
+        self.store.mark_email_verified(&spent.user_id, &spent.email, now).await?;
+        // The owner of the mailbox is back in: the lockout a thief caused should not keep them out.
+        self.store.clear_sign_in_failures(&spent.email).await?;
+        Ok(())
+    }
+}

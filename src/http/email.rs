@@ -1,0 +1,110 @@
+//! Mailed links: verifying an address, resetting a password, and removing a
+//! device from the "new device" notice.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::accounts::{UserView, limit_attempts};
+use super::error::{ApiResult, Problem};
+use super::extract::{Client, CurrentUser, Json};
+
+/// Send (again) the link that verifies the signed-in user's address; a few per hour.
+#[utoipa::path(post, path = "/v1/me/email-verification", tag = "accounts", security(("session" = [])),
+    responses((status = 202), (status = 401, body = Problem), (status = 409, body = Problem), (status = 429, body = Problem)))]
+pub async fn request_verification(
+    State(state): State<AppState>,
+    CurrentUser(caller): CurrentUser,
+) -> ApiResult<StatusCode> {
+    state.email.request_verification(&caller).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkToken {
+    /// The `token` from the mailed link.
+    #[schema(value_type = String)]
+    pub token: SecretString,
+}
+
+/// Follow a verification link: the address it was sent to is verified.
+#[utoipa::path(post, path = "/v1/email-verifications", tag = "accounts", request_body = LinkToken,
+    responses((status = 200, body = UserView), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<LinkToken>,
+) -> ApiResult<axum::Json<UserView>> {
+    limit_attempts(&state, &client)?;
+    let user = state.email.verify(body.token.expose_secret()).await?;
+    Ok(axum::Json(user.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// Ask for a password reset link. Always 202 with an empty body, at once:
+/// whether the account exists, and whether mail went out, is not said.
+#[utoipa::path(post, path = "/v1/password-resets", tag = "accounts", request_body = ResetRequest,
+    responses((status = 202), (status = 429, body = Problem)))]
+pub async fn request_reset(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<ResetRequest>,
+) -> ApiResult<StatusCode> {
+    limit_attempts(&state, &client)?;
+    state.email.request_reset(&body.email);
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetCompletion {
+    #[schema(value_type = String)]
+    pub token: SecretString,
+    #[schema(value_type = String)]
+    pub new_password: SecretString,
+}
+
+/// Set a new password with a reset link: every session ends, and a second
+/// factor, if set up, is still asked for at the next sign-in.
+#[utoipa::path(post, path = "/v1/password-resets/complete", tag = "accounts", request_body = ResetCompletion,
+    responses((status = 204), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn complete_reset(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<ResetCompletion>,
+) -> ApiResult<StatusCode> {
+    limit_attempts(&state, &client)?;
+    state.email.complete_reset(body.token.expose_secret(), body.new_password, &client.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The query of the link in a "new device" mail.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceRemoval {
+    pub activation: String,
+    pub expires: i64,
+    pub sig: String,
+}
+
+/// One click from the "new device" mail: free that device's seat, no sign-in needed.
+#[utoipa::path(post, path = "/v1/device-removals", tag = "licenses", request_body = DeviceRemoval,
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn remove_device(
+    State(state): State<AppState>,
+    client: Client,
+    Json(body): Json<DeviceRemoval>,
+) -> ApiResult<StatusCode> {
+    limit_attempts(&state, &client)?;
+    state.licensing.remove_device_by_link(&body.activation, body.expires, &body.sig, &client.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
