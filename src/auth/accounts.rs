@@ -280,6 +280,28 @@ impl Accounts {
         self.set_password(&caller.user.id, &new, Some(&caller.session.id), "password_changed", client).await
     }
 
+    /// Moves the account to another address. Needs a recent sign-in or
+    /// step-up, since whoever controls the address can reset the password.
+    /// The new address is unverified until its link is followed; the old one
+    /// is told.
+    pub async fn change_email(&self, caller: &Authenticated, new_email: &str, client: &ClientInfo) -> AuthResult<User> {
+        let email = Email::parse(new_email).map_err(|e| AuthError::Invalid { field: "email", problem: e.to_string() })?;
+        if !crate::domain::factors::recently_authenticated(caller.session.auth_time, self.now()) {
+            return Err(AuthError::ReauthenticationRequired);
+        }
+        if email.as_str() == caller.user.email {
+            return Err(AuthError::Conflict("This is already your email address.".into()));
+        }
+        let detail = serde_json::json!({"old_email": caller.user.email, "new_email": email.as_str()});
+        let changed = super::event(&caller.user.id, "email_changed", detail, client, self.now());
+        match self.store.change_email(&caller.user.id, &caller.user.email, email.as_str(), &changed).await {
+            Ok(()) => {}
+            Err(crate::store::StoreError::Conflict(_)) => return Err(AuthError::EmailTaken),
+            Err(e) => return Err(e.into()),
+        }
+        self.store.user(&caller.user.id).await?.ok_or(AuthError::Unauthenticated)
+    }
+
     /// Stores a new password and ends every session but `keep`, with the
     /// event (and the notice it sends) in the same transaction.
     pub(crate) async fn set_password(

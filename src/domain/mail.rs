@@ -20,10 +20,12 @@ pub enum MailKind {
     RecoveryCodeUsed,
     /// A license ends in a week or less.
     LicenseExpiring,
+    /// Sent to the old address when the account's address changes.
+    EmailChanged,
 }
 
 impl MailKind {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NewDevice,
@@ -32,6 +34,7 @@ impl MailKind {
         Self::PasswordChanged,
         Self::RecoveryCodeUsed,
         Self::LicenseExpiring,
+        Self::EmailChanged,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl MailKind {
             Self::PasswordChanged => "password_changed",
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::LicenseExpiring => "license_expiring",
+            Self::EmailChanged => "email_changed",
         }
     }
 

@@ -108,3 +108,25 @@ pub async fn remove_device(
     state.licensing.remove_device_by_link(&body.activation, body.expires, &body.sig, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChange {
+    pub email: String,
+}
+
+/// Change the account's address (needs a sign-in or step-up in the last five
+/// minutes). The new address is unverified until its mailed link is
+/// followed; the old address is told.
+#[utoipa::path(post, path = "/v1/me/email", tag = "accounts", security(("session" = [])), request_body = EmailChange,
+    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn change_email(
+    State(state): State<AppState>,
+    client: Client,
+    CurrentUser(caller): CurrentUser,
+    Json(body): Json<EmailChange>,
+) -> ApiResult<axum::Json<UserView>> {
+    let user = state.accounts.change_email(&caller, &body.email, &client.0).await?;
+    Ok(axum::Json(user.into()))
+}

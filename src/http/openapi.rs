@@ -51,6 +51,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::revoke_session))
         .routes(routes!(accounts::change_password))
         .routes(routes!(email::request_verification))
+        .routes(routes!(email::change_email))
         .routes(routes!(email::verify))
         .routes(routes!(email::request_reset))
         .routes(routes!(email::complete_reset))

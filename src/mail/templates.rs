@@ -146,6 +146,15 @@ pub fn render(kind: MailKind, context: &Context<'_>) -> Rendered {
                 closing: not_you,
             }
         }
+        MailKind::EmailChanged => {
+            let new = detail_str(context, "new_email").unwrap_or("a new address");
+            Parts {
+                subject: format!("The email address of your {product} account was changed"),
+                paragraphs: vec![format!("Your account's email address was changed to {new}; mail now goes there.")],
+                action: None,
+                closing: not_you,
+            }
+        }
         MailKind::LicenseExpiring => {
             let item = detail_str(context, "product").unwrap_or(product);
             let expires = when(context.detail.get("expires_at").and_then(serde_json::Value::as_i64));

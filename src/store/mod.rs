@@ -258,6 +258,11 @@ pub trait Store:
         event: &NewEvent,
     ) -> StoreResult<()>;
 
+    /// Changes the user's address (unverified until its link is followed),
+    /// queues the verification mail to the new address and a notice to the
+    /// old one, and records `event`, in one transaction.
+    async fn change_email(&self, user_id: &str, old_email: &str, new_email: &str, event: &NewEvent) -> StoreResult<()>;
+
     /// Records a provisional failure under `key` (a normalised email for
     /// sign-in, a prefixed one for support PINs) unless `limit` failures in
     /// the lockout window already lock it; atomic, so concurrent guesses

@@ -297,6 +297,34 @@ impl Store for SqlStore {
         })
     }
 
+    async fn change_email(&self, user_id: &str, old_email: &str, new_email: &str, event: &NewEvent) -> StoreResult<()> {
+        use crate::domain::mail::MailKind;
+        let mail = |kind, recipient: Option<&str>| super::NewMail {
+            id: crate::auth::new_id(),
+            kind,
+            user_id: user_id.to_owned(),
+            recipient: recipient.map(str::to_owned),
+            detail: serde_json::json!({"new_email": new_email}),
+            at: event.at,
+        };
+        let (verify, notice) = (mail(MailKind::VerifyEmail, None), mail(MailKind::EmailChanged, Some(old_email)));
+        in_tx!(self, |tx| {
+            sqlx::query("UPDATE users SET email = $1, email_verified_at = NULL, updated_at = $2 WHERE id = $3")
+                .bind(new_email)
+                .bind(to_millis(event.at))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation(e, "email already registered"))?;
+            // Links sent to the old address no longer prove anything.
+            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            insert_event!(event, &mut *tx);
+            insert_mail!(verify, &mut *tx);
+            insert_mail!(notice, &mut *tx);
+            Ok(())
+        })
+    }
+
     async fn reserve_sign_in_attempt(
         &self,
         email: &str,

@@ -20,6 +20,7 @@ on_both_backends!(
     an_outage_and_a_restart_delay_mail_but_lose_none,
     two_instances_send_each_message_once,
     a_license_about_to_expire_is_noticed_once,
+    changing_the_address_verifies_the_new_one_and_tells_the_old,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -303,4 +304,37 @@ async fn a_license_about_to_expire_is_noticed_once(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let notices = setup.sink.wait_for("ada@example.com", "license expires soon", 1).await;
     assert_eq!(notices.len(), 1);
+}
+
+async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Backend) {
+    let setup = Setup::new().await;
+    let app = setup.spawn(TestDb::new(backend).await, Arc::new(ManualClock::starting_now()), false).await;
+    app.sign_up("ada@example.com", PASSWORD).await;
+    app.sign_up("bob@example.com", PASSWORD).await;
+    let session = app.sign_in("ada@example.com", PASSWORD).await;
+    let first = setup.sink.wait_for("ada@example.com", "Confirm your email", 1).await.remove(0);
+    let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&first.link("http://"))}), None).await;
+    assert_eq!(verified.status(), StatusCode::OK);
+
+    let taken = app.post("/v1/me/email", &json!({"email": "bob@example.com"}), Some(&session)).await;
+    assert_problem(taken, StatusCode::CONFLICT, "conflict").await;
+    let changed = app.post("/v1/me/email", &json!({"email": "Ada@New.Example"}), Some(&session)).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let user = changed.json::<Value>().await.unwrap();
+    assert_eq!((user["email"].as_str(), user["email_verified"].as_bool()), (Some("Ada@new.example"), Some(false)));
+
+    let notice = setup.sink.wait_for("ada@example.com", "email address of your Studio account", 1).await.remove(0);
+    assert!(notice.text().contains("changed to Ada@new.example"), "{}", notice.text());
+    // The link sent to the old address before the change no longer verifies anything.
+    let stale = app.post("/v1/email-verifications", &json!({"token": token_of(&first.link("http://"))}), None).await;
+    assert_problem(stale, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let mail = setup.sink.wait_for("Ada@new.example", "Confirm your email", 1).await.remove(0);
+    let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&mail.link("http://"))}), None).await;
+    assert_eq!(verified.json::<Value>().await.unwrap()["email_verified"], true);
+    assert_eq!(app.try_sign_in("Ada@new.example", PASSWORD).await.status(), StatusCode::CREATED);
+
+    // Later in the session, a change needs a fresh proof first.
+    app.clock.advance(Duration::minutes(6));
+    let stale_session = app.post("/v1/me/email", &json!({"email": "ada@third.example"}), Some(&session)).await;
+    assert_problem(stale_session, StatusCode::UNAUTHORIZED, "reauthentication_required").await;
 }
