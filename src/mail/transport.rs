@@ -46,7 +46,8 @@ impl Transport {
         let recipient: Mailbox = to.parse().map_err(|e| invalid(format!("recipient: {e}")))?;
         match self {
             Self::Log => {
-                tracing::info!(to, subject = %mail.subject, body = %mail.text, "mail (no SMTP server configured)");
+                // Debug formatting keeps the message on one log line.
+                tracing::info!(to, subject = %mail.subject, body = ?mail.text, "mail (no SMTP server configured)");
                 Ok(())
             }
             Self::Smtp(smtp) => {

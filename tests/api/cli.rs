@@ -86,6 +86,20 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
+    // Without SMTP, mail goes to the log with its link intact, so a trial works.
+    let sign_up = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/v1/users"))
+        .json(&serde_json::json!({"email": "trial@example.com", "password": "correct horse battery staple"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_up.status(), StatusCode::CREATED);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.iter().any(|l: &String| l.contains("/verify-email?token=lk_vfy_") && l.contains("trial@example.com")) {
+        let line = lines_rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("mail logged");
+        seen.push(line);
+    }
+
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = child.wait().unwrap();
