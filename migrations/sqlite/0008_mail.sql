@@ -13,6 +13,8 @@ CREATE TABLE outbox (
     attempts        BIGINT NOT NULL DEFAULT 0,
     -- A worker holds the row until then; a crashed worker's rows come due again.
     claimed_until   BIGINT,
+    -- Which claim holds it: an outcome is recorded only by the claim that still holds the row.
+    claim_token     TEXT,
     -- Set only after the SMTP server accepted the message.
     sent_at         BIGINT,
     -- Given up after too many failures.

@@ -285,7 +285,8 @@ impl Accounts {
     /// The new address is unverified until its link is followed; the old one
     /// is told.
     pub async fn change_email(&self, caller: &Authenticated, new_email: &str, client: &ClientInfo) -> AuthResult<User> {
-        let email = Email::parse(new_email).map_err(|e| AuthError::Invalid { field: "email", problem: e.to_string() })?;
+        let email =
+            Email::parse(new_email).map_err(|e| AuthError::Invalid { field: "email", problem: e.to_string() })?;
         if !crate::domain::factors::recently_authenticated(caller.session.auth_time, self.now()) {
             return Err(AuthError::ReauthenticationRequired);
         }
@@ -294,12 +295,21 @@ impl Accounts {
         }
         let detail = serde_json::json!({"old_email": caller.user.email, "new_email": email.as_str()});
         let changed = super::event(&caller.user.id, "email_changed", detail, client, self.now());
-        match self.store.change_email(&caller.user.id, &caller.user.email, email.as_str(), &changed).await {
-            Ok(()) => {}
+        let since = self.now() - time::Duration::hours(1);
+        let limit = crate::domain::mail::REQUESTED_MAIL_PER_HOUR;
+        match self.store.change_email(&caller.user.id, &caller.user.email, email.as_str(), &changed, limit, since).await
+        {
+            Ok(true) => {}
+            Ok(false) => return Err(AuthError::RateLimited { retry_after_secs: 3600 }),
             Err(crate::store::StoreError::Conflict(_)) => return Err(AuthError::EmailTaken),
             Err(e) => return Err(e.into()),
         }
         self.store.user(&caller.user.id).await?.ok_or(AuthError::Unauthenticated)
+    }
+
+    /// The argon2id hash of a new password, computed off the async runtime.
+    pub(crate) async fn hash_password(&self, new: &NewPassword) -> AuthResult<String> {
+        self.passwords.hash(new).await
     }
 
     /// Stores a new password and ends every session but `keep`, with the
@@ -313,8 +323,20 @@ impl Accounts {
         client: &ClientInfo,
     ) -> AuthResult<()> {
         let hash = self.passwords.hash(new).await?;
+        self.store_password(user_id, &hash, keep, event_kind, client).await
+    }
+
+    /// Stores an already hashed password; see `set_password`.
+    pub(crate) async fn store_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep: Option<&str>,
+        event_kind: &'static str,
+        client: &ClientInfo,
+    ) -> AuthResult<()> {
         let changed = super::event(user_id, event_kind, serde_json::json!({}), client, self.now());
-        self.store.change_password(user_id, &hash, keep, &changed).await?;
+        self.store.change_password(user_id, hash, keep, &changed).await?;
         Ok(())
     }
 }

@@ -23,7 +23,11 @@ pub struct EmailFlows {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     accounts: Accounts,
+    reset_requests: Arc<tokio::sync::Semaphore>,
 }
+
+/// Reset requests being looked up and queued at once.
+const MAX_PENDING_RESETS: usize = 32;
 
 impl std::fmt::Debug for EmailFlows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -40,7 +44,7 @@ fn link_token(token: &str, kind: TokenKind) -> AuthResult<String> {
 
 impl EmailFlows {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, accounts: Accounts) -> Self {
-        Self { store, clock, accounts }
+        Self { store, clock, accounts, reset_requests: Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_RESETS)) }
     }
 
     /// Queues a mail the user asked for, a few per hour at most.
@@ -86,8 +90,14 @@ impl EmailFlows {
     /// the work happens after the answer so its time says nothing either.
     pub fn request_reset(&self, email: &str) {
         let Ok(email) = Email::parse(email) else { return };
+        // Bounded: a flood of requests must not become a flood of tasks.
+        let Ok(permit) = self.reset_requests.clone().try_acquire_owned() else {
+            tracing::warn!("too many password resets in progress; this one is dropped");
+            return;
+        };
         let flows = self.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             let outcome = async {
                 let Some(account) = flows.store.user_credentials_by_email(email.as_str()).await? else {
                     return Ok::<_, AuthError>(());
@@ -111,14 +121,18 @@ impl EmailFlows {
         // A weak password is refused before the link is spent.
         let new = NewPassword::parse(new_password)
             .map_err(|source| AuthError::WeakPassword { field: "new_password", source })?;
-        let hash = link_token(token, TokenKind::PasswordReset)?;
+        let token_hash = link_token(token, TokenKind::PasswordReset)?;
+        // Hashed before the link is spent, so a failure here leaves it usable.
+        let password_hash = self.accounts.hash_password(&new).await?;
         let now = self.clock.now();
-        let spent = self
-            .store
-            .take_email_token(&hash, PASSWORD_RESET_PURPOSE, now)
-            .await?
-            .ok_or(AuthError::Invalid { field: "token", problem: LINK_GONE.into() })?;
-        self.accounts.set_password(&spent.user_id, &new, None, "password_reset", client).await?;
+        let gone = || AuthError::Invalid { field: "token", problem: LINK_GONE.into() };
+        let spent = self.store.take_email_token(&token_hash, PASSWORD_RESET_PURPOSE, now).await?.ok_or_else(gone)?;
+        // A link sent to an address the account has since left proves nothing.
+        let user = self.store.user(&spent.user_id).await?.ok_or_else(gone)?;
+        if user.email != spent.email {
+            return Err(gone());
+        }
+        self.accounts.store_password(&spent.user_id, &password_hash, None, "password_reset", client).await?;
         self.store.mark_email_verified(&spent.user_id, &spent.email, now).await?;
         // The owner of the mailbox is back in: the lockout a thief caused should not keep them out.
         self.store.clear_sign_in_failures(&spent.email).await?;

@@ -88,8 +88,10 @@ pub const EXPIRY_NOTICE_AHEAD: Duration = Duration::days(7);
 /// message becomes due again, on this or another instance.
 pub const CLAIM_LEASE: Duration = Duration::minutes(2);
 
-/// After this many failed attempts a message is given up (and logged).
-pub const MAX_ATTEMPTS: i64 = 12;
+/// After this many failed attempts a message is given up (and logged):
+/// with the hourly cap, about three days, so a weekend-long outage
+/// delays mail without losing it.
+pub const MAX_ATTEMPTS: i64 = 80;
 
 /// When to try again after `attempts` failures: 15 s doubling to a cap of
 /// one hour, so a short outage costs seconds and a long one little load.

@@ -359,33 +359,23 @@ impl Licensing {
         client: &ClientInfo,
     ) -> LicenseResult<Granted> {
         let license_id = device.license_id.clone();
-        let result = self.claim_device(caller, device).await;
-        let (kind, detail) = match &result {
-            Ok(granted) => (
-                "device_activated",
-                json!({
-                    "license_id": granted.license.id,
-                    "activation_id": granted.activation.id,
-                    "name": granted.activation.name,
-                    "platform": granted.activation.platform,
-                    "first_seat": granted.first_seat,
-                    "new": granted.new,
-                }),
-            ),
-            Err(error) => {
-                let mut detail = failure_detail(error);
-                detail.insert("license_id".into(), json!(license_id));
-                ("activation_failed", detail.into())
-            }
-        };
-        // Re-activating a known device is routine; only news is recorded.
-        if result.as_ref().is_err() || result.as_ref().is_ok_and(|g| g.new) {
-            self.record(&caller.user, kind, detail, client).await;
+        let result = self.claim_device(caller, device, client).await;
+        // A new seat's event (and its mail) is written with the seat; a
+        // failure is written here.
+        if let Err(error) = &result {
+            let mut detail = failure_detail(error);
+            detail.insert("license_id".into(), json!(license_id));
+            self.record(&caller.user, "activation_failed", detail.into(), client).await;
         }
         result
     }
 
-    async fn claim_device(&self, caller: &Authenticated, device: DeviceRequest) -> LicenseResult<Granted> {
+    async fn claim_device(
+        &self,
+        caller: &Authenticated,
+        device: DeviceRequest,
+        client: &ClientInfo,
+    ) -> LicenseResult<Granted> {
         let DeviceRequest { license_id, fingerprint, name, platform } = device;
         let license_id = license_id.as_str();
         let fingerprint = fingerprint.as_str();
@@ -411,10 +401,15 @@ impl Licensing {
             Binding::Floating { lease } => Some(lease),
             Binding::NodeLocked => None,
         };
+        let activation_id = new_id();
+        let detail =
+            json!({"license_id": license.id, "activation_id": activation_id, "name": name, "platform": platform});
+        let activated = event(&user.id, "device_activated", detail, client, now);
         let claim = self
             .store
             .claim_seat(&SeatRequest {
-                activation_id: new_id(),
+                activated,
+                activation_id,
                 license_id: license.id.clone(),
                 user_id: user.id.clone(),
                 fingerprint_hash: fingerprint.hash(),

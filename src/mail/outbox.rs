@@ -24,7 +24,7 @@ use crate::store::{Delivery, NewEmailToken, OutboxMessage, Store, StoreError};
 pub const POLL_INTERVAL: StdDuration = StdDuration::from_millis(500);
 /// How often it looks for licenses about to expire (by the clock, so tests can move it).
 const EXPIRY_SCAN_EVERY: time::Duration = time::Duration::minutes(1);
-/// Messages claimed per pass.
+/// Messages sent per pass before the loop looks at the clock again.
 const BATCH: u32 = 20;
 
 pub const VERIFY_EMAIL_PURPOSE: &str = "verify_email";
@@ -64,21 +64,38 @@ impl Mailer {
         Self { inner: Arc::new(config) }
     }
 
+    /// A link under the public URL, keeping any path it has (a gateway
+    /// served under `/login` links to `/login/verify-email`).
     fn url(&self, path: &str, query: &[(&str, &str)]) -> String {
         let mut url = self.inner.public_url.clone();
-        url.set_path(path);
-        url.query_pairs_mut().clear().extend_pairs(query);
+        let base = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base}{path}"));
+        if query.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(query);
+        }
         url.to_string()
     }
 
-    /// Sends what is due now; returns how many messages were handed to the server.
-    pub async fn deliver_due(&self) -> Result<usize, StoreError> {
-        let now = self.inner.clock.now();
-        let claimed = self.inner.store.claim_due_mail(now, now + CLAIM_LEASE, BATCH).await?;
+    /// Sends what is due now, one claim at a time so a lease never has to
+    /// outlast more than one SMTP conversation; returns how many messages
+    /// the server accepted. Stops early when `stop` says so.
+    pub async fn deliver_due(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, StoreError> {
         let mut sent = 0;
-        for message in claimed {
+        for _ in 0..BATCH {
+            if *stop.borrow() {
+                break;
+            }
+            let now = self.inner.clock.now();
+            let claim_token = crate::auth::new_id();
+            let Some(message) = self.inner.store.claim_due_mail(now, now + CLAIM_LEASE, &claim_token).await? else {
+                break;
+            };
             let outcome = match self.render(&message, now).await {
-                Ok(rendered) => self.inner.transport.send(&self.inner.from, &message.recipient, &rendered).await,
+                Ok(rendered) => {
+                    self.inner.transport.send(&self.inner.from, &message.recipient, &message.id, &rendered).await
+                }
                 Err(RenderError::Store(e)) => Err(SendError { permanent: false, message: e.to_string() }),
                 Err(RenderError::Gone(why)) => Err(SendError { permanent: true, message: why }),
             };
@@ -97,7 +114,9 @@ impl Mailer {
                     Delivery::Retry { error: error.message, at }
                 }
             };
-            self.inner.store.record_delivery(&message.id, &delivery, self.inner.clock.now()).await?;
+            if !self.inner.store.record_delivery(&message, &delivery, self.inner.clock.now()).await? {
+                tracing::warn!(id = %message.id, "a mail's claim expired while it was being sent; another worker has it");
+            }
         }
         Ok(sent)
     }
@@ -112,7 +131,7 @@ impl Mailer {
     /// on: an unreachable database delays mail, it does not stop it.
     pub async fn run(self, mut shutdown: tokio::sync::watch::Receiver<bool>) {
         let mut last_scan: Option<OffsetDateTime> = None;
-        loop {
+        while !*shutdown.borrow() {
             let now = self.inner.clock.now();
             if last_scan.is_none_or(|at| now - at >= EXPIRY_SCAN_EVERY) {
                 last_scan = Some(now);
@@ -120,7 +139,7 @@ impl Mailer {
                     tracing::warn!(%error, "could not queue license expiry notices");
                 }
             }
-            match self.deliver_due().await {
+            match self.deliver_due(&shutdown).await {
                 // A full batch: more may be waiting.
                 Ok(sent) if sent >= BATCH as usize => continue,
                 Ok(_) => {}
@@ -128,10 +147,7 @@ impl Mailer {
             }
             tokio::select! {
                 () = tokio::time::sleep(POLL_INTERVAL) => {}
-                _ = shutdown.changed() => return,
-            }
-            if *shutdown.borrow() {
-                return;
+                _ = shutdown.changed() => {}
             }
         }
     }
@@ -169,7 +185,7 @@ impl Mailer {
             _ => None,
         };
         let security_url = self.url("/account/security", &[]);
-        let security_url = security_url.trim_end_matches('?');
+        let security_url = security_url.as_str();
         let greeting = user.name.clone().unwrap_or_else(|| user.email.clone());
         let context = Context {
             product: &self.inner.product,

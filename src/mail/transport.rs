@@ -31,17 +31,38 @@ impl std::fmt::Debug for Transport {
     }
 }
 
-/// One SMTP conversation may not take longer than this.
+/// Only a refusal of this message or recipient is final. Other 5xx replies
+/// (bad credentials 535, STARTTLS required 530, relay problems) are the
+/// operator's to fix, and the mail waits for that rather than being lost.
+fn refuses_this_message(error: &lettre::transport::smtp::Error) -> bool {
+    const FINAL: [&str; 6] = ["550", "551", "552", "553", "554", "501"];
+    error.is_permanent() && error.status().is_some_and(|code| FINAL.contains(&code.to_string().as_str()))
+}
+
+/// One SMTP command may not take longer than this.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Transport {
-    /// `smtp://host:port` (plain, STARTTLS when offered), `smtps://user:pass@host` (TLS).
+    /// `smtps://user:pass@host` (TLS), `smtp://host:port?tls=required`
+    /// (STARTTLS), or `smtp://host:port` (plain, for a relay on the same
+    /// network; refused with credentials, which must not travel in clear).
     pub fn smtp(url: &str) -> Result<Self, String> {
+        let parsed = url::Url::parse(url).map_err(|e| e.to_string())?;
+        let encrypted = parsed.scheme() == "smtps"
+            || parsed.query_pairs().any(|(k, v)| k == "tls" && (v == "required" || v == "opportunistic"));
+        if !encrypted && (!parsed.username().is_empty() || parsed.password().is_some()) {
+            return Err(
+                "credentials over plain smtp:// would travel unencrypted; use smtps:// or add ?tls=required".into()
+            );
+        }
         let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string())?;
         Ok(Self::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
     }
 
-    pub async fn send(&self, from: &Mailbox, to: &str, mail: &Rendered) -> Result<(), SendError> {
+    /// Sends one message. `id` (the outbox row) becomes its `Message-ID`, so
+    /// a resend after a crash between sending and recording is recognisable
+    /// as the same message.
+    pub async fn send(&self, from: &Mailbox, to: &str, id: &str, mail: &Rendered) -> Result<(), SendError> {
         let invalid = |message: String| SendError { permanent: true, message };
         let recipient: Mailbox = to.parse().map_err(|e| invalid(format!("recipient: {e}")))?;
         match self {
@@ -51,7 +72,9 @@ impl Transport {
                 Ok(())
             }
             Self::Smtp(smtp) => {
+                let domain = from.email.domain().to_owned();
                 let message = Message::builder()
+                    .message_id(Some(format!("<{id}@{domain}>")))
                     .from(from.clone())
                     .to(recipient)
                     .subject(&mail.subject)
@@ -60,8 +83,23 @@ impl Transport {
                 smtp.send(message)
                     .await
                     .map(|_| ())
-                    .map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() })
+                    .map_err(|e| SendError { permanent: refuses_this_message(&e), message: e.to_string() })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn credentials_never_travel_in_clear() {
+        assert!(Transport::smtp("smtp://user:secret@mail.example.com:25").is_err());
+        assert!(Transport::smtp("smtp://mail.example.com:25").is_ok());
+        assert!(Transport::smtp("smtp://user:secret@mail.example.com:587?tls=required").is_ok());
+        assert!(Transport::smtp("smtps://user:secret@mail.example.com").is_ok());
+        let debug = format!("{:?}", Transport::smtp("smtps://user:secret@mail.example.com").unwrap());
+        assert!(!debug.contains("secret"));
     }
 }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::sql::{Pool, SqlStore, unique_violation};
-use super::{Backend, Store, StoreError, StoreResult, from_millis, to_millis};
+use super::{Backend, NewEvent, Store, StoreError, StoreResult, from_millis, to_millis};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LicenseStatus {
@@ -103,6 +103,9 @@ pub struct SeatRequest {
     pub lease: Option<Duration>,
     pub max_activations: u32,
     pub now: OffsetDateTime,
+    /// The user's `device_activated` event, recorded (with its notice, and
+    /// `first_seat` added to its detail) only if a new seat is taken.
+    pub activated: NewEvent,
 }
 
 #[derive(Debug, Clone)]
@@ -587,6 +590,11 @@ impl LicenseStore for SqlStore {
             .bind(lease_until)
             .execute(&mut *tx)
             .await?;
+            let mut activated = request.activated.clone();
+            if let Some(detail) = activated.detail.as_object_mut() {
+                detail.insert("first_seat".into(), serde_json::json!(taken == 0));
+            }
+            insert_user_event!(activated, &mut *tx);
             let detail = serde_json::json!({"activation_id": request.activation_id, "fingerprint_hash": request.fingerprint_hash});
             insert_event!(
                 tx,

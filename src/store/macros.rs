@@ -60,7 +60,7 @@ macro_rules! insert_session {
 }
 
 /// Inserts a `NewEvent` with `$executor`.
-macro_rules! insert_event {
+macro_rules! insert_user_event {
     ($event:expr, $executor:expr) => {{
         let inserted = sqlx::query(
             "INSERT INTO user_events (id, user_id, kind, detail, ip, user_agent, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -81,6 +81,13 @@ macro_rules! insert_event {
         }
         inserted
     }};
+}
+
+/// The same, under the name the user-facing stores use.
+macro_rules! insert_event {
+    ($event:expr, $executor:expr) => {
+        insert_user_event!($event, $executor)
+    };
 }
 
 /// Queues `$mail` with `$executor` (a transaction, to be atomic with what

@@ -34,6 +34,8 @@ pub struct OutboxMessage {
     pub created_at: OffsetDateTime,
     /// Failed attempts so far.
     pub attempts: i64,
+    /// This claim's token; outcomes are recorded only while it still holds the row.
+    pub claim_token: String,
 }
 
 /// How a send went, to record.
@@ -74,14 +76,21 @@ pub trait MailStore {
     /// user since `since` (then false). Serialised per user, so parallel
     /// requests cannot exceed the limit.
     async fn enqueue_requested_mail(&self, mail: &NewMail, limit: u32, since: OffsetDateTime) -> StoreResult<bool>;
-    /// Claims up to `limit` due messages until `lease_until`.
+    /// Claims the next due message until `lease_until` under `claim_token`.
     async fn claim_due_mail(
         &self,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> StoreResult<Vec<OutboxMessage>>;
-    async fn record_delivery(&self, id: &str, delivery: &Delivery, now: OffsetDateTime) -> StoreResult<()>;
+        claim_token: &str,
+    ) -> StoreResult<Option<OutboxMessage>>;
+    /// Records how a send went, if the claim still holds the message; false
+    /// when its lease ran out and another worker took it.
+    async fn record_delivery(
+        &self,
+        message: &OutboxMessage,
+        delivery: &Delivery,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     async fn create_email_token(&self, token: &NewEmailToken) -> StoreResult<()>;
     /// Spends a live token of `purpose`; `None` if unknown, spent or expired.
@@ -160,68 +169,76 @@ impl MailStore for SqlStore {
         &self,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
-        limit: u32,
-    ) -> StoreResult<Vec<OutboxMessage>> {
+        claim_token: &str,
+    ) -> StoreResult<Option<OutboxMessage>> {
         let lock = if self.backend() == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE outbox SET claimed_until = $1 WHERE id IN (\
-               SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
-               AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY next_attempt_at LIMIT $3 {lock}) \
+            "UPDATE outbox SET claimed_until = $1, claim_token = $2 WHERE id = (\
+               SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3 \
+               AND (claimed_until IS NULL OR claimed_until <= $3) ORDER BY next_attempt_at, id LIMIT 1 {lock}) \
              RETURNING id, kind, user_id, recipient, detail, created_at, attempts"
         );
-        let rows: Vec<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let row: Option<OutboxRow> = on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(to_millis(lease_until))
+            .bind(claim_token)
             .bind(to_millis(now))
-            .bind(i64::from(limit))
-            .fetch_all(pool)
+            .fetch_optional(pool)
             .await?);
-        rows.into_iter()
-            .map(|row| {
-                Ok(OutboxMessage {
-                    detail: serde_json::from_str(&row.detail)
-                        .map_err(|e| super::StoreError::Corrupt(format!("outbox {}: {e}", row.id)))?,
-                    created_at: from_millis(row.created_at)?,
-                    id: row.id,
-                    kind: row.kind,
-                    user_id: row.user_id,
-                    recipient: row.recipient,
-                    attempts: row.attempts,
-                })
-            })
-            .collect()
+        Ok(row.map(|row| OutboxMessage {
+            // A detail that no longer parses must not stall the queue: the
+            // templates cope with an empty one.
+            detail: serde_json::from_str(&row.detail).unwrap_or(serde_json::Value::Null),
+            created_at: from_millis(row.created_at).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            id: row.id,
+            kind: row.kind,
+            user_id: row.user_id,
+            recipient: row.recipient,
+            attempts: row.attempts,
+            claim_token: claim_token.to_owned(),
+        }))
     }
 
-    async fn record_delivery(&self, id: &str, delivery: &Delivery, now: OffsetDateTime) -> StoreResult<()> {
+    async fn record_delivery(
+        &self,
+        message: &OutboxMessage,
+        delivery: &Delivery,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
         let now = to_millis(now);
-        on_pool!(self, |pool| match delivery {
-            Delivery::Sent => sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2")
-                .bind(now)
-                .bind(id)
-                .execute(pool)
-                .await
-                .map(|_| ())?,
+        let (id, token) = (&message.id, &message.claim_token);
+        let updated = on_pool!(self, |pool| match delivery {
+            Delivery::Sent =>
+                sqlx::query("UPDATE outbox SET sent_at = $1, claimed_until = NULL WHERE id = $2 AND claim_token = $3",)
+                    .bind(now)
+                    .bind(id)
+                    .bind(token)
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
             Delivery::Retry { error, at } => sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, claimed_until = NULL, \
-                 last_error = $2 WHERE id = $3",
+                 last_error = $2 WHERE id = $3 AND claim_token = $4",
             )
             .bind(to_millis(*at))
             .bind(error)
             .bind(id)
+            .bind(token)
             .execute(pool)
-            .await
-            .map(|_| ())?,
+            .await?
+            .rows_affected(),
             Delivery::Failed { error } => sqlx::query(
                 "UPDATE outbox SET attempts = attempts + 1, failed_at = $1, claimed_until = NULL, last_error = $2 \
-                 WHERE id = $3",
+                 WHERE id = $3 AND claim_token = $4",
             )
             .bind(now)
             .bind(error)
             .bind(id)
+            .bind(token)
             .execute(pool)
-            .await
-            .map(|_| ())?,
+            .await?
+            .rows_affected(),
         });
-        Ok(())
+        Ok(updated == 1)
     }
 
     async fn create_email_token(&self, token: &NewEmailToken) -> StoreResult<()> {

@@ -260,8 +260,18 @@ pub trait Store:
 
     /// Changes the user's address (unverified until its link is followed),
     /// queues the verification mail to the new address and a notice to the
-    /// old one, and records `event`, in one transaction.
-    async fn change_email(&self, user_id: &str, old_email: &str, new_email: &str, event: &NewEvent) -> StoreResult<()>;
+    /// old one, drops unsent links to the old one, and records `event`, in
+    /// one transaction. False (and nothing changed) when `limit`
+    /// verification mails went out since `since`.
+    async fn change_email(
+        &self,
+        user_id: &str,
+        old_email: &str,
+        new_email: &str,
+        event: &NewEvent,
+        limit: u32,
+        since: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     /// Records a provisional failure under `key` (a normalised email for
     /// sign-in, a prefixed one for support PINs) unless `limit` failures in

@@ -297,7 +297,16 @@ impl Store for SqlStore {
         })
     }
 
-    async fn change_email(&self, user_id: &str, old_email: &str, new_email: &str, event: &NewEvent) -> StoreResult<()> {
+    async fn change_email(
+        &self,
+        user_id: &str,
+        old_email: &str,
+        new_email: &str,
+        event: &NewEvent,
+        limit: u32,
+        since: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let backend = self.backend();
         use crate::domain::mail::MailKind;
         let mail = |kind, recipient: Option<&str>| super::NewMail {
             id: crate::auth::new_id(),
@@ -309,6 +318,29 @@ impl Store for SqlStore {
         };
         let (verify, notice) = (mail(MailKind::VerifyEmail, None), mail(MailKind::EmailChanged, Some(old_email)));
         in_tx!(self, |tx| {
+            if backend == Backend::Postgres {
+                sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
+            }
+            // Each change mails a stranger's address if it is not the user's: limited like a resend.
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND kind = 'verify_email' AND created_at > $2",
+            )
+            .bind(user_id)
+            .bind(to_millis(since))
+            .fetch_one(&mut *tx)
+            .await?;
+            if recent >= i64::from(limit) {
+                return Ok(false);
+            }
+            // Unsent links addressed to the old mailbox must not go out (a reset link there would undo the change).
+            sqlx::query(
+                "UPDATE outbox SET failed_at = $1, last_error = 'the address changed before it was sent' \
+                 WHERE user_id = $2 AND sent_at IS NULL AND failed_at IS NULL AND kind IN ('verify_email', 'password_reset')",
+            )
+            .bind(to_millis(event.at))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query("UPDATE users SET email = $1, email_verified_at = NULL, updated_at = $2 WHERE id = $3")
                 .bind(new_email)
                 .bind(to_millis(event.at))
@@ -321,7 +353,7 @@ impl Store for SqlStore {
             insert_event!(event, &mut *tx);
             insert_mail!(verify, &mut *tx);
             insert_mail!(notice, &mut *tx);
-            Ok(())
+            Ok(true)
         })
     }
 

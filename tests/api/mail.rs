@@ -316,6 +316,10 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Ba
     let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&first.link("http://"))}), None).await;
     assert_eq!(verified.status(), StatusCode::OK);
 
+    // A reset link mailed to the old address stops working once the address changes.
+    app.post("/v1/password-resets", &json!({"email": "ada@example.com"}), None).await;
+    let reset = setup.sink.wait_for("ada@example.com", "Reset your Studio password", 1).await.remove(0);
+
     let taken = app.post("/v1/me/email", &json!({"email": "bob@example.com"}), Some(&session)).await;
     assert_problem(taken, StatusCode::CONFLICT, "conflict").await;
     let changed = app.post("/v1/me/email", &json!({"email": "Ada@New.Example"}), Some(&session)).await;
@@ -332,6 +336,9 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Ba
     let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&mail.link("http://"))}), None).await;
     assert_eq!(verified.json::<Value>().await.unwrap()["email_verified"], true);
     assert_eq!(app.try_sign_in("Ada@new.example", PASSWORD).await.status(), StatusCode::CREATED);
+    let old_link = json!({"token": token_of(&reset.link("http://")), "new_password": "taken over by the old mailbox"});
+    let refused = app.post("/v1/password-resets/complete", &old_link, None).await;
+    assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
     // Later in the session, a change needs a fresh proof first.
     app.clock.advance(Duration::minutes(6));
