@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use time::Duration;
 
-use super::policy::{SignInRequirement, parse_duration};
+use super::policy::{SignInRequirement, is_identifier, parse_duration};
 
 /// Longest lifetime of a token a browser widget carries: long enough to
 /// load the widget, short enough that a leaked one is soon worthless.
@@ -126,12 +126,6 @@ pub struct RawIntegration {
     secret_file: Option<PathBuf>,
 }
 
-fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 64
-        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
 /// Zendesk shows key ids like `app_64a1b2…`; anything printable and short fits a header.
 fn is_key_id(text: &str) -> bool {
     !text.is_empty() && text.len() <= 128 && text.chars().all(|c| c.is_ascii_graphic())
@@ -142,7 +136,7 @@ impl RawIntegration {
     pub fn validate(self) -> Result<Integration, String> {
         let name = self.name;
         let kind = self.kind;
-        if !is_name(&name) {
+        if !is_identifier(&name) {
             return Err(format!("name `{name}`: use 1-64 lower-case letters, digits, `-` or `_`"));
         }
         let at = |problem: String| format!("integration `{name}`: {problem}");

@@ -173,7 +173,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-fn is_identifier(text: &str) -> bool {
+/// A name in files and URLs: 1-64 lower-case letters, digits, `-` or `_`.
+pub fn is_identifier(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')

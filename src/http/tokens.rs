@@ -74,9 +74,7 @@ pub async fn mint(
 ) -> ApiResult<axum::Json<MintedView>> {
     let minted = state.tokens.mint(&caller, &body.audience).await?;
     let (view, audience) = match minted {
-        Minted::Token { token, expires_at, audience } => {
-            let own = token_is_ours(&state, &audience);
-            let token_type = if own { "Bearer" } else { "JWT" };
+        Minted::Token { token, token_type, expires_at, audience } => {
             (MintedView::Token { token, token_type, expires_at, audience: audience.clone() }, audience)
         }
         Minted::IdentityHash { identifier, hash, audience } => {
@@ -85,14 +83,6 @@ pub async fn mint(
     };
     state.metrics.tokens_minted.get_or_create(&AudienceLabels { audience }).inc();
     Ok(axum::Json(view))
-}
-
-fn token_is_ours(state: &AppState, audience: &str) -> bool {
-    state
-        .settings
-        .integrations
-        .iter()
-        .any(|i| i.name == audience && i.kind == crate::domain::integration::IntegrationKind::Jwt)
 }
 
 /// `token` (and an optional `token_type_hint`), as a form (the RFCs' way) or

@@ -60,8 +60,18 @@ pub type TokenResult<T> = Result<T, TokenError>;
 
 /// What `POST /v1/tokens` hands back.
 pub enum Minted {
-    Token { token: String, expires_at: OffsetDateTime, audience: String },
-    IdentityHash { identifier: String, hash: String, audience: String },
+    /// `token_type` is `Bearer` for our own JWTs, `JWT` for a vendor's.
+    Token {
+        token: String,
+        token_type: &'static str,
+        expires_at: OffsetDateTime,
+        audience: String,
+    },
+    IdentityHash {
+        identifier: String,
+        hash: String,
+        audience: String,
+    },
 }
 
 impl std::fmt::Debug for Minted {
@@ -179,7 +189,7 @@ impl Tokens {
                 hs256(&secret, &formats::intercom(user, expires_at))?
             }
         };
-        Ok(Minted::Token { token, expires_at, audience: integration.name.clone() })
+        Ok(Minted::Token { token, token_type: "JWT", expires_at, audience: integration.name.clone() })
     }
 
     /// The caller's live licenses whose policies allow this audience and
@@ -273,7 +283,7 @@ impl Tokens {
             })
             .await?;
         let token = self.keys.sign_jwt(ACCESS_TOKEN_TYP, &claims).await?;
-        Ok(Minted::Token { token, expires_at, audience: integration.name.clone() })
+        Ok(Minted::Token { token, token_type: "Bearer", expires_at, audience: integration.name.clone() })
     }
 
     /// One of our access tokens, if it is live: signed by a published key,
