@@ -219,9 +219,7 @@ impl Eulas {
             "channel": record.channel,
         });
         let noted = crate::auth::event(&caller.user.id, "eula_decision", detail, client, record.at);
-        if let Err(error) = self.store.record_event(&noted).await {
-            tracing::warn!(%error, "could not put an EULA decision on the timeline");
-        }
+        crate::auth::record_best_effort(self.store.as_ref(), &noted).await;
         Ok(acceptance)
     }
 

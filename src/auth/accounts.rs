@@ -361,12 +361,9 @@ impl Accounts {
         });
     }
 
-    /// Records an event after the fact it describes has happened: a failure
-    /// is logged, not turned into an error that would hide a new session.
+    /// Records an event after the fact (see `auth::record_best_effort`).
     pub(crate) async fn record_best_effort(&self, event: &crate::store::NewEvent) {
-        if let Err(error) = self.store.record_event(event).await {
-            tracing::warn!(%error, kind = event.kind, "could not record a user event");
-        }
+        super::record_best_effort(self.store.as_ref(), event).await;
     }
 
     /// Checks a signed-in user's password, counted toward the lockout like a

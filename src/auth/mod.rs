@@ -82,6 +82,14 @@ pub fn event(
     }
 }
 
+/// Records an event after the fact it describes has happened: a failure is
+/// logged, never turned into an error that would hide what already happened.
+pub async fn record_best_effort(store: &dyn crate::store::Store, event: &NewEvent) {
+    if let Err(error) = store.record_event(event).await {
+        tracing::warn!(%error, kind = event.kind, "could not record a user event");
+    }
+}
+
 /// A new random id; UUIDv7 so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -6,7 +6,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::auth::accounts::Authenticated;
-use crate::auth::{AuthError, ClientInfo, Factors, event, new_id};
+use crate::auth::{AuthError, ClientInfo, Factors, event, new_id, record_best_effort};
 use crate::clock::Clock;
 use crate::domain::codes::{ActivationCode, CodeError, Fingerprint, LicenseKey};
 use crate::domain::policy::{Binding, Policy, PolicySet};
@@ -488,10 +488,7 @@ impl Licensing {
         {
             let detail =
                 json!({"license_id": activation.license_id, "activation_id": activation.id, "via": "mailed_link"});
-            let event = event(user_id, "device_deactivated", detail, client, now);
-            if let Err(error) = self.store.record_event(&event).await {
-                tracing::warn!(%error, "could not record a device removal");
-            }
+            record_best_effort(self.store.as_ref(), &event(user_id, "device_deactivated", detail, client, now)).await;
         }
         Ok(())
     }
@@ -499,10 +496,7 @@ impl Licensing {
     /// Puts an event on the user's timeline after the fact it describes: a
     /// failure to record is logged, never turned into the request's error.
     async fn record(&self, user: &User, kind: &'static str, detail: serde_json::Value, client: &ClientInfo) {
-        let event = event(&user.id, kind, detail, client, self.clock.now());
-        if let Err(error) = self.store.record_event(&event).await {
-            tracing::warn!(%error, kind, "could not record a user event");
-        }
+        record_best_effort(self.store.as_ref(), &event(&user.id, kind, detail, client, self.clock.now())).await;
     }
 
     /// Extends a floating lease. A lapsed lease cannot be revived this way:
