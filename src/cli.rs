@@ -7,12 +7,15 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand, ValueEnum};
 use secrecy::ExposeSecret;
 
-use crate::auth::api_keys::ApiKeys;
+use crate::api_keys::{ApiKeys, ApiKeysConfig};
 use crate::clock::SystemClock;
 use crate::config::{Settings, Sources};
+use crate::domain::account::ApiKeyRole;
+use crate::domain::license::Actor;
 use crate::startup::Application;
-use crate::store::{self, ApiKeyRole};
+use crate::store;
 
+/// The parsed command line: global options and the command to run.
 #[derive(Debug, Parser)]
 #[command(
     name = "latchkey",
@@ -27,10 +30,12 @@ pub struct Cli {
     /// TOML settings file (also LATCHKEY_CONFIG).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// What to do; `serve` when none is given.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// What `latchkey` can be asked to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the gateway (the default). Prints a one-time admin API key on the first start.
@@ -48,6 +53,7 @@ pub enum Command {
     Keys(KeysCommand),
 }
 
+/// Commands on signing keys.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
     /// Make a new signing key current and print its kid; the old key stays in the JWKS until what it signed has expired.
@@ -58,6 +64,7 @@ pub enum KeysCommand {
     },
 }
 
+/// Commands on license policy files.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Check the policy files without starting; prints each problem with its file and line.
@@ -67,6 +74,7 @@ pub enum PolicyCommand {
     },
 }
 
+/// Administrative tasks on the configured database.
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Create an API key for a tool and print it (shown only once).
@@ -101,6 +109,7 @@ pub enum AdminCommand {
     Integration(IntegrationCommand),
 }
 
+/// Commands on integrations (help desks, chat widgets).
 #[derive(Debug, Subcommand)]
 pub enum IntegrationCommand {
     /// Store an integration's shared secret, read from standard input (never
@@ -115,18 +124,21 @@ pub enum IntegrationCommand {
     },
 }
 
+/// Commands on EULA versions.
 #[derive(Debug, Subcommand)]
 pub enum EulaCommand {
     /// Publish a version from a file; published versions never change.
     Publish {
+        /// The product the EULA governs.
         #[arg(long)]
         product: String,
+        /// The version name.
         #[arg(long)]
         version: String,
         /// The text (Markdown), stored and hashed byte for byte.
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
-        /// Title shown above the text (default: "<product> licence agreement").
+        /// Title shown above the text (default: "PRODUCT licence agreement").
         #[arg(long)]
         title: Option<String>,
         /// Language tag (default: en).
@@ -138,9 +150,12 @@ pub enum EulaCommand {
     },
 }
 
+/// What an API key made on the command line may do.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Role {
+    /// Everything.
     Admin,
+    /// Verify callers and read timelines.
     Support,
 }
 
@@ -187,7 +202,7 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Keys(KeysCommand::Rotate { algorithm }) => {
             let app = build(settings).await?;
-            let kid = app.state().keys.rotate(crate::http::keys::retention(app.state()), algorithm).await?;
+            let kid = app.services().keys.rotate(algorithm).await?;
             println!("{kid}");
             Ok(())
         }
@@ -196,7 +211,7 @@ pub async fn run(cli: Cli) -> CliResult {
             let mut secret = String::new();
             std::io::stdin().read_line(&mut secret)?;
             let secret = secrecy::SecretString::from(secret.trim_end_matches(['\n', '\r']).to_owned());
-            let key_id = app.state().tokens.set_secret(&name, key_id, secret).await?;
+            let key_id = app.services().tokens.set_secret(&name, key_id, secret).await?;
             eprintln!("stored the secret for {name}{}", key_id.map(|k| format!(" (key id {k})")).unwrap_or_default());
             Ok(())
         }
@@ -216,7 +231,7 @@ pub async fn run(cli: Cli) -> CliResult {
             let app = build(settings).await?;
             let title = title.unwrap_or_else(|| format!("{product} licence agreement"));
             let publication = crate::eula::Publication { product, version, locale, title, body, material };
-            let document = app.state().eulas.publish(publication).await?;
+            let document = app.services().eulas.publish(publication).await?;
             println!("{}", document.sha256);
             eprintln!(
                 "published {} {} ({}), material: {}",
@@ -226,7 +241,8 @@ pub async fn run(cli: Cli) -> CliResult {
         }
         Command::Admin(AdminCommand::CreateKey { role, name }) => {
             let store = store::connect(&settings.database_url, 2).await?;
-            let (_, token) = ApiKeys::new(store, Arc::new(SystemClock)).create(role.into(), &name).await?;
+            let keys = ApiKeys::new(ApiKeysConfig { store, clock: Arc::new(SystemClock) });
+            let (_, token) = keys.create(role.into(), &name).await?;
             println!("{}", token.secret.expose_secret());
             Ok(())
         }
@@ -256,7 +272,7 @@ async fn issue_csv(
     owner_email: Option<String>,
     out: &std::path::Path,
 ) -> CliResult {
-    use crate::licensing::service::{IssueRequest, Issued, MAX_ISSUE_COUNT};
+    use crate::licensing::{IssueRequest, MAX_ISSUE_COUNT};
     let sink: Box<dyn std::io::Write> =
         if out.as_os_str() == "-" { Box::new(std::io::stdout()) } else { Box::new(std::fs::File::create(out)?) };
     let mut writer = csv::Writer::from_writer(sink);
@@ -277,19 +293,15 @@ async fn issue_csv(
             entitlements: None,
             metadata: None,
         };
-        let Issued::Fresh(issued) =
-            app.state().licensing.issue(request, "cli", None, |_| serde_json::Value::Null).await?
-        else {
-            return Err("unexpected replay without an idempotency key".into());
-        };
-        for item in &issued {
+        let issued = app.services().licensing.issue(request, &Actor::Cli, None).await?;
+        for item in &issued.licenses {
             let expires = item
                 .license
                 .expires_at
                 .map(|at| at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
                 .unwrap_or_default();
             writer.write_record([
-                &item.license.id,
+                item.license.id.as_str(),
                 item.key.as_str(),
                 item.code.as_str(),
                 &item.license.policy,

@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 /// Source of the current time for the whole application.
 pub trait Clock: Send + Sync + 'static {
+    /// The current time, in UTC.
     fn now(&self) -> OffsetDateTime;
 }
 
@@ -28,6 +29,7 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// A clock standing at `start`.
     pub fn new(start: OffsetDateTime) -> Self {
         Self { now: Mutex::new(start) }
     }
@@ -40,6 +42,7 @@ impl ManualClock {
         Self::new(OffsetDateTime::from_unix_timestamp_nanos(millis * 1_000_000).unwrap_or(now))
     }
 
+    /// Moves the clock on by `by`.
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;

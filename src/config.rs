@@ -17,14 +17,40 @@ use crate::domain::integration::{Integration, RawIntegration};
 /// Why the settings could not be loaded; always names the setting at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The settings file could not be read.
     #[error("cannot read config file {path}: {source}")]
-    ReadFile { path: PathBuf, source: std::io::Error },
+    ReadFile {
+        /// The settings file.
+        path: PathBuf,
+        /// Why reading it failed.
+        source: std::io::Error,
+    },
+    /// The settings file is not valid TOML.
     #[error("config file {path} is not valid TOML: {message}")]
-    Toml { path: PathBuf, message: String },
+    Toml {
+        /// The settings file.
+        path: PathBuf,
+        /// The TOML parser's complaint, with line and column.
+        message: String,
+    },
+    /// The settings file names a setting Latchkey does not have (often a misspelling).
     #[error("config file {path}: unknown setting `{key}` (known settings: {known})")]
-    UnknownKey { path: PathBuf, key: String, known: String },
+    UnknownKey {
+        /// The settings file.
+        path: PathBuf,
+        /// The unknown setting, as written.
+        key: String,
+        /// Every setting the file accepts, comma-separated.
+        known: String,
+    },
+    /// A setting's value was refused.
     #[error("{origin}: {message}")]
-    Invalid { origin: String, message: String },
+    Invalid {
+        /// Where the value came from: a `LATCHKEY_*` variable or a key in the file.
+        origin: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// How new accounts may be created.
@@ -47,9 +73,12 @@ impl FromStr for SignupMode {
     }
 }
 
+/// How log lines are written to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
+    /// Plain lines for people to read.
     Text,
+    /// One JSON object per line, for log collectors.
     Json,
 }
 
@@ -68,8 +97,10 @@ impl FromStr for LogFormat {
 /// each rotation); keys already made keep theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SigningAlgorithm {
+    /// ECDSA on P-256 with SHA-256; the default, understood everywhere.
     #[default]
     Es256,
+    /// Ed25519.
     EdDsa,
 }
 
@@ -99,19 +130,23 @@ impl FromStr for SigningAlgorithm {
 pub struct DatabaseUrl(SecretString);
 
 impl DatabaseUrl {
+    /// Wraps a URL given in clear.
     pub fn new(url: impl Into<String>) -> Self {
         Self(SecretString::from(url.into()))
     }
 
+    /// The whole URL, password included: only for connecting, never for showing.
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
 
+    /// Whether it names a PostgreSQL database (`postgres://` or `postgresql://`).
     pub fn is_postgres(&self) -> bool {
         let url = self.expose();
         url.starts_with("postgres://") || url.starts_with("postgresql://")
     }
 
+    /// Whether it names a SQLite file (`sqlite:`).
     pub fn is_sqlite(&self) -> bool {
         self.expose().starts_with("sqlite:")
     }
@@ -155,9 +190,13 @@ pub struct Settings {
     pub master_key: Option<SecretString>,
     /// File holding the master key; defaults to `master.key` beside the SQLite file.
     pub master_key_file: Option<PathBuf>,
+    /// Who may create an account.
     pub signup: SignupMode,
     /// Credential attempts allowed per client IP per minute.
     pub ip_rate_per_minute: u32,
+    /// Calls product software may make per client IP per minute (validate,
+    /// heartbeats): generous, since an office shares one address.
+    pub product_rate_per_minute: u32,
     /// Take the client IP from the last `X-Forwarded-For` entry (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
     /// A session unused this long expires.
@@ -166,9 +205,11 @@ pub struct Settings {
     pub session_absolute: Duration,
     /// Upper bound on the time one request may take.
     pub request_timeout: Duration,
+    /// Text or JSON log lines.
     pub log_format: LogFormat,
     /// Shown to users: TOTP issuer, mail sender name, page titles.
     pub product_name: String,
+    /// Most database connections this instance holds open at once.
     pub database_max_connections: u32,
     /// `smtp://host:port` or `smtps://user:pass@host`; none writes mail to the log.
     pub smtp_url: Option<SecretString>,
@@ -193,6 +234,7 @@ const KEYS: &[&str] = &[
     "master_key_file",
     "signup",
     "ip_rate_per_minute",
+    "product_rate_per_minute",
     "trust_forwarded_for",
     "session_idle",
     "session_absolute",
@@ -212,7 +254,9 @@ const INTEGRATIONS_KEY: &str = "integrations";
 
 /// Where settings come from; tests pass their own environment map.
 pub struct Sources<'a> {
+    /// The settings file named on the command line; without it, `LATCHKEY_CONFIG` in `env` may name one.
     pub file: Option<&'a Path>,
+    /// The `LATCHKEY_*` variables, usually from [`Sources::process_env`].
     pub env: HashMap<String, String>,
 }
 
@@ -413,6 +457,7 @@ impl Settings {
             master_key_file: r.path("master_key_file"),
             signup: r.parse("signup", SignupMode::Open)?,
             ip_rate_per_minute: r.parse("ip_rate_per_minute", 60)?,
+            product_rate_per_minute: r.parse("product_rate_per_minute", 6000)?,
             trust_forwarded_for: r.parse("trust_forwarded_for", false)?,
             session_idle: r.duration("session_idle", Duration::from_secs(7 * 24 * 3600))?,
             session_absolute: r.duration("session_absolute", Duration::from_secs(30 * 24 * 3600))?,
@@ -448,11 +493,13 @@ impl Settings {
                 message: "set either `master_key` or `master_key_file`, not both".into(),
             });
         }
-        if settings.ip_rate_per_minute == 0 {
-            return Err(ConfigError::Invalid {
-                origin: "LATCHKEY_IP_RATE_PER_MINUTE".into(),
-                message: "must be at least 1".into(),
-            });
+        for (origin, value) in [
+            ("LATCHKEY_IP_RATE_PER_MINUTE", settings.ip_rate_per_minute),
+            ("LATCHKEY_PRODUCT_RATE_PER_MINUTE", settings.product_rate_per_minute),
+        ] {
+            if value == 0 {
+                return Err(invalid(origin, "must be at least 1"));
+            }
         }
         if settings.session_idle > settings.session_absolute {
             return Err(ConfigError::Invalid {

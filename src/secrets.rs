@@ -12,10 +12,13 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+/// Why a master key or a sealed value was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
+    /// The master key text is not base64 of exactly 32 bytes.
     #[error("the master key must be 32 random bytes encoded as base64 (make one with `openssl rand -base64 32`)")]
     BadMasterKey,
+    /// The sealed value is damaged, or was sealed under another master key or context.
     #[error("sealed value is malformed or was encrypted with another master key")]
     CannotOpen,
 }
@@ -84,6 +87,7 @@ impl MasterKey {
         hex::encode(mac.sign().as_ref())
     }
 
+    /// Decrypts a value made by [`seal`](Self::seal); fails unless the master key and `context` are the same.
     pub fn open(&self, context: &str, sealed: &str) -> Result<Zeroizing<Vec<u8>>, SecretError> {
         let body = sealed.strip_prefix(SEALED_PREFIX).ok_or(SecretError::CannotOpen)?;
         let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| SecretError::CannotOpen)?;
@@ -109,10 +113,13 @@ fn derive_mac_key(master: &[u8]) -> aws_lc_rs::hmac::Key {
 /// one recognisable (secret scanners, support) and tells the kinds apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
+    /// A signed-in session.
     Session,
     /// A password was right but a second factor is owed; leads nowhere else.
     PendingSignIn,
+    /// A staff API key with the admin role.
     AdminKey,
+    /// A staff API key with the support role.
     SupportKey,
     /// In a mailed link: proves the user receives mail at an address.
     EmailVerification,
@@ -121,6 +128,7 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    /// What every credential of this kind starts with, e.g. `lk_ses_`.
     pub const fn prefix(self) -> &'static str {
         match self {
             Self::Session => "lk_ses_",
@@ -136,7 +144,9 @@ impl TokenKind {
 /// A freshly issued bearer credential: the clear text goes to the caller once,
 /// only `hash` is stored.
 pub struct IssuedToken {
+    /// The credential in clear; handed to the caller once, never stored.
     pub secret: SecretString,
+    /// SHA-256 of the credential, hex: what the database keeps.
     pub hash: String,
 }
 
@@ -159,6 +169,14 @@ pub fn issue_token(kind: TokenKind) -> IssuedToken {
 /// 256 bits of entropy, and a fast hash keeps every authenticated request cheap.
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The signature of a one-click "remove this device" link: a keyed hash
+/// of the activation and the link's end, so the link needs no stored state
+/// and stops working when it expires or once the device is gone. The mail
+/// worker makes it; licensing checks it.
+pub fn device_removal_signature(master_key: &MasterKey, activation_id: &str, expires: i64) -> String {
+    master_key.keyed_hash("device-removal", format!("{activation_id}:{expires}").as_bytes())
 }
 
 #[cfg(test)]

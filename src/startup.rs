@@ -11,33 +11,61 @@ use axum::Router;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
-use crate::auth::api_keys::{ApiKeys, mint};
-use crate::auth::factors::FactorsConfig;
-use crate::auth::{Accounts, AuthError, Factors, PasswordHasher};
+use crate::accounts::{AccountError, Accounts, AccountsConfig, EmailFlows, EmailFlowsConfig, PasswordHasher};
+use crate::api_keys::{ApiKeys, ApiKeysConfig, mint};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::domain::account::ApiKeyRole;
+use crate::domain::policy::PolicySet;
 use crate::domain::session::SessionLimits;
+use crate::eula::{Eulas, EulasConfig};
+use crate::factors::{Factors, FactorsConfig};
+use crate::health::{Health, HealthConfig};
 use crate::http::{self, AppState};
+use crate::licensing::{Licensing, LicensingConfig};
+use crate::mail::{Mailer, MailerConfig};
+use crate::metrics::Metrics;
 use crate::secrets::{MasterKey, SecretError};
-use crate::store::{self, ApiKeyRole, Store, StoreError};
+use crate::services::Services;
+use crate::store::{self, Store, StoreError};
+use crate::support::{Support, SupportConfig};
+use crate::tokens::{SigningKeys, SigningKeysConfig, Tokens, TokensConfig};
 
+/// Why the application could not start; each names what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// The master key setting is missing or unreadable.
     #[error("{setting}: {problem}")]
-    MasterKey { setting: &'static str, problem: String },
+    MasterKey {
+        /// The setting at fault.
+        setting: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The master key is not the one the database was set up with.
     #[error(
         "the master key does not match this database (it was set up with another key); \
          point LATCHKEY_MASTER_KEY_FILE at the key this database was created with"
     )]
     WrongMasterKey,
+    /// Password hashing could not be prepared.
     #[error("{0}")]
-    Auth(#[from] AuthError),
+    Accounts(#[from] AccountError),
+    /// The mail settings are unusable.
     #[error("mail: {0}")]
     Mail(String),
+    /// An integration's secret file is unusable.
     #[error("integration `{name}`: {problem}")]
-    Integration { name: String, problem: String },
+    Integration {
+        /// The integration.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Policy files that do not parse.
     #[error("bad license policies:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Policies(Vec<crate::domain::policy::PolicyError>),
 }
@@ -47,11 +75,13 @@ const MASTER_KEY_CHECK_VALUE: &[u8] = b"latchkey";
 
 /// A built application, ready to serve.
 pub struct Application {
+    services: Services,
     state: AppState,
+    store: Arc<dyn Store>,
     /// Set on the very first start: the one-time admin API key to show the operator.
     pub first_admin_key: Option<SecretString>,
     /// Drains the mail outbox while the application serves.
-    mailer: crate::mail::Mailer,
+    mailer: Mailer,
 }
 
 impl std::fmt::Debug for Application {
@@ -67,100 +97,30 @@ impl Application {
         let policies =
             Arc::new(crate::licensing::policies::load_dir(&settings.policies).map_err(StartupError::Policies)?);
         let store = store::connect(&settings.database_url, settings.database_max_connections).await?;
-        let master_key = load_master_key(&settings, store.as_ref()).await?;
-        let master_key = Arc::new(master_key);
-        let (first_key, token) = mint(ApiKeyRole::Admin, "first admin key", clock.as_ref());
-        let check = master_key.seal(MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_VALUE);
-        let first_admin_key = store.bootstrap(&check, &first_key).await?.then_some(token.secret);
-        // Re-read: another instance may have bootstrapped first, with another key.
-        if let Some(stored) = store.meta("master_key_check").await? {
-            master_key.open(MASTER_KEY_CHECK_CONTEXT, &stored).map_err(|_| StartupError::WrongMasterKey)?;
-        }
-
-        let passwords = PasswordHasher::new().await?;
-        let limits = SessionLimits {
-            idle: time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::days(7)),
-            absolute: time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::days(30)),
-        };
-        let accounts = Accounts::new(store.clone(), clock.clone(), passwords, limits);
-        let factors = Factors::new(FactorsConfig {
-            store: store.clone(),
-            clock: clock.clone(),
-            master_key: master_key.clone(),
-            accounts: accounts.clone(),
-            policies: policies.clone(),
-            webauthn: relying_party(&settings).map(Arc::new),
-            issuer: settings.product_name.clone(),
-        });
-        let eulas = crate::eula::Eulas::new(store.clone(), clock.clone());
+        let master_key = Arc::new(load_master_key(&settings, store.as_ref()).await?);
+        let first_admin_key = bootstrap(store.as_ref(), &master_key, clock.as_ref()).await?;
         check_integrations(&settings, &policies)?;
-        let keys = Arc::new(crate::tokens::SigningKeys::new(
-            store.clone(),
-            clock.clone(),
-            master_key.clone(),
-            settings.signing_algorithm,
-        ));
-        let tokens = crate::tokens::Tokens::new(crate::tokens::TokensConfig {
+        let metrics = Arc::new(Metrics::new());
+        let services = build_services(&settings, &store, &clock, &master_key, &policies, &metrics).await?;
+        let mailer = Mailer::new(MailerConfig {
             store: store.clone(),
             clock: clock.clone(),
-            keys: keys.clone(),
-            master_key: master_key.clone(),
-            integrations: Arc::new(settings.integrations.clone()),
-            policies: policies.clone(),
-            factors: factors.clone(),
-            eulas: eulas.clone(),
-            issuer: settings.public_url.as_str().trim_end_matches('/').to_owned(),
-        });
-        let support = crate::support::Support::new(
-            store.clone(),
-            clock.clone(),
-            master_key.clone(),
-            eulas.clone(),
-            policies.clone(),
-            tokens.clone(),
-        );
-        let mailer = crate::mail::Mailer::new(crate::mail::MailerConfig {
-            store: store.clone(),
-            clock: clock.clone(),
-            master_key: master_key.clone(),
+            master_key,
             transport: mail_transport(&settings)?,
             from: settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?,
             product: settings.product_name.clone(),
             public_url: settings.public_url.clone(),
         });
-        let state = AppState {
-            api_keys: ApiKeys::new(store.clone(), clock.clone()),
-            licensing: crate::licensing::Licensing::new(
-                store.clone(),
-                clock.clone(),
-                policies.clone(),
-                master_key.clone(),
-                factors.clone(),
-                eulas.clone(),
-                settings.require_verified_email,
-            ),
-            email: crate::auth::EmailFlows::new(store.clone(), clock.clone(), accounts.clone()),
-            support,
-            eulas,
-            accounts,
-            factors,
-            keys,
-            tokens,
-            ip_limiter: Arc::new(http::rate_limit::IpRateLimiter::per_minute(settings.ip_rate_per_minute)),
-            metrics: Arc::new(http::metrics::Metrics::new()),
-            settings: Arc::new(settings),
-            policies,
-            store,
-            clock,
-        };
-        Ok(Self { state, first_admin_key, mailer })
+        let state = AppState::new(services.clone(), &settings, clock, metrics);
+        Ok(Self { services, state, store, first_admin_key, mailer })
     }
 
-    /// The shared services, for commands that act without serving.
-    pub fn state(&self) -> &AppState {
-        &self.state
+    /// The services, for commands that act without serving.
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
+    /// The HTTP application: the JSON API and everything served beside it.
     pub fn router(&self) -> Router {
         http::router(self.state.clone())
     }
@@ -184,9 +144,104 @@ impl Application {
             tracing::warn!(%error, "the mail worker ended abnormally");
         }
         // Lets SQLite checkpoint its WAL and PostgreSQL end its sessions cleanly.
-        self.state.store.close().await;
+        self.store.close().await;
         served
     }
+}
+
+/// First-start work, once across all instances: the master key check and,
+/// on a brand-new database, an admin key to show the operator.
+async fn bootstrap(
+    store: &dyn Store,
+    master_key: &MasterKey,
+    clock: &dyn Clock,
+) -> Result<Option<SecretString>, StartupError> {
+    let (first_key, token) = mint(ApiKeyRole::Admin, "first admin key", clock.now());
+    let check = master_key.seal(MASTER_KEY_CHECK_CONTEXT, MASTER_KEY_CHECK_VALUE);
+    let first_admin_key = store.bootstrap(&check, &first_key).await?.then_some(token.secret);
+    // Re-read: another instance may have bootstrapped first, with another key.
+    if let Some(stored) = store.meta("master_key_check").await? {
+        master_key.open(MASTER_KEY_CHECK_CONTEXT, &stored).map_err(|_| StartupError::WrongMasterKey)?;
+    }
+    Ok(first_admin_key)
+}
+
+/// Every service, each built from its config struct.
+async fn build_services(
+    settings: &Settings,
+    store: &Arc<dyn Store>,
+    clock: &Arc<dyn Clock>,
+    master_key: &Arc<MasterKey>,
+    policies: &Arc<PolicySet>,
+    metrics: &Arc<Metrics>,
+) -> Result<Services, StartupError> {
+    let issuer = settings.public_url.as_str().trim_end_matches('/').to_owned();
+    let accounts = Accounts::new(AccountsConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        passwords: PasswordHasher::new().await?,
+        limits: SessionLimits {
+            idle: time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::days(7)),
+            absolute: time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::days(30)),
+        },
+        signup: settings.signup,
+        metrics: metrics.clone(),
+    });
+    let email =
+        EmailFlows::new(EmailFlowsConfig { store: store.clone(), clock: clock.clone(), accounts: accounts.clone() });
+    let factors = Factors::new(FactorsConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        master_key: master_key.clone(),
+        accounts: accounts.clone(),
+        policies: policies.clone(),
+        webauthn: relying_party(settings).map(Arc::new),
+        issuer: settings.product_name.clone(),
+        metrics: metrics.clone(),
+    });
+    let eulas = Eulas::new(EulasConfig { store: store.clone(), clock: clock.clone(), metrics: metrics.clone() });
+    let keys = Arc::new(SigningKeys::new(SigningKeysConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        master_key: master_key.clone(),
+        algorithm: settings.signing_algorithm,
+        retention: policies.key_retention(),
+    }));
+    let tokens = Tokens::new(TokensConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        keys: keys.clone(),
+        master_key: master_key.clone(),
+        integrations: Arc::new(settings.integrations.clone()),
+        policies: policies.clone(),
+        factors: factors.clone(),
+        eulas: eulas.clone(),
+        issuer: issuer.clone(),
+        metrics: metrics.clone(),
+    });
+    let licensing = Licensing::new(LicensingConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        policies: policies.clone(),
+        master_key: master_key.clone(),
+        factors: factors.clone(),
+        eulas: eulas.clone(),
+        keys: keys.clone(),
+        issuer,
+        require_verified_email: settings.require_verified_email,
+        metrics: metrics.clone(),
+    });
+    let support = Support::new(SupportConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        master_key: master_key.clone(),
+        eulas: eulas.clone(),
+        policies: policies.clone(),
+        tokens: tokens.clone(),
+    });
+    let api_keys = ApiKeys::new(ApiKeysConfig { store: store.clone(), clock: clock.clone() });
+    let health = Health::new(HealthConfig { store: store.clone(), metrics: metrics.clone() });
+    Ok(Services { accounts, email, factors, licensing, eulas, tokens, keys, support, api_keys, health })
 }
 
 /// SMTP when configured; otherwise mail goes to the log, links intact.
@@ -212,7 +267,7 @@ fn check_integrations(settings: &Settings, policies: &crate::domain::policy::Pol
             let problem = |problem: String| StartupError::Integration { name: integration.name.clone(), problem };
             let text = std::fs::read_to_string(path)
                 .map_err(|e| problem(format!("cannot read secret_file {}: {e}", path.display())))?;
-            crate::tokens::service::check_secret_length(text.trim_end_matches(['\n', '\r']).len())
+            crate::tokens::check_secret_length(text.trim_end_matches(['\n', '\r']).len())
                 .map_err(|e| problem(format!("secret_file {}: {e}", path.display())))?;
         }
     }

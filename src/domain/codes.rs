@@ -54,10 +54,13 @@ fn sha256_hex(text: &str) -> String {
 /// Why a typed code was refused, before any database lookup.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodeError {
+    /// The code has the wrong number of symbols; holds the length expected.
     #[error("must be {0} characters (dashes and spaces are ignored)")]
     WrongLength(usize),
+    /// The code contains a symbol the alphabet does not use.
     #[error("contains `{0}`, which is not used in codes")]
     BadSymbol(char),
+    /// The check symbol does not match: a typo or two swapped symbols.
     #[error("has a typo: a character is wrong or two are swapped")]
     CheckFailed,
 }
@@ -70,6 +73,7 @@ pub struct ActivationCode(String);
 const CODE_SYMBOLS: usize = 16;
 
 impl ActivationCode {
+    /// A fresh random activation code, check symbol included.
     pub fn generate() -> Self {
         let mut values = random_values(CODE_SYMBOLS - 1);
         values.push(check_value(&values));
@@ -96,6 +100,7 @@ impl ActivationCode {
         Ok(Self(grouped(&values, 4)))
     }
 
+    /// The code in its canonical form, upper case and grouped by dashes.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -121,6 +126,7 @@ pub struct RecoveryCode(String);
 const RECOVERY_SYMBOLS: usize = 10;
 
 impl RecoveryCode {
+    /// A fresh random recovery code.
     pub fn generate() -> Self {
         Self(grouped(&random_values(RECOVERY_SYMBOLS), 5))
     }
@@ -138,6 +144,7 @@ impl RecoveryCode {
         (values.len() == RECOVERY_SYMBOLS).then(|| Self(grouped(&values, 5)))
     }
 
+    /// The code in its canonical form, upper case and grouped by dashes.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -157,6 +164,7 @@ pub struct LicenseKey(String);
 const KEY_SYMBOLS: usize = 25;
 
 impl LicenseKey {
+    /// A fresh random license key, check symbol included.
     pub fn generate() -> Self {
         let mut values = random_values(KEY_SYMBOLS - 1);
         values.push(check_value(&values));
@@ -175,6 +183,7 @@ impl LicenseKey {
             .then(|| Self(format!("LK-{}", grouped(&values, 5))))
     }
 
+    /// The key in its canonical form, `LK-` and upper-case groups.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -196,15 +205,28 @@ impl fmt::Debug for LicenseKey {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Fingerprint(String);
 
+/// Longest fingerprint accepted, in bytes.
 pub const MAX_FINGERPRINT_BYTES: usize = 1024;
 
+/// Why a fingerprint was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FingerprintError {
+    /// Empty or only whitespace.
+    #[error("must not be empty")]
+    Empty,
+    /// Longer than [`MAX_FINGERPRINT_BYTES`].
+    #[error("must be at most {MAX_FINGERPRINT_BYTES} bytes")]
+    TooLong,
+}
+
 impl Fingerprint {
-    pub fn parse(input: &str) -> Result<Self, String> {
+    /// Accepts any non-empty text up to [`MAX_FINGERPRINT_BYTES`].
+    pub fn parse(input: &str) -> Result<Self, FingerprintError> {
         if input.trim().is_empty() {
-            return Err("must not be empty".into());
+            return Err(FingerprintError::Empty);
         }
         if input.len() > MAX_FINGERPRINT_BYTES {
-            return Err(format!("must be at most {MAX_FINGERPRINT_BYTES} bytes"));
+            return Err(FingerprintError::TooLong);
         }
         Ok(Self(input.to_owned()))
     }

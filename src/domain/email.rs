@@ -8,17 +8,22 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
+/// Why an email address was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
+    /// Nothing, or only whitespace, was given.
     #[error("is empty")]
     Empty,
+    /// Longer than the 254 characters an address may have.
     #[error("is longer than 254 characters")]
     TooLong,
+    /// Not shaped like `name@domain`, or either part has characters it may not.
     #[error("is not an email address (expected name@example.com)")]
     Malformed,
 }
 
 impl Email {
+    /// Checks and normalises an address as typed, surrounding whitespace allowed.
     pub fn parse(input: &str) -> Result<Self, EmailError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -44,6 +49,7 @@ impl Email {
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
     }
 
+    /// The normalised address.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -6,6 +6,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::ids::{PasskeyId, UserId};
 use super::policy::SignInRequirement;
 
 /// How long after proving who they are a user may do sensitive things
@@ -24,6 +25,7 @@ pub const CEREMONY_LIFETIME: Duration = Duration::minutes(5);
 /// One proof a user gave, as it appears in `amr`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// The account password.
     Password,
     /// A TOTP code or a recovery code: both are one-time passwords.
     OneTimePassword,
@@ -31,6 +33,7 @@ pub enum Method {
     /// key stores (`swk`); device-bound ones in hardware (`hwk`). Passkeys are
     /// only accepted with user verification, which adds `user`.
     Passkey {
+        /// Whether the passkey is synced (backup eligible) rather than bound to one device.
         synced: bool,
     },
 }
@@ -77,6 +80,7 @@ pub enum Acr {
 }
 
 impl Acr {
+    /// The level a session with this `amr` reached.
     pub fn of(amr: &[String]) -> Self {
         let has = |r: &str| amr.iter().any(|m| m == r);
         if (has("hwk") || has("swk")) && has("user") {
@@ -88,6 +92,7 @@ impl Acr {
         }
     }
 
+    /// The level as the API and `acr` values name it.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Password => "password",
@@ -97,11 +102,58 @@ impl Acr {
     }
 }
 
+/// The one-time codes a user can type in place of a passkey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// Six digits from an authenticator app.
+    Totp,
+    /// One of the ten single-use recovery codes.
+    RecoveryCode,
+}
+
+impl CodeKind {
+    /// As the API names the method (`methods` of a pending sign-in).
+    pub const fn method_name(self) -> &'static str {
+        match self {
+            Self::Totp => "totp",
+            Self::RecoveryCode => "recovery_code",
+        }
+    }
+}
+
+/// A passkey as registered on an account.
+#[derive(Debug, Clone)]
+pub struct RegisteredPasskey {
+    /// Our id for it.
+    pub id: PasskeyId,
+    /// Whose it is.
+    pub user_id: UserId,
+    /// The authenticator's credential id, base64url.
+    pub credential_id: String,
+    /// The name the user gave it.
+    pub name: String,
+    /// webauthn-rs's `Passkey`, as JSON.
+    pub credential: String,
+    /// Synced passkeys (iCloud Keychain, Google Password Manager…) are backup eligible.
+    pub backup_eligible: bool,
+    /// Whether it is currently backed up.
+    pub backup_state: bool,
+    /// The authenticator's signature counter at its last accepted use.
+    pub counter: u32,
+    /// When it was registered.
+    pub created_at: OffsetDateTime,
+    /// When it last signed in or stepped up.
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
 /// Second factors a user has set up.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Enrolled {
+    /// Whether an authenticator app is set up.
     pub totp: bool,
+    /// How many passkeys are registered.
     pub passkeys: usize,
+    /// How many unused recovery codes remain.
     pub recovery_codes: usize,
 }
 
@@ -137,10 +189,12 @@ pub enum Shortfall {
 pub enum Factor {
     /// A TOTP app or a passkey.
     SecondFactor,
+    /// A passkey specifically, for policies that want sign-in that cannot be phished.
     Passkey,
 }
 
 impl Factor {
+    /// The factor as the API names it.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::SecondFactor => "second_factor",
@@ -148,6 +202,7 @@ impl Factor {
         }
     }
 
+    /// The factor in words, for messages to the user.
     pub const fn describe(self) -> &'static str {
         match self {
             Self::SecondFactor => "a second factor (an authenticator app or a passkey)",
@@ -177,11 +232,14 @@ pub fn meets(requirement: SignInRequirement, enrolled: Enrolled, acr: Acr) -> Re
 /// What must remain enrolled because the user's licenses require it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FactorFloor {
+    /// A second factor must remain.
     pub second_factor: bool,
+    /// A passkey must remain.
     pub passkey: bool,
 }
 
 impl FactorFloor {
+    /// The floor set by the sign-in requirements of the user's licenses.
     pub fn of(requirements: impl IntoIterator<Item = SignInRequirement>) -> Self {
         requirements.into_iter().fold(Self::default(), |floor, requirement| match requirement {
             SignInRequirement::Password => floor,

@@ -18,6 +18,7 @@ pub const JWT_MAX_LIFETIME: Duration = Duration::hours(1);
 /// Zendesk wants SSO tokens used at once; its `iat` check allows ±2 minutes.
 pub const SSO_MAX_LIFETIME: Duration = Duration::minutes(2);
 
+/// The token format an integration's consumer verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IntegrationKind {
@@ -34,6 +35,7 @@ pub enum IntegrationKind {
 }
 
 impl IntegrationKind {
+    /// The kind as written in the settings file.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Jwt => "jwt",
@@ -72,8 +74,10 @@ impl IntegrationKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HashedIdentifier {
+    /// The user's email address; the default.
     #[default]
     Email,
+    /// Our user id.
     UserId,
 }
 
@@ -82,7 +86,9 @@ pub enum HashedIdentifier {
 pub struct Integration {
     /// The `audience` clients ask for; `aud` of our JWTs.
     pub name: String,
+    /// The token format.
     pub kind: IntegrationKind,
+    /// How long each token is valid.
     pub lifetime: Duration,
     /// Sign-in strength the session must have.
     pub require: SignInRequirement,
@@ -91,6 +97,7 @@ pub struct Integration {
     pub require_eula: bool,
     /// Zendesk's key id (header `kid`); required for `zendesk_messaging`.
     pub key_id: Option<String>,
+    /// What an `hmac` identity hash is computed over.
     pub identifier: HashedIdentifier,
     /// Where the shared secret is read from; without it the secret is set
     /// with `latchkey admin integration set-secret` and stored sealed.

@@ -24,6 +24,14 @@ pub fn locked_until(failures: &[OffsetDateTime], limit: usize, now: OffsetDateTi
     recent.get(limit.max(1) - 1).map(|oldest_that_counts| *oldest_that_counts + WINDOW)
 }
 
+/// How long until `until`, rounded up to whole seconds, at least one:
+/// what a `Retry-After` says.
+pub fn seconds_until(until: OffsetDateTime, now: OffsetDateTime) -> u64 {
+    let remaining = until - now;
+    let secs = remaining.whole_seconds() + i64::from(remaining.subsec_nanoseconds() > 0);
+    u64::try_from(secs.max(1)).unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,8 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::event::EventKind;
+
 /// Every message Latchkey sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailKind {
@@ -16,7 +18,9 @@ pub enum MailKind {
     FactorAdded,
     /// A passkey or authenticator app was removed.
     FactorRemoved,
+    /// The password was changed or reset.
     PasswordChanged,
+    /// A recovery code was used in place of a second factor.
     RecoveryCodeUsed,
     /// A license ends in a week or less.
     LicenseExpiring,
@@ -25,6 +29,7 @@ pub enum MailKind {
 }
 
 impl MailKind {
+    /// Every kind of message.
     pub const ALL: [Self; 9] = [
         Self::VerifyEmail,
         Self::PasswordReset,
@@ -37,6 +42,7 @@ impl MailKind {
         Self::EmailChanged,
     ];
 
+    /// The kind as stored in the outbox.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
@@ -51,22 +57,58 @@ impl MailKind {
         }
     }
 
+    /// Reads a kind as stored; `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 
-    /// The security notice a user event calls for, if any. Kept beside the
-    /// event names so a new security event cannot be added without a
-    /// decision here, and written in the event's own transaction.
-    pub fn notice_for_event(event_kind: &str) -> Option<Self> {
-        match event_kind {
-            "signed_up" => Some(Self::VerifyEmail),
-            "device_activated" => Some(Self::NewDevice),
-            "passkey_added" | "totp_enrolled" => Some(Self::FactorAdded),
-            "passkey_removed" | "totp_removed" => Some(Self::FactorRemoved),
-            "password_changed" | "password_reset" => Some(Self::PasswordChanged),
-            "recovery_code_used" => Some(Self::RecoveryCodeUsed),
-            _ => None,
+    /// The mail a user event calls for, if any, written in the event's own
+    /// transaction. Exhaustive: a new kind of event does not compile until
+    /// someone decides here whether the user hears about it.
+    pub const fn notice_for_event(kind: EventKind) -> Option<Self> {
+        match kind {
+            EventKind::SignedUp => Some(Self::VerifyEmail),
+            EventKind::DeviceActivated => Some(Self::NewDevice),
+            EventKind::PasskeyAdded | EventKind::TotpEnrolled => Some(Self::FactorAdded),
+            EventKind::PasskeyRemoved | EventKind::TotpRemoved => Some(Self::FactorRemoved),
+            EventKind::PasswordChanged | EventKind::PasswordReset => Some(Self::PasswordChanged),
+            EventKind::RecoveryCodeUsed => Some(Self::RecoveryCodeUsed),
+            // A clone warning is on the account's security events; mail is
+            // no stronger a signal to whoever holds the clone.
+            EventKind::PasskeyPossiblyCloned
+            // Routine, or the user is looking at the answer already.
+            | EventKind::SignedIn
+            | EventKind::SignInFailed
+            | EventKind::Reauthenticated
+            | EventKind::RecoveryCodesGenerated
+            | EventKind::CodeRedeemed
+            | EventKind::RedeemFailed
+            | EventKind::ActivationFailed
+            | EventKind::DeviceDeactivated
+            | EventKind::EulaDecision
+            | EventKind::SupportPinCreated
+            | EventKind::SupportVerification => None,
+            // The change queues its own two messages (to the new address and the old).
+            EventKind::EmailChanged => None,
+        }
+    }
+}
+
+/// What a mailed link token proves when it comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// The user receives mail at the address.
+    VerifyEmail,
+    /// The user may choose a new password.
+    PasswordReset,
+}
+
+impl LinkPurpose {
+    /// The purpose as stored.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordReset => "password_reset",
         }
     }
 }
@@ -117,7 +159,7 @@ mod tests {
         for kind in MailKind::ALL {
             assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
         }
-        assert_eq!(MailKind::notice_for_event("passkey_added"), Some(MailKind::FactorAdded));
-        assert_eq!(MailKind::notice_for_event("signed_in"), None);
+        assert_eq!(MailKind::notice_for_event(EventKind::PasskeyAdded), Some(MailKind::FactorAdded));
+        assert_eq!(MailKind::notice_for_event(EventKind::SignedIn), None);
     }
 }

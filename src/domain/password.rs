@@ -8,10 +8,13 @@ pub const MIN_CHARS: usize = 10;
 /// attacker can ask for.
 pub const MAX_BYTES: usize = 1024;
 
+/// Why a password was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
+    /// Fewer than [`MIN_CHARS`] characters.
     #[error("must be at least {MIN_CHARS} characters")]
     TooShort,
+    /// More than [`MAX_BYTES`] bytes.
     #[error("must be at most {MAX_BYTES} bytes")]
     TooLong,
 }
@@ -20,6 +23,7 @@ pub enum PasswordError {
 pub struct NewPassword(SecretString);
 
 impl NewPassword {
+    /// Accepts a candidate for a new password if it meets the length rules.
     pub fn parse(candidate: SecretString) -> Result<Self, PasswordError> {
         let text = candidate.expose_secret();
         if text.len() > MAX_BYTES {
@@ -31,6 +35,7 @@ impl NewPassword {
         Ok(Self(candidate))
     }
 
+    /// The password itself, to be hashed.
     pub fn secret(&self) -> &SecretString {
         &self.0
     }

@@ -27,38 +27,53 @@ pub enum Binding {
     /// One fingerprint per seat until it is deactivated.
     NodeLocked,
     /// Seats are leases that lapse without a heartbeat within `lease`.
-    Floating { lease: Duration },
+    Floating {
+        /// How long a seat lasts without a heartbeat.
+        lease: Duration,
+    },
 }
 
 /// Which sign-in strength users of this policy's licenses need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignInRequirement {
+    /// A password alone is enough.
     #[default]
     Password,
+    /// A second factor: an authenticator app or a passkey.
     Mfa,
+    /// A passkey with user verification, which cannot be phished.
     Passkey,
 }
 
 /// A validated policy, as loaded from one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
+    /// The policy's name, unique among loaded policies.
     pub name: String,
+    /// The product its licenses unlock.
     pub product: String,
     /// How long a license lasts from issue; `None` is perpetual.
     pub duration: Option<Duration>,
+    /// What happens at expiry.
     pub expiration: Expiration,
     /// Seats.
     pub max_activations: u32,
+    /// How seats are held: node-locked or floating.
     pub binding: Binding,
     /// Lifetime of the offline certificate handed out at activation.
     pub offline_lease: Duration,
     /// How many users may redeem one activation code.
     pub activation_code_uses: u32,
+    /// Features a license grants, as named in certificates and tokens.
     pub entitlements: Vec<String>,
+    /// Whether freeing a seat needs a recent re-authentication.
     pub deactivation_requires_step_up: bool,
+    /// Sign-in strength users must have to use a license.
     pub sign_in: SignInRequirement,
+    /// Whether the product's current EULA must be accepted before licensed features open.
     pub eula_required: bool,
+    /// Integrations whose tokens license holders may ask for.
     pub token_audiences: Vec<String>,
     /// SHA-256 of the file's exact bytes; licenses record the revision they were issued under.
     pub revision: String,
@@ -67,8 +82,11 @@ pub struct Policy {
 /// A policy file that could not be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyError {
+    /// The file, as named in errors.
     pub file: String,
+    /// The line at fault, when known.
     pub line: Option<usize>,
+    /// What is wrong and how to fix it.
     pub message: String,
 }
 
@@ -273,24 +291,34 @@ impl PolicySet {
         Ok(Self { policies: policies.into_iter().map(|(name, (_, policy))| (name, policy)).collect() })
     }
 
+    /// The policy of that name.
     pub fn get(&self, name: &str) -> Option<&Arc<Policy>> {
         self.policies.get(name)
     }
 
+    /// Every policy, in name order.
     pub fn iter(&self) -> impl Iterator<Item = &Arc<Policy>> {
         self.policies.values()
     }
 
-    /// The longest offline lease of any policy: how long a retired signing
-    /// key must stay published for its certificates to keep verifying.
+    /// The longest offline lease of any policy.
     pub fn longest_offline_lease(&self) -> Option<Duration> {
         self.policies.values().map(|p| p.offline_lease).max()
     }
 
+    /// How long a retired signing key stays published: the longest offline
+    /// lease, and at least a day, so nothing it signed (certificates, access
+    /// tokens of at most an hour) stops verifying early.
+    pub fn key_retention(&self) -> Duration {
+        self.longest_offline_lease().unwrap_or(Duration::ZERO).max(Duration::days(1))
+    }
+
+    /// How many policies are loaded.
     pub fn len(&self) -> usize {
         self.policies.len()
     }
 
+    /// Whether no policies are loaded.
     pub fn is_empty(&self) -> bool {
         self.policies.is_empty()
     }

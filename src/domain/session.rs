@@ -20,6 +20,7 @@ pub fn expires_at(limits: SessionLimits, created_at: OffsetDateTime, last_seen_a
     (created_at + limits.absolute).min(last_seen_at + limits.idle)
 }
 
+/// Whether the last-seen time is old enough to be written again; see [`TOUCH_INTERVAL`].
 pub fn needs_touch(last_seen_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     now - last_seen_at >= TOUCH_INTERVAL
 }

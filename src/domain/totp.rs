@@ -6,11 +6,15 @@ use time::OffsetDateTime;
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 use zeroize::Zeroizing;
 
+/// Digits in each code.
 pub const DIGITS: u8 = 6;
+/// Seconds each code stays valid.
 pub const STEP_SECONDS: u64 = 30;
 
+/// Why a TOTP operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum TotpError {
+    /// The stored secret could not be used to build a generator.
     #[error("the stored secret is unusable: {0}")]
     BadSecret(String),
 }
@@ -20,6 +24,7 @@ pub fn generate_secret() -> Zeroizing<Vec<u8>> {
     Zeroizing::new(Secret::generate().as_ref().to_vec())
 }
 
+/// The secret in base32, for typing into an app by hand.
 pub fn base32(secret: &[u8]) -> String {
     Secret::from(secret).to_base32()
 }

@@ -7,20 +7,32 @@ use super::policy::{Binding, Expiration, Policy};
 /// The stable result codes product software branches on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValidationCode {
+    /// The license is valid for this request.
     Valid,
+    /// No license has this key.
     NotFound,
+    /// The license is suspended.
     Suspended,
+    /// The license has been revoked.
     Revoked,
+    /// The license is past its expiry; still valid under `maintain`.
     Expired,
+    /// The device is not activated, but a seat is free.
     NotActivated,
+    /// A floating license was checked without a device fingerprint.
     FingerprintRequired,
+    /// The license is for another product.
     ProductMismatch,
+    /// The device is not activated and every seat is taken.
     SeatLimitReached,
+    /// The device's floating seat lapsed without a heartbeat.
     LeaseExpired,
+    /// The device's user has not accepted the current EULA.
     EulaAcceptanceRequired,
 }
 
 impl ValidationCode {
+    /// The code as product software sees it, e.g. `SEAT_LIMIT_REACHED`.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Valid => "VALID",
@@ -37,6 +49,7 @@ impl ValidationCode {
         }
     }
 
+    /// One sentence explaining the code to a person.
     pub const fn detail(self) -> &'static str {
         match self {
             Self::Valid => "The license is valid.",
@@ -57,24 +70,32 @@ impl ValidationCode {
 /// The license facts a validation needs.
 #[derive(Debug, Clone, Copy)]
 pub struct LicenseFacts<'a> {
+    /// Whether the license is suspended.
     pub suspended: bool,
+    /// Whether the license is revoked.
     pub revoked: bool,
+    /// The product the license unlocks.
     pub product: &'a str,
+    /// When the license expires; `None` if perpetual.
     pub expires_at: Option<OffsetDateTime>,
 }
 
 /// What is known about the requesting device, when it sent a fingerprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceFacts {
+    /// The request carried no device fingerprint.
     NoFingerprint,
     /// Fingerprint sent; no live activation for it. `seats_free` says whether it could activate.
     NotActivated {
+        /// Whether a seat is free for it.
         seats_free: bool,
     },
     /// Activated; `leased` is false when a floating lease has lapsed, and
     /// `eula_accepted` when its user no longer stands by the current EULA.
     Activated {
+        /// False when its floating lease has lapsed.
         leased: bool,
+        /// False when its user no longer stands by the current EULA.
         eula_accepted: bool,
     },
 }

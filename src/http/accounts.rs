@@ -9,46 +9,61 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Client, CurrentUser, IdPath, Json};
-use super::metrics::OutcomeLabels;
-use crate::auth::accounts::reveal;
-use crate::auth::{AuthError, SignInOutcome, SignedIn};
+use super::error::{ApiResult, Problem};
+use super::extract::{Attempt, Client, CurrentUser, IdPath, Json};
+use crate::accounts::{Accounts, SignInOutcome, SignedIn, reveal};
+use crate::domain::account::{Session, User};
 use crate::domain::factors::Acr;
-use crate::store::{Session, User};
+use crate::domain::ids::SessionId;
 
+/// What a client sends to create an account with email and password.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
+    /// The sign-in address; no other account may have it.
     pub email: String,
+    /// The new password: at least 10 characters, at most 1024 bytes.
     #[schema(value_type = String, min_length = 10)]
     pub password: SecretString,
+    /// A display name to greet the user by; at most 200 characters.
     pub name: Option<String>,
 }
 
+/// Email and password, to sign in.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
+    /// The account's address.
     pub email: String,
+    /// The account's password.
     #[schema(value_type = String)]
     pub password: SecretString,
 }
 
+/// The current password, to prove it is the user, and the new one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    /// The password in use now; a wrong one counts toward the account lockout.
     #[schema(value_type = String)]
     pub current_password: SecretString,
+    /// The password from now on: at least 10 characters, at most 1024 bytes.
     #[schema(value_type = String, min_length = 10)]
     pub new_password: SecretString,
 }
 
+/// An end user's account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
+    /// The user's id; tokens name the user by it (`sub`).
     pub id: String,
+    /// The sign-in address.
     pub email: String,
+    /// The display name the user gave, if any.
     pub name: Option<String>,
+    /// Whether the user has followed a verification link sent to this address.
     pub email_verified: bool,
+    /// When the account was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -56,8 +71,8 @@ pub struct UserView {
 impl From<User> for UserView {
     fn from(user: User) -> Self {
         Self {
-            email_verified: user.email_verified_at.is_some(),
-            id: user.id,
+            email_verified: user.email_verified(),
+            id: user.id.to_string(),
             email: user.email,
             name: user.name,
             created_at: user.created_at,
@@ -65,48 +80,65 @@ impl From<User> for UserView {
     }
 }
 
+/// The account just created.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserEnvelope {
+    /// The new account.
     pub user: UserView,
 }
 
+/// A session that began: its bearer token and the signed-in user.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionCreated {
     /// Always `authenticated`.
     pub state: &'static str,
     /// The bearer session token; shown only now.
     pub token: String,
+    /// When the session ends unless used again; use extends it, up to a limit fixed at sign-in.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// The signed-in user.
     pub user: UserView,
 }
 
+/// One signed-in session: a device or browser the user signed in on.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionView {
+    /// The session's id (not its token); use it to revoke the session.
     pub id: String,
     /// True for the session making this request.
     pub current: bool,
+    /// When the session began.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When the session was last used (updated at most once a minute).
     #[serde(with = "time::serde::rfc3339")]
     pub last_seen_at: OffsetDateTime,
+    /// When the session ends unless used again; use extends it, up to a limit fixed at sign-in.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// When the user last proved who they are in this session: sign-in or step-up.
     #[serde(with = "time::serde::rfc3339")]
     pub auth_time: OffsetDateTime,
     /// RFC 8176 authentication methods of this session.
     pub amr: Vec<String>,
+    /// The address the session began from.
     pub ip: Option<String>,
+    /// The browser or app that began the session, from its `User-Agent`.
     pub user_agent: Option<String>,
 }
 
+/// The user's live sessions.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionList {
+    /// The live sessions, newest first.
     pub sessions: Vec<SessionView>,
 }
 
+/// The signed-in user, their second factors and the current session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
+    /// The signed-in user's account.
     pub user: UserView,
     /// Enrolled second factors (`totp`, `webauthn`, `recovery_code`).
     pub factors: Vec<&'static str>,
@@ -116,14 +148,15 @@ pub struct Me {
     pub amr: Vec<String>,
     /// This session's level: `password`, `mfa` or `phishing_resistant`.
     pub acr: &'static str,
+    /// The session making this request.
     pub session: SessionView,
 }
 
-fn session_view(state: &AppState, session: Session, current_id: &str) -> SessionView {
+fn session_view(accounts: &Accounts, session: Session, current_id: &SessionId) -> SessionView {
     SessionView {
-        current: session.id == current_id,
-        expires_at: state.accounts.session_expires_at(&session),
-        id: session.id,
+        current: &session.id == current_id,
+        expires_at: accounts.session_expires_at(&session),
+        id: session.id.to_string(),
         created_at: session.created_at,
         last_seen_at: session.last_seen_at,
         auth_time: session.auth_time,
@@ -133,38 +166,15 @@ fn session_view(state: &AppState, session: Session, current_id: &str) -> Session
     }
 }
 
-pub(crate) fn limit_attempts(state: &AppState, client: &Client) -> ApiResult<()> {
-    match client.0.ip {
-        Some(ip) => state
-            .ip_limiter
-            .check(ip, state.clock.now())
-            .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs }),
-        None => Ok(()),
-    }
-}
-
-fn count(
-    family: &prometheus_client::metrics::family::Family<OutcomeLabels, prometheus_client::metrics::counter::Counter>,
-    outcome: &'static str,
-) {
-    family.get_or_create(&OutcomeLabels { outcome }).inc();
-}
-
 /// Create an account.
 #[utoipa::path(post, path = "/v1/users", tag = "accounts", request_body = SignUpRequest,
     responses((status = 201, body = UserEnvelope), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_up(
     State(state): State<AppState>,
-    client: Client,
+    _: Attempt,
     Json(body): Json<SignUpRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    if state.settings.signup == crate::config::SignupMode::ActivationCodeOnly {
-        return Err(ApiError::Forbidden("Accounts are created by redeeming an activation code."));
-    }
-    limit_attempts(&state, &client)?;
-    let result = state.accounts.sign_up(&body.email, body.password, body.name).await;
-    count(&state.metrics.sign_ups, if result.is_ok() { "created" } else { "refused" });
-    let user = result?;
+    let user = state.services.accounts.sign_up(&body.email, body.password, body.name).await?;
     Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user: user.into() })))
 }
 
@@ -178,12 +188,14 @@ pub struct SecondFactorRequired {
     pub pending_token: String,
     /// Which of `totp`, `webauthn`, `recovery_code` this user can answer with.
     pub methods: Vec<&'static str>,
+    /// When the pending token lapses, five minutes after the password was checked.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
 
+/// The answer to every sign-in that ends in a session.
 pub(crate) fn session_created(state: &AppState, signed_in: SignedIn) -> (StatusCode, axum::Json<SessionCreated>) {
-    let expires_at = state.accounts.session_expires_at(&signed_in.session);
+    let expires_at = state.services.accounts.session_expires_at(&signed_in.session);
     (
         StatusCode::CREATED,
         axum::Json(SessionCreated {
@@ -195,18 +207,6 @@ pub(crate) fn session_created(state: &AppState, signed_in: SignedIn) -> (StatusC
     )
 }
 
-pub(crate) fn count_sign_in<T>(state: &AppState, result: &Result<T, AuthError>) {
-    count(
-        &state.metrics.sign_ins,
-        match result {
-            Ok(_) => "success",
-            Err(AuthError::InvalidCredentials | AuthError::CredentialRefused(_)) => "invalid_credentials",
-            Err(AuthError::AccountLocked { .. }) => "locked",
-            Err(_) => "error",
-        },
-    );
-}
-
 /// Sign in with email and password. With a second factor enrolled, the
 /// answer is `mfa_required` and a pending token instead of a session.
 #[utoipa::path(post, path = "/v1/sessions", tag = "accounts", request_body = SignInRequest,
@@ -214,13 +214,11 @@ pub(crate) fn count_sign_in<T>(state: &AppState, result: &Result<T, AuthError>) 
         (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<SignInRequest>,
 ) -> ApiResult<axum::response::Response> {
-    limit_attempts(&state, &client)?;
-    let result = state.accounts.sign_in(&body.email, body.password, &client.0).await;
-    count_sign_in(&state, &result);
-    Ok(match result? {
+    Ok(match state.services.accounts.sign_in(&body.email, body.password, &client.0).await? {
         SignInOutcome::Authenticated(signed_in) => session_created(&state, *signed_in).into_response(),
         SignInOutcome::SecondFactorRequired(pending) => axum::Json(SecondFactorRequired {
             state: "mfa_required",
@@ -237,7 +235,7 @@ pub async fn sign_in(
     responses((status = 200, body = Me), (status = 401, body = Problem)))]
 pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<axum::Json<Me>> {
     let current = caller.session.id.clone();
-    let enrolled = state.factors.enrolled(&caller.user.id).await?;
+    let enrolled = state.services.factors.enrolled(&caller.user.id).await?;
     let factors = enrolled.methods();
     Ok(axum::Json(Me {
         acr: Acr::of(&caller.session.amr).as_str(),
@@ -245,7 +243,7 @@ pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser)
         user: caller.user.into(),
         factors,
         recovery_codes_remaining: enrolled.recovery_codes,
-        session: session_view(&state, caller.session, &current),
+        session: session_view(&state.services.accounts, caller.session, &current),
     }))
 }
 
@@ -253,7 +251,7 @@ pub async fn me(State(state): State<AppState>, CurrentUser(caller): CurrentUser)
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "accounts", security(("session" = [])),
     responses((status = 204), (status = 401, body = Problem)))]
 pub async fn sign_out(State(state): State<AppState>, CurrentUser(caller): CurrentUser) -> ApiResult<StatusCode> {
-    state.accounts.sign_out(&caller).await?;
+    state.services.accounts.sign_out(&caller).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -264,9 +262,10 @@ pub async fn list_sessions(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<axum::Json<SessionList>> {
-    let sessions = state.accounts.sessions(&caller).await?;
-    let current = caller.session.id.as_str();
-    Ok(axum::Json(SessionList { sessions: sessions.into_iter().map(|s| session_view(&state, s, current)).collect() }))
+    let accounts = &state.services.accounts;
+    let sessions = accounts.sessions(&caller).await?;
+    let current = &caller.session.id;
+    Ok(axum::Json(SessionList { sessions: sessions.into_iter().map(|s| session_view(accounts, s, current)).collect() }))
 }
 
 /// Revoke one of the user's sessions.
@@ -276,9 +275,9 @@ pub async fn list_sessions(
 pub async fn revoke_session(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<SessionId>,
 ) -> ApiResult<StatusCode> {
-    state.accounts.revoke_session(&caller, &id).await?;
+    state.services.accounts.revoke_session(&caller, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -287,11 +286,11 @@ pub async fn revoke_session(
     responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn change_password(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     CurrentUser(caller): CurrentUser,
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    limit_attempts(&state, &client)?;
-    state.accounts.change_password(&caller, body.current_password, body.new_password, &client.0).await?;
+    state.services.accounts.change_password(&caller, body.current_password, body.new_password, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::accounts::{UserView, limit_attempts};
+use super::accounts::UserView;
 use super::error::{ApiResult, Problem};
-use super::extract::{Client, CurrentUser, Json};
+use super::extract::{Attempt, Client, CurrentUser, Json};
 
 /// Send (again) the link that verifies the signed-in user's address; a few per hour.
 #[utoipa::path(post, path = "/v1/me/email-verification", tag = "accounts", security(("session" = [])),
@@ -19,10 +19,11 @@ pub async fn request_verification(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<StatusCode> {
-    state.email.request_verification(&caller).await?;
+    state.services.email.request_verification(&caller).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
+/// The token from a mailed verification link.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkToken {
@@ -36,17 +37,18 @@ pub struct LinkToken {
     responses((status = 200, body = UserView), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,
-    client: Client,
+    _: Attempt,
     Json(body): Json<LinkToken>,
 ) -> ApiResult<axum::Json<UserView>> {
-    limit_attempts(&state, &client)?;
-    let user = state.email.verify(body.token.expose_secret()).await?;
+    let user = state.services.email.verify(body.token.expose_secret()).await?;
     Ok(axum::Json(user.into()))
 }
 
+/// The address to send a password reset link to.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    /// The account's address; the answer is the same whether or not an account has it.
     pub email: String,
 }
 
@@ -56,19 +58,21 @@ pub struct ResetRequest {
     responses((status = 202), (status = 429, body = Problem)))]
 pub async fn request_reset(
     State(state): State<AppState>,
-    client: Client,
+    _: Attempt,
     Json(body): Json<ResetRequest>,
 ) -> ApiResult<StatusCode> {
-    limit_attempts(&state, &client)?;
-    state.email.request_reset(&body.email);
+    state.services.email.request_reset(&body.email);
     Ok(StatusCode::ACCEPTED)
 }
 
+/// The token from a reset link, and the password to set.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetCompletion {
+    /// The `token` from the mailed reset link; it works once, within 30 minutes of the mail.
     #[schema(value_type = String)]
     pub token: SecretString,
+    /// The new password: at least 10 characters, at most 1024 bytes.
     #[schema(value_type = String)]
     pub new_password: SecretString,
 }
@@ -79,11 +83,11 @@ pub struct ResetCompletion {
     responses((status = 204), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn complete_reset(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<ResetCompletion>,
 ) -> ApiResult<StatusCode> {
-    limit_attempts(&state, &client)?;
-    state.email.complete_reset(body.token.expose_secret(), body.new_password, &client.0).await?;
+    state.services.email.complete_reset(body.token.expose_secret(), body.new_password, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -91,8 +95,11 @@ pub async fn complete_reset(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceRemoval {
+    /// The link's `activation`: the id of the device's activation.
     pub activation: String,
+    /// The link's `expires`: when the link stops working, in Unix seconds.
     pub expires: i64,
+    /// The link's `sig`: its signature, hex.
     pub sig: String,
 }
 
@@ -101,17 +108,19 @@ pub struct DeviceRemoval {
     responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn remove_device(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<DeviceRemoval>,
 ) -> ApiResult<StatusCode> {
-    limit_attempts(&state, &client)?;
-    state.licensing.remove_device_by_link(&body.activation, body.expires, &body.sig, &client.0).await?;
+    state.services.licensing.remove_device_by_link(&body.activation, body.expires, &body.sig, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The address to move the account to.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailChange {
+    /// The new sign-in address; unverified until the link mailed to it is followed.
     pub email: String,
 }
 
@@ -127,6 +136,6 @@ pub async fn change_email(
     CurrentUser(caller): CurrentUser,
     Json(body): Json<EmailChange>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let user = state.accounts.change_email(&caller, &body.email, &client.0).await?;
+    let user = state.services.accounts.change_email(&caller, &body.email, &client.0).await?;
     Ok(axum::Json(user.into()))
 }

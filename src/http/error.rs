@@ -1,5 +1,7 @@
 //! The one error type of the HTTP edge, rendered as RFC 9457
 //! `application/problem+json` with a stable `code` clients branch on.
+//! Services refuse with typed reasons; `words` turns each into an
+//! `ApiError` in English, and the table here gives each code its status.
 //! 5xx bodies never say why; the cause is logged once, inside the request span.
 
 use axum::extract::rejection::JsonRejection;
@@ -8,9 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::AuthError;
-use crate::domain::factors::{Acr, Factor, Shortfall};
-use crate::store::StoreError;
+use crate::domain::factors::{Acr, Factor};
+use crate::domain::reason::Code;
 
 tokio::task_local! {
     /// The current request's id, set by the request middleware so that every
@@ -18,211 +19,237 @@ tokio::task_local! {
     pub static REQUEST_ID: String;
 }
 
+/// One field that broke a rule.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FieldError {
+    /// The field as the request named it.
     pub field: String,
+    /// What is wrong with it, in English.
     pub message: String,
 }
 
-/// Everything a request can fail with.
-#[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// The body is not JSON of the expected shape (syntax, types, unknown fields).
-    #[error("{0}")]
-    MalformedBody(String),
-    /// Well-formed input that breaks a rule.
-    #[error("{detail}")]
-    Validation { detail: String, errors: Vec<FieldError> },
-    #[error("invalid credentials")]
-    InvalidCredentials,
-    /// A code or passkey answer was refused; the text says how to go on.
-    #[error("{0}")]
-    CredentialRefused(String),
-    /// The session is not strong enough for this; sign in (or step up) with `factor`.
-    #[error("This needs a session that used {}: confirm it at POST /v1/me/reauthenticate, or sign in again with it.", .factor.describe())]
-    MfaRequired { factor: Factor },
-    /// The user must first set up `factor`.
-    #[error("This needs {} on your account: set one up first.", .factor.describe())]
-    FactorEnrollmentRequired { factor: Factor },
-    #[error("Confirm it is you at POST /v1/me/reauthenticate, then try again within five minutes.")]
-    ReauthenticationRequired,
-    /// The product's current EULA must be accepted first.
-    #[error("Accept version {version} of the {product} EULA first (POST /v1/me/eula-acceptances).")]
-    EulaAcceptanceRequired { product: String, version: String },
-    /// The user must verify their email address first (`POST /v1/me/email-verification`).
-    #[error(
-        "Verify your email address first: follow the link we sent, or ask for a new one at POST /v1/me/email-verification."
-    )]
-    EmailVerificationRequired,
-    #[error("{0}")]
-    Unauthorized(&'static str),
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("not found")]
-    NotFound,
-    #[error("method not allowed")]
-    MethodNotAllowed,
-    #[error("{0}")]
-    Conflict(String),
-    #[error("every seat of this license is taken")]
-    SeatLimitReached,
-    #[error("account locked")]
-    AccountLocked { retry_after_secs: u64 },
-    #[error("rate limited")]
-    RateLimited { retry_after_secs: u64 },
-    #[error("payload too large")]
-    PayloadTooLarge,
-    #[error("unsupported media type")]
-    UnsupportedMediaType,
-    #[error("request timed out")]
-    Timeout,
-    #[error("service unavailable")]
-    Unavailable,
-    /// Anything unexpected; the message is logged, never sent.
-    #[error("internal error: {0}")]
-    Internal(String),
+/// A refusal on its way to the client. Boxed: handlers return it by value
+/// on every path, and a small `Err` keeps their results small.
+#[derive(Debug)]
+pub struct ApiError(Box<Details>);
+
+#[derive(Debug)]
+struct Details {
+    code: Code,
+    detail: String,
+    errors: Vec<FieldError>,
+    /// For `mfa_required` and `factor_enrollment_required`.
+    factor: Option<Factor>,
+    /// For `eula_acceptance_required`: the product and the version to accept.
+    eula: Option<(String, String)>,
+    retry_after_secs: Option<u64>,
+    /// For 5xx: what really happened, logged and never sent.
+    cause: Option<String>,
 }
 
+/// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The problem document; `errors` only for validation failures.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
+    /// `urn:latchkey:problem:<code>`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// A short summary of the code.
     pub title: &'static str,
+    /// The HTTP status.
     pub status: u16,
+    /// What happened and what to do, in English.
     pub detail: String,
     /// Stable snake_case word that clients branch on.
     pub code: &'static str,
+    /// The request's id, also in the logs and the `x-request-id` header.
     pub request_id: String,
+    /// Each field that broke a rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
     /// For `mfa_required` and `factor_enrollment_required`: `second_factor` or `passkey`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<&'static str>,
-    /// For `eula_acceptance_required`: the product and the version to accept.
+    /// For `eula_acceptance_required`: the product.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product: Option<String>,
+    /// For `eula_acceptance_required`: the version to accept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eula_version: Option<String>,
 }
 
+/// The one table from code to HTTP status and title.
+pub fn status_of(code: Code) -> (StatusCode, &'static str) {
+    match code {
+        Code::ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed"),
+        Code::MalformedBody => (StatusCode::BAD_REQUEST, "Malformed request body"),
+        Code::InvalidCredentials => (StatusCode::UNAUTHORIZED, "Invalid credentials"),
+        Code::MfaRequired => (StatusCode::UNAUTHORIZED, "Stronger sign-in required"),
+        Code::FactorEnrollmentRequired => (StatusCode::FORBIDDEN, "Sign-in factor required"),
+        Code::ReauthenticationRequired => (StatusCode::UNAUTHORIZED, "Recent authentication required"),
+        Code::EulaAcceptanceRequired => (StatusCode::FORBIDDEN, "EULA acceptance required"),
+        Code::EmailVerificationRequired => (StatusCode::FORBIDDEN, "Email verification required"),
+        Code::Unauthorized => (StatusCode::UNAUTHORIZED, "Authentication required"),
+        Code::Forbidden => (StatusCode::FORBIDDEN, "Forbidden"),
+        Code::NotFound => (StatusCode::NOT_FOUND, "Not found"),
+        Code::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "Method not allowed"),
+        Code::Conflict => (StatusCode::CONFLICT, "Conflict"),
+        Code::SeatLimitReached => (StatusCode::CONFLICT, "Seat limit reached"),
+        Code::LicenseSuspended => (StatusCode::CONFLICT, "License suspended"),
+        Code::LicenseRevoked => (StatusCode::CONFLICT, "License revoked"),
+        Code::LicenseExpired => (StatusCode::CONFLICT, "License expired"),
+        Code::ActivationCodeUsed => (StatusCode::CONFLICT, "Activation code already used"),
+        Code::LeaseLapsed => (StatusCode::CONFLICT, "Lease lapsed"),
+        Code::FactorRequiredByLicense => (StatusCode::CONFLICT, "Factor required by a license"),
+        Code::PasskeysUnavailable => (StatusCode::CONFLICT, "Passkeys unavailable"),
+        Code::AccountLocked => (StatusCode::TOO_MANY_REQUESTS, "Account temporarily locked"),
+        Code::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "Too many requests"),
+        Code::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "Payload too large"),
+        Code::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+        Code::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "Request timed out"),
+        Code::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable"),
+        Code::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"),
+    }
+}
+
 impl ApiError {
+    /// A refusal with this code and English detail.
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
+        Self(Box::new(Details {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            factor: None,
+            eula: None,
+            retry_after_secs: None,
+            cause: None,
+        }))
+    }
+
+    /// A field that broke a rule, worded in English.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::Validation {
-            detail: format!("{field}: {message}"),
-            errors: vec![FieldError { field: field.to_owned(), message }],
-        }
+        let mut error = Self::new(Code::ValidationFailed, format!("{field}: {message}"));
+        error.0.errors.push(FieldError { field: field.to_owned(), message });
+        error
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
-        match self {
-            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "validation_failed", "Malformed request body"),
-            Self::Validation { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "Validation failed"),
-            Self::InvalidCredentials | Self::CredentialRefused(_) => {
-                (StatusCode::UNAUTHORIZED, "invalid_credentials", "Invalid credentials")
-            }
-            Self::MfaRequired { .. } => (StatusCode::UNAUTHORIZED, "mfa_required", "Stronger sign-in required"),
-            Self::FactorEnrollmentRequired { .. } => {
-                (StatusCode::FORBIDDEN, "factor_enrollment_required", "Sign-in factor required")
-            }
-            Self::ReauthenticationRequired => {
-                (StatusCode::UNAUTHORIZED, "reauthentication_required", "Recent authentication required")
-            }
-            Self::EulaAcceptanceRequired { .. } => {
-                (StatusCode::FORBIDDEN, "eula_acceptance_required", "EULA acceptance required")
-            }
-            Self::EmailVerificationRequired => {
-                (StatusCode::FORBIDDEN, "email_verification_required", "Email verification required")
-            }
-            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required"),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "Not found"),
-            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "Method not allowed"),
-            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Self::SeatLimitReached => (StatusCode::CONFLICT, "seat_limit_reached", "Seat limit reached"),
-            Self::AccountLocked { .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, "account_locked", "Account temporarily locked")
-            }
-            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests"),
-            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "Payload too large"),
-            Self::UnsupportedMediaType => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
-            }
-            Self::Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Request timed out"),
-            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal server error"),
-        }
+    /// Our failure: logged with `cause`, answered opaquely.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::new(Code::Internal, String::new()).caused_by(cause)
     }
 
-    fn detail(&self) -> String {
-        match self {
-            Self::InvalidCredentials => "The email or password is incorrect.".into(),
-            Self::NotFound => "No such resource.".into(),
-            Self::AccountLocked { retry_after_secs } => {
-                format!("Too many failed sign-in attempts for this account. Try again in {retry_after_secs} seconds.")
-            }
-            Self::RateLimited { retry_after_secs } => {
-                format!("Too many attempts from this address. Try again in {retry_after_secs} seconds.")
-            }
-            Self::PayloadTooLarge => "The request body is larger than 64 KiB.".into(),
-            Self::UnsupportedMediaType => "Send the body as JSON with `Content-Type: application/json`.".into(),
-            Self::Timeout => "The request took too long and was abandoned; it is safe to retry.".into(),
-            Self::Unavailable => "A dependency is unavailable; retry later.".into(),
-            Self::Internal(_) => "Something went wrong on our side. Quote the request id when asking for help.".into(),
-            other => other.to_string(),
+    /// A dependency is down: logged with `cause`, answered as retryable.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        Self::new(Code::Unavailable, String::new()).caused_by(cause)
+    }
+
+    /// The route does not exist.
+    pub fn not_found() -> Self {
+        Self::new(Code::NotFound, "No such resource.")
+    }
+
+    /// No valid credential came with the request.
+    pub fn unauthorized(detail: &str) -> Self {
+        Self::new(Code::Unauthorized, detail)
+    }
+
+    /// The credential does not allow this.
+    pub fn forbidden(detail: &str) -> Self {
+        Self::new(Code::Forbidden, detail)
+    }
+
+    /// Too many attempts from this client.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self::new(
+            Code::RateLimited,
+            format!("Too many attempts from this address. Try again in {retry_after_secs} seconds."),
+        )
+        .retry_after(retry_after_secs)
+    }
+
+    /// Names the factor a sign-in needs (`factor` in the body).
+    pub fn with_factor(mut self, factor: Factor) -> Self {
+        self.0.factor = Some(factor);
+        self
+    }
+
+    /// Names the EULA to accept (`product` and `eula_version` in the body).
+    pub fn with_eula(mut self, product: String, version: String) -> Self {
+        self.0.eula = Some((product, version));
+        self
+    }
+
+    /// Says when to try again (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.0.retry_after_secs = Some(seconds);
+        self
+    }
+
+    /// What really happened, for the log only.
+    pub fn caused_by(mut self, cause: impl std::fmt::Display) -> Self {
+        self.0.cause = Some(cause.to_string());
+        self
+    }
+
+    /// The stable code this answers with.
+    pub fn code(&self) -> Code {
+        self.0.code
+    }
+
+    fn generic_detail(&self) -> String {
+        match self.0.code {
+            Code::Timeout => "The request took too long and was abandoned; it is safe to retry.".into(),
+            Code::Unavailable => "A dependency is unavailable; retry later.".into(),
+            Code::Internal => "Something went wrong on our side. Quote the request id when asking for help.".into(),
+            _ => self.0.detail.clone(),
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, title) = self.parts();
-        if let Self::Internal(cause) = &self {
-            tracing::error!(cause = %cause, "request failed");
+        let detail = self.generic_detail();
+        let details = *self.0;
+        let (status, title) = status_of(details.code);
+        if let Some(cause) = &details.cause {
+            match details.code {
+                Code::Unavailable => tracing::error!(%cause, "dependency unavailable"),
+                _ => tracing::error!(%cause, "request failed"),
+            }
         }
+        let code = details.code.as_str();
+        let (product, eula_version) = details.eula.unzip();
         let problem = Problem {
             kind: format!("urn:latchkey:problem:{code}"),
             title,
             status: status.as_u16(),
-            detail: self.detail(),
+            detail,
             code,
             request_id: REQUEST_ID.try_with(Clone::clone).unwrap_or_default(),
-            errors: match self {
-                Self::Validation { ref errors, .. } => Some(errors.clone()),
-                _ => None,
-            },
-            factor: match self {
-                Self::MfaRequired { factor } | Self::FactorEnrollmentRequired { factor } => Some(factor.as_str()),
-                _ => None,
-            },
-            product: match &self {
-                Self::EulaAcceptanceRequired { product, .. } => Some(product.clone()),
-                _ => None,
-            },
-            eula_version: match &self {
-                Self::EulaAcceptanceRequired { version, .. } => Some(version.clone()),
-                _ => None,
-            },
+            errors: (details.code == Code::ValidationFailed).then_some(details.errors),
+            factor: details.factor.map(Factor::as_str),
+            product,
+            eula_version,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
         let headers = response.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        match self {
-            Self::AccountLocked { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
-            Self::Unauthorized(_) | Self::InvalidCredentials | Self::CredentialRefused(_) => {
+        if let Some(seconds) = details.retry_after_secs {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        match details.code {
+            Code::Unauthorized | Code::InvalidCredentials => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer realm="latchkey""#));
             }
             // RFC 9470's step-up challenge, so generic clients know what to do.
-            Self::MfaRequired { factor } => {
-                let acr = match factor {
-                    Factor::SecondFactor => Acr::MultiFactor,
-                    Factor::Passkey => Acr::PhishingResistant,
+            Code::MfaRequired => {
+                let acr = match details.factor {
+                    Some(Factor::Passkey) => Acr::PhishingResistant,
+                    _ => Acr::MultiFactor,
                 };
                 let challenge = format!(
                     r#"Bearer realm="latchkey", error="insufficient_user_authentication", acr_values="{}""#,
@@ -232,7 +259,7 @@ impl IntoResponse for ApiError {
                     headers.insert(header::WWW_AUTHENTICATE, value);
                 }
             }
-            Self::ReauthenticationRequired => {
+            Code::ReauthenticationRequired => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static(
@@ -246,88 +273,22 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<AuthError> for ApiError {
-    fn from(error: AuthError) -> Self {
-        match error {
-            AuthError::InvalidCredentials => Self::InvalidCredentials,
-            AuthError::AccountLocked { retry_after_secs } => Self::AccountLocked { retry_after_secs },
-            AuthError::EmailTaken => Self::Conflict("An account with this email already exists.".into()),
-            AuthError::Invalid { field, problem } => Self::validation(field, problem),
-            AuthError::WeakPassword { field, source } => Self::validation(field, source.to_string()),
-            AuthError::Unauthenticated => Self::Unauthorized("A valid session token is required."),
-            AuthError::NotFound => Self::NotFound,
-            AuthError::PendingSignInGone => {
-                Self::Unauthorized("This sign-in has expired or ended; start again with your email and password.")
-            }
-            AuthError::CredentialRefused(detail) => Self::CredentialRefused(detail),
-            AuthError::Shortfall(Shortfall::EnrollmentRequired(factor)) => Self::FactorEnrollmentRequired { factor },
-            AuthError::Shortfall(Shortfall::StrongerSignInRequired(factor)) => Self::MfaRequired { factor },
-            AuthError::ReauthenticationRequired => Self::ReauthenticationRequired,
-            AuthError::Conflict(detail) => Self::Conflict(detail),
-            AuthError::RateLimited { retry_after_secs } => Self::RateLimited { retry_after_secs },
-            AuthError::Store(e) => e.into(),
-            AuthError::Hashing(e) => Self::Internal(format!("password hashing: {e}")),
-        }
-    }
-}
-
-impl From<crate::eula::EulaError> for ApiError {
-    fn from(error: crate::eula::EulaError) -> Self {
-        use crate::eula::EulaError;
-        match error {
-            EulaError::Invalid { field, problem } => Self::validation(field, problem),
-            EulaError::NotFound => Self::NotFound,
-            EulaError::Conflict(detail) => Self::Conflict(detail),
-            EulaError::AcceptanceRequired { product, version } => Self::EulaAcceptanceRequired { product, version },
-            EulaError::Store(e) => e.into(),
-        }
-    }
-}
-
-impl From<crate::tokens::keys::KeyError> for ApiError {
-    fn from(error: crate::tokens::keys::KeyError) -> Self {
-        match error {
-            crate::tokens::keys::KeyError::Store(e) => e.into(),
-            other => Self::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match &error {
-            // The connection to the database failed or broke: a retryable
-            // outage, not a bug.
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::Io(_)
-                | sqlx::Error::Tls(_)
-                | sqlx::Error::Protocol(_)
-                | sqlx::Error::WorkerCrashed,
-            ) => {
-                tracing::error!(%error, "database unavailable");
-                Self::Unavailable
-            }
-            _ => Self::Internal(error.to_string()),
-        }
-    }
-}
-
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
-        Self::Validation { detail: rejection.body_text(), errors: Vec::new() }
+        Self::new(Code::ValidationFailed, rejection.body_text())
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
-            JsonRejection::JsonDataError(e) => Self::MalformedBody(e.body_text()),
-            JsonRejection::JsonSyntaxError(e) => Self::MalformedBody(e.body_text()),
-            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
-            other => Self::MalformedBody(other.body_text()),
+            JsonRejection::MissingJsonContentType(_) => {
+                Self::new(Code::UnsupportedMediaType, "Send the body as JSON with `Content-Type: application/json`.")
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::new(Code::PayloadTooLarge, "The request body is larger than 64 KiB.")
+            }
+            other => Self::new(Code::MalformedBody, other.body_text()),
         }
     }
 }

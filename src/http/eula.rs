@@ -11,14 +11,21 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{AdminKey, Client, CurrentUser, Json, Query};
-use crate::eula::{Channel, DecisionRequest, Publication};
-use crate::store::{Acceptance, AcceptanceFilter, EulaDocument};
+use crate::domain::eula::AcceptanceFilter;
+use crate::domain::eula::{Acceptance, Channel, EulaDocument};
+use crate::domain::ids::UserId;
+use crate::domain::reason::{Invalid, Rule};
+use crate::eula::{DecisionRequest, Publication};
 
+/// A new EULA version to publish.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishRequest {
+    /// The product it governs; at most 100 characters, no `/`.
     pub product: String,
+    /// The version name; at most 100 characters, no `/`. Each version is published once per language.
     pub version: String,
+    /// Shown above the text; at most 200 characters, no `/`.
     pub title: String,
     /// Markdown; stored and hashed exactly as sent.
     pub body: String,
@@ -29,16 +36,24 @@ pub struct PublishRequest {
     pub material: bool,
 }
 
+/// A published EULA version.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EulaView {
+    /// The product it governs.
     pub product: String,
+    /// The version name.
     pub version: String,
+    /// Its language tag.
     pub locale: String,
+    /// Shown above the text.
     pub title: String,
+    /// The exact text, Markdown; show it as it is, since its hash is what the user accepts.
     pub body: String,
     /// SHA-256 of `body`, hex; send it back when deciding.
     pub sha256: String,
+    /// A material change: acceptances of earlier versions no longer suffice.
     pub material: bool,
+    /// When it was published.
     #[serde(with = "time::serde::rfc3339")]
     pub published_at: OffsetDateTime,
 }
@@ -58,6 +73,7 @@ impl From<EulaDocument> for EulaView {
     }
 }
 
+/// Which language of the EULA to return.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct LocaleQuery {
@@ -65,77 +81,101 @@ pub struct LocaleQuery {
     pub locale: Option<String>,
 }
 
+/// A user's decision on a EULA version, with the hash of the text they were shown.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecideRequest {
+    /// The product whose EULA it is.
     pub product: String,
+    /// The version shown to the user.
     pub version: String,
     /// SHA-256 (hex) of the exact text the user was shown.
     pub sha256: String,
     /// `accepted`, `declined` or `withdrawn`.
     pub decision: String,
+    /// Language tag of the text shown; when absent, the language the version was first published in.
     pub locale: Option<String>,
 }
 
 /// One ledger record: everything its hash covers, and the hash.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptanceView {
+    /// Its place in the ledger, from 1 with no gaps.
     pub seq: i64,
+    /// The record's id.
     pub id: String,
+    /// The user who decided.
     pub user_id: String,
+    /// The product whose EULA it is.
     pub product: String,
+    /// The language of the text shown.
     pub locale: String,
+    /// The version decided on.
     pub version: String,
+    /// SHA-256 (hex) of the text shown.
     pub sha256: String,
+    /// `accepted`, `declined` or `withdrawn`.
     pub decision: String,
+    /// Server time of the decision.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// Milliseconds since the epoch, exactly as hashed.
     pub at_ms: i64,
+    /// The address the decision came from.
     pub ip: Option<String>,
+    /// The browser or app that sent it.
     pub user_agent: Option<String>,
+    /// `web` (the end-user pages) or `api` (the JSON API).
     pub channel: String,
+    /// How the session had signed in (RFC 8176 method references).
     pub amr: Vec<String>,
+    /// The previous record's `hash`; 64 zeros for the first record.
     pub prev_hash: String,
+    /// SHA-256 (hex) over this record's fields and `prev_hash`; the chain check recomputes it.
     pub hash: String,
 }
 
 impl From<Acceptance> for AcceptanceView {
     fn from(a: Acceptance) -> Self {
-        let row = a.row;
         Self {
-            seq: row.seq,
-            id: row.id,
-            user_id: row.user_id,
-            product: row.product,
-            locale: row.locale,
-            version: row.version,
-            sha256: row.sha256,
-            decision: row.decision,
+            seq: a.seq,
+            id: a.id,
+            user_id: a.user_id.to_string(),
+            product: a.product,
+            locale: a.locale,
+            version: a.version,
+            sha256: a.sha256,
+            decision: a.decision,
             at: a.at,
-            at_ms: row.at,
-            ip: row.ip,
-            user_agent: row.user_agent,
-            channel: row.channel,
+            at_ms: a.at_ms,
+            ip: a.ip,
+            user_agent: a.user_agent,
+            channel: a.channel,
             amr: a.amr,
-            prev_hash: row.prev_hash,
-            hash: row.hash,
+            prev_hash: a.prev_hash,
+            hash: a.hash,
         }
     }
 }
 
+/// Acceptance ledger records.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AcceptanceList {
+    /// The records in ledger order, oldest first.
     pub acceptances: Vec<AcceptanceView>,
 }
 
+/// Which ledger records to export, and in what format.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (default) or `csv`.
     pub format: Option<String>,
+    /// Only records for this product.
     pub product: Option<String>,
+    /// Only records for this version.
     pub version: Option<String>,
+    /// Only this user's records.
     pub user_id: Option<String>,
     /// RFC 3339; records at or after.
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -147,20 +187,27 @@ pub struct ExportQuery {
     pub to: Option<OffsetDateTime>,
 }
 
+/// The first ledger record that does not verify.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BrokenRecord {
+    /// Its place in the ledger.
     pub seq: i64,
+    /// The record's id.
     pub id: String,
+    /// Why it fails, in a sentence: it was edited, or a record before it was removed or changed.
     pub reason: String,
 }
 
+/// The outcome of checking the acceptance ledger's hash chain.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChainReport {
+    /// True when every record verifies.
     pub ok: bool,
     /// Records verified before the first broken one (all of them when `ok`).
     pub records: u64,
     /// Hash of the last verified record; keep it elsewhere to anchor the ledger.
     pub head: String,
+    /// The first record that does not verify; absent when `ok`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_broken: Option<BrokenRecord>,
 }
@@ -174,6 +221,7 @@ pub async fn publish(
     Json(body): Json<PublishRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let document = state
+        .services
         .eulas
         .publish(Publication {
             product: body.product,
@@ -195,7 +243,7 @@ pub async fn current(
     Path(product): Path<String>,
     Query(query): Query<LocaleQuery>,
 ) -> ApiResult<axum::Json<EulaView>> {
-    Ok(axum::Json(state.eulas.current(&product, query.locale.as_deref()).await?.into()))
+    Ok(axum::Json(state.services.eulas.current(&product, query.locale.as_deref()).await?.into()))
 }
 
 /// Accept, decline or withdraw a version; recorded as evidence.
@@ -214,14 +262,7 @@ pub async fn decide(
         sha256: body.sha256,
         decision: body.decision,
     };
-    let record = state.eulas.decide(&caller, request, &client.0, Channel::Api).await?;
-    if record.row.decision == crate::domain::eula::Decision::Accepted.as_str() {
-        state
-            .metrics
-            .eula_accepted
-            .get_or_create(&super::metrics::ProductLabels { product: record.row.product.clone() })
-            .inc();
-    }
+    let record = state.services.eulas.decide(&caller, request, &client.0, Channel::Api).await?;
     Ok((StatusCode::CREATED, axum::Json(AcceptanceView::from(record))))
 }
 
@@ -232,8 +273,7 @@ pub async fn history(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<axum::Json<AcceptanceList>> {
-    let filter = AcceptanceFilter { user_id: Some(caller.user.id.clone()), ..AcceptanceFilter::default() };
-    let records = state.eulas.records(&filter).await?;
+    let records = state.services.eulas.history(&caller).await?;
     Ok(axum::Json(AcceptanceList { acceptances: records.into_iter().map(AcceptanceView::from).collect() }))
 }
 
@@ -248,17 +288,17 @@ pub async fn export(
     let csv = match query.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
-        Some(_) => return Err(ApiError::validation("format", "must be json or csv")),
+        Some(_) => return Err(Invalid::new("format", Rule::OneOf(&["json", "csv"])).into()),
     };
     let filter = AcceptanceFilter {
         product: query.product,
         version: query.version,
-        user_id: query.user_id,
+        user_id: query.user_id.map(|id| UserId::parse(&id).ok_or(Invalid::new("user_id", Rule::Id))).transpose()?,
         from: query.from,
         until: query.to,
     };
     let records: Vec<AcceptanceView> =
-        state.eulas.records(&filter).await?.into_iter().map(AcceptanceView::from).collect();
+        state.services.eulas.records(&filter).await?.into_iter().map(AcceptanceView::from).collect();
     if !csv {
         return Ok(axum::Json(AcceptanceList { acceptances: records }).into_response());
     }
@@ -274,7 +314,7 @@ pub async fn export(
 #[utoipa::path(get, path = "/v1/admin/eula-acceptances/verify", tag = "eula", security(("api_key" = [])),
     responses((status = 200, body = ChainReport), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn verify(State(state): State<AppState>, AdminKey(_): AdminKey) -> ApiResult<axum::Json<ChainReport>> {
-    let verification = state.eulas.verify().await?;
+    let verification = state.services.eulas.verify().await?;
     Ok(axum::Json(ChainReport {
         ok: verification.first_broken.is_none(),
         records: verification.records,
@@ -295,7 +335,7 @@ fn spreadsheet_safe(cell: &str) -> String {
 
 fn to_csv(records: &[AcceptanceView]) -> ApiResult<String> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
+    let internal = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
     writer
         .write_record([
             "seq",
@@ -338,8 +378,8 @@ fn to_csv(records: &[AcceptanceView]) -> ApiResult<String> {
         ];
         writer.write_record(cells.iter().map(|c| spreadsheet_safe(c))).map_err(internal)?;
     }
-    let bytes = writer.into_inner().map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ApiError::Internal(format!("csv: {e}")))
+    let bytes = writer.into_inner().map_err(|e| ApiError::internal(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::internal(format!("csv: {e}")))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Extractors: JSON bodies with our error format, the signed-in user, API
-//! keys by role, and where the request came from.
+//! keys by role, where the request came from, ids in paths, and the mark a
+//! credential limit leaves on a request.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -9,9 +10,10 @@ use axum::http::{HeaderMap, header};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::ClientInfo;
-use crate::auth::accounts::Authenticated;
-use crate::store::{ApiKey, ApiKeyRole};
+use super::words::MISSING_API_KEY;
+use crate::domain::account::{ApiKey, ApiKeyRole, Authenticated};
+use crate::domain::event::ClientInfo;
+use crate::domain::ids::{ActivationId, ApiKeyId, LicenseId, PasskeyId, SessionId, UserId};
 
 /// `axum::Json`, but rejections are problem+json with our codes.
 #[derive(Debug, FromRequest)]
@@ -23,7 +25,8 @@ pub struct Json<T>(pub T);
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub struct Query<T>(pub T);
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The bearer token of the `Authorization` header, if there is one.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
@@ -37,20 +40,14 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized("A valid session token is required."))?;
-        Ok(Self(state.accounts.authenticate(token).await?))
+        let token = bearer(&parts.headers).ok_or(ApiError::unauthorized("A valid session token is required."))?;
+        Ok(Self(state.services.accounts.authenticate(token).await?))
     }
 }
 
 async fn api_key(parts: &Parts, state: &AppState) -> Result<ApiKey, ApiError> {
-    const MISSING: &str = "An API key is required (Authorization: Bearer lk_adm_… or lk_sup_…).";
-    let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized(MISSING))?;
-    match state.api_keys.authenticate(token).await {
-        Ok(key) => Ok(key),
-        // Only an unknown or revoked key is the caller's fault.
-        Err(crate::auth::AuthError::Unauthenticated) => Err(ApiError::Unauthorized(MISSING)),
-        Err(other) => Err(other.into()),
-    }
+    let token = bearer(&parts.headers).ok_or(ApiError::unauthorized(MISSING_API_KEY))?;
+    Ok(state.services.api_keys.authenticate(token).await?)
 }
 
 /// A caller holding an admin API key.
@@ -64,7 +61,7 @@ impl FromRequestParts<AppState> for AdminKey {
         let key = api_key(parts, state).await?;
         match key.role {
             ApiKeyRole::Admin => Ok(Self(key)),
-            ApiKeyRole::Support => Err(ApiError::Forbidden("This operation needs an admin API key.")),
+            ApiKeyRole::Support => Err(ApiError::forbidden("This operation needs an admin API key.")),
         }
     }
 }
@@ -81,9 +78,18 @@ impl FromRequestParts<AppState> for SupportKey {
     }
 }
 
-/// Where the request came from: the socket peer, or — only when the operator
-/// says a proxy sets it — the last `X-Forwarded-For` hop, the one our own
-/// proxy appended (earlier entries are whatever the client claimed).
+/// The client's address: the socket peer, or — only when the operator says
+/// a proxy sets it — the last `X-Forwarded-For` hop, the one our own proxy
+/// appended (earlier entries are whatever the client claimed).
+pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = trust_forwarded_for
+        .then(|| parts.headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .flatten();
+    forwarded.or(peer)
+}
+
+/// Where the request came from, as sessions, events and evidence record it.
 #[derive(Debug, Clone)]
 pub struct Client(pub ClientInfo);
 
@@ -91,30 +97,71 @@ impl FromRequestParts<AppState> for Client {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-        let forwarded = state
-            .settings
-            .trust_forwarded_for
-            .then(|| {
-                parts.headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
-            })
-            .flatten();
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Self(ClientInfo { ip: forwarded.or(peer), user_agent }))
+        Ok(Self(ClientInfo { ip: client_ip(parts, state.edge.trust_forwarded_for), user_agent }))
     }
 }
+
+/// Ids that appear in paths.
+pub trait PathId: Sized + Send {
+    /// The id in a path segment; `None` for anything that is not one of ours.
+    fn from_path(text: &str) -> Option<Self>;
+}
+
+macro_rules! path_ids {
+    ($($id:ty),+) => {$(
+        impl PathId for $id {
+            fn from_path(text: &str) -> Option<Self> {
+                <$id>::parse(text)
+            }
+        }
+    )+};
+}
+
+path_ids!(UserId, SessionId, LicenseId, ActivationId, ApiKeyId, PasskeyId);
 
 /// The `{id}` of a path, which must be one of our UUIDs. Anything else —
 /// including bytes a database refuses, such as NUL — is simply not found.
 #[derive(Debug, Clone)]
-pub struct IdPath(pub String);
+pub struct IdPath<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+impl<S: Send + Sync, T: PathId> FromRequestParts<S> for IdPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(raw) =
-            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::NotFound)?;
-        uuid::Uuid::parse_str(&raw).map(|id| Self(id.hyphenated().to_string())).map_err(|_| ApiError::NotFound)
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| ApiError::not_found())?;
+        T::from_path(&raw).map(Self).ok_or_else(ApiError::not_found)
+    }
+}
+
+/// Proof that the request passed a credential limit (see `routes`): every
+/// handler that checks a password, code, PIN or link token takes one, so a
+/// credential endpoint placed in a group without the limit fails loudly
+/// instead of allowing unlimited guessing.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt(());
+
+/// Which limit a request passed, as its group's layer leaves it in the
+/// request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    /// The credential-attempt budget.
+    Credentials,
+    /// The product-call budget.
+    Product,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Attempt {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Limited>() {
+            Some(Limited::Credentials) => Ok(Self(())),
+            _ => Err(ApiError::internal(format!(
+                "{} takes credentials but is not in a group with the credential limit",
+                parts.uri.path()
+            ))),
+        }
     }
 }

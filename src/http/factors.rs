@@ -11,45 +11,58 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::accounts::{SessionCreated, count_sign_in, limit_attempts, session_created};
+use super::accounts::{SessionCreated, session_created};
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Client, CurrentUser, IdPath, Json};
-use crate::auth::factors::{CodeKind, PasskeyOptions, Proof, RegistrationOptions};
+use super::extract::{Attempt, Client, CurrentUser, IdPath, Json};
 use crate::domain::codes::RecoveryCode;
-use crate::domain::factors::Acr;
-use crate::store::{StoredPasskey, UserEvent};
+use crate::domain::event::UserEvent;
+use crate::domain::factors::{Acr, CodeKind, RegisteredPasskey};
+use crate::domain::ids::PasskeyId;
+use crate::domain::reason::{Invalid, Rule};
+use crate::factors::{PasskeyOptions, Proof, RegistrationOptions};
 
+/// A pending sign-in's token and the code that finishes it.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingCode {
+    /// The `pending_token` from the `mfa_required` answer to the password.
     #[schema(value_type = String)]
     pub pending_token: SecretString,
+    /// Six digits from the authenticator app, or a recovery code (`XXXXX-XXXXX`), as the endpoint asks.
     #[schema(value_type = String)]
     pub code: SecretString,
 }
 
+/// A pending sign-in's token.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingOnly {
+    /// The `pending_token` from the `mfa_required` answer to the password.
     #[schema(value_type = String)]
     pub pending_token: SecretString,
 }
 
+/// A pending sign-in's token and the passkey's answer to its challenge.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PendingPasskey {
+    /// The `pending_token` from the `mfa_required` answer to the password.
     #[schema(value_type = String)]
     pub pending_token: SecretString,
+    /// The `challenge_id` from `/v1/sessions/webauthn/options`.
     pub challenge_id: String,
     /// The `PublicKeyCredential` from `navigator.credentials.get`, as JSON.
     #[schema(value_type = Object)]
     pub credential: serde_json::Value,
 }
 
+/// A passkey's answer to a passwordless sign-in challenge.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasskeyAnswer {
+    /// The `challenge_id` from `/v1/passkey-sign-in/options`.
     pub challenge_id: String,
+    /// The `PublicKeyCredential` from `navigator.credentials.get`, as JSON.
     #[schema(value_type = Object)]
     pub credential: serde_json::Value,
 }
@@ -58,7 +71,9 @@ pub struct PasskeyAnswer {
 /// `navigator.credentials.create/get` takes.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebauthnOptions {
+    /// Send it back with the credential; the challenge works once, within five minutes.
     pub challenge_id: String,
+    /// `publicKey`, and `mediation` when set, for the browser's WebAuthn call.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub options: serde_json::Value,
@@ -69,13 +84,17 @@ pub struct WebauthnOptions {
 pub struct TotpEnrollmentView {
     /// Base32, for typing into an app by hand.
     pub secret: String,
+    /// The `otpauth://totp/…` URI that authenticator apps scan.
     pub otpauth_uri: String,
+    /// The same URI as a QR code, an SVG document.
     pub qr_svg: String,
 }
 
+/// A code from the authenticator app.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
+    /// The six digits the app shows now.
     #[schema(value_type = String)]
     pub code: SecretString,
 }
@@ -87,33 +106,42 @@ pub struct RecoveryCodes {
     pub recovery_codes: Vec<String>,
 }
 
+/// A new passkey: the browser's answer to the creation challenge.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterPasskey {
+    /// The `challenge_id` from `/v1/me/passkeys/options`.
     pub challenge_id: String,
+    /// A name to recognise the passkey by; at most 64 characters, `Passkey` when absent.
     pub name: Option<String>,
     /// The credential from `navigator.credentials.create`, as JSON.
     #[schema(value_type = Object)]
     pub credential: serde_json::Value,
 }
 
+/// A passkey registered on the account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PasskeyView {
+    /// The passkey's id; use it to rename or remove it.
     pub id: String,
+    /// The name the user gave it.
     pub name: String,
     /// Synced passkeys (iCloud Keychain, Google Password Manager…) are backup eligible.
     pub backup_eligible: bool,
+    /// Whether it is currently backed up.
     pub backup_state: bool,
+    /// When it was registered.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// When it last signed in or stepped up; null if never.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
 }
 
-impl From<StoredPasskey> for PasskeyView {
-    fn from(p: StoredPasskey) -> Self {
+impl From<RegisteredPasskey> for PasskeyView {
+    fn from(p: RegisteredPasskey) -> Self {
         Self {
-            id: p.id,
+            id: p.id.to_string(),
             name: p.name,
             backup_eligible: p.backup_eligible,
             backup_state: p.backup_state,
@@ -123,14 +151,18 @@ impl From<StoredPasskey> for PasskeyView {
     }
 }
 
+/// The user's passkeys.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PasskeyList {
+    /// Every passkey on the account, oldest first.
     pub passkeys: Vec<PasskeyView>,
 }
 
+/// A new name for a passkey.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenamePasskey {
+    /// The new name; at most 64 characters, `Passkey` when blank.
     pub name: String,
 }
 
@@ -140,52 +172,68 @@ pub struct RenamePasskey {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReauthenticateRequest {
+    /// `totp`, `recovery_code`, `webauthn` or `password`.
     pub method: String,
+    /// For `totp` and `recovery_code`: the code.
     #[schema(value_type = Option<String>)]
     pub code: Option<SecretString>,
+    /// For `password`: the account password.
     #[schema(value_type = Option<String>)]
     pub password: Option<SecretString>,
+    /// For `webauthn`: the `challenge_id` from `/v1/me/reauthenticate/options`.
     pub challenge_id: Option<String>,
+    /// For `webauthn`: the `PublicKeyCredential` from `navigator.credentials.get`, as JSON.
     #[schema(value_type = Option<Object>)]
     pub credential: Option<serde_json::Value>,
 }
 
+/// The session after a step-up.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Reauthenticated {
+    /// The session's RFC 8176 authentication methods, now including this proof.
     pub amr: Vec<String>,
+    /// The session's level now: `password`, `mfa` or `phishing_resistant`.
     pub acr: &'static str,
 }
 
+/// One event on an account's timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
+    /// The event's id.
     pub id: String,
+    /// What happened, e.g. `signed_in`, `sign_in_failed`, `passkey_added`, `device_activated`.
     pub kind: String,
+    /// Facts that depend on the kind, e.g. the `reason` a sign-in failed or the `code` an activation was refused with.
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,
+    /// The address the request came from.
     pub ip: Option<String>,
+    /// The browser or app that sent it.
     pub user_agent: Option<String>,
+    /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
 
 impl From<UserEvent> for EventView {
     fn from(e: UserEvent) -> Self {
-        Self { id: e.id, kind: e.kind, detail: e.detail, ip: e.ip, user_agent: e.user_agent, at: e.at }
+        Self { id: e.id.to_string(), kind: e.kind, detail: e.detail, ip: e.ip, user_agent: e.user_agent, at: e.at }
     }
 }
 
+/// The account's recent security events.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventList {
+    /// The newest events, at most 100, newest first.
     pub events: Vec<EventView>,
 }
 
 fn credential<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
-    serde_json::from_value(value)
-        .map_err(|e| ApiError::validation("credential", format!("is not a WebAuthn credential: {e}")))
+    serde_json::from_value(value).map_err(|_| Invalid::new("credential", Rule::NotACredential).into())
 }
 
 fn options_view(challenge_id: String, options: &impl Serialize) -> ApiResult<axum::Json<WebauthnOptions>> {
-    let options = serde_json::to_value(options).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let options = serde_json::to_value(options).map_err(ApiError::internal)?;
     Ok(axum::Json(WebauthnOptions { challenge_id, options }))
 }
 
@@ -197,20 +245,19 @@ fn codes_view(codes: &[RecoveryCode]) -> RecoveryCodes {
     RecoveryCodes { recovery_codes: codes.iter().map(|c| c.as_str().to_owned()).collect() }
 }
 
-/// Both code endpoints: one path, so the limits and metrics cannot drift apart.
+/// Both code endpoints: one path, so they cannot drift apart.
 async fn sign_in_with_code(
     state: &AppState,
     client: &Client,
     body: &PendingCode,
     kind: CodeKind,
 ) -> ApiResult<(StatusCode, axum::Json<SessionCreated>)> {
-    limit_attempts(state, client)?;
-    let result = state
+    let signed_in = state
+        .services
         .factors
         .sign_in_with_code(body.pending_token.expose_secret(), kind, body.code.expose_secret(), &client.0)
-        .await;
-    count_sign_in(state, &result);
-    Ok(session_created(state, result?))
+        .await?;
+    Ok(session_created(state, signed_in))
 }
 
 /// Finish a sign-in with a TOTP code.
@@ -218,6 +265,7 @@ async fn sign_in_with_code(
     responses((status = 201, body = SessionCreated), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_in_totp(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
@@ -229,6 +277,7 @@ pub async fn sign_in_totp(
     responses((status = 201, body = SessionCreated), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_in_recovery_code(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<PendingCode>,
 ) -> ApiResult<impl IntoResponse> {
@@ -240,11 +289,10 @@ pub async fn sign_in_recovery_code(
     responses((status = 200, body = WebauthnOptions), (status = 401, body = Problem)))]
 pub async fn sign_in_webauthn_options(
     State(state): State<AppState>,
-    client: Client,
+    _: Attempt,
     Json(body): Json<PendingOnly>,
 ) -> ApiResult<axum::Json<WebauthnOptions>> {
-    limit_attempts(&state, &client)?;
-    request_options(state.factors.sign_in_webauthn_options(body.pending_token.expose_secret()).await?)
+    request_options(state.services.factors.sign_in_webauthn_options(body.pending_token.expose_secret()).await?)
 }
 
 /// Finish a sign-in with a passkey.
@@ -252,28 +300,24 @@ pub async fn sign_in_webauthn_options(
     responses((status = 201, body = SessionCreated), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_in_webauthn(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<PendingPasskey>,
 ) -> ApiResult<impl IntoResponse> {
-    limit_attempts(&state, &client)?;
     let credential = credential(body.credential)?;
-    let result = state
+    let signed_in = state
+        .services
         .factors
         .sign_in_with_passkey(body.pending_token.expose_secret(), &body.challenge_id, &credential, &client.0)
-        .await;
-    count_sign_in(&state, &result);
-    Ok(session_created(&state, result?))
+        .await?;
+    Ok(session_created(&state, signed_in))
 }
 
 /// Options for signing in with a passkey alone (discoverable credential).
 #[utoipa::path(post, path = "/v1/passkey-sign-in/options", tag = "factors",
     responses((status = 200, body = WebauthnOptions), (status = 429, body = Problem)))]
-pub async fn passwordless_options(
-    State(state): State<AppState>,
-    client: Client,
-) -> ApiResult<axum::Json<WebauthnOptions>> {
-    limit_attempts(&state, &client)?;
-    request_options(state.factors.passwordless_options().await?)
+pub async fn passwordless_options(State(state): State<AppState>, _: Attempt) -> ApiResult<axum::Json<WebauthnOptions>> {
+    request_options(state.services.factors.passwordless_options().await?)
 }
 
 /// Sign in with a passkey alone.
@@ -281,14 +325,13 @@ pub async fn passwordless_options(
     responses((status = 201, body = SessionCreated), (status = 401, body = Problem), (status = 429, body = Problem)))]
 pub async fn passwordless(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     Json(body): Json<PasskeyAnswer>,
 ) -> ApiResult<impl IntoResponse> {
-    limit_attempts(&state, &client)?;
     let credential = credential(body.credential)?;
-    let result = state.factors.sign_in_passwordless(&body.challenge_id, &credential, &client.0).await;
-    count_sign_in(&state, &result);
-    Ok(session_created(&state, result?))
+    let signed_in = state.services.factors.sign_in_passwordless(&body.challenge_id, &credential, &client.0).await?;
+    Ok(session_created(&state, signed_in))
 }
 
 /// Start adding an authenticator app; inactive until confirmed.
@@ -298,7 +341,7 @@ pub async fn enroll_totp(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<impl IntoResponse> {
-    let enrollment = state.factors.enroll_totp(&caller).await?;
+    let enrollment = state.services.factors.enroll_totp(&caller).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(TotpEnrollmentView {
@@ -314,13 +357,12 @@ pub async fn enroll_totp(
     responses((status = 200, body = RecoveryCodes), (status = 401, body = Problem), (status = 409, body = Problem)))]
 pub async fn confirm_totp(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     CurrentUser(caller): CurrentUser,
     Json(body): Json<CodeRequest>,
 ) -> ApiResult<axum::Json<RecoveryCodes>> {
-    limit_attempts(&state, &client)?;
-    let codes = state.factors.confirm_totp(&caller, body.code.expose_secret(), &client.0).await?;
-    state.metrics.factors_enrolled.get_or_create(&super::metrics::FactorLabels { factor: "totp" }).inc();
+    let codes = state.services.factors.confirm_totp(&caller, body.code.expose_secret(), &client.0).await?;
     Ok(axum::Json(codes_view(&codes)))
 }
 
@@ -332,7 +374,7 @@ pub async fn remove_totp(
     client: Client,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<StatusCode> {
-    state.factors.remove_totp(&caller, &client.0).await?;
+    state.services.factors.remove_totp(&caller, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -344,7 +386,7 @@ pub async fn regenerate_recovery_codes(
     client: Client,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<impl IntoResponse> {
-    let codes = state.factors.regenerate_recovery_codes(&caller, &client.0).await?;
+    let codes = state.services.factors.regenerate_recovery_codes(&caller, &client.0).await?;
     Ok((StatusCode::CREATED, axum::Json(codes_view(&codes))))
 }
 
@@ -355,7 +397,8 @@ pub async fn passkey_options(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<axum::Json<WebauthnOptions>> {
-    let RegistrationOptions { challenge_id, options } = state.factors.passkey_registration_options(&caller).await?;
+    let RegistrationOptions { challenge_id, options } =
+        state.services.factors.passkey_registration_options(&caller).await?;
     options_view(challenge_id, &options)
 }
 
@@ -370,10 +413,10 @@ pub async fn register_passkey(
 ) -> ApiResult<impl IntoResponse> {
     let credential = credential(body.credential)?;
     let passkey = state
+        .services
         .factors
         .register_passkey(&caller, &body.challenge_id, body.name.as_deref(), &credential, &client.0)
         .await?;
-    state.metrics.factors_enrolled.get_or_create(&super::metrics::FactorLabels { factor: "passkey" }).inc();
     Ok((StatusCode::CREATED, axum::Json(PasskeyView::from(passkey))))
 }
 
@@ -384,7 +427,7 @@ pub async fn list_passkeys(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<axum::Json<PasskeyList>> {
-    let passkeys = state.factors.passkeys(&caller).await?;
+    let passkeys = state.services.factors.passkeys(&caller).await?;
     Ok(axum::Json(PasskeyList { passkeys: passkeys.into_iter().map(PasskeyView::from).collect() }))
 }
 
@@ -395,10 +438,10 @@ pub async fn list_passkeys(
 pub async fn rename_passkey(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<PasskeyId>,
     Json(body): Json<RenamePasskey>,
 ) -> ApiResult<axum::Json<PasskeyView>> {
-    Ok(axum::Json(state.factors.rename_passkey(&caller, &id, &body.name).await?.into()))
+    Ok(axum::Json(state.services.factors.rename_passkey(&caller, &id, &body.name).await?.into()))
 }
 
 /// Remove a passkey (needs a recent step-up).
@@ -409,9 +452,9 @@ pub async fn remove_passkey(
     State(state): State<AppState>,
     client: Client,
     CurrentUser(caller): CurrentUser,
-    IdPath(id): IdPath,
+    IdPath(id): IdPath<PasskeyId>,
 ) -> ApiResult<StatusCode> {
-    state.factors.remove_passkey(&caller, &id, &client.0).await?;
+    state.services.factors.remove_passkey(&caller, &id, &client.0).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -422,7 +465,7 @@ pub async fn reauthenticate_options(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<axum::Json<WebauthnOptions>> {
-    request_options(state.factors.reauthentication_options(&caller).await?)
+    request_options(state.services.factors.reauthentication_options(&caller).await?)
 }
 
 /// Step up: prove it is you again; refreshes the session's `auth_time`.
@@ -430,12 +473,12 @@ pub async fn reauthenticate_options(
     responses((status = 200, body = Reauthenticated), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn reauthenticate(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     CurrentUser(caller): CurrentUser,
     Json(body): Json<ReauthenticateRequest>,
 ) -> ApiResult<axum::Json<Reauthenticated>> {
-    limit_attempts(&state, &client)?;
-    let missing = |field: &str| ApiError::validation(field, format!("is required for method {}", body.method));
+    let missing = |field: &'static str| ApiError::from(Invalid::new(field, Rule::Required));
     let proof = match body.method.as_str() {
         "totp" => Proof::Code(CodeKind::Totp, body.code.clone().ok_or_else(|| missing("code"))?),
         "recovery_code" => Proof::Code(CodeKind::RecoveryCode, body.code.clone().ok_or_else(|| missing("code"))?),
@@ -444,9 +487,12 @@ pub async fn reauthenticate(
             challenge_id: body.challenge_id.clone().ok_or_else(|| missing("challenge_id"))?,
             credential: Box::new(credential(body.credential.clone().ok_or_else(|| missing("credential"))?)?),
         },
-        _ => return Err(ApiError::validation("method", "must be totp, recovery_code, webauthn or password")),
+        _ => {
+            let methods = Rule::OneOf(&["totp", "recovery_code", "webauthn", "password"]);
+            return Err(Invalid::new("method", methods).into());
+        }
     };
-    let amr = state.factors.reauthenticate(&caller, proof, &client.0).await?;
+    let amr = state.services.factors.reauthenticate(&caller, proof, &client.0).await?;
     Ok(axum::Json(Reauthenticated { acr: Acr::of(&amr).as_str(), amr }))
 }
 
@@ -457,6 +503,6 @@ pub async fn events(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<axum::Json<EventList>> {
-    let events = state.factors.events(&caller).await?;
+    let events = state.services.factors.events(&caller).await?;
     Ok(axum::Json(EventList { events: events.into_iter().map(EventView::from).collect() }))
 }

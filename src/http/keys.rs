@@ -4,34 +4,30 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde::Serialize;
-use time::Duration;
 use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiResult, Problem};
 use super::extract::{AdminKey, Query};
 use crate::config::SigningAlgorithm;
+use crate::domain::reason::{Invalid, Rule};
 
 /// Public keys that verify certificates, signed answers and tokens.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "keys", responses((status = 200, content_type = "application/json")))]
 pub async fn jwks(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
-    let set = state.keys.jwks().await?;
+    let set = state.services.keys.jwks().await?;
     // Short enough that a rotation reaches verifiers quickly.
     Ok(([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(set)))
 }
 
+/// The outcome of a signing-key rotation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Rotated {
     /// The key id that signs from now on.
     pub kid: String,
 }
 
-/// How long a retired key stays published: the longest offline lease, and at
-/// least a day, so nothing it signed stops verifying early.
-pub fn retention(state: &AppState) -> Duration {
-    state.policies.longest_offline_lease().unwrap_or(Duration::ZERO).max(Duration::days(1))
-}
-
+/// How to rotate the signing key.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct RotateParams {
@@ -51,7 +47,7 @@ pub async fn rotate(
         .algorithm
         .map(|a| a.parse::<SigningAlgorithm>())
         .transpose()
-        .map_err(|e| super::error::ApiError::validation("algorithm", e))?;
-    let kid = state.keys.rotate(retention(&state), algorithm).await?;
+        .map_err(|_| Invalid::new("algorithm", Rule::OneOf(&["ES256", "EdDSA"])))?;
+    let kid = state.services.keys.rotate(algorithm).await?;
     Ok(axum::Json(Rotated { kid }))
 }

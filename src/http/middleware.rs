@@ -11,8 +11,10 @@ use tracing::{Instrument, field};
 
 use super::AppState;
 use super::error::{ApiError, REQUEST_ID};
-use super::metrics::{RequestLabels, RouteLabels};
+use crate::domain::reason::Code;
+use crate::metrics::{RequestLabels, RouteLabels};
 
+/// The header that carries the request id both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// A caller-supplied id is echoed only if it is short and plain, so it cannot
@@ -25,6 +27,8 @@ fn acceptable_request_id(value: &HeaderValue) -> Option<String> {
     plain.then(|| text.to_owned())
 }
 
+/// Every request passes here: it gets an id (echoed as `x-request-id`),
+/// a span, a time limit, and a line in the metrics.
 pub async fn envelope(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let request_id = request
         .headers()
@@ -47,12 +51,12 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
         latency_ms = field::Empty,
     );
     let started = Instant::now();
-    let limit = state.settings.request_timeout;
+    let limit = state.edge.request_timeout;
     let mut response = REQUEST_ID
         .scope(request_id.clone(), async move {
             match tokio::time::timeout(limit, next.run(request)).await {
                 Ok(response) => response,
-                Err(_) => ApiError::Timeout.into_response(),
+                Err(_) => ApiError::new(Code::Timeout, "").into_response(),
             }
         })
         .instrument(span.clone())
@@ -64,11 +68,12 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
     span.in_scope(|| tracing::info!("request finished"));
 
     state
+        .edge
         .metrics
         .http_requests
         .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status })
         .inc();
-    state.metrics.http_latency.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
+    state.edge.metrics.http_latency.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

@@ -1,5 +1,9 @@
-//! The HTTP edge: translates requests into calls on `auth` and `store`, and
-//! their results into JSON or problem+json. No business rules live here.
+//! The HTTP edge: the JSON API. Each handler extracts what the request
+//! carries, calls one service method, and renders the answer as JSON or
+//! problem+json; no business rule lives here, and no handler sees the
+//! store or the clock (only the per-IP limiter reads the time, for its
+//! buckets). Routes are grouped by how callers authenticate, each group
+//! with its limit (see `routes`).
 
 pub mod accounts;
 pub mod admin;
@@ -11,56 +15,81 @@ pub mod factors;
 pub mod health;
 pub mod keys;
 pub mod licenses;
-pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
+pub mod routes;
 pub mod support;
 pub mod tokens;
+pub mod words;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
-use crate::auth::Accounts;
-use crate::auth::api_keys::ApiKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::domain::policy::PolicySet;
-use crate::store::Store;
+use crate::metrics::Metrics;
+use crate::services::Services;
 
 /// Largest request body accepted anywhere.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// What every handler can reach. Cheap to clone: everything is shared.
+/// How the edge itself behaves: where clients are, how long a request may
+/// take, the per-group limits, and the request metrics.
+pub struct Edge {
+    /// Take the client IP from the last `X-Forwarded-For` hop.
+    pub trust_forwarded_for: bool,
+    /// Upper bound on one request.
+    pub request_timeout: Duration,
+    /// Credential attempts (passwords, codes, PINs, link tokens).
+    pub credentials: rate_limit::GroupLimit,
+    /// Product software's calls (validation, heartbeats by key).
+    pub product: rate_limit::GroupLimit,
+    /// Request counts and latencies.
+    pub metrics: Arc<Metrics>,
+}
+
+/// What every handler can reach: the services, and the edge's own settings.
+/// Cheap to clone: everything is shared.
 #[derive(Clone)]
 pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub policies: Arc<PolicySet>,
-    pub store: Arc<dyn Store>,
-    pub clock: Arc<dyn Clock>,
-    pub accounts: Accounts,
-    pub email: crate::auth::EmailFlows,
-    pub factors: crate::auth::Factors,
-    pub eulas: crate::eula::Eulas,
-    pub support: crate::support::Support,
-    pub api_keys: ApiKeys,
-    pub licensing: crate::licensing::Licensing,
-    pub keys: Arc<crate::tokens::SigningKeys>,
-    pub tokens: crate::tokens::Tokens,
-    pub ip_limiter: Arc<rate_limit::IpRateLimiter>,
-    pub metrics: Arc<metrics::Metrics>,
+    /// The application.
+    pub services: Services,
+    /// The edge's settings and limits.
+    pub edge: Arc<Edge>,
+}
+
+impl AppState {
+    /// The state the router serves with.
+    pub fn new(services: Services, settings: &Settings, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
+        let limit = |kind, per_minute: u32| {
+            let limiter = Arc::new(rate_limit::IpRateLimiter::per_minute(per_minute));
+            rate_limit::GroupLimit::new(kind, limiter, clock.clone(), settings.trust_forwarded_for)
+        };
+        let edge = Edge {
+            trust_forwarded_for: settings.trust_forwarded_for,
+            request_timeout: settings.request_timeout,
+            credentials: limit(extract::Limited::Credentials, settings.ip_rate_per_minute),
+            product: limit(extract::Limited::Product, settings.product_rate_per_minute),
+            metrics,
+        };
+        Self { services, edge: Arc::new(edge) }
+    }
 }
 
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    let (api, spec) = openapi::routes().split_for_parts();
+    let (api, spec) = routes::all(&state).split_for_parts();
     let spec = Arc::new(spec);
     api.route("/openapi.json", get(move || openapi::serve(spec.clone())))
-        .fallback(|| async { error::ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
+        .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(crate::domain::reason::Code::MethodNotAllowed, "method not allowed")
+        })
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::envelope))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

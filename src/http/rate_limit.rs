@@ -1,13 +1,20 @@
-//! Per-client-IP token bucket for credential attempts (sign-in, sign-up,
-//! factors, PINs, redemptions). Kept in memory: per-IP limits may be per
-//! instance; the per-account lockout, which must hold across instances,
-//! lives in the database.
+//! Per-client-IP token buckets, applied as a layer to route groups (see
+//! `routes`). Kept in memory: per-IP limits may be per instance; the
+//! per-account lockout, which must hold across instances, lives in the
+//! database.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use time::OffsetDateTime;
+
+use super::error::ApiError;
+use super::extract::{Limited, client_ip};
+use crate::clock::Clock;
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -19,6 +26,7 @@ struct Bucket {
 /// spraying addresses cannot grow the map without bound.
 const MAX_TRACKED: usize = 100_000;
 
+/// A token bucket per client address (per /64 for IPv6).
 #[derive(Debug)]
 pub struct IpRateLimiter {
     capacity: f64,
@@ -27,6 +35,7 @@ pub struct IpRateLimiter {
 }
 
 impl IpRateLimiter {
+    /// `limit` requests per minute per address, all of them at once if need be.
     pub fn per_minute(limit: u32) -> Self {
         let capacity = f64::from(limit.max(1));
         Self { capacity, refill_per_sec: capacity / 60.0, buckets: Mutex::new(HashMap::new()) }
@@ -70,6 +79,37 @@ fn client_block(ip: IpAddr) -> IpAddr {
         IpAddr::V6(v6) if v6.to_ipv4_mapped().is_some() => ip,
         IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
     }
+}
+
+/// A limit as a route group's layer: which budget, the limiter, and how to
+/// find the client.
+#[derive(Clone)]
+pub struct GroupLimit {
+    kind: Limited,
+    limiter: Arc<IpRateLimiter>,
+    clock: Arc<dyn Clock>,
+    trust_forwarded_for: bool,
+}
+
+impl GroupLimit {
+    /// The `kind` budget kept by `limiter`, reading the time from `clock`.
+    pub fn new(kind: Limited, limiter: Arc<IpRateLimiter>, clock: Arc<dyn Clock>, trust_forwarded_for: bool) -> Self {
+        Self { kind, limiter, clock, trust_forwarded_for }
+    }
+}
+
+/// The layer: refuses a client past its budget, and marks the requests it
+/// lets through with the budget they passed, so credential handlers can
+/// tell they are behind the credential limit.
+pub async fn enforce(State(limit): State<GroupLimit>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    if let Some(ip) = client_ip(&parts, limit.trust_forwarded_for)
+        && let Err(retry_after_secs) = limit.limiter.check(ip, limit.clock.now())
+    {
+        return ApiError::rate_limited(retry_after_secs).into_response();
+    }
+    parts.extensions.insert(limit.kind);
+    next.run(Request::from_parts(parts, body)).await
 }
 
 #[cfg(test)]

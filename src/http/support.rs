@@ -9,19 +9,21 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
-use super::accounts::{UserView, limit_attempts};
-use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{Client, CurrentUser, IdPath, Json, Query, SupportKey};
+use super::accounts::UserView;
+use super::error::{ApiResult, Problem};
+use super::extract::{Attempt, Client, CurrentUser, IdPath, Json, Query, SupportKey};
 use super::factors::EventView;
 use super::licenses::LicenseView;
-use crate::eula::Standing;
-use crate::support::SupportError;
+use crate::domain::eula::Standing;
+use crate::domain::ids::UserId;
+use crate::domain::reason::{Invalid, Rule};
 
 /// Holds the PIN: deliberately without `Debug`.
 #[derive(Serialize, ToSchema)]
 pub struct SupportPin {
     /// Six digits to read out to the support agent; works once.
     pub pin: String,
+    /// When the PIN stops working, ten minutes after it was made.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
 }
@@ -30,7 +32,9 @@ pub struct SupportPin {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
+    /// The caller's account address; send it with `pin`.
     pub email: Option<String>,
+    /// The six digits the caller reads out; send them with `email`.
     #[schema(value_type = Option<String>)]
     pub pin: Option<SecretString>,
     /// One of our access tokens (`POST /v1/tokens` for a `jwt` audience).
@@ -38,6 +42,7 @@ pub struct VerifyRequest {
     pub token: Option<SecretString>,
 }
 
+/// How much of the timeline to read.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineParams {
@@ -45,8 +50,10 @@ pub struct TimelineParams {
     pub limit: Option<u32>,
 }
 
+/// A user's account and what happened to it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Timeline {
+    /// The user's account.
     pub user: UserView,
     /// Sign-ins and failures with their reasons, redemptions, activations and
     /// failed activations with their codes, EULA decisions, factor changes,
@@ -54,8 +61,10 @@ pub struct Timeline {
     pub events: Vec<EventView>,
 }
 
+/// Where the user stands with one product's EULA.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EulaStatus {
+    /// A product the user holds a license for, under a policy that requires EULA acceptance.
     pub product: String,
     /// `accepted`, `required` or `nothing_to_accept`.
     pub status: &'static str,
@@ -63,30 +72,26 @@ pub struct EulaStatus {
     pub version: Option<String>,
 }
 
+/// The outcome of a support verification; the caller's details come only when verified.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Verification {
+    /// Whether the PIN or token proved who the caller is; the other fields are present only when true.
     pub verified: bool,
+    /// The caller's account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<UserView>,
+    /// Their second factors: `totp`, `webauthn`, `recovery_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factors: Option<Vec<&'static str>>,
+    /// The licenses they hold.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licenses: Option<Vec<LicenseView>>,
+    /// Their EULA standing for each licensed product whose policy requires acceptance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eula: Option<Vec<EulaStatus>>,
+    /// Their 20 newest events, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recent_events: Option<Vec<EventView>>,
-}
-
-impl From<SupportError> for ApiError {
-    fn from(error: SupportError) -> Self {
-        match error {
-            SupportError::Locked { retry_after_secs } => Self::RateLimited { retry_after_secs },
-            SupportError::Store(e) => e.into(),
-            SupportError::Eula(e) => e.into(),
-            SupportError::Token(e) => e.into(),
-        }
-    }
 }
 
 /// Make a support PIN (six digits, ten minutes, single use); it replaces any earlier one.
@@ -97,7 +102,7 @@ pub async fn create_pin(
     client: Client,
     CurrentUser(caller): CurrentUser,
 ) -> ApiResult<impl IntoResponse> {
-    let issued = state.support.issue_pin(&caller, &client.0).await?;
+    let issued = state.services.support.issue_pin(&caller, &client.0).await?;
     Ok((StatusCode::CREATED, axum::Json(SupportPin { pin: issued.pin, expires_at: issued.expires_at })))
 }
 
@@ -109,20 +114,16 @@ pub async fn create_pin(
         (status = 429, body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,
+    _: Attempt,
     client: Client,
     SupportKey(agent): SupportKey,
     Json(body): Json<VerifyRequest>,
 ) -> ApiResult<axum::Json<Verification>> {
+    let support = &state.services.support;
     let facts = match (body.email, body.pin, body.token) {
-        (Some(email), Some(pin), None) => {
-            limit_attempts(&state, &client)?;
-            state.support.verify_pin(&agent, &email, pin.expose_secret(), &client.0).await?
-        }
-        (None, None, Some(token)) => {
-            limit_attempts(&state, &client)?;
-            state.support.verify_token(&agent, token.expose_secret(), &client.0).await?
-        }
-        _ => return Err(ApiError::validation("body", "send either `email` and `pin`, or `token`")),
+        (Some(email), Some(pin), None) => support.verify_pin(&agent, &email, pin.expose_secret(), &client.0).await?,
+        (None, None, Some(token)) => support.verify_token(&agent, token.expose_secret(), &client.0).await?,
+        _ => return Err(Invalid::new("body", Rule::OneOf(&["email and pin", "token"])).into()),
     };
     let Some(facts) = facts else {
         return Ok(axum::Json(Verification {
@@ -164,13 +165,9 @@ pub async fn verify(
 pub async fn timeline(
     State(state): State<AppState>,
     SupportKey(_): SupportKey,
-    IdPath(user_id): IdPath,
+    IdPath(user_id): IdPath<UserId>,
     Query(params): Query<TimelineParams>,
 ) -> ApiResult<axum::Json<Timeline>> {
-    let limit = params.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::validation("limit", "must be between 1 and 500"));
-    }
-    let (user, events) = state.support.timeline(&user_id, limit).await?.ok_or(ApiError::NotFound)?;
+    let (user, events) = state.services.support.timeline(&user_id, params.limit.unwrap_or(100)).await?;
     Ok(axum::Json(Timeline { user: user.into(), events: events.into_iter().map(EventView::from).collect() }))
 }

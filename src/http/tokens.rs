@@ -11,30 +11,11 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
-use super::extract::{CurrentUser, Json, SupportKey};
-use super::metrics::AudienceLabels;
+use super::extract::{CurrentUser, Json, SupportKey, bearer};
 use crate::secrets::TokenKind;
-use crate::tokens::service::{Introspection, Minted, Revoker, TokenError};
+use crate::tokens::{Introspection, Minted, Revoker};
 
-impl From<TokenError> for ApiError {
-    fn from(error: TokenError) -> Self {
-        match error {
-            TokenError::UnknownAudience(_) => Self::validation("audience", error.to_string()),
-            TokenError::NotAllowed(_) => Self::Forbidden("None of your licenses allows tokens for this audience."),
-            TokenError::SecretMissing(_) => {
-                tracing::error!(%error, "a token was asked for an integration without a secret");
-                Self::Unavailable
-            }
-            TokenError::Invalid(problem) => Self::Conflict(problem),
-            TokenError::EmailUnverified => Self::EmailVerificationRequired,
-            TokenError::Auth(e) => e.into(),
-            TokenError::Eula(e) => e.into(),
-            TokenError::Store(e) => e.into(),
-            TokenError::Keys(e) => e.into(),
-        }
-    }
-}
-
+/// Which integration to mint a token for.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MintRequest {
@@ -46,19 +27,25 @@ pub struct MintRequest {
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum MintedView {
+    /// A signed JWT for the integration.
     Token {
+        /// The JWT itself.
         token: String,
         /// `Bearer` for our own JWTs, `JWT` for a vendor's.
         token_type: &'static str,
+        /// When the token stops being accepted.
         #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
+        /// The integration it is for.
         audience: String,
     },
+    /// An identity hash, for integrations that check users by an HMAC with a shared secret.
     IdentityHash {
         /// What the hash covers (the email or the user id), to pass along with it.
         identifier: String,
         /// Lower-case hex HMAC-SHA256.
         hash: String,
+        /// The integration it is for.
         audience: String,
     },
 }
@@ -72,16 +59,12 @@ pub async fn mint(
     CurrentUser(caller): CurrentUser,
     Json(body): Json<MintRequest>,
 ) -> ApiResult<axum::Json<MintedView>> {
-    let minted = state.tokens.mint(&caller, &body.audience).await?;
-    let (view, audience) = match minted {
+    let view = match state.services.tokens.mint(&caller, &body.audience).await? {
         Minted::Token { token, token_type, expires_at, audience } => {
-            (MintedView::Token { token, token_type, expires_at, audience: audience.clone() }, audience)
+            MintedView::Token { token, token_type, expires_at, audience }
         }
-        Minted::IdentityHash { identifier, hash, audience } => {
-            (MintedView::IdentityHash { identifier, hash, audience: audience.clone() }, audience)
-        }
+        Minted::IdentityHash { identifier, hash, audience } => MintedView::IdentityHash { identifier, hash, audience },
     };
-    state.metrics.tokens_minted.get_or_create(&AudienceLabels { audience }).inc();
     Ok(axum::Json(view))
 }
 
@@ -89,6 +72,7 @@ pub async fn mint(
 /// JSON. Other parameters (`client_id`…) are ignored, as RFC 7662 allows.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenParams {
+    /// The access token to introspect or revoke.
     #[schema(value_type = String)]
     pub token: secrecy::SecretString,
     /// Accepted and ignored: only access tokens are ours to describe.
@@ -110,7 +94,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
         if is_form {
             let axum::Form(value) = axum::Form::<T>::from_request(request, state)
                 .await
-                .map_err(|e| ApiError::MalformedBody(e.body_text()))?;
+                .map_err(|e| ApiError::new(crate::domain::reason::Code::MalformedBody, e.body_text()))?;
             return Ok(Self(value));
         }
         let Json(value) = Json::<T>::from_request(request, state).await?;
@@ -121,10 +105,13 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
 /// RFC 7662: `active` and, for a live token, its claims.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IntrospectionView {
+    /// Whether the token is live: one of ours, unexpired and not revoked.
     pub active: bool,
+    /// For a live token, its claims (`sub`, `aud`, `exp`, `amr`, `licenses`, `eula`…), at the top level.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub claims: Option<serde_json::Value>,
+    /// `Bearer`, for a live token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
     /// The user's email, RFC 7662's human-readable identifier.
@@ -141,12 +128,12 @@ pub async fn introspect(
     SupportKey(_): SupportKey,
     FormOrJson(params): FormOrJson<TokenParams>,
 ) -> ApiResult<impl IntoResponse> {
-    let view = match state.tokens.introspect(secrecy::ExposeSecret::expose_secret(&params.token)).await? {
+    let view = match state.services.tokens.introspect(secrecy::ExposeSecret::expose_secret(&params.token)).await? {
         Introspection::Inactive => IntrospectionView { active: false, claims: None, token_type: None, username: None },
         Introspection::Active(claims) => IntrospectionView {
             active: true,
             username: Some(claims.email.clone()),
-            claims: Some(serde_json::to_value(&*claims).map_err(|e| ApiError::Internal(e.to_string()))?),
+            claims: Some(serde_json::to_value(&*claims).map_err(ApiError::internal)?),
             token_type: Some("Bearer"),
         },
     };
@@ -156,7 +143,9 @@ pub async fn introspect(
 
 /// Who may revoke: the user who holds the token, or a support or admin key.
 pub enum TokenOwnerOrStaff {
+    /// The user holding a session; only their own tokens are revoked.
     User(Box<CurrentUser>),
+    /// A support or admin API key; any of our tokens is revoked.
     Staff,
 }
 
@@ -167,12 +156,7 @@ impl axum::extract::FromRequestParts<AppState> for TokenOwnerOrStaff {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let is_session = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .is_some_and(|(_, token)| token.trim().starts_with(TokenKind::Session.prefix()));
+        let is_session = bearer(&parts.headers).is_some_and(|token| token.starts_with(TokenKind::Session.prefix()));
         if is_session {
             return CurrentUser::from_request_parts(parts, state).await.map(|user| Self::User(Box::new(user)));
         }
@@ -193,23 +177,32 @@ pub async fn revoke(
         TokenOwnerOrStaff::User(user) => Revoker::User(&user.0.user),
         TokenOwnerOrStaff::Staff => Revoker::Staff,
     };
-    state.tokens.revoke(secrecy::ExposeSecret::expose_secret(&params.token), by).await?;
+    state.services.tokens.revoke(secrecy::ExposeSecret::expose_secret(&params.token), by).await?;
     Ok(StatusCode::OK)
 }
 
 /// Where verifiers find our keys and endpoints.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Discovery {
+    /// This Latchkey's public URL: the `iss` of every token it signs.
     pub issuer: String,
+    /// The JWKS: public keys that verify our tokens, certificates and signed answers.
     pub jwks_uri: String,
+    /// The RFC 7662 introspection endpoint.
     pub introspection_endpoint: String,
+    /// The RFC 7009 revocation endpoint.
     pub revocation_endpoint: String,
+    /// `bearer`: a support or admin API key.
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// `bearer`: the user's session token, or a support or admin API key.
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     /// Algorithms of the keys in the JWKS.
     pub id_token_signing_alg_values_supported: Vec<String>,
+    /// Algorithms of the keys in the JWKS, which sign access tokens.
     pub access_token_signing_alg_values_supported: Vec<String>,
+    /// `public`: `sub` is the same user id for every audience.
     pub subject_types_supported: Vec<&'static str>,
+    /// The claims access tokens carry.
     pub claims_supported: Vec<&'static str>,
 }
 
@@ -217,8 +210,8 @@ pub struct Discovery {
 #[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "tokens",
     responses((status = 200, body = Discovery)))]
 pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
-    let issuer = state.tokens.issuer().to_owned();
-    let algorithms = state.keys.algorithms().await?;
+    let issuer = state.services.tokens.issuer().to_owned();
+    let algorithms = state.services.keys.algorithms().await?;
     let document = Discovery {
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         introspection_endpoint: format!("{issuer}/v1/tokens/introspect"),

@@ -1,6 +1,20 @@
-//! Licenses: policies, issuance, redemption, activation and validation.
+//! Licenses: policies, issuance and the admin's changes, redemption and
+//! seats, and the one-call validation product software makes.
+//!
+//! - `service`: the `Licensing` service, issuance and admin operations.
+//! - `seats`: redeeming codes, activating and freeing devices, leases.
+//! - `validation`: what a license key (on a device) is worth right now.
+//! - `policies`: loading the policy folder.
 
+mod error;
 pub mod policies;
-pub mod service;
+mod seats;
+mod service;
+mod validation;
 
-pub use service::Licensing;
+pub use error::{LicenseError, LicenseResult};
+pub use seats::{DeviceRequest, Granted, OwnedLicense};
+pub use service::{
+    IssueRequest, Issued, IssuedLicense, LicenseDetail, Licensing, LicensingConfig, MAX_ISSUE_COUNT, Revocations,
+};
+pub use validation::Validation;

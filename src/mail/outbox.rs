@@ -13,11 +13,12 @@ use url::Url;
 use super::templates::{self, Context, Rendered};
 use super::transport::{SendError, Transport};
 use crate::clock::Clock;
+use crate::domain::ids::new_id;
 use crate::domain::mail::{
-    CLAIM_LEASE, DEVICE_REMOVAL_LIFETIME, EXPIRY_NOTICE_AHEAD, MAX_ATTEMPTS, MailKind, PASSWORD_RESET_LIFETIME,
-    VERIFY_EMAIL_LIFETIME, next_attempt,
+    CLAIM_LEASE, DEVICE_REMOVAL_LIFETIME, EXPIRY_NOTICE_AHEAD, LinkPurpose, MAX_ATTEMPTS, MailKind,
+    PASSWORD_RESET_LIFETIME, VERIFY_EMAIL_LIFETIME, next_attempt,
 };
-use crate::secrets::{MasterKey, TokenKind, issue_token};
+use crate::secrets::{MasterKey, TokenKind, device_removal_signature, issue_token};
 use crate::store::{Delivery, NewEmailToken, OutboxMessage, Store, StoreError};
 
 /// How often an idle worker looks for due mail.
@@ -27,20 +28,25 @@ const EXPIRY_SCAN_EVERY: time::Duration = time::Duration::minutes(1);
 /// Messages sent per pass before the loop looks at the clock again.
 const BATCH: u32 = 20;
 
-pub const VERIFY_EMAIL_PURPOSE: &str = "verify_email";
-pub const PASSWORD_RESET_PURPOSE: &str = "password_reset";
-
 /// Everything the mailer is built from.
 pub struct MailerConfig {
+    /// The outbox.
     pub store: Arc<dyn Store>,
+    /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Signs one-click device removal links.
     pub master_key: Arc<MasterKey>,
+    /// SMTP, or the log.
     pub transport: Transport,
+    /// The sender of every message.
     pub from: Mailbox,
+    /// Shown to users.
     pub product: String,
+    /// Where links point.
     pub public_url: Url,
 }
 
+/// The outbox worker.
 #[derive(Clone)]
 pub struct Mailer {
     inner: Arc<MailerConfig>,
@@ -52,14 +58,8 @@ impl std::fmt::Debug for Mailer {
     }
 }
 
-/// The signature of a one-click "remove this device" link: a keyed hash
-/// of the activation and the link's end, so the link needs no stored state
-/// and stops working when it expires or once the device is gone.
-pub fn device_removal_signature(master_key: &MasterKey, activation_id: &str, expires: i64) -> String {
-    master_key.keyed_hash("device-removal", format!("{activation_id}:{expires}").as_bytes())
-}
-
 impl Mailer {
+    /// The worker, from its parts; it does nothing until `run`.
     pub fn new(config: MailerConfig) -> Self {
         Self { inner: Arc::new(config) }
     }
@@ -81,6 +81,7 @@ impl Mailer {
     /// Sends what is due now, one claim at a time so a lease never has to
     /// outlast more than one SMTP conversation; returns how many messages
     /// the server accepted. Stops early when `stop` says so.
+    #[tracing::instrument(skip_all)]
     pub async fn deliver_due(&self, stop: &tokio::sync::watch::Receiver<bool>) -> Result<usize, StoreError> {
         let mut sent = 0;
         for _ in 0..BATCH {
@@ -88,7 +89,7 @@ impl Mailer {
                 break;
             }
             let now = self.inner.clock.now();
-            let claim_token = crate::auth::new_id();
+            let claim_token = new_id();
             let Some(message) = self.inner.store.claim_due_mail(now, now + CLAIM_LEASE, &claim_token).await? else {
                 break;
             };
@@ -122,6 +123,7 @@ impl Mailer {
     }
 
     /// Queues "expires soon" notices that are due; safe on every instance.
+    #[tracing::instrument(skip_all)]
     pub async fn queue_expiry_notices(&self) -> Result<u64, StoreError> {
         let now = self.inner.clock.now();
         self.inner.store.enqueue_expiry_notices(now, now + EXPIRY_NOTICE_AHEAD).await
@@ -156,37 +158,48 @@ impl Mailer {
         let kind = MailKind::parse(&message.kind).ok_or_else(|| RenderError::Gone(format!("kind {}", message.kind)))?;
         let user =
             self.inner.store.user(&message.user_id).await?.ok_or_else(|| RenderError::Gone("user deleted".into()))?;
-        let link = match kind {
-            MailKind::VerifyEmail => {
-                let token = self
-                    .mint(VERIFY_EMAIL_PURPOSE, TokenKind::EmailVerification, message, now + VERIFY_EMAIL_LIFETIME, now)
-                    .await?;
-                Some(self.url("/verify-email", &[("token", &token)]))
-            }
-            MailKind::PasswordReset => {
-                let token = self
-                    .mint(PASSWORD_RESET_PURPOSE, TokenKind::PasswordReset, message, now + PASSWORD_RESET_LIFETIME, now)
-                    .await?;
-                Some(self.url("/reset-password", &[("token", &token)]))
-            }
-            MailKind::NewDevice => {
-                let activation =
-                    message.detail.get("activation_id").and_then(serde_json::Value::as_str).unwrap_or_default();
-                let expires = (now + DEVICE_REMOVAL_LIFETIME).unix_timestamp();
-                let signature = device_removal_signature(&self.inner.master_key, activation, expires);
-                let expires = expires.to_string();
-                Some(
-                    self.url(
+        let link =
+            match kind {
+                MailKind::VerifyEmail => {
+                    let token = self
+                        .mint(
+                            LinkPurpose::VerifyEmail,
+                            TokenKind::EmailVerification,
+                            message,
+                            now + VERIFY_EMAIL_LIFETIME,
+                            now,
+                        )
+                        .await?;
+                    Some(self.url("/verify-email", &[("token", &token)]))
+                }
+                MailKind::PasswordReset => {
+                    let token = self
+                        .mint(
+                            LinkPurpose::PasswordReset,
+                            TokenKind::PasswordReset,
+                            message,
+                            now + PASSWORD_RESET_LIFETIME,
+                            now,
+                        )
+                        .await?;
+                    Some(self.url("/reset-password", &[("token", &token)]))
+                }
+                MailKind::NewDevice => {
+                    let activation =
+                        message.detail.get("activation_id").and_then(serde_json::Value::as_str).unwrap_or_default();
+                    let expires = (now + DEVICE_REMOVAL_LIFETIME).unix_timestamp();
+                    let signature = device_removal_signature(&self.inner.master_key, activation, expires);
+                    let expires = expires.to_string();
+                    Some(self.url(
                         "/devices/remove",
                         &[("activation", activation), ("expires", &expires), ("sig", &signature)],
-                    ),
-                )
-            }
-            _ => None,
-        };
+                    ))
+                }
+                _ => None,
+            };
         let security_url = self.url("/account/security", &[]);
         let security_url = security_url.as_str();
-        let greeting = user.name.clone().unwrap_or_else(|| user.email.clone());
+        let greeting = user.display_name().to_owned();
         let context = Context {
             product: &self.inner.product,
             greeting_name: &greeting,
@@ -201,7 +214,7 @@ impl Mailer {
     /// only into the mail.
     async fn mint(
         &self,
-        purpose: &'static str,
+        purpose: LinkPurpose,
         kind: TokenKind,
         message: &OutboxMessage,
         expires_at: OffsetDateTime,

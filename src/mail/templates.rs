@@ -10,8 +10,11 @@ use crate::domain::mail::MailKind;
 /// A message ready to send.
 #[derive(Clone)]
 pub struct Rendered {
+    /// The subject line.
     pub subject: String,
+    /// The plain text body.
     pub text: String,
+    /// The HTML body.
     pub html: String,
 }
 
@@ -24,9 +27,11 @@ impl std::fmt::Debug for Rendered {
 
 /// What a template may use.
 pub struct Context<'a> {
+    /// The product's name, from the settings.
     pub product: &'a str,
     /// The user's name, or their address when they gave none.
     pub greeting_name: &'a str,
+    /// The facts queued with the message (a device name, a new address…); never a secret.
     pub detail: &'a serde_json::Value,
     /// The message's action link, when it has one.
     pub link: Option<&'a str>,
@@ -34,6 +39,7 @@ pub struct Context<'a> {
     pub security_url: &'a str,
 }
 
+/// Escapes text for HTML, so what a user typed cannot become markup.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -92,6 +98,7 @@ fn assemble(context: &Context<'_>, parts: Parts) -> Rendered {
     Rendered { subject: parts.subject, text, html }
 }
 
+/// Writes the message of `kind`, in plain text and HTML, from the same words.
 pub fn render(kind: MailKind, context: &Context<'_>) -> Rendered {
     let product = context.product;
     let link = context.link.unwrap_or(context.security_url).to_owned();

@@ -13,11 +13,15 @@ use super::templates::Rendered;
 pub struct SendError {
     /// The server refused it for good (bad address…): retrying cannot help.
     pub permanent: bool,
+    /// What the server or the mail library said.
     pub message: String,
 }
 
+/// Where messages go: an SMTP server, or the log when none is configured.
 pub enum Transport {
+    /// An SMTP server, from the `smtp_url` setting.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No server: each message is written to the log, links intact.
     Log,
 }
 
@@ -62,6 +66,7 @@ impl Transport {
     /// Sends one message. `id` (the outbox row) becomes its `Message-ID`, so
     /// a resend after a crash between sending and recording is recognisable
     /// as the same message.
+    #[tracing::instrument(skip_all)]
     pub async fn send(&self, from: &Mailbox, to: &str, id: &str, mail: &Rendered) -> Result<(), SendError> {
         let invalid = |message: String| SendError { permanent: true, message };
         let recipient: Mailbox = to.parse().map_err(|e| invalid(format!("recipient: {e}")))?;

@@ -6,111 +6,84 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::sql::{Pool, SqlStore, unique_violation};
-use super::{Backend, Store, StoreError, StoreResult, from_millis, to_millis};
-use crate::domain::eula::{ChainFields, GENESIS};
-
-#[derive(Debug, Clone)]
-pub struct EulaDocument {
-    pub id: String,
-    pub product: String,
-    pub locale: String,
-    pub version: String,
-    pub title: String,
-    pub body: String,
-    pub sha256: String,
-    pub material: bool,
-    pub published_at: OffsetDateTime,
-}
+use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
+use crate::domain::eula::{Acceptance, AcceptanceFilter, Channel, Decision, EulaDocument, GENESIS};
+use crate::domain::ids::UserId;
 
 /// A ledger record before the ledger numbers and links it.
 #[derive(Debug, Clone)]
 pub struct NewAcceptance {
+    /// Its id.
     pub id: String,
-    pub user_id: String,
+    /// Who decided.
+    pub user_id: UserId,
+    /// The product.
     pub product: String,
+    /// The language of the text shown.
     pub locale: String,
+    /// The version decided on.
     pub version: String,
+    /// SHA-256 of the text shown.
     pub sha256: String,
-    pub decision: &'static str,
+    /// What was decided.
+    pub decision: Decision,
+    /// Server time.
     pub at: OffsetDateTime,
+    /// Where the request came from.
     pub ip: Option<String>,
+    /// Which browser or app.
     pub user_agent: Option<String>,
-    pub channel: &'static str,
+    /// How the user reached us.
+    pub channel: Channel,
+    /// How the session had signed in.
     pub amr: Vec<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AcceptanceRow {
-    pub seq: i64,
-    pub id: String,
-    pub user_id: String,
-    pub product: String,
-    pub locale: String,
-    pub version: String,
-    pub sha256: String,
-    pub decision: String,
-    pub at: i64,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub channel: String,
+struct AcceptanceRow {
+    seq: i64,
+    id: String,
+    user_id: UserId,
+    product: String,
+    locale: String,
+    version: String,
+    sha256: String,
+    decision: String,
+    at: i64,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    channel: String,
     /// JSON array, exactly as hashed.
-    pub amr: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-/// A stored record, as the ledger holds it.
-#[derive(Debug, Clone)]
-pub struct Acceptance {
-    pub row: AcceptanceRow,
-    pub amr: Vec<String>,
-    pub at: OffsetDateTime,
-}
-
-impl Acceptance {
-    /// The fields its hash covers, as stored now.
-    pub fn chain_fields(&self) -> ChainFields<'_> {
-        let row = &self.row;
-        ChainFields {
-            seq: row.seq,
-            id: &row.id,
-            user_id: &row.user_id,
-            product: &row.product,
-            locale: &row.locale,
-            version: &row.version,
-            sha256: &row.sha256,
-            decision: &row.decision,
-            at: row.at,
-            ip: row.ip.as_deref(),
-            user_agent: row.user_agent.as_deref(),
-            channel: &row.channel,
-            amr: &self.amr,
-            prev_hash: &row.prev_hash,
-        }
-    }
+    amr: String,
+    prev_hash: String,
+    hash: String,
 }
 
 impl TryFrom<AcceptanceRow> for Acceptance {
     type Error = StoreError;
     fn try_from(row: AcceptanceRow) -> StoreResult<Self> {
         Ok(Self {
-            amr: serde_json::from_str(&row.amr).map_err(|e| StoreError::Corrupt(format!("acceptance amr: {e}")))?,
+            amr: from_json("acceptance amr", &row.amr)?,
             at: from_millis(row.at)?,
-            row,
+            at_ms: row.at,
+            seq: row.seq,
+            id: row.id,
+            user_id: row.user_id,
+            product: row.product,
+            locale: row.locale,
+            version: row.version,
+            sha256: row.sha256,
+            decision: row.decision,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            channel: row.channel,
+            prev_hash: row.prev_hash,
+            hash: row.hash,
         })
     }
 }
 
-/// Which records an export or history wants; every part optional.
-#[derive(Debug, Clone, Default)]
-pub struct AcceptanceFilter {
-    pub product: Option<String>,
-    pub version: Option<String>,
-    pub user_id: Option<String>,
-    pub from: Option<OffsetDateTime>,
-    pub until: Option<OffsetDateTime>,
-}
-
+/// EULA versions and the acceptance ledger.
 #[async_trait]
 pub trait EulaStore {
     /// Stores a new version; `Conflict` when (product, locale, version) exists.
@@ -132,7 +105,7 @@ pub trait EulaStore {
     /// Numbers, links and stores one record.
     async fn append_acceptance(&self, record: &NewAcceptance) -> StoreResult<Acceptance>;
     /// The user's newest decision about `product`.
-    async fn latest_decision(&self, user_id: &str, product: &str) -> StoreResult<Option<Acceptance>>;
+    async fn latest_decision(&self, user_id: &UserId, product: &str) -> StoreResult<Option<Acceptance>>;
     /// Records in ledger order after `after_seq`, at most `limit`.
     async fn acceptances(&self, filter: &AcceptanceFilter, after_seq: i64, limit: u32) -> StoreResult<Vec<Acceptance>>;
 }
@@ -187,6 +160,7 @@ impl SqlStore {
 
 #[async_trait]
 impl EulaStore for SqlStore {
+    #[tracing::instrument(skip_all)]
     async fn publish_eula(&self, document: &EulaDocument) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query(
@@ -204,12 +178,13 @@ impl EulaStore for SqlStore {
             .bind(to_millis(document.published_at))
             .execute(pool)
             .await
-            .map_err(|e| unique_violation(e, "eula version exists"))?
+            .map_err(|e| unique_violation(e, Duplicate::EulaVersion))?
             .rows_affected()
         });
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn eula_version(
         &self,
         product: &str,
@@ -227,6 +202,7 @@ impl EulaStore for SqlStore {
         }
     }
 
+    #[tracing::instrument(skip_all)]
     async fn current_eula(&self, product: &str, locale: Option<&str>) -> StoreResult<Option<EulaDocument>> {
         const NEWEST: &str = "ORDER BY published_at DESC, id DESC";
         if let Some(locale) = locale
@@ -238,10 +214,12 @@ impl EulaStore for SqlStore {
         self.fetch_document(&format!("product = $1 {NEWEST}"), &[product]).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn latest_material_eula(&self, product: &str) -> StoreResult<Option<EulaDocument>> {
         self.fetch_document("product = $1 AND material = TRUE ORDER BY published_at DESC, id DESC", &[product]).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn eula_published_at(&self, product: &str, version: &str) -> StoreResult<Option<OffsetDateTime>> {
         let at: Option<i64> = on_pool!(self, |pool| {
             sqlx::query_scalar("SELECT MIN(published_at) FROM eula_documents WHERE product = $1 AND version = $2")
@@ -253,10 +231,11 @@ impl EulaStore for SqlStore {
         at.map(from_millis).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn append_acceptance(&self, record: &NewAcceptance) -> StoreResult<Acceptance> {
-        let amr = serde_json::to_string(&record.amr).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let amr = to_json(&record.amr)?;
         let backend = self.backend();
-        let row: AcceptanceRow = in_tx!(self, |tx| {
+        in_tx!(self, |tx| {
             if backend == Backend::Postgres {
                 // One writer at a time extends the chain; SQLite's IMMEDIATE
                 // transaction already is the only writer.
@@ -269,7 +248,8 @@ impl EulaStore for SqlStore {
                     .fetch_optional(&mut *tx)
                     .await?;
             let (previous_seq, prev_hash) = head.unwrap_or_else(|| (0, GENESIS.to_owned()));
-            let row = AcceptanceRow {
+            let at_ms = to_millis(record.at);
+            let mut acceptance = Acceptance {
                 seq: previous_seq + 1,
                 id: record.id.clone(),
                 user_id: record.user_id.clone(),
@@ -277,45 +257,45 @@ impl EulaStore for SqlStore {
                 locale: record.locale.clone(),
                 version: record.version.clone(),
                 sha256: record.sha256.clone(),
-                decision: record.decision.to_owned(),
-                at: to_millis(record.at),
+                decision: record.decision.as_str().to_owned(),
+                at: from_millis(at_ms)?,
+                at_ms,
                 ip: record.ip.clone(),
                 user_agent: record.user_agent.clone(),
-                channel: record.channel.to_owned(),
-                amr: amr.clone(),
+                channel: record.channel.as_str().to_owned(),
+                amr: record.amr.clone(),
                 prev_hash,
                 hash: String::new(),
             };
-            let hash = Acceptance { amr: record.amr.clone(), at: record.at, row: row.clone() }.chain_fields().hash();
-            let row = AcceptanceRow { hash, ..row };
+            acceptance.hash = acceptance.chain_fields().hash();
             sqlx::query(
                 "INSERT INTO eula_acceptances (seq, id, user_id, product, locale, version, sha256, decision, at, ip, \
                  user_agent, channel, amr, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             )
-            .bind(row.seq)
-            .bind(&row.id)
-            .bind(&row.user_id)
-            .bind(&row.product)
-            .bind(&row.locale)
-            .bind(&row.version)
-            .bind(&row.sha256)
-            .bind(&row.decision)
-            .bind(row.at)
-            .bind(&row.ip)
-            .bind(&row.user_agent)
-            .bind(&row.channel)
-            .bind(&row.amr)
-            .bind(&row.prev_hash)
-            .bind(&row.hash)
+            .bind(acceptance.seq)
+            .bind(&acceptance.id)
+            .bind(&acceptance.user_id)
+            .bind(&acceptance.product)
+            .bind(&acceptance.locale)
+            .bind(&acceptance.version)
+            .bind(&acceptance.sha256)
+            .bind(&acceptance.decision)
+            .bind(acceptance.at_ms)
+            .bind(&acceptance.ip)
+            .bind(&acceptance.user_agent)
+            .bind(&acceptance.channel)
+            .bind(&amr)
+            .bind(&acceptance.prev_hash)
+            .bind(&acceptance.hash)
             .execute(&mut *tx)
             .await?;
-            Ok(row)
-        })?;
-        Acceptance::try_from(row)
+            Ok(acceptance)
+        })
     }
 
-    async fn latest_decision(&self, user_id: &str, product: &str) -> StoreResult<Option<Acceptance>> {
+    #[tracing::instrument(skip_all)]
+    async fn latest_decision(&self, user_id: &UserId, product: &str) -> StoreResult<Option<Acceptance>> {
         let sql = format!(
             "SELECT {ACCEPTANCE_COLUMNS} FROM eula_acceptances WHERE user_id = $1 AND product = $2 \
              ORDER BY seq DESC LIMIT 1"
@@ -326,6 +306,7 @@ impl EulaStore for SqlStore {
         row.map(Acceptance::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn acceptances(&self, filter: &AcceptanceFilter, after_seq: i64, limit: u32) -> StoreResult<Vec<Acceptance>> {
         // Optional filters as optional binds: one statement for every combination.
         let sql = format!(

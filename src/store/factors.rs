@@ -5,15 +5,21 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::Backend;
-use super::sql::{Pool, SqlStore, unique_violation};
-use super::{NewSession, Session, Store, StoreError, StoreResult, from_millis, to_millis};
-use crate::domain::factors::{Enrolled, FactorFloor};
+use super::sql::{Decided, Pool, SqlStore, unique_violation};
+use super::{Backend, Duplicate, NewSession, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
+use crate::domain::account::Session;
+use crate::domain::event::{NewEvent, UserEvent};
+use crate::domain::factors::{Enrolled, FactorFloor, RegisteredPasskey};
+use crate::domain::ids::{EventId, PasskeyId, UserId};
 
+/// An authenticator app's secret, sealed.
 #[derive(Clone)]
 pub struct TotpCredential {
-    pub user_id: String,
+    /// Whose.
+    pub user_id: UserId,
+    /// The secret, sealed with the master key under the user's id.
     pub secret_sealed: String,
+    /// `None` until a right code confirmed it.
     pub confirmed_at: Option<OffsetDateTime>,
 }
 
@@ -23,55 +29,59 @@ impl std::fmt::Debug for TotpCredential {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct StoredPasskey {
-    pub id: String,
-    pub user_id: String,
-    pub credential_id: String,
-    pub name: String,
-    /// webauthn-rs's `Passkey`, as JSON.
-    pub credential: String,
-    pub backup_eligible: bool,
-    pub backup_state: bool,
-    /// The authenticator's signature counter at its last accepted use.
-    pub counter: u32,
-    pub created_at: OffsetDateTime,
-    pub last_used_at: Option<OffsetDateTime>,
-}
-
 /// A passkey as it is after a successful use.
 #[derive(Debug, Clone)]
 pub struct PasskeyUse<'a> {
-    pub id: &'a str,
+    /// Which passkey.
+    pub id: &'a PasskeyId,
+    /// webauthn-rs's updated `Passkey`, as JSON.
     pub credential: &'a str,
+    /// The counter the authenticator reported.
     pub counter: u32,
+    /// Backup eligibility as reported now.
     pub backup_eligible: bool,
+    /// Backup state as reported now.
     pub backup_state: bool,
+    /// When.
     pub now: OffsetDateTime,
 }
 
+/// A sign-in waiting for its second factor.
 #[derive(Debug, Clone)]
 pub struct PendingSignIn {
+    /// Its id (not its token, which is stored only hashed).
     pub id: String,
-    pub user_id: String,
+    /// Whose password was right.
+    pub user_id: UserId,
+    /// What was proved so far.
     pub amr: Vec<String>,
+    /// When it lapses.
     pub expires_at: OffsetDateTime,
 }
 
+/// A pending sign-in about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewPendingSignIn {
+    /// Its id.
     pub id: String,
-    pub user_id: String,
+    /// Whose password was right.
+    pub user_id: UserId,
+    /// SHA-256 of the pending token.
     pub token_hash: String,
+    /// What was proved so far.
     pub amr: Vec<String>,
+    /// When.
     pub now: OffsetDateTime,
+    /// When it lapses.
     pub expires_at: OffsetDateTime,
 }
 
 /// What removing a factor did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Removal {
+    /// It is gone.
     Removed,
+    /// There was no such factor.
     NotFound,
     /// Refused: what would remain is below the floor the licenses need.
     BelowFloor,
@@ -80,54 +90,52 @@ pub enum Removal {
 /// WebAuthn ceremony state waiting for the client's answer.
 #[derive(Debug, Clone)]
 pub struct Ceremony {
+    /// The challenge id handed to the client.
     pub id: String,
+    /// What the ceremony is for; an answer only finishes its own kind.
     pub purpose: String,
-    pub user_id: Option<String>,
+    /// Whose ceremony it is; `None` for passwordless sign-in.
+    pub user_id: Option<UserId>,
     /// What else the answer must come with: a pending sign-in or a session id.
     pub bound_to: Option<String>,
     /// webauthn-rs's serialised state; never leaves the server.
     pub state: String,
+    /// When it began.
     pub created_at: OffsetDateTime,
+    /// When it lapses.
     pub expires_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone)]
-pub struct NewEvent {
-    pub id: String,
-    pub user_id: String,
-    pub kind: &'static str,
-    pub detail: serde_json::Value,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub at: OffsetDateTime,
+/// Which factor a removal is of.
+#[derive(Debug, Clone, Copy)]
+enum Factor<'a> {
+    Totp,
+    Passkey(&'a PasskeyId),
 }
 
-#[derive(Debug, Clone)]
-pub struct UserEvent {
-    pub id: String,
-    pub kind: String,
-    pub detail: serde_json::Value,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub at: OffsetDateTime,
-}
-
+/// Second factors, pending sign-ins, WebAuthn ceremonies and security events.
 #[async_trait]
 pub trait FactorStore {
-    async fn enrolled_factors(&self, user_id: &str) -> StoreResult<Enrolled>;
+    /// Which factors the user has confirmed, and how many unused recovery codes remain.
+    async fn enrolled_factors(&self, user_id: &UserId) -> StoreResult<Enrolled>;
 
-    async fn totp_credential(&self, user_id: &str) -> StoreResult<Option<TotpCredential>>;
+    /// The user's authenticator app secret, confirmed or not.
+    async fn totp_credential(&self, user_id: &UserId) -> StoreResult<Option<TotpCredential>>;
     /// Stores a new unconfirmed secret, replacing an unconfirmed one; false
     /// when the user already has a confirmed authenticator.
-    async fn start_totp_enrollment(&self, user_id: &str, secret_sealed: &str, now: OffsetDateTime)
-    -> StoreResult<bool>;
+    async fn start_totp_enrollment(
+        &self,
+        user_id: &UserId,
+        secret_sealed: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Confirms enrollment at `step` and replaces the recovery codes, in one
     /// transaction; false when there was nothing unconfirmed to confirm.
     /// `secret_sealed` is the secret the code was checked against: if a
     /// concurrent restart of enrollment replaced it, nothing is confirmed.
     async fn confirm_totp(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         secret_sealed: &str,
         step: i64,
         recovery_code_hashes: &[String],
@@ -135,33 +143,44 @@ pub trait FactorStore {
     ) -> StoreResult<bool>;
     /// Accepts `step` only if it is newer than every step accepted before:
     /// one conditional update, so a code is good once, on any instance.
-    async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool>;
+    async fn accept_totp_step(&self, user_id: &UserId, step: i64) -> StoreResult<bool>;
     /// Removes the authenticator app unless that takes the user below
     /// `floor`; when no factor remains, the recovery codes go too. Removals
     /// of one user's factors are serialised, so two at once cannot both pass.
-    async fn remove_totp(&self, user_id: &str, floor: FactorFloor, event: &NewEvent) -> StoreResult<Removal>;
+    async fn remove_totp(&self, user_id: &UserId, floor: FactorFloor, event: &NewEvent) -> StoreResult<Removal>;
 
-    async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()>;
+    /// Replaces all the user's recovery codes with new ones and records `event`, in one transaction.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &UserId,
+        code_hashes: &[String],
+        event: &NewEvent,
+    ) -> StoreResult<()>;
     /// Spends a recovery code; false when it is unknown or already spent.
-    async fn use_recovery_code(&self, user_id: &str, code_hash: &str, event: &NewEvent) -> StoreResult<bool>;
+    async fn use_recovery_code(&self, user_id: &UserId, code_hash: &str, event: &NewEvent) -> StoreResult<bool>;
 
-    async fn passkeys(&self, user_id: &str) -> StoreResult<Vec<StoredPasskey>>;
-    async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>>;
-    async fn add_passkey(&self, passkey: &StoredPasskey, event: &NewEvent) -> StoreResult<()>;
+    /// The user's passkeys, oldest first.
+    async fn passkeys(&self, user_id: &UserId) -> StoreResult<Vec<RegisteredPasskey>>;
+    /// The passkey with this WebAuthn credential id, whoever holds it.
+    async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<RegisteredPasskey>>;
+    /// Stores a new passkey and records `event`; `Duplicate(Passkey)` when its credential is already registered.
+    async fn add_passkey(&self, passkey: &RegisteredPasskey, event: &NewEvent) -> StoreResult<()>;
     /// Saves the credential after a use, only if its counter moved forward
     /// (or it is one of the authenticators that always report 0); false
     /// means the counter did not, which is what a clone looks like.
     async fn record_passkey_use(&self, used: &PasskeyUse<'_>) -> StoreResult<bool>;
-    async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool>;
+    /// Renames one of the user's passkeys; false when the user has no such passkey.
+    async fn rename_passkey(&self, user_id: &UserId, id: &PasskeyId, name: &str) -> StoreResult<bool>;
     /// As `remove_totp`, for one passkey.
     async fn remove_passkey(
         &self,
-        user_id: &str,
-        id: &str,
+        user_id: &UserId,
+        id: &PasskeyId,
         floor: FactorFloor,
         event: &NewEvent,
     ) -> StoreResult<Removal>;
 
+    /// Stores a pending sign-in (and clears expired ones).
     async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()>;
     /// The unexpired pending sign-in behind a token hash.
     async fn pending_sign_in(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>>;
@@ -170,6 +189,7 @@ pub trait FactorStore {
     /// many remain after this one; `None` when it is gone, expired or spent.
     async fn claim_pending_attempt(&self, id: &str, max_attempts: u32, now: OffsetDateTime)
     -> StoreResult<Option<u32>>;
+    /// Ends a pending sign-in, so its token no longer leads anywhere.
     async fn end_pending_sign_in(&self, id: &str) -> StoreResult<()>;
     /// Ends the pending sign-in and starts the session in one transaction;
     /// `None` when it was already used, ended or expired.
@@ -180,6 +200,7 @@ pub trait FactorStore {
         event: &NewEvent,
     ) -> StoreResult<Option<Session>>;
 
+    /// Stores a ceremony's state until the client answers (and clears expired ones).
     async fn save_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()>;
     /// Removes and returns the ceremony: whatever happens next, it cannot be
     /// answered again.
@@ -188,24 +209,25 @@ pub trait FactorStore {
     /// Marks a session as freshly authenticated with this `amr`.
     async fn refresh_authentication(
         &self,
-        session_id: &str,
+        session_id: &crate::domain::ids::SessionId,
         amr: &[String],
         event: &NewEvent,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
 
+    /// Adds a security event to the user's timeline.
     async fn record_event(&self, event: &NewEvent) -> StoreResult<()>;
     /// The user's most recent events, newest first.
-    async fn user_events(&self, user_id: &str, limit: u32) -> StoreResult<Vec<UserEvent>>;
+    async fn user_events(&self, user_id: &UserId, limit: u32) -> StoreResult<Vec<UserEvent>>;
 
     /// The policies of the licenses the user holds that are not revoked.
-    async fn held_policies(&self, user_id: &str) -> StoreResult<Vec<String>>;
+    async fn held_policies(&self, user_id: &UserId) -> StoreResult<Vec<String>>;
 }
 
 #[derive(sqlx::FromRow)]
 struct PasskeyRow {
-    id: String,
-    user_id: String,
+    id: PasskeyId,
+    user_id: UserId,
     credential_id: String,
     name: String,
     credential: String,
@@ -216,7 +238,7 @@ struct PasskeyRow {
     last_used_at: Option<i64>,
 }
 
-impl TryFrom<PasskeyRow> for StoredPasskey {
+impl TryFrom<PasskeyRow> for RegisteredPasskey {
     type Error = StoreError;
     fn try_from(row: PasskeyRow) -> StoreResult<Self> {
         Ok(Self {
@@ -241,7 +263,7 @@ const PASSKEY_COLUMNS: &str =
 struct CeremonyRow {
     id: String,
     purpose: String,
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     bound_to: Option<String>,
     state: String,
     created_at: i64,
@@ -250,7 +272,7 @@ struct CeremonyRow {
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
-    id: String,
+    id: EventId,
     kind: String,
     detail: String,
     ip: Option<String>,
@@ -258,34 +280,35 @@ struct EventRow {
     at: i64,
 }
 
-fn amr_json(amr: &[String]) -> StoreResult<String> {
-    serde_json::to_string(amr).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// Internal marker: a removal was rolled back because of the floor.
-const BELOW_FLOOR: &str = "factor removal below floor";
-
 impl SqlStore {
-    /// Deletes one factor with `delete` (binds: user id, `item`), then checks
-    /// what remains against `floor` in the same transaction and rolls back if
-    /// it is too little. PostgreSQL locks the user's row first so removals of
-    /// one user's factors run one after another; SQLite's write transaction
-    /// already does.
+    /// Deletes one factor, then checks what remains against `floor` in the
+    /// same transaction and rolls back if it is too little. PostgreSQL locks
+    /// the user's row first so removals of one user's factors run one after
+    /// another; SQLite's write transaction already does.
     async fn remove_factor(
         &self,
-        delete: &'static str,
-        user_id: &str,
-        item: &str,
+        user_id: &UserId,
+        factor: Factor<'_>,
         floor: FactorFloor,
         event: &NewEvent,
     ) -> StoreResult<Removal> {
         let backend = self.backend();
-        let outcome = in_tx!(self, |tx| {
+        in_tx_deciding!(self, |tx| {
             if backend == Backend::Postgres {
                 sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
             }
-            let removed = sqlx::query(delete).bind(user_id).bind(item).execute(&mut *tx).await?.rows_affected() == 1;
-            if removed {
+            let delete = match factor {
+                Factor::Totp => {
+                    sqlx::query("DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL")
+                        .bind(user_id)
+                }
+                Factor::Passkey(id) => {
+                    sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2").bind(user_id).bind(id)
+                }
+            };
+            if delete.execute(&mut *tx).await?.rows_affected() != 1 {
+                Ok(Decided::Rollback(Removal::NotFound))
+            } else {
                 let (totp, passkeys): (i64, i64) = sqlx::query_as(
                     "SELECT (SELECT COUNT(*) FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL), \
                             (SELECT COUNT(*) FROM passkeys WHERE user_id = $1)",
@@ -296,7 +319,7 @@ impl SqlStore {
                 let remaining =
                     Enrolled { totp: totp > 0, passkeys: usize::try_from(passkeys).unwrap_or(0), recovery_codes: 0 };
                 if floor.unmet_by(remaining).is_some() {
-                    Err(StoreError::Conflict(BELOW_FLOOR))
+                    Ok(Decided::Rollback(Removal::BelowFloor))
                 } else {
                     if !remaining.has_second_factor() {
                         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
@@ -304,23 +327,18 @@ impl SqlStore {
                             .execute(&mut *tx)
                             .await?;
                     }
-                    insert_event!(event, &mut *tx);
-                    Ok(Removal::Removed)
+                    insert_user_event!(event, &mut *tx);
+                    Ok(Decided::Commit(Removal::Removed))
                 }
-            } else {
-                Ok(Removal::NotFound)
             }
-        });
-        match outcome {
-            Err(StoreError::Conflict(BELOW_FLOOR)) => Ok(Removal::BelowFloor),
-            other => other,
-        }
+        })
     }
 }
 
 #[async_trait]
 impl FactorStore for SqlStore {
-    async fn enrolled_factors(&self, user_id: &str) -> StoreResult<Enrolled> {
+    #[tracing::instrument(skip_all)]
+    async fn enrolled_factors(&self, user_id: &UserId) -> StoreResult<Enrolled> {
         let (totp, passkeys, recovery_codes): (i64, i64, i64) = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT \
@@ -339,7 +357,8 @@ impl FactorStore for SqlStore {
         })
     }
 
-    async fn totp_credential(&self, user_id: &str) -> StoreResult<Option<TotpCredential>> {
+    #[tracing::instrument(skip_all)]
+    async fn totp_credential(&self, user_id: &UserId) -> StoreResult<Option<TotpCredential>> {
         let row: Option<(String, Option<i64>)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT secret_sealed, confirmed_at FROM totp_credentials WHERE user_id = $1")
                 .bind(user_id)
@@ -348,7 +367,7 @@ impl FactorStore for SqlStore {
         });
         row.map(|(secret_sealed, confirmed_at)| {
             Ok(TotpCredential {
-                user_id: user_id.to_owned(),
+                user_id: user_id.clone(),
                 secret_sealed,
                 confirmed_at: confirmed_at.map(from_millis).transpose()?,
             })
@@ -356,9 +375,10 @@ impl FactorStore for SqlStore {
         .transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn start_totp_enrollment(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         secret_sealed: &str,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
@@ -378,9 +398,10 @@ impl FactorStore for SqlStore {
         Ok(stored == 1)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn confirm_totp(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         secret_sealed: &str,
         step: i64,
         recovery_code_hashes: &[String],
@@ -402,13 +423,14 @@ impl FactorStore for SqlStore {
                 == 1;
             if confirmed {
                 replace_recovery_codes!(tx, user_id, recovery_code_hashes, event.at);
-                insert_event!(event, &mut *tx);
+                insert_user_event!(event, &mut *tx);
             }
             Ok(confirmed)
         })
     }
 
-    async fn accept_totp_step(&self, user_id: &str, step: i64) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn accept_totp_step(&self, user_id: &UserId, step: i64) -> StoreResult<bool> {
         let accepted = on_pool!(self, |pool| {
             sqlx::query(
                 "UPDATE totp_credentials SET last_step = $2 WHERE user_id = $1 AND confirmed_at IS NOT NULL \
@@ -423,20 +445,27 @@ impl FactorStore for SqlStore {
         Ok(accepted == 1)
     }
 
-    async fn remove_totp(&self, user_id: &str, floor: FactorFloor, event: &NewEvent) -> StoreResult<Removal> {
-        const DELETE: &str = "DELETE FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL AND $2 = ''";
-        self.remove_factor(DELETE, user_id, "", floor, event).await
+    #[tracing::instrument(skip_all)]
+    async fn remove_totp(&self, user_id: &UserId, floor: FactorFloor, event: &NewEvent) -> StoreResult<Removal> {
+        self.remove_factor(user_id, Factor::Totp, floor, event).await
     }
 
-    async fn replace_recovery_codes(&self, user_id: &str, code_hashes: &[String], event: &NewEvent) -> StoreResult<()> {
+    #[tracing::instrument(skip_all)]
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &UserId,
+        code_hashes: &[String],
+        event: &NewEvent,
+    ) -> StoreResult<()> {
         in_tx!(self, |tx| {
             replace_recovery_codes!(tx, user_id, code_hashes, event.at);
-            insert_event!(event, &mut *tx);
+            insert_user_event!(event, &mut *tx);
             Ok(())
         })
     }
 
-    async fn use_recovery_code(&self, user_id: &str, code_hash: &str, event: &NewEvent) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn use_recovery_code(&self, user_id: &UserId, code_hash: &str, event: &NewEvent) -> StoreResult<bool> {
         in_tx!(self, |tx| {
             let used = sqlx::query(
                 "UPDATE recovery_codes SET used_at = $3 WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
@@ -449,28 +478,31 @@ impl FactorStore for SqlStore {
             .rows_affected()
                 == 1;
             if used {
-                insert_event!(event, &mut *tx);
+                insert_user_event!(event, &mut *tx);
             }
             Ok(used)
         })
     }
 
-    async fn passkeys(&self, user_id: &str) -> StoreResult<Vec<StoredPasskey>> {
+    #[tracing::instrument(skip_all)]
+    async fn passkeys(&self, user_id: &UserId) -> StoreResult<Vec<RegisteredPasskey>> {
         let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at, id");
         let rows: Vec<PasskeyRow> =
             on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await? });
-        rows.into_iter().map(StoredPasskey::try_from).collect()
+        rows.into_iter().map(RegisteredPasskey::try_from).collect()
     }
 
-    async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>> {
+    #[tracing::instrument(skip_all)]
+    async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<RegisteredPasskey>> {
         let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE credential_id = $1");
         let row: Option<PasskeyRow> = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(credential_id).fetch_optional(pool).await?
         });
-        row.map(StoredPasskey::try_from).transpose()
+        row.map(RegisteredPasskey::try_from).transpose()
     }
 
-    async fn add_passkey(&self, passkey: &StoredPasskey, event: &NewEvent) -> StoreResult<()> {
+    #[tracing::instrument(skip_all)]
+    async fn add_passkey(&self, passkey: &RegisteredPasskey, event: &NewEvent) -> StoreResult<()> {
         in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO passkeys (id, user_id, credential_id, name, credential, backup_eligible, backup_state, counter, created_at) \
@@ -487,12 +519,13 @@ impl FactorStore for SqlStore {
             .bind(to_millis(passkey.created_at))
             .execute(&mut *tx)
             .await
-            .map_err(|e| unique_violation(e, "passkey already registered"))?;
-            insert_event!(event, &mut *tx);
+            .map_err(|e| unique_violation(e, Duplicate::Passkey))?;
+            insert_user_event!(event, &mut *tx);
             Ok(())
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn record_passkey_use(&self, used: &PasskeyUse<'_>) -> StoreResult<bool> {
         let saved = on_pool!(self, |pool| {
             sqlx::query(
@@ -512,7 +545,8 @@ impl FactorStore for SqlStore {
         Ok(saved == 1)
     }
 
-    async fn rename_passkey(&self, user_id: &str, id: &str, name: &str) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn rename_passkey(&self, user_id: &UserId, id: &PasskeyId, name: &str) -> StoreResult<bool> {
         let renamed = on_pool!(self, |pool| {
             sqlx::query("UPDATE passkeys SET name = $3 WHERE user_id = $1 AND id = $2")
                 .bind(user_id)
@@ -525,18 +559,20 @@ impl FactorStore for SqlStore {
         Ok(renamed == 1)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn remove_passkey(
         &self,
-        user_id: &str,
-        id: &str,
+        user_id: &UserId,
+        id: &PasskeyId,
         floor: FactorFloor,
         event: &NewEvent,
     ) -> StoreResult<Removal> {
-        self.remove_factor("DELETE FROM passkeys WHERE user_id = $1 AND id = $2", user_id, id, floor, event).await
+        self.remove_factor(user_id, Factor::Passkey(id), floor, event).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()> {
-        let amr = amr_json(&pending.amr)?;
+        let amr = to_json(&pending.amr)?;
         let now = to_millis(pending.now);
         on_pool!(self, |pool| {
             // Expired rows are useless; clearing them here keeps the table small without a janitor.
@@ -553,14 +589,15 @@ impl FactorStore for SqlStore {
             .bind(to_millis(pending.expires_at))
             .execute(pool)
             .await
-            .map_err(|e| unique_violation(e, "pending token collision"))?
+            .map_err(|e| unique_violation(e, Duplicate::RandomValue))?
             .rows_affected()
         });
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn pending_sign_in(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>> {
-        let row: Option<(String, String, String, i64)> = on_pool!(self, |pool| {
+        let row: Option<(String, UserId, String, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, user_id, amr, expires_at FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
             )
@@ -573,13 +610,14 @@ impl FactorStore for SqlStore {
             Ok(PendingSignIn {
                 id,
                 user_id,
-                amr: serde_json::from_str(&amr).map_err(|e| StoreError::Corrupt(format!("pending amr: {e}")))?,
+                amr: from_json("pending amr", &amr)?,
                 expires_at: from_millis(expires_at)?,
             })
         })
         .transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn claim_pending_attempt(
         &self,
         id: &str,
@@ -600,6 +638,7 @@ impl FactorStore for SqlStore {
         Ok(used.map(|used| max_attempts.saturating_sub(u32::try_from(used).unwrap_or(max_attempts))))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn end_pending_sign_in(&self, id: &str) -> StoreResult<()> {
         on_pool!(self, |pool| {
             sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1").bind(id).execute(pool).await?.rows_affected()
@@ -607,6 +646,7 @@ impl FactorStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn complete_pending_sign_in(
         &self,
         pending_id: &str,
@@ -614,7 +654,7 @@ impl FactorStore for SqlStore {
         event: &NewEvent,
     ) -> StoreResult<Option<Session>> {
         let now = to_millis(session.now);
-        let amr = amr_json(&session.amr)?;
+        let amr = to_json(&session.amr)?;
         let completed: bool = in_tx!(self, |tx| {
             let taken = sqlx::query("DELETE FROM pending_sign_ins WHERE id = $1 AND expires_at > $2")
                 .bind(pending_id)
@@ -625,13 +665,14 @@ impl FactorStore for SqlStore {
                 == 1;
             if taken {
                 insert_session!(session, &amr, &mut *tx);
-                insert_event!(event, &mut *tx);
+                insert_user_event!(event, &mut *tx);
             }
             Ok(taken)
         })?;
         if completed { session.stored().map(Some) } else { Ok(None) }
     }
 
+    #[tracing::instrument(skip_all)]
     async fn save_ceremony(&self, ceremony: &Ceremony) -> StoreResult<()> {
         let now = to_millis(ceremony.created_at);
         on_pool!(self, |pool| {
@@ -654,6 +695,7 @@ impl FactorStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn take_ceremony(&self, id: &str, purpose: &str) -> StoreResult<Option<Ceremony>> {
         let row: Option<CeremonyRow> = on_pool!(self, |pool| {
             sqlx::query_as(
@@ -679,14 +721,15 @@ impl FactorStore for SqlStore {
         .transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn refresh_authentication(
         &self,
-        session_id: &str,
+        session_id: &crate::domain::ids::SessionId,
         amr: &[String],
         event: &NewEvent,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        let amr = amr_json(amr)?;
+        let amr = to_json(&amr)?;
         in_tx!(self, |tx| {
             sqlx::query("UPDATE sessions SET auth_time = $2, amr = $3 WHERE id = $1")
                 .bind(session_id)
@@ -694,19 +737,21 @@ impl FactorStore for SqlStore {
                 .bind(&amr)
                 .execute(&mut *tx)
                 .await?;
-            insert_event!(event, &mut *tx);
+            insert_user_event!(event, &mut *tx);
             Ok(())
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn record_event(&self, event: &NewEvent) -> StoreResult<()> {
         in_tx!(self, |tx| {
-            insert_event!(event, &mut *tx);
+            insert_user_event!(event, &mut *tx);
             Ok(())
         })
     }
 
-    async fn user_events(&self, user_id: &str, limit: u32) -> StoreResult<Vec<UserEvent>> {
+    #[tracing::instrument(skip_all)]
+    async fn user_events(&self, user_id: &UserId, limit: u32) -> StoreResult<Vec<UserEvent>> {
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, kind, detail, ip, user_agent, at FROM user_events WHERE user_id = $1 \
@@ -720,8 +765,7 @@ impl FactorStore for SqlStore {
         rows.into_iter()
             .map(|row| {
                 Ok(UserEvent {
-                    detail: serde_json::from_str(&row.detail)
-                        .map_err(|e| StoreError::Corrupt(format!("event detail: {e}")))?,
+                    detail: from_json("event detail", &row.detail)?,
                     id: row.id,
                     kind: row.kind,
                     ip: row.ip,
@@ -732,7 +776,8 @@ impl FactorStore for SqlStore {
             .collect()
     }
 
-    async fn held_policies(&self, user_id: &str) -> StoreResult<Vec<String>> {
+    #[tracing::instrument(skip_all)]
+    async fn held_policies(&self, user_id: &UserId) -> StoreResult<Vec<String>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_scalar(
                 "SELECT DISTINCT l.policy FROM licenses l JOIN license_holders h ON h.license_id = l.id \

@@ -6,21 +6,28 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::sql::{Pool, SqlStore};
-use super::{Backend, Store, StoreResult, from_millis, to_millis};
+use super::{Backend, StoreResult, from_millis, to_millis};
 
+/// A signing key as stored.
 #[derive(Debug, Clone)]
 pub struct SigningKeyRecord {
+    /// Its key id (JWS `kid`).
     pub kid: String,
+    /// Its JOSE algorithm.
     pub alg: String,
     /// PKCS#8, sealed with the master key.
     pub private_sealed: String,
     /// The public JWK as JSON.
     pub public_jwk: String,
+    /// When it was made.
     pub created_at: OffsetDateTime,
+    /// When another key replaced it.
     pub retired_at: Option<OffsetDateTime>,
+    /// Until when it stays in the JWKS after retiring.
     pub publish_until: Option<OffsetDateTime>,
 }
 
+/// Signing keys.
 #[async_trait]
 pub trait KeyStore {
     /// The key that signs now; when there is none, `candidate` becomes it.
@@ -85,6 +92,7 @@ macro_rules! insert_key {
 
 #[async_trait]
 impl KeyStore for SqlStore {
+    #[tracing::instrument(skip_all)]
     async fn current_signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord> {
         let backend = self.backend();
         let sql = format!(
@@ -101,6 +109,7 @@ impl KeyStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn rotate_signing_key(&self, next: &SigningKeyRecord, publish_until: OffsetDateTime) -> StoreResult<()> {
         let backend = self.backend();
         in_tx!(self, |tx| {
@@ -115,6 +124,7 @@ impl KeyStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn published_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM signing_keys WHERE retired_at IS NULL OR publish_until > $1 ORDER BY created_at DESC, kid DESC"

@@ -6,202 +6,189 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::sql::{Pool, SqlStore, unique_violation};
-use super::{Backend, NewEvent, Store, StoreError, StoreResult, from_millis, to_millis};
+use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
+use crate::domain::event::NewEvent;
+use crate::domain::ids::{ActivationId, LicenseId, UserId, new_id};
+use crate::domain::license::{
+    Activation, Actor, License, LicenseEvent, LicenseEventKind, LicenseFilter, LicenseStatus,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LicenseStatus {
-    Active,
-    Suspended,
-    Revoked,
-}
+/// The seat rule of `domain::license::holds_seat` in SQL, for counting
+/// seats without loading them; `$now` is bound by each statement. The
+/// conformance suite checks the two agree.
+const HOLDS_SEAT: &str = "deactivated_at IS NULL AND (lease_expires_at IS NULL OR lease_expires_at > $2)";
 
-impl LicenseStatus {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Suspended => "suspended",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "suspended" => Some(Self::Suspended),
-            "revoked" => Some(Self::Revoked),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct License {
-    pub id: String,
-    /// The key sealed with the master key; its owner may see it again.
-    pub key_sealed: String,
-    pub policy: String,
-    pub policy_revision: String,
-    pub product: String,
-    pub status: LicenseStatus,
-    pub max_activations: u32,
-    pub entitlements: Vec<String>,
-    pub metadata: Option<serde_json::Value>,
-    pub owner_email: Option<String>,
-    pub expires_at: Option<OffsetDateTime>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
+/// A license about to be issued, with its key and code hashed.
 #[derive(Debug, Clone)]
 pub struct NewLicense {
-    pub id: String,
+    /// Its id.
+    pub id: LicenseId,
+    /// SHA-256 of the key, for lookups.
     pub key_hash: String,
+    /// The key sealed with the master key, for its holders.
     pub key_sealed: String,
+    /// The policy it is issued under.
     pub policy: String,
+    /// SHA-256 of the policy file.
     pub policy_revision: String,
+    /// The product.
     pub product: String,
+    /// Seats.
     pub max_activations: u32,
+    /// What it unlocks.
     pub entitlements: Vec<String>,
+    /// Whatever the issuer attached.
     pub metadata: Option<serde_json::Value>,
+    /// Only this address may redeem the code.
     pub owner_email: Option<String>,
+    /// When it ends.
     pub expires_at: Option<OffsetDateTime>,
+    /// SHA-256 of the activation code.
     pub code_hash: String,
+    /// How many users may redeem the code.
     pub code_uses: u32,
 }
 
-#[derive(Debug, Clone)]
-pub struct Activation {
-    pub id: String,
-    pub license_id: String,
-    pub user_id: Option<String>,
-    pub fingerprint_hash: String,
-    pub name: Option<String>,
-    pub platform: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub last_seen_at: OffsetDateTime,
-    /// Floating seats only: the seat counts until then.
-    pub lease_expires_at: Option<OffsetDateTime>,
-    pub deactivated_at: Option<OffsetDateTime>,
-}
-
-impl Activation {
-    /// Holds a seat at `now`: not deactivated, and for floating seats, leased.
-    pub fn holds_seat(&self, now: OffsetDateTime) -> bool {
-        self.deactivated_at.is_none() && self.lease_expires_at.is_none_or(|until| until > now)
-    }
-}
-
+/// A device asking for a seat, with everything the claim writes.
 #[derive(Debug, Clone)]
 pub struct SeatRequest {
-    pub activation_id: String,
-    pub license_id: String,
-    pub user_id: String,
+    /// The id the new activation gets.
+    pub activation_id: ActivationId,
+    /// The license.
+    pub license_id: LicenseId,
+    /// Who activates.
+    pub user_id: UserId,
+    /// SHA-256 of the device fingerprint.
     pub fingerprint_hash: String,
+    /// The device's name.
     pub name: Option<String>,
+    /// The device's platform.
     pub platform: Option<String>,
     /// `Some` for floating licenses.
     pub lease: Option<Duration>,
+    /// Seats of the license.
     pub max_activations: u32,
+    /// When.
     pub now: OffsetDateTime,
     /// The user's `device_activated` event, recorded (with its notice, and
     /// `first_seat` added to its detail) only if a new seat is taken.
     pub activated: NewEvent,
 }
 
+/// How a seat claim went.
 #[derive(Debug, Clone)]
 pub enum SeatClaim {
     /// This device already held a seat; for floating seats the lease was renewed.
     Existing(Activation),
-    New(Activation),
+    /// A new seat was taken.
+    New {
+        /// The new activation.
+        activation: Activation,
+        /// No other seat of the license was held: the license just went into
+        /// use. Decided in the claim's transaction, by the seat rule.
+        first_seat: bool,
+    },
+    /// Every seat is held.
     LimitReached,
 }
 
+/// How a redemption went.
 #[derive(Debug, Clone)]
 pub enum Redemption {
+    /// A use was spent; the user now holds the license.
     Redeemed(License),
     /// The user already holds this license; no use was spent.
     AlreadyHolder(License),
+    /// No code has this hash.
     UnknownCode,
+    /// The code has no uses left.
     UsedUp,
     /// The license was issued to another email address.
     ReservedForSomeoneElse,
-}
-
-#[derive(Debug, Clone)]
-pub struct LicenseEvent {
-    pub id: String,
-    pub license_id: String,
-    pub at: OffsetDateTime,
-    /// `admin:<key id>`, `user:<user id>`, `license_key` or `system`.
-    pub actor: String,
-    pub kind: String,
-    pub detail: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LicenseFilter {
-    pub policy: Option<String>,
-    pub status: Option<LicenseStatus>,
-    pub holder: Option<String>,
-    pub limit: u32,
 }
 
 /// A first answer stored under an `Idempotency-Key`, sealed (it holds keys
 /// and codes in clear).
 #[derive(Debug, Clone)]
 pub struct IdempotentAnswer {
+    /// Whose keys these are (one admin's keys do not collide with another's).
     pub scope: String,
+    /// The key the client sent.
     pub key: String,
+    /// SHA-256 of the request the key first came with.
     pub request_hash: String,
+    /// The answer, sealed with the master key.
     pub sealed_response: String,
 }
 
+/// A license with its live (not deactivated) activations.
+#[derive(Debug, Clone)]
+pub struct LicenseWithSeats {
+    /// The license.
+    pub license: License,
+    /// Its activations that are not deactivated, lapsed leases included.
+    pub activations: Vec<Activation>,
+}
+
+/// Licenses, codes, seats and license history.
 #[async_trait]
 pub trait LicenseStore {
     /// Inserts the licenses, their codes and `issued` events in one
     /// transaction, with the idempotent answer if given. A concurrent request
-    /// with the same idempotency key makes this fail with `Conflict`.
+    /// with the same idempotency key makes this fail with `Duplicate(IdempotencyKey)`.
     async fn issue_licenses(
         &self,
         licenses: &[NewLicense],
-        actor: &str,
+        actor: &Actor,
         answer: Option<&IdempotentAnswer>,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// The answer stored under an idempotency key.
     async fn idempotent_answer(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotentAnswer>>;
 
-    async fn license(&self, id: &str) -> StoreResult<Option<License>>;
+    /// The license with this id.
+    async fn license(&self, id: &LicenseId) -> StoreResult<Option<License>>;
+    /// The license whose key hashes to `key_hash`.
     async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>>;
     /// The license an activation code belongs to, whether or not it has uses left.
     async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>>;
+    /// Licenses matching `filter`, newest first.
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>>;
-    async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool>;
+    /// The licenses `user_id` holds, newest first, each with its live
+    /// activations: two statements, however many licenses.
+    async fn held_licenses(&self, user_id: &UserId) -> StoreResult<Vec<LicenseWithSeats>>;
+    /// Whether `user_id` holds the license.
+    async fn is_holder(&self, license_id: &LicenseId, user_id: &UserId) -> StoreResult<bool>;
 
     /// Spends one use of the code and makes the user a holder, atomically.
     async fn redeem(
         &self,
         code_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         user_email: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Redemption>;
 
     /// Claims a seat for a device, atomically against every other claim on the license.
     async fn claim_seat(&self, request: &SeatRequest) -> StoreResult<SeatClaim>;
-    async fn activation(&self, id: &str) -> StoreResult<Option<Activation>>;
-    async fn activations_of_license(&self, license_id: &str) -> StoreResult<Vec<Activation>>;
+    /// The activation with this id.
+    async fn activation(&self, id: &ActivationId) -> StoreResult<Option<Activation>>;
+    /// Every activation of the license, ended ones included, oldest first.
+    async fn activations_of_license(&self, license_id: &LicenseId) -> StoreResult<Vec<Activation>>;
+    /// How many seats of the license are held at `now`, by the seat rule.
+    async fn seats_taken(&self, license_id: &LicenseId, now: OffsetDateTime) -> StoreResult<u32>;
     /// The live (not deactivated) activation of a device, lapsed lease or not.
     async fn activation_by_fingerprint(
         &self,
-        license_id: &str,
+        license_id: &LicenseId,
         fingerprint_hash: &str,
     ) -> StoreResult<Option<Activation>>;
     /// Ends an activation; false when it was already ended.
-    async fn deactivate(&self, activation_id: &str, actor: &str, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn deactivate(&self, activation_id: &ActivationId, actor: &Actor, now: OffsetDateTime) -> StoreResult<bool>;
     /// Extends a floating lease that has not lapsed; `None` when it has (or is gone).
     async fn heartbeat(
         &self,
-        activation_id: &str,
+        activation_id: &ActivationId,
         lease: Duration,
         now: OffsetDateTime,
     ) -> StoreResult<Option<Activation>>;
@@ -210,27 +197,30 @@ pub trait LicenseStore {
     /// when its status was not one of `from`.
     async fn change_status(
         &self,
-        license_id: &str,
+        license_id: &LicenseId,
         from: &[LicenseStatus],
         to: LicenseStatus,
-        actor: &str,
+        actor: &Actor,
         now: OffsetDateTime,
     ) -> StoreResult<Option<License>>;
+    /// Sets a new expiry, with an event; `None` when the license is revoked (or gone).
     async fn renew(
         &self,
-        license_id: &str,
+        license_id: &LicenseId,
         expires_at: OffsetDateTime,
-        actor: &str,
+        actor: &Actor,
         now: OffsetDateTime,
     ) -> StoreResult<Option<License>>;
 
-    async fn license_events(&self, license_id: &str) -> StoreResult<Vec<LicenseEvent>>;
-    async fn revoked_license_ids(&self) -> StoreResult<Vec<String>>;
+    /// The license's history, oldest first.
+    async fn license_events(&self, license_id: &LicenseId) -> StoreResult<Vec<LicenseEvent>>;
+    /// Ids of every revoked license.
+    async fn revoked_license_ids(&self) -> StoreResult<Vec<LicenseId>>;
 }
 
 #[derive(sqlx::FromRow)]
 struct LicenseRow {
-    id: String,
+    id: LicenseId,
     key_sealed: String,
     policy: String,
     policy_revision: String,
@@ -245,10 +235,6 @@ struct LicenseRow {
     updated_at: i64,
 }
 
-fn corrupt(what: &str) -> impl FnOnce(serde_json::Error) -> StoreError + '_ {
-    move |e| StoreError::Corrupt(format!("{what}: {e}"))
-}
-
 impl TryFrom<LicenseRow> for License {
     type Error = StoreError;
     fn try_from(row: LicenseRow) -> StoreResult<Self> {
@@ -256,8 +242,8 @@ impl TryFrom<LicenseRow> for License {
             status: LicenseStatus::parse(&row.status)
                 .ok_or_else(|| StoreError::Corrupt(format!("license status {}", row.status)))?,
             max_activations: u32::try_from(row.max_activations).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            entitlements: serde_json::from_str(&row.entitlements).map_err(corrupt("entitlements"))?,
-            metadata: row.metadata.as_deref().map(serde_json::from_str).transpose().map_err(corrupt("metadata"))?,
+            entitlements: from_json("entitlements", &row.entitlements)?,
+            metadata: row.metadata.as_deref().map(|m| from_json("metadata", m)).transpose()?,
             expires_at: row.expires_at.map(from_millis).transpose()?,
             created_at: from_millis(row.created_at)?,
             updated_at: from_millis(row.updated_at)?,
@@ -277,9 +263,9 @@ const LICENSE_COLUMNS: &str = "licenses.id, licenses.key_sealed, licenses.policy
 
 #[derive(sqlx::FromRow)]
 struct ActivationRow {
-    id: String,
-    license_id: String,
-    user_id: Option<String>,
+    id: ActivationId,
+    license_id: LicenseId,
+    user_id: Option<UserId>,
     fingerprint_hash: String,
     name: Option<String>,
     platform: Option<String>,
@@ -312,28 +298,24 @@ const ACTIVATION_COLUMNS: &str = "id, license_id, user_id, fingerprint_hash, nam
 #[derive(sqlx::FromRow)]
 struct EventRow {
     id: String,
-    license_id: String,
+    license_id: LicenseId,
     at: i64,
     actor: String,
     kind: String,
     detail: String,
 }
 
-fn event_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
-/// Inserts an event inside an open transaction.
-macro_rules! insert_event {
+/// Appends to a license's history inside an open transaction.
+macro_rules! insert_license_event {
     ($tx:expr, $license_id:expr, $actor:expr, $kind:expr, $detail:expr, $now:expr) => {
         sqlx::query(
             "INSERT INTO license_events (id, license_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(event_id())
+        .bind(new_id())
         .bind($license_id)
         .bind(to_millis($now))
-        .bind($actor)
-        .bind($kind)
+        .bind($actor.to_string())
+        .bind(LicenseEventKind::as_str($kind))
         .bind($detail.to_string())
         .execute(&mut *$tx)
         .await?
@@ -351,10 +333,11 @@ impl SqlStore {
 
 #[async_trait]
 impl LicenseStore for SqlStore {
+    #[tracing::instrument(skip_all)]
     async fn issue_licenses(
         &self,
         licenses: &[NewLicense],
-        actor: &str,
+        actor: &Actor,
         answer: Option<&IdempotentAnswer>,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
@@ -371,10 +354,10 @@ impl LicenseStore for SqlStore {
                 .bind(at)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| unique_violation(e, "idempotency key in use"))?;
+                .map_err(|e| unique_violation(e, Duplicate::IdempotencyKey))?;
             }
             for license in licenses {
-                let entitlements = serde_json::to_string(&license.entitlements).map_err(corrupt("entitlements"))?;
+                let entitlements = to_json(&license.entitlements)?;
                 let metadata = license.metadata.as_ref().map(ToString::to_string);
                 sqlx::query(
                     "INSERT INTO licenses (id, key_hash, key_sealed, policy, policy_revision, product, status, max_activations, \
@@ -395,7 +378,7 @@ impl LicenseStore for SqlStore {
                 .bind(at)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| unique_violation(e, "license key collision"))?;
+                .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
                 sqlx::query("INSERT INTO activation_codes (code_hash, license_id, uses_left, created_at) VALUES ($1, $2, $3, $4)")
                     .bind(&license.code_hash)
                     .bind(&license.id)
@@ -403,14 +386,15 @@ impl LicenseStore for SqlStore {
                     .bind(at)
                     .execute(&mut *tx)
                     .await
-                    .map_err(|e| unique_violation(e, "activation code collision"))?;
+                    .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
                 let detail = serde_json::json!({"policy": license.policy, "policy_revision": license.policy_revision});
-                insert_event!(tx, &license.id, actor, "issued", detail, now);
+                insert_license_event!(tx, &license.id, actor, LicenseEventKind::Issued, detail, now);
             }
             Ok(())
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn idempotent_answer(&self, scope: &str, key: &str) -> StoreResult<Option<IdempotentAnswer>> {
         let row: Option<(String, String)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT request_hash, response FROM idempotent_requests WHERE scope = $1 AND key = $2")
@@ -427,18 +411,22 @@ impl LicenseStore for SqlStore {
         }))
     }
 
-    async fn license(&self, id: &str) -> StoreResult<Option<License>> {
-        self.fetch_license("WHERE id = $1", id).await
+    #[tracing::instrument(skip_all)]
+    async fn license(&self, id: &LicenseId) -> StoreResult<Option<License>> {
+        self.fetch_license("WHERE id = $1", id.as_str()).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn license_by_key_hash(&self, key_hash: &str) -> StoreResult<Option<License>> {
         self.fetch_license("WHERE key_hash = $1", key_hash).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>> {
         self.fetch_license("WHERE id = (SELECT license_id FROM activation_codes WHERE code_hash = $1)", code_hash).await
     }
 
+    #[tracing::instrument(skip_all)]
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>> {
         // Filters are optional binds, so one statement serves every combination.
         let sql = format!(
@@ -453,7 +441,7 @@ impl LicenseStore for SqlStore {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(filter.policy.as_deref())
                 .bind(status)
-                .bind(filter.holder.as_deref())
+                .bind(filter.holder.as_ref())
                 .bind(limit)
                 .fetch_all(pool)
                 .await?
@@ -461,7 +449,35 @@ impl LicenseStore for SqlStore {
         rows.into_iter().map(License::try_from).collect()
     }
 
-    async fn is_holder(&self, license_id: &str, user_id: &str) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn held_licenses(&self, user_id: &UserId) -> StoreResult<Vec<LicenseWithSeats>> {
+        let licenses_sql = format!(
+            "SELECT {LICENSE_COLUMNS} FROM licenses JOIN license_holders h ON h.license_id = licenses.id \
+             WHERE h.user_id = $1 ORDER BY licenses.created_at DESC, licenses.id DESC"
+        );
+        let activations_sql = format!(
+            "SELECT {ACTIVATION_COLUMNS} FROM activations WHERE deactivated_at IS NULL \
+             AND license_id IN (SELECT license_id FROM license_holders WHERE user_id = $1) ORDER BY created_at, id"
+        );
+        let (licenses, activations): (Vec<LicenseRow>, Vec<ActivationRow>) = on_pool!(self, |pool| {
+            (
+                sqlx::query_as(sqlx::AssertSqlSafe(licenses_sql)).bind(user_id).fetch_all(pool).await?,
+                sqlx::query_as(sqlx::AssertSqlSafe(activations_sql)).bind(user_id).fetch_all(pool).await?,
+            )
+        });
+        let activations = activations.into_iter().map(Activation::try_from).collect::<StoreResult<Vec<_>>>()?;
+        licenses
+            .into_iter()
+            .map(|row| {
+                let license = License::try_from(row)?;
+                let seats = activations.iter().filter(|a| a.license_id == license.id).cloned().collect();
+                Ok(LicenseWithSeats { license, activations: seats })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn is_holder(&self, license_id: &LicenseId, user_id: &UserId) -> StoreResult<bool> {
         let found: Option<i64> = on_pool!(self, |pool| {
             sqlx::query_scalar("SELECT CAST(1 AS BIGINT) FROM license_holders WHERE license_id = $1 AND user_id = $2")
                 .bind(license_id)
@@ -472,16 +488,18 @@ impl LicenseStore for SqlStore {
         Ok(found.is_some())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn redeem(
         &self,
         code_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         user_email: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Redemption> {
         let sql = format!(
             "SELECT {LICENSE_COLUMNS} FROM licenses JOIN activation_codes c ON c.license_id = licenses.id WHERE c.code_hash = $1"
         );
+        let actor = Actor::User(user_id.clone());
         in_tx!(self, |tx| {
             let row: Option<LicenseRow> =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code_hash).fetch_optional(&mut *tx).await?;
@@ -517,11 +535,12 @@ impl LicenseStore for SqlStore {
                 .bind(to_millis(now))
                 .execute(&mut *tx)
                 .await?;
-            insert_event!(tx, &license.id, format!("user:{user_id}"), "redeemed", serde_json::json!({}), now);
+            insert_license_event!(tx, &license.id, actor, LicenseEventKind::Redeemed, serde_json::json!({}), now);
             Ok(Redemption::Redeemed(license))
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn claim_seat(&self, request: &SeatRequest) -> StoreResult<SeatClaim> {
         let now = to_millis(request.now);
         let lease_until = request.lease.map(|lease| to_millis(request.now + lease));
@@ -529,6 +548,8 @@ impl LicenseStore for SqlStore {
         let existing_sql = format!(
             "SELECT {ACTIVATION_COLUMNS} FROM activations WHERE license_id = $1 AND fingerprint_hash = $2 AND deactivated_at IS NULL"
         );
+        let taken_sql = format!("SELECT COUNT(*) FROM activations WHERE license_id = $1 AND {HOLDS_SEAT}");
+        let actor = Actor::User(request.user_id.clone());
         in_tx!(self, |tx| {
             if backend == Backend::Postgres {
                 // Every claim on this license queues here; SQLite's IMMEDIATE
@@ -565,14 +586,11 @@ impl LicenseStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            let taken: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM activations WHERE license_id = $1 AND deactivated_at IS NULL \
-                 AND (lease_expires_at IS NULL OR lease_expires_at > $2)",
-            )
-            .bind(&request.license_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+            let taken: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(taken_sql))
+                .bind(&request.license_id)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
             if taken >= i64::from(request.max_activations) {
                 return Ok(SeatClaim::LimitReached);
             }
@@ -590,21 +608,17 @@ impl LicenseStore for SqlStore {
             .bind(lease_until)
             .execute(&mut *tx)
             .await?;
+            // The one place "first seat" is decided: by the seat rule, inside
+            // the claim, so the event, its mail and the funnel metric agree.
+            let first_seat = taken == 0;
             let mut activated = request.activated.clone();
             if let Some(detail) = activated.detail.as_object_mut() {
-                detail.insert("first_seat".into(), serde_json::json!(taken == 0));
+                detail.insert("first_seat".into(), serde_json::json!(first_seat));
             }
             insert_user_event!(activated, &mut *tx);
             let detail = serde_json::json!({"activation_id": request.activation_id, "fingerprint_hash": request.fingerprint_hash});
-            insert_event!(
-                tx,
-                &request.license_id,
-                format!("user:{}", request.user_id),
-                "activated",
-                detail,
-                request.now
-            );
-            Ok(SeatClaim::New(Activation {
+            insert_license_event!(tx, &request.license_id, actor, LicenseEventKind::Activated, detail, request.now);
+            let activation = Activation {
                 id: request.activation_id.clone(),
                 license_id: request.license_id.clone(),
                 user_id: Some(request.user_id.clone()),
@@ -615,27 +629,40 @@ impl LicenseStore for SqlStore {
                 last_seen_at: from_millis(now)?,
                 lease_expires_at: lease_until.map(from_millis).transpose()?,
                 deactivated_at: None,
-            }))
+            };
+            Ok(SeatClaim::New { activation, first_seat })
         })
     }
 
-    async fn activation(&self, id: &str) -> StoreResult<Option<Activation>> {
+    #[tracing::instrument(skip_all)]
+    async fn activation(&self, id: &ActivationId) -> StoreResult<Option<Activation>> {
         let sql = format!("SELECT {ACTIVATION_COLUMNS} FROM activations WHERE id = $1");
         let row: Option<ActivationRow> =
             on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?);
         row.map(Activation::try_from).transpose()
     }
 
-    async fn activations_of_license(&self, license_id: &str) -> StoreResult<Vec<Activation>> {
+    #[tracing::instrument(skip_all)]
+    async fn activations_of_license(&self, license_id: &LicenseId) -> StoreResult<Vec<Activation>> {
         let sql = format!("SELECT {ACTIVATION_COLUMNS} FROM activations WHERE license_id = $1 ORDER BY created_at, id");
         let rows: Vec<ActivationRow> =
             on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_all(pool).await?);
         rows.into_iter().map(Activation::try_from).collect()
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn seats_taken(&self, license_id: &LicenseId, now: OffsetDateTime) -> StoreResult<u32> {
+        let sql = format!("SELECT COUNT(*) FROM activations WHERE license_id = $1 AND {HOLDS_SEAT}");
+        let taken: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(license_id).bind(to_millis(now)).fetch_one(pool).await?
+        });
+        u32::try_from(taken).map_err(|e| StoreError::Corrupt(format!("seat count: {e}")))
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn activation_by_fingerprint(
         &self,
-        license_id: &str,
+        license_id: &LicenseId,
         fingerprint_hash: &str,
     ) -> StoreResult<Option<Activation>> {
         let sql = format!(
@@ -651,9 +678,10 @@ impl LicenseStore for SqlStore {
         row.map(Activation::try_from).transpose()
     }
 
-    async fn deactivate(&self, activation_id: &str, actor: &str, now: OffsetDateTime) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn deactivate(&self, activation_id: &ActivationId, actor: &Actor, now: OffsetDateTime) -> StoreResult<bool> {
         in_tx!(self, |tx| {
-            let license_id: Option<String> = sqlx::query_scalar(
+            let license_id: Option<LicenseId> = sqlx::query_scalar(
                 "UPDATE activations SET deactivated_at = $1 WHERE id = $2 AND deactivated_at IS NULL RETURNING license_id",
             )
             .bind(to_millis(now))
@@ -661,21 +689,16 @@ impl LicenseStore for SqlStore {
             .fetch_optional(&mut *tx)
             .await?;
             let Some(license_id) = license_id else { return Ok(false) };
-            insert_event!(
-                tx,
-                &license_id,
-                actor,
-                "deactivated",
-                serde_json::json!({"activation_id": activation_id}),
-                now
-            );
+            let detail = serde_json::json!({"activation_id": activation_id});
+            insert_license_event!(tx, &license_id, actor, LicenseEventKind::Deactivated, detail, now);
             Ok(true)
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn heartbeat(
         &self,
-        activation_id: &str,
+        activation_id: &ActivationId,
         lease: Duration,
         now: OffsetDateTime,
     ) -> StoreResult<Option<Activation>> {
@@ -695,12 +718,13 @@ impl LicenseStore for SqlStore {
         row.map(Activation::try_from).transpose()
     }
 
+    #[tracing::instrument(skip_all)]
     async fn change_status(
         &self,
-        license_id: &str,
+        license_id: &LicenseId,
         from: &[LicenseStatus],
         to: LicenseStatus,
-        actor: &str,
+        actor: &Actor,
         now: OffsetDateTime,
     ) -> StoreResult<Option<License>> {
         // The statuses are our own enum's fixed words, never input, so they may be inlined.
@@ -719,17 +743,19 @@ impl LicenseStore for SqlStore {
             if changed != 1 {
                 return Ok(None);
             }
-            insert_event!(tx, license_id, actor, to.as_str(), serde_json::json!({}), now);
+            let kind = LicenseEventKind::StatusChanged(to);
+            insert_license_event!(tx, license_id, actor, kind, serde_json::json!({}), now);
             let row: LicenseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_one(&mut *tx).await?;
             License::try_from(row).map(Some)
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn renew(
         &self,
-        license_id: &str,
+        license_id: &LicenseId,
         expires_at: OffsetDateTime,
-        actor: &str,
+        actor: &Actor,
         now: OffsetDateTime,
     ) -> StoreResult<Option<License>> {
         let sql = format!("SELECT {LICENSE_COLUMNS} FROM licenses WHERE id = $1");
@@ -747,13 +773,14 @@ impl LicenseStore for SqlStore {
                 return Ok(None);
             }
             let detail = serde_json::json!({"expires_at": to_millis(expires_at)});
-            insert_event!(tx, license_id, actor, "renewed", detail, now);
+            insert_license_event!(tx, license_id, actor, LicenseEventKind::Renewed, detail, now);
             let row: LicenseRow = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(license_id).fetch_one(&mut *tx).await?;
             License::try_from(row).map(Some)
         })
     }
 
-    async fn license_events(&self, license_id: &str) -> StoreResult<Vec<LicenseEvent>> {
+    #[tracing::instrument(skip_all)]
+    async fn license_events(&self, license_id: &LicenseId) -> StoreResult<Vec<LicenseEvent>> {
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT id, license_id, at, actor, kind, detail FROM license_events WHERE license_id = $1 ORDER BY at, id")
                 .bind(license_id)
@@ -764,7 +791,7 @@ impl LicenseStore for SqlStore {
             .map(|row| {
                 Ok(LicenseEvent {
                     at: from_millis(row.at)?,
-                    detail: serde_json::from_str(&row.detail).map_err(corrupt("event detail"))?,
+                    detail: from_json("event detail", &row.detail)?,
                     id: row.id,
                     license_id: row.license_id,
                     actor: row.actor,
@@ -774,7 +801,8 @@ impl LicenseStore for SqlStore {
             .collect()
     }
 
-    async fn revoked_license_ids(&self) -> StoreResult<Vec<String>> {
+    #[tracing::instrument(skip_all)]
+    async fn revoked_license_ids(&self) -> StoreResult<Vec<LicenseId>> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_scalar("SELECT id FROM licenses WHERE status = 'revoked' ORDER BY id").fetch_all(pool).await?
         }))

@@ -1,4 +1,5 @@
-//! Expanding one body per backend; see `sql.rs` for why.
+//! Statements shared by several store methods, and the two macros that
+//! expand one body per backend (see `sql.rs` for why).
 
 /// Runs `$body` with `$pool` bound to the concrete pool of either backend.
 macro_rules! on_pool {
@@ -10,28 +11,37 @@ macro_rules! on_pool {
     };
 }
 
-/// Runs `$body` inside a write transaction bound to `$tx`, committing when it
-/// returns `Ok`. SQLite takes the write lock up front (`BEGIN IMMEDIATE`):
-/// a deferred transaction that reads and then writes can fail with
-/// SQLITE_BUSY at the upgrade, which the busy timeout does not retry.
+/// Runs `$body` inside a write transaction bound to `$tx`. The body's answer
+/// (its value, or what it `return`s early) commits when it is `Ok`; an `Err`
+/// rolls back. The body runs as an async block, so an early `return` ends
+/// the body, not the enclosing function: it cannot skip the commit. SQLite
+/// takes the write lock up front (`BEGIN IMMEDIATE`): a deferred transaction
+/// that reads and then writes can fail with SQLITE_BUSY at the upgrade,
+/// which the busy timeout does not retry.
 macro_rules! in_tx {
+    ($self:expr, |$tx:ident| $body:expr) => {
+        in_tx_deciding!($self, |$tx| {
+            let answer: StoreResult<_> = async { $body }.await;
+            answer.map($crate::store::sql::Decided::Commit)
+        })
+    };
+}
+
+/// Like `in_tx!`, for a body that decides itself whether its writes stand:
+/// it answers `Decided::Commit(value)` or `Decided::Rollback(value)`, and
+/// either way the value is the answer.
+macro_rules! in_tx_deciding {
     ($self:expr, |$tx:ident| $body:expr) => {
         match &$self.pool {
             Pool::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let result: StoreResult<_> = $body;
-                if result.is_ok() {
-                    $tx.commit().await?;
-                }
-                result
+                let decided: StoreResult<$crate::store::sql::Decided<_>> = async { $body }.await;
+                $crate::store::sql::settle($tx, decided?).await
             }
             Pool::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                let result: StoreResult<_> = $body;
-                if result.is_ok() {
-                    $tx.commit().await?;
-                }
-                result
+                let decided: StoreResult<$crate::store::sql::Decided<_>> = async { $body }.await;
+                $crate::store::sql::settle($tx, decided?).await
             }
         }
     };
@@ -54,12 +64,14 @@ macro_rules! insert_session {
         .bind(&$session.user_agent)
         .execute($executor)
         .await
-        .map_err(|e| unique_violation(e, "session token collision"))?
+        .map_err(|e| unique_violation(e, $crate::store::Duplicate::RandomValue))?
         .rows_affected()
     };
 }
 
-/// Inserts a `NewEvent` with `$executor`.
+/// Puts a `NewEvent` on the user's timeline with `$executor`, and queues the
+/// notice its kind calls for in the same transaction: a security event and
+/// its mail are written together or not at all.
 macro_rules! insert_user_event {
     ($event:expr, $executor:expr) => {{
         let inserted = sqlx::query(
@@ -67,7 +79,7 @@ macro_rules! insert_user_event {
         )
         .bind(&$event.id)
         .bind(&$event.user_id)
-        .bind($event.kind)
+        .bind($event.kind.as_str())
         .bind($event.detail.to_string())
         .bind(&$event.ip)
         .bind(&$event.user_agent)
@@ -75,19 +87,11 @@ macro_rules! insert_user_event {
         .execute($executor)
         .await?
         .rows_affected();
-        // A security event's notice is queued with it, or not at all.
         if let Some(mail) = $crate::store::notice_of(&$event) {
             insert_mail!(mail, $executor);
         }
         inserted
     }};
-}
-
-/// The same, under the name the user-facing stores use.
-macro_rules! insert_event {
-    ($event:expr, $executor:expr) => {
-        insert_user_event!($event, $executor)
-    };
 }
 
 /// Queues `$mail` with `$executor` (a transaction, to be atomic with what
@@ -115,7 +119,7 @@ macro_rules! replace_recovery_codes {
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind($user_id).execute(&mut *$tx).await?;
         for hash in $hashes {
             sqlx::query("INSERT INTO recovery_codes (id, user_id, code_hash, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(crate::auth::new_id())
+                .bind($crate::domain::ids::new_id())
                 .bind($user_id)
                 .bind(hash)
                 .bind(to_millis($now))

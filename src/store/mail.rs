@@ -7,30 +7,42 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::sql::{Pool, SqlStore};
-use super::{Backend, NewEvent, Store, StoreResult, from_millis, to_millis};
-use crate::domain::mail::MailKind;
+use super::{Backend, StoreResult, from_millis, to_millis};
+use crate::domain::event::NewEvent;
+use crate::domain::ids::{UserId, new_id};
+use crate::domain::mail::{LinkPurpose, MailKind};
 
 /// A message to send later.
 #[derive(Debug, Clone)]
 pub struct NewMail {
+    /// Its id (also its `Message-ID`).
     pub id: String,
+    /// Which message.
     pub kind: MailKind,
-    pub user_id: String,
+    /// Whose.
+    pub user_id: UserId,
     /// `None`: the user's address as it is in the same transaction.
     pub recipient: Option<String>,
     /// What the template needs; never a secret.
     pub detail: serde_json::Value,
+    /// When it was queued.
     pub at: OffsetDateTime,
 }
 
 /// A claimed message, ready to render and send.
 #[derive(Debug, Clone)]
 pub struct OutboxMessage {
+    /// Its id (also its `Message-ID`).
     pub id: String,
+    /// Which message, as stored.
     pub kind: String,
-    pub user_id: String,
+    /// Whose.
+    pub user_id: UserId,
+    /// Where it goes.
     pub recipient: String,
+    /// What the template needs.
     pub detail: serde_json::Value,
+    /// When it was queued.
     pub created_at: OffsetDateTime,
     /// Failed attempts so far.
     pub attempts: i64,
@@ -41,35 +53,49 @@ pub struct OutboxMessage {
 /// How a send went, to record.
 #[derive(Debug, Clone)]
 pub enum Delivery {
+    /// The SMTP server accepted it.
     Sent,
     /// Try again at this time.
     Retry {
+        /// What went wrong.
         error: String,
+        /// When to try again.
         at: OffsetDateTime,
     },
     /// Given up: permanent refusal or too many attempts.
     Failed {
+        /// What went wrong.
         error: String,
     },
 }
 
+/// A mailed link's token, about to be stored.
 #[derive(Debug, Clone)]
 pub struct NewEmailToken {
+    /// SHA-256 of the link token; the token itself goes only into the mail.
     pub token_hash: String,
-    pub purpose: &'static str,
-    pub user_id: String,
+    /// What the link proves.
+    pub purpose: LinkPurpose,
+    /// Whose.
+    pub user_id: UserId,
+    /// The address the link was sent to.
     pub email: String,
+    /// When it was minted.
     pub created_at: OffsetDateTime,
+    /// When it stops working.
     pub expires_at: OffsetDateTime,
 }
 
 /// A spent link token: whose, and for which address.
 #[derive(Debug, Clone)]
 pub struct SpentEmailToken {
-    pub user_id: String,
+    /// Whose.
+    pub user_id: UserId,
+    /// The address it was sent to.
     pub email: String,
 }
 
+/// The outbox and mailed link tokens.
 #[async_trait]
 pub trait MailStore {
     /// Queues a message, unless `limit` of its kind were queued for the
@@ -92,16 +118,17 @@ pub trait MailStore {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
+    /// Stores the token of a link going out in a message.
     async fn create_email_token(&self, token: &NewEmailToken) -> StoreResult<()>;
     /// Spends a live token of `purpose`; `None` if unknown, spent or expired.
     async fn take_email_token(
         &self,
         token_hash: &str,
-        purpose: &str,
+        purpose: LinkPurpose,
         now: OffsetDateTime,
     ) -> StoreResult<Option<SpentEmailToken>>;
     /// Marks the address verified if it is still the user's; false otherwise.
-    async fn mark_email_verified(&self, user_id: &str, email: &str, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn mark_email_verified(&self, user_id: &UserId, email: &str, now: OffsetDateTime) -> StoreResult<bool>;
 
     /// Queues one notice per holder for every active license that expires
     /// within `(now, until]` and has not been noticed for that expiry date.
@@ -112,7 +139,7 @@ pub trait MailStore {
 /// The notice an event calls for, as a message to queue.
 pub(crate) fn notice_of(event: &NewEvent) -> Option<NewMail> {
     MailKind::notice_for_event(event.kind).map(|kind| NewMail {
-        id: crate::auth::new_id(),
+        id: new_id(),
         kind,
         user_id: event.user_id.clone(),
         recipient: None,
@@ -125,7 +152,7 @@ pub(crate) fn notice_of(event: &NewEvent) -> Option<NewMail> {
 struct OutboxRow {
     id: String,
     kind: String,
-    user_id: String,
+    user_id: UserId,
     recipient: String,
     detail: String,
     created_at: i64,
@@ -134,12 +161,13 @@ struct OutboxRow {
 
 #[derive(sqlx::FromRow)]
 struct TokenRow {
-    user_id: String,
+    user_id: UserId,
     email: String,
 }
 
 #[async_trait]
 impl MailStore for SqlStore {
+    #[tracing::instrument(skip_all)]
     async fn enqueue_requested_mail(&self, mail: &NewMail, limit: u32, since: OffsetDateTime) -> StoreResult<bool> {
         let backend = self.backend();
         in_tx!(self, |tx| {
@@ -165,6 +193,7 @@ impl MailStore for SqlStore {
         })
     }
 
+    #[tracing::instrument(skip_all)]
     async fn claim_due_mail(
         &self,
         now: OffsetDateTime,
@@ -198,6 +227,7 @@ impl MailStore for SqlStore {
         }))
     }
 
+    #[tracing::instrument(skip_all)]
     async fn record_delivery(
         &self,
         message: &OutboxMessage,
@@ -241,13 +271,14 @@ impl MailStore for SqlStore {
         Ok(updated == 1)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn create_email_token(&self, token: &NewEmailToken) -> StoreResult<()> {
         on_pool!(self, |pool| sqlx::query(
             "INSERT INTO email_tokens (token_hash, purpose, user_id, email, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)"
         )
         .bind(&token.token_hash)
-        .bind(token.purpose)
+        .bind(token.purpose.as_str())
         .bind(&token.user_id)
         .bind(&token.email)
         .bind(to_millis(token.created_at))
@@ -258,10 +289,11 @@ impl MailStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn take_email_token(
         &self,
         token_hash: &str,
-        purpose: &str,
+        purpose: LinkPurpose,
         now: OffsetDateTime,
     ) -> StoreResult<Option<SpentEmailToken>> {
         let row: Option<TokenRow> = on_pool!(self, |pool| sqlx::query_as(
@@ -269,14 +301,15 @@ impl MailStore for SqlStore {
              RETURNING user_id, email"
         )
         .bind(token_hash)
-        .bind(purpose)
+        .bind(purpose.as_str())
         .bind(to_millis(now))
         .fetch_optional(pool)
         .await?);
         Ok(row.map(|row| SpentEmailToken { user_id: row.user_id, email: row.email }))
     }
 
-    async fn mark_email_verified(&self, user_id: &str, email: &str, now: OffsetDateTime) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn mark_email_verified(&self, user_id: &UserId, email: &str, now: OffsetDateTime) -> StoreResult<bool> {
         let updated = on_pool!(self, |pool| sqlx::query(
             "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $1), updated_at = $1 \
              WHERE id = $2 AND email = $3"
@@ -290,10 +323,11 @@ impl MailStore for SqlStore {
         Ok(updated == 1)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn enqueue_expiry_notices(&self, now: OffsetDateTime, until: OffsetDateTime) -> StoreResult<u64> {
         let (now, until) = (to_millis(now), to_millis(until));
         in_tx!(self, |tx| {
-            let due: Vec<(String, i64, String)> = sqlx::query_as(
+            let due: Vec<(crate::domain::ids::LicenseId, i64, String)> = sqlx::query_as(
                 "SELECT l.id, l.expires_at, l.product FROM licenses l \
                  WHERE l.status = 'active' AND l.expires_at > $1 AND l.expires_at <= $2 \
                  AND NOT EXISTS (SELECT 1 FROM expiry_notices n WHERE n.license_id = l.id AND n.expires_at = l.expires_at)",
@@ -318,14 +352,14 @@ impl MailStore for SqlStore {
                 if claimed == 0 {
                     continue;
                 }
-                let holders: Vec<(String,)> =
+                let holders: Vec<(UserId,)> =
                     sqlx::query_as("SELECT user_id FROM license_holders WHERE license_id = $1 ORDER BY user_id")
                         .bind(&license_id)
                         .fetch_all(&mut *tx)
                         .await?;
                 for (user_id,) in holders {
                     let mail = NewMail {
-                        id: crate::auth::new_id(),
+                        id: new_id(),
                         kind: MailKind::LicenseExpiring,
                         user_id,
                         recipient: None,

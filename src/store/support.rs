@@ -4,27 +4,31 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::sql::{Pool, SqlStore};
-use super::{NewEvent, StoreResult, to_millis};
+use super::{StoreResult, to_millis};
+use crate::domain::event::NewEvent;
+use crate::domain::ids::UserId;
 
+/// Support PINs.
 #[async_trait]
 pub trait SupportStore {
     /// Stores the user's PIN, replacing any earlier one.
     async fn replace_support_pin(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         pin_hash: &str,
         expires_at: OffsetDateTime,
         event: &NewEvent,
     ) -> StoreResult<()>;
     /// Spends the PIN if it is the user's live one; false otherwise.
-    async fn take_support_pin(&self, user_id: &str, pin_hash: &str, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn take_support_pin(&self, user_id: &UserId, pin_hash: &str, now: OffsetDateTime) -> StoreResult<bool>;
 }
 
 #[async_trait]
 impl SupportStore for SqlStore {
+    #[tracing::instrument(skip_all)]
     async fn replace_support_pin(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         pin_hash: &str,
         expires_at: OffsetDateTime,
         event: &NewEvent,
@@ -41,12 +45,13 @@ impl SupportStore for SqlStore {
             .bind(to_millis(expires_at))
             .execute(&mut *tx)
             .await?;
-            insert_event!(event, &mut *tx);
+            insert_user_event!(event, &mut *tx);
             Ok(())
         })
     }
 
-    async fn take_support_pin(&self, user_id: &str, pin_hash: &str, now: OffsetDateTime) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn take_support_pin(&self, user_id: &UserId, pin_hash: &str, now: OffsetDateTime) -> StoreResult<bool> {
         let taken = on_pool!(self, |pool| {
             sqlx::query("DELETE FROM support_pins WHERE user_id = $1 AND pin_hash = $2 AND expires_at > $3")
                 .bind(user_id)

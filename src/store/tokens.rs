@@ -6,21 +6,31 @@ use time::OffsetDateTime;
 
 use super::sql::{Pool, SqlStore};
 use super::{StoreResult, from_millis, to_millis};
+use crate::domain::ids::{SessionId, UserId};
 
+/// An access token we minted, recorded for introspection and revocation.
 #[derive(Debug, Clone)]
-pub struct IssuedToken {
+pub struct MintedToken {
+    /// Its `jti`.
     pub jti: String,
-    pub user_id: String,
-    pub session_id: String,
+    /// Whose.
+    pub user_id: UserId,
+    /// The session that asked for it; ending the session ends the token.
+    pub session_id: SessionId,
+    /// Its `aud`.
     pub audience: String,
+    /// Its `iat`.
     pub issued_at: OffsetDateTime,
+    /// Its `exp`.
     pub expires_at: OffsetDateTime,
 }
 
 /// Whether a minted token still stands: neither it nor its session revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IssuedTokenState {
+pub enum MintedTokenState {
+    /// It stands.
     Live,
+    /// It or its session was revoked, or the session ended.
     Revoked,
     /// Never minted here, or purged after expiry.
     Unknown,
@@ -29,10 +39,13 @@ pub enum IssuedTokenState {
 /// A shared secret as stored: sealed, under the vendor's key id.
 #[derive(Clone)]
 pub struct IntegrationSecretRecord {
+    /// The integration's name.
     pub integration: String,
     /// Empty when the vendor has no key ids.
     pub key_id: String,
+    /// The secret, sealed with the master key under the name and key id.
     pub secret_sealed: String,
+    /// When it was stored.
     pub created_at: OffsetDateTime,
 }
 
@@ -45,15 +58,16 @@ impl std::fmt::Debug for IntegrationSecretRecord {
     }
 }
 
+/// Minted tokens and integration secrets.
 #[async_trait]
 pub trait TokenStore {
     /// Records a minted token, and forgets tokens expired before `now`.
-    async fn record_issued_token(&self, token: &IssuedToken) -> StoreResult<()>;
+    async fn record_issued_token(&self, token: &MintedToken) -> StoreResult<()>;
     /// Live means: not revoked, and its session neither revoked nor past its absolute end at `now`.
-    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<IssuedTokenState>;
+    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<MintedTokenState>;
     /// Revokes a token; with `owner`, only if it is that user's. True when
     /// a live token was revoked.
-    async fn revoke_issued_token(&self, jti: &str, owner: Option<&str>, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn revoke_issued_token(&self, jti: &str, owner: Option<&UserId>, now: OffsetDateTime) -> StoreResult<bool>;
 
     /// Stores (or replaces, for the same key id) an integration's secret.
     async fn set_integration_secret(&self, secret: &IntegrationSecretRecord) -> StoreResult<()>;
@@ -78,7 +92,8 @@ struct SecretRow {
 
 #[async_trait]
 impl TokenStore for SqlStore {
-    async fn record_issued_token(&self, token: &IssuedToken) -> StoreResult<()> {
+    #[tracing::instrument(skip_all)]
+    async fn record_issued_token(&self, token: &MintedToken) -> StoreResult<()> {
         in_tx!(self, |tx| {
             // Expired tokens are inactive whatever their row says; dropping
             // them keeps the table as small as the set of live tokens.
@@ -102,7 +117,8 @@ impl TokenStore for SqlStore {
         })
     }
 
-    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<IssuedTokenState> {
+    #[tracing::instrument(skip_all)]
+    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<MintedTokenState> {
         let row: Option<StateRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT t.revoked_at, s.revoked_at AS session_revoked_at, \
              s.id AS live_session \
@@ -114,15 +130,16 @@ impl TokenStore for SqlStore {
         .fetch_optional(pool)
         .await?);
         Ok(match row {
-            None => IssuedTokenState::Unknown,
+            None => MintedTokenState::Unknown,
             Some(row) if row.revoked_at.is_some() || row.session_revoked_at.is_some() || row.live_session.is_none() => {
-                IssuedTokenState::Revoked
+                MintedTokenState::Revoked
             }
-            Some(_) => IssuedTokenState::Live,
+            Some(_) => MintedTokenState::Live,
         })
     }
 
-    async fn revoke_issued_token(&self, jti: &str, owner: Option<&str>, now: OffsetDateTime) -> StoreResult<bool> {
+    #[tracing::instrument(skip_all)]
+    async fn revoke_issued_token(&self, jti: &str, owner: Option<&UserId>, now: OffsetDateTime) -> StoreResult<bool> {
         let revoked = on_pool!(self, |pool| sqlx::query(
             "UPDATE issued_tokens SET revoked_at = $1 \
              WHERE jti = $2 AND revoked_at IS NULL AND ($3 IS NULL OR user_id = $3)"
@@ -136,6 +153,7 @@ impl TokenStore for SqlStore {
         Ok(revoked == 1)
     }
 
+    #[tracing::instrument(skip_all)]
     async fn set_integration_secret(&self, secret: &IntegrationSecretRecord) -> StoreResult<()> {
         on_pool!(self, |pool| sqlx::query(
             "INSERT INTO integration_secrets (integration, key_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4) \
@@ -152,6 +170,7 @@ impl TokenStore for SqlStore {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all)]
     async fn integration_secret(&self, integration: &str) -> StoreResult<Option<IntegrationSecretRecord>> {
         let row: Option<SecretRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT integration, key_id, secret_sealed, created_at FROM integration_secrets \

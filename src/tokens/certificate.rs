@@ -5,11 +5,13 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domain::license::{Activation, License};
 use crate::domain::policy::{Expiration, Policy};
-use crate::store::{Activation, License};
 
+/// The JWS `typ` of a license certificate.
 pub const TYP: &str = "license+jwt";
 
+/// What a license certificate says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateClaims {
     /// The public URL of this Latchkey.
@@ -30,6 +32,7 @@ pub struct CertificateClaims {
     pub fpr: String,
     /// The EULA version the user accepted, when the policy requires one.
     pub eula: Option<String>,
+    /// Issued at, Unix seconds.
     pub iat: i64,
     /// End of the offline lease (never past a `restrict` license's expiry).
     pub exp: i64,
@@ -55,9 +58,9 @@ pub fn claims(
     }
     CertificateClaims {
         iss: issuer.trim_end_matches('/').to_owned(),
-        sub: activation.user_id.clone().unwrap_or_default(),
-        jti: activation.id.clone(),
-        lic: license.id.clone(),
+        sub: activation.user_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+        jti: activation.id.to_string(),
+        lic: license.id.to_string(),
         prd: license.product.clone(),
         pol: license.policy.clone(),
         ent: license.entitlements.clone(),

@@ -9,8 +9,9 @@ use aws_lc_rs::hmac;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domain::account::User;
 use crate::domain::integration::HashedIdentifier;
-use crate::store::{License, User};
+use crate::domain::license::License;
 
 /// `typ` of our access tokens (RFC 9068).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
@@ -18,10 +19,15 @@ pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// A license as our access tokens describe it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LicenseClaim {
+    /// License id.
     pub id: String,
+    /// The product it unlocks.
     pub product: String,
+    /// The policy it was issued under.
     pub policy: String,
+    /// Features it grants.
     pub entitlements: Vec<String>,
+    /// Expiry, Unix seconds; absent for a perpetual license.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
 }
@@ -29,7 +35,7 @@ pub struct LicenseClaim {
 impl From<&License> for LicenseClaim {
     fn from(license: &License) -> Self {
         Self {
-            id: license.id.clone(),
+            id: license.id.to_string(),
             product: license.product.clone(),
             policy: license.policy.clone(),
             entitlements: license.entitlements.clone(),
@@ -42,20 +48,34 @@ impl From<&License> for LicenseClaim {
 /// they signed in, their licenses and the EULA versions they accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessClaims {
+    /// Issuer: the public URL of this Latchkey.
     pub iss: String,
+    /// Subject: the user id.
     pub sub: String,
+    /// Audience: the integration's name.
     pub aud: String,
+    /// Expiry, Unix seconds.
     pub exp: i64,
+    /// Issued at, Unix seconds.
     pub iat: i64,
+    /// Unique token id, recorded so the token can be revoked.
     pub jti: String,
+    /// The integration the token was minted for (RFC 9068); same as `aud`.
     pub client_id: String,
+    /// When the user last proved who they are, Unix seconds.
     pub auth_time: i64,
+    /// How the session signed in (RFC 8176 method references).
     pub amr: Vec<String>,
+    /// Sign-in strength: `password`, `mfa` or `phishing_resistant`.
     pub acr: String,
+    /// The user's email address.
     pub email: String,
+    /// Whether the user proved they receive mail at it.
     pub email_verified: bool,
+    /// Display name, if the user gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Licenses that allow this audience and whose requirements the session meets.
     pub licenses: Vec<LicenseClaim>,
     /// Product → accepted EULA version.
     pub eula: BTreeMap<String, String>,
@@ -65,11 +85,17 @@ pub struct AccessClaims {
 /// required; Zendesk rejects an `external_id` over 255 characters (ours are 36).
 #[derive(Debug, Clone, Serialize)]
 pub struct ZendeskMessagingClaims {
+    /// Always `user`.
     pub scope: &'static str,
+    /// Our user id, Zendesk's stable key for the user.
     pub external_id: String,
+    /// The user's email address.
     pub email: String,
+    /// Whether the user proved they receive mail at it.
     pub email_verified: bool,
+    /// Display name, or the email when the user gave none.
     pub name: String,
+    /// Expiry, Unix seconds.
     pub exp: i64,
 }
 
@@ -77,52 +103,64 @@ pub struct ZendeskMessagingClaims {
 /// refuses a `jti` it has seen; `name` and `email` are required.
 #[derive(Debug, Clone, Serialize)]
 pub struct ZendeskSsoClaims {
+    /// Issued at, Unix seconds.
     pub iat: i64,
+    /// Unique token id; Zendesk accepts each only once.
     pub jti: String,
+    /// The user's email address.
     pub email: String,
+    /// Display name, or the email when the user gave none.
     pub name: String,
+    /// Our user id, Zendesk's stable key for the user.
     pub external_id: String,
 }
 
 /// Intercom Messenger identity verification: `user_id` is required.
 #[derive(Debug, Clone, Serialize)]
 pub struct IntercomClaims {
+    /// Our user id, Intercom's stable key for the user.
     pub user_id: String,
+    /// The user's email address.
     pub email: String,
+    /// Display name, if the user gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Expiry, Unix seconds.
     pub exp: i64,
 }
 
 /// Vendors that require a name get the email when the user gave none.
 fn display_name(user: &User) -> String {
-    user.name.clone().unwrap_or_else(|| user.email.clone())
+    user.display_name().to_owned()
 }
 
+/// Claims for Zendesk messaging, valid until `expires_at`.
 pub fn zendesk_messaging(user: &User, expires_at: OffsetDateTime) -> ZendeskMessagingClaims {
     ZendeskMessagingClaims {
         scope: "user",
-        external_id: user.id.clone(),
+        external_id: user.id.to_string(),
         email: user.email.clone(),
-        email_verified: user.email_verified_at.is_some(),
+        email_verified: user.email_verified(),
         name: display_name(user),
         exp: expires_at.unix_timestamp(),
     }
 }
 
+/// Claims for Zendesk help-centre SSO, with a fresh `jti`.
 pub fn zendesk_sso(user: &User, jti: String, now: OffsetDateTime) -> ZendeskSsoClaims {
     ZendeskSsoClaims {
         iat: now.unix_timestamp(),
         jti,
         email: user.email.clone(),
         name: display_name(user),
-        external_id: user.id.clone(),
+        external_id: user.id.to_string(),
     }
 }
 
+/// Claims for Intercom Messenger, valid until `expires_at`.
 pub fn intercom(user: &User, expires_at: OffsetDateTime) -> IntercomClaims {
     IntercomClaims {
-        user_id: user.id.clone(),
+        user_id: user.id.to_string(),
         email: user.email.clone(),
         name: user.name.clone(),
         exp: expires_at.unix_timestamp(),
@@ -133,7 +171,7 @@ pub fn intercom(user: &User, expires_at: OffsetDateTime) -> IntercomClaims {
 pub fn hashed_identifier(user: &User, identifier: HashedIdentifier) -> &str {
     match identifier {
         HashedIdentifier::Email => &user.email,
-        HashedIdentifier::UserId => &user.id,
+        HashedIdentifier::UserId => user.id.as_str(),
     }
 }
 

@@ -17,6 +17,7 @@ use tokio::sync::RwLock;
 
 use crate::clock::Clock;
 use crate::config::SigningAlgorithm;
+use crate::domain::reason::Code;
 use crate::secrets::MasterKey;
 use crate::store::{SigningKeyRecord, Store, StoreError};
 
@@ -25,15 +26,44 @@ pub const REFRESH: Duration = Duration::seconds(30);
 
 const SEAL_CONTEXT: &str = "signing-key";
 
+/// Why signing or the key store failed (never the caller's doing).
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A key did not open or sign.
     #[error("signing key: {0}")]
     Crypto(String),
 }
 
+impl KeyError {
+    /// The stable code of this failure.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Store(e) if e.is_outage() => Code::Unavailable,
+            Self::Store(_) | Self::Crypto(_) => Code::Internal,
+        }
+    }
+}
+
+/// The result of a key operation.
 pub type KeyResult<T> = Result<T, KeyError>;
+
+/// Everything `SigningKeys` is built from.
+pub struct SigningKeysConfig {
+    /// Where keys live, sealed.
+    pub store: Arc<dyn Store>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Seals and opens private keys.
+    pub master_key: Arc<MasterKey>,
+    /// What new keys are made with.
+    pub algorithm: SigningAlgorithm,
+    /// How long a retired key stays published: long enough for everything
+    /// it signed to expire (see `PolicySet::key_retention`).
+    pub retention: Duration,
+}
 
 /// The current key, opened and ready to sign.
 struct Loaded {
@@ -43,24 +73,30 @@ struct Loaded {
     loaded_at: OffsetDateTime,
 }
 
+/// The signing keys: the current one signs, published ones verify.
 pub struct SigningKeys {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     master_key: Arc<MasterKey>,
     /// What new keys are made with.
     algorithm: SigningAlgorithm,
+    retention: Duration,
     current: RwLock<Option<Arc<Loaded>>>,
 }
 
 /// Why a JWT presented to us is not one we signed, or no longer valid.
 #[derive(Debug, thiserror::Error)]
 pub enum Rejected {
+    /// Not a JWT, or not one of ours (unknown key, wrong `typ`).
     #[error("not a JWT, or not one of ours")]
     Foreign,
+    /// Past its `exp` by our clock.
     #[error("expired")]
     Expired,
+    /// Signed by one of our key ids, but the signature does not verify.
     #[error("bad signature")]
     Signature,
+    /// Our key store failed.
     #[error(transparent)]
     Keys(#[from] KeyError),
 }
@@ -129,13 +165,10 @@ pub fn generate(
 }
 
 impl SigningKeys {
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        master_key: Arc<MasterKey>,
-        algorithm: SigningAlgorithm,
-    ) -> Self {
-        Self { store, clock, master_key, algorithm, current: RwLock::new(None) }
+    /// The service, from its parts; no key is read until the first use.
+    pub fn new(config: SigningKeysConfig) -> Self {
+        let SigningKeysConfig { store, clock, master_key, algorithm, retention } = config;
+        Self { store, clock, master_key, algorithm, retention, current: RwLock::new(None) }
     }
 
     fn open(&self, record: &SigningKeyRecord, now: OffsetDateTime) -> KeyResult<Loaded> {
@@ -244,13 +277,14 @@ impl SigningKeys {
         Ok(algs)
     }
 
-    /// Makes a new key current at once; the old one stays published for
-    /// `keep_published` (the longest lifetime of anything it signed). The
-    /// new key uses `algorithm`, or the configured one.
-    pub async fn rotate(&self, keep_published: Duration, algorithm: Option<SigningAlgorithm>) -> KeyResult<String> {
+    /// Makes a new key current at once; the old one stays published until
+    /// everything it signed has expired. The new key uses `algorithm`, or
+    /// the configured one. Returns the new key's id.
+    #[tracing::instrument(skip_all)]
+    pub async fn rotate(&self, algorithm: Option<SigningAlgorithm>) -> KeyResult<String> {
         let now = self.clock.now();
         let next = generate(&self.master_key, algorithm.unwrap_or(self.algorithm), now)?;
-        self.store.rotate_signing_key(&next, now + keep_published).await?;
+        self.store.rotate_signing_key(&next, now + self.retention).await?;
         let loaded = Arc::new(self.open(&next, now)?);
         *self.current.write().await = Some(loaded);
         Ok(next.kid)

@@ -3,9 +3,11 @@
 //! help desks, chat widgets and back ends trust.
 
 pub mod certificate;
+mod error;
 pub mod formats;
 pub mod keys;
-pub mod service;
+mod service;
 
-pub use keys::SigningKeys;
-pub use service::{Tokens, TokensConfig};
+pub use error::{NotSettable, TokenError, TokenResult};
+pub use keys::{KeyError, SigningKeys, SigningKeysConfig};
+pub use service::{Introspection, MAX_LICENSES_IN_TOKEN, Minted, Revoker, Tokens, TokensConfig, check_secret_length};

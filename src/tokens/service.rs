@@ -12,18 +12,20 @@ use time::OffsetDateTime;
 
 use super::formats::{self, ACCESS_TOKEN_TYP, AccessClaims, LicenseClaim};
 use super::keys::{KeyError, Rejected, SigningKeys};
-use crate::auth::accounts::Authenticated;
-use crate::auth::{AuthError, Factors, new_id};
+use super::{NotSettable, TokenError, TokenResult};
 use crate::clock::Clock;
+use crate::domain::account::{Authenticated, User};
 use crate::domain::factors::Acr;
+use crate::domain::ids::new_id;
 use crate::domain::integration::{Integration, IntegrationKind};
-use crate::domain::policy::{Expiration, PolicySet};
-use crate::eula::{EulaError, Eulas};
+use crate::domain::license::{License, LicenseFilter};
+use crate::domain::policy::PolicySet;
+use crate::domain::reason::{Invalid, Rule};
+use crate::eula::Eulas;
+use crate::factors::Factors;
+use crate::metrics::Metrics;
 use crate::secrets::MasterKey;
-use crate::store::{
-    IntegrationSecretRecord, IssuedToken, IssuedTokenState, License, LicenseFilter, LicenseStatus, Store, StoreError,
-    User,
-};
+use crate::store::{IntegrationSecretRecord, MintedToken, MintedTokenState, Store, StoreError};
 
 const SECRET_CONTEXT: &str = "integration-secret";
 /// Most licenses one token describes, so it stays small enough for a header.
@@ -31,45 +33,26 @@ pub const MAX_LICENSES_IN_TOKEN: usize = 50;
 /// Longest shared secret accepted; vendors issue 32-64 characters.
 const MAX_SECRET_LEN: usize = 512;
 
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    #[error("no integration is named `{0}`")]
-    UnknownAudience(String),
-    /// None of the user's live licenses has a policy that lists the audience.
-    #[error("none of your licenses allows tokens for `{0}`")]
-    NotAllowed(String),
-    /// The operator has not given the integration its shared secret yet.
-    #[error("integration `{0}` has no secret: set one with `latchkey admin integration set-secret {0}`")]
-    SecretMissing(String),
-    /// The format vouches for the email address, which is not verified yet.
-    #[error("verify your email address first")]
-    EmailUnverified,
-    #[error("{0}")]
-    Invalid(String),
-    #[error(transparent)]
-    Auth(#[from] AuthError),
-    #[error(transparent)]
-    Eula(#[from] EulaError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Keys(#[from] KeyError),
-}
-
-pub type TokenResult<T> = Result<T, TokenError>;
-
 /// What `POST /v1/tokens` hands back.
 pub enum Minted {
-    /// `token_type` is `Bearer` for our own JWTs, `JWT` for a vendor's.
+    /// A JWT.
     Token {
+        /// The token itself, for the caller alone.
         token: String,
+        /// `Bearer` for our own JWTs, `JWT` for a vendor's.
         token_type: &'static str,
+        /// When it stops being accepted.
         expires_at: OffsetDateTime,
+        /// The integration it is for.
         audience: String,
     },
+    /// An identity hash for vendors that compare one.
     IdentityHash {
+        /// What the hash covers (the email or the user id).
         identifier: String,
+        /// Lower-case hex HMAC-SHA256.
         hash: String,
+        /// The integration it is for.
         audience: String,
     },
 }
@@ -88,14 +71,18 @@ impl std::fmt::Debug for Minted {
 /// A token of ours as introspection describes it.
 #[derive(Debug, Clone)]
 pub enum Introspection {
+    /// Live, with its claims.
     Active(Box<AccessClaims>),
+    /// Revoked, expired, tampered with, or not ours.
     Inactive,
 }
 
 /// Who is revoking: a user only their own tokens, staff any.
 #[derive(Debug, Clone, Copy)]
 pub enum Revoker<'a> {
+    /// The user the token names.
     User(&'a User),
+    /// A support or admin key.
     Staff,
 }
 
@@ -105,6 +92,7 @@ struct SharedSecret {
     secret: SecretString,
 }
 
+/// Tokens for configured audiences, introspection and revocation.
 #[derive(Clone)]
 pub struct Tokens {
     store: Arc<dyn Store>,
@@ -116,6 +104,7 @@ pub struct Tokens {
     factors: Factors,
     eulas: Eulas,
     issuer: String,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -126,36 +115,60 @@ impl std::fmt::Debug for Tokens {
 
 /// Everything `Tokens` is built from.
 pub struct TokensConfig {
+    /// Minted tokens and sealed secrets.
     pub store: Arc<dyn Store>,
+    /// The time.
     pub clock: Arc<dyn Clock>,
+    /// Signs our JWTs.
     pub keys: Arc<SigningKeys>,
+    /// Seals vendor secrets.
     pub master_key: Arc<MasterKey>,
+    /// The audiences, from the settings file.
     pub integrations: Arc<Vec<Integration>>,
+    /// Which policies allow which audiences.
     pub policies: Arc<PolicySet>,
+    /// Sign-in requirements.
     pub factors: Factors,
+    /// EULA requirements.
     pub eulas: Eulas,
+    /// `iss` of our tokens: the public URL.
     pub issuer: String,
+    /// The minting counter.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Tokens {
+    /// The service, from its parts.
     pub fn new(config: TokensConfig) -> Self {
-        let TokensConfig { store, clock, keys, master_key, integrations, policies, factors, eulas, issuer } = config;
-        Self { store, clock, keys, master_key, integrations, policies, factors, eulas, issuer }
+        let TokensConfig { store, clock, keys, master_key, integrations, policies, factors, eulas, issuer, metrics } =
+            config;
+        Self { store, clock, keys, master_key, integrations, policies, factors, eulas, issuer, metrics }
     }
 
+    /// `iss` of our tokens.
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
 
     fn integration(&self, name: &str) -> TokenResult<&Integration> {
-        self.integrations.iter().find(|i| i.name == name).ok_or_else(|| TokenError::UnknownAudience(name.to_owned()))
+        self.integrations
+            .iter()
+            .find(|i| i.name == name)
+            .ok_or(TokenError::Invalid(Invalid::new("audience", Rule::UnknownAudience)))
     }
 
     /// Mints a token for `audience` after checking, in order: the
     /// integration's sign-in requirement; that a live license's policy lists
     /// the audience; and that policy's own sign-in and EULA requirements.
     /// The token describes every license that passed.
+    #[tracing::instrument(skip_all, fields(%audience))]
     pub async fn mint(&self, caller: &Authenticated, audience: &str) -> TokenResult<Minted> {
+        let minted = self.mint_checked(caller, audience).await?;
+        self.metrics.token_minted(audience);
+        Ok(minted)
+    }
+
+    async fn mint_checked(&self, caller: &Authenticated, audience: &str) -> TokenResult<Minted> {
         let integration = self.integration(audience)?;
         self.factors.require_sign_in(caller, integration.require).await?;
         let (licenses, eula) = self.entitled_licenses(caller, integration).await?;
@@ -163,7 +176,7 @@ impl Tokens {
         // Anyone can sign up with any address; a vendor that keys its
         // identities (and conversation history) on the email must only be
         // told addresses the user proved they receive mail at.
-        if integration.keys_on_email() && user.email_verified_at.is_none() {
+        if integration.keys_on_email() && !user.email_verified() {
             return Err(TokenError::EmailUnverified);
         }
         let now = self.clock.now();
@@ -208,8 +221,7 @@ impl Tokens {
         let mut first_failure = None;
         for license in self.store.licenses(&filter).await? {
             let Some(policy) = self.policies.get(&license.policy) else { continue };
-            let expired = license.expires_at.is_some_and(|at| at <= now) && policy.expiration == Expiration::Restrict;
-            if license.status != LicenseStatus::Active || expired || !policy.token_audiences.contains(&integration.name)
+            if license.unusable(policy.expiration, now).is_some() || !policy.token_audiences.contains(&integration.name)
             {
                 continue;
             }
@@ -228,11 +240,8 @@ impl Tokens {
                     }
                     passed.push(license);
                 }
-                Err(
-                    error @ (TokenError::Store(_)
-                    | TokenError::Auth(AuthError::Store(_))
-                    | TokenError::Eula(EulaError::Store(_))),
-                ) => return Err(error),
+                // Our failures stop the mint; the user's shortfalls are tried on the next license.
+                Err(error) if error.is_failure() => return Err(error),
                 Err(failure) => {
                     first_failure.get_or_insert(failure);
                 }
@@ -256,7 +265,7 @@ impl Tokens {
         let user = &caller.user;
         let claims = AccessClaims {
             iss: self.issuer.clone(),
-            sub: user.id.clone(),
+            sub: user.id.to_string(),
             aud: integration.name.clone(),
             exp: expires_at.unix_timestamp(),
             iat: now.unix_timestamp(),
@@ -266,14 +275,14 @@ impl Tokens {
             acr: Acr::of(&caller.session.amr).as_str().to_owned(),
             amr: caller.session.amr.clone(),
             email: user.email.clone(),
-            email_verified: user.email_verified_at.is_some(),
+            email_verified: user.email_verified(),
             name: user.name.clone(),
             licenses: licenses.iter().take(MAX_LICENSES_IN_TOKEN).map(LicenseClaim::from).collect(),
             eula,
         };
         // Recorded before it is handed out: a token we cannot revoke never leaves.
         self.store
-            .record_issued_token(&IssuedToken {
+            .record_issued_token(&MintedToken {
                 jti: claims.jti.clone(),
                 user_id: user.id.clone(),
                 session_id: caller.session.id.clone(),
@@ -288,6 +297,7 @@ impl Tokens {
 
     /// One of our access tokens, if it is live: signed by a published key,
     /// unexpired, and neither it nor the session it came from revoked.
+    #[tracing::instrument(skip_all)]
     pub async fn introspect(&self, token: &str) -> TokenResult<Introspection> {
         let claims: AccessClaims = match self.keys.verify_jwt(ACCESS_TOKEN_TYP, token).await {
             Ok(claims) => claims,
@@ -295,13 +305,14 @@ impl Tokens {
             Err(Rejected::Foreign | Rejected::Expired | Rejected::Signature) => return Ok(Introspection::Inactive),
         };
         match self.store.issued_token_state(&claims.jti, self.clock.now()).await? {
-            IssuedTokenState::Live => Ok(Introspection::Active(Box::new(claims))),
-            IssuedTokenState::Revoked | IssuedTokenState::Unknown => Ok(Introspection::Inactive),
+            MintedTokenState::Live => Ok(Introspection::Active(Box::new(claims))),
+            MintedTokenState::Revoked | MintedTokenState::Unknown => Ok(Introspection::Inactive),
         }
     }
 
     /// Revokes one of our access tokens (RFC 7009): anything else, or a
     /// token of another user, is quietly left alone, as the RFC asks.
+    #[tracing::instrument(skip_all)]
     pub async fn revoke(&self, token: &str, by: Revoker<'_>) -> TokenResult<()> {
         let claims: AccessClaims = match self.keys.verify_jwt(ACCESS_TOKEN_TYP, token).await {
             Ok(claims) => claims,
@@ -309,7 +320,7 @@ impl Tokens {
             Err(_) => return Ok(()),
         };
         let owner = match by {
-            Revoker::User(user) => Some(user.id.as_str()),
+            Revoker::User(user) => Some(&user.id),
             Revoker::Staff => None,
         };
         self.store.revoke_issued_token(&claims.jti, owner, self.clock.now()).await?;
@@ -317,6 +328,7 @@ impl Tokens {
     }
 
     /// Stores an integration's shared secret sealed; returns the key id it is filed under.
+    #[tracing::instrument(skip_all)]
     pub async fn set_secret(
         &self,
         name: &str,
@@ -324,20 +336,17 @@ impl Tokens {
         secret: SecretString,
     ) -> TokenResult<Option<String>> {
         let integration = self.integration(name)?;
+        let refuse = |reason| TokenError::NotSettable { integration: name.to_owned(), reason };
         if !integration.kind.uses_shared_secret() {
-            return Err(TokenError::Invalid(format!(
-                "`{name}` is a `jwt` integration: its tokens are signed with the JWKS keys"
-            )));
+            return Err(refuse(NotSettable::SignsWithJwks));
         }
         if integration.secret_file.is_some() {
-            return Err(TokenError::Invalid(format!(
-                "`{name}` reads its secret from `secret_file`; change that file instead"
-            )));
+            return Err(refuse(NotSettable::ReadsSecretFile));
         }
-        check_secret_length(secret.expose_secret().len()).map_err(TokenError::Invalid)?;
+        check_secret_length(secret.expose_secret().len()).map_err(|_| refuse(NotSettable::SecretLength))?;
         let key_id = key_id.or_else(|| integration.key_id.clone());
         if integration.kind == IntegrationKind::ZendeskMessaging && key_id.is_none() {
-            return Err(TokenError::Invalid("Zendesk messaging needs `--key-id` (the key id Zendesk shows)".into()));
+            return Err(refuse(NotSettable::KeyIdRequired));
         }
         let stored_key_id = key_id.clone().unwrap_or_default();
         self.store

@@ -120,7 +120,8 @@ async fn totp_enrollment_and_sign_in(backend: Backend) {
 
     // The secret is sealed at rest: the stored value is not the secret.
     let store = app.db.store().await;
-    let stored = store.totp_credential(profile["user"]["id"].as_str().unwrap()).await.unwrap().unwrap();
+    let user_id = latchkey::domain::ids::UserId::parse(profile["user"]["id"].as_str().unwrap()).unwrap();
+    let stored = store.totp_credential(&user_id).await.unwrap().unwrap();
     assert!(!stored.secret_sealed.contains(&secret));
     store.close().await;
 }
@@ -335,7 +336,8 @@ async fn policies_requiring_a_second_factor_are_enforced(backend: Backend) {
     let activation_id = activation["activation"]["id"].as_str().unwrap();
 
     // The license needs a second factor, so the last one cannot go.
-    let body = assert_problem(app.delete("/v1/me/totp", Some(&token)).await, StatusCode::CONFLICT, "conflict").await;
+    let removal = app.delete("/v1/me/totp", Some(&token)).await;
+    let body = assert_problem(removal, StatusCode::CONFLICT, "factor_required_by_license").await;
     assert!(body["detail"].as_str().unwrap().contains("studio"), "{body}");
 
     // This policy also wants a step-up before a device gives up its seat.

@@ -105,6 +105,7 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.master_key = Some(db.master_key.clone());
     // Tests sign in far more often than a person would; the limiter has its own test.
     settings.ip_rate_per_minute = 100_000;
+    settings.product_rate_per_minute = 100_000;
     settings.database_max_connections = 5;
     settings
 }

@@ -18,6 +18,7 @@ on_both_backends!(
     every_validation_code_from_a_real_scenario,
     bad_license_input_changes_nothing,
     idempotent_issuance,
+    activating_a_device_again_renews_its_lease,
 );
 
 const POLICIES: &[(&str, &str)] = &[
@@ -168,7 +169,7 @@ async fn every_validation_code_from_a_real_scenario(backend: Backend) {
     app.post(&format!("/v1/admin/licenses/{desk_id}/suspend"), &json!({}), Some(&admin)).await;
     let suspended = validate(&app, json!({"key": desk_key, "fingerprint": "a"})).await;
     assert_eq!((suspended["code"].as_str(), suspended["valid"].as_bool()), (Some("SUSPENDED"), Some(false)));
-    assert_problem(activate(&app, &token, desk_id, "e").await, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(activate(&app, &token, desk_id, "e").await, StatusCode::CONFLICT, "license_suspended").await;
     app.post(&format!("/v1/admin/licenses/{desk_id}/reinstate"), &json!({}), Some(&admin)).await;
     assert_eq!(validate(&app, json!({"key": desk_key, "fingerprint": "a"})).await["code"], "VALID");
 
@@ -205,7 +206,7 @@ async fn every_validation_code_from_a_real_scenario(backend: Backend) {
     let expired = validate(&app, json!({"key": desk_key, "fingerprint": "a"})).await;
     assert_eq!((expired["code"].as_str(), expired["valid"].as_bool()), (Some("EXPIRED"), Some(false)), "restrict");
     let late = activate(&app, &token, desk_id, "z").await;
-    let body = assert_problem(late, StatusCode::CONFLICT, "conflict").await;
+    let body = assert_problem(late, StatusCode::CONFLICT, "license_expired").await;
     assert!(body["detail"].as_str().unwrap().contains("expired"), "{body}");
     let renewed = app.post(&format!("/v1/admin/licenses/{desk_id}/renew"), &json!({}), Some(&admin)).await;
     assert_eq!(renewed.status(), StatusCode::OK);
@@ -220,7 +221,7 @@ async fn every_validation_code_from_a_real_scenario(backend: Backend) {
     app.post(&format!("/v1/admin/licenses/{desk_id}/revoke"), &json!({}), Some(&admin)).await;
     assert_eq!(validate(&app, json!({"key": desk_key, "fingerprint": "a"})).await["code"], "REVOKED");
     let reinstate = app.post(&format!("/v1/admin/licenses/{desk_id}/reinstate"), &json!({}), Some(&admin)).await;
-    assert_problem(reinstate, StatusCode::CONFLICT, "conflict").await;
+    assert_problem(reinstate, StatusCode::CONFLICT, "license_revoked").await;
 }
 
 async fn bad_license_input_changes_nothing(backend: Backend) {
@@ -309,4 +310,24 @@ async fn seats_hold_across_two_instances() {
     let statuses = join_all(claims).await;
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 3, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 47);
+}
+
+/// A floating device that activates again keeps its seat for a new lease,
+/// in the database and not only in the answer: no other device can take
+/// the seat while the certificate it was given still runs.
+async fn activating_a_device_again_renews_its_lease(backend: Backend) {
+    let clock = Arc::new(ManualClock::starting_now());
+    let (app, _policies) = app_with_policies(TestDb::new(backend).await, clock.clone()).await;
+    let team = issue(&app, "team").await;
+    let (team_id, team_key) = (team["id"].as_str().unwrap(), team["key"].as_str().unwrap());
+    let (_, _, token) = app.signed_in_user().await;
+    redeem(&app, &token, team["activation_code"].as_str().unwrap()).await;
+    assert_eq!(activate(&app, &token, team_id, "laptop").await.status(), StatusCode::CREATED);
+    clock.advance(Duration::minutes(20));
+    let again: Value = activate(&app, &token, team_id, "laptop").await.json().await.unwrap();
+    clock.advance(Duration::minutes(20));
+    let answer = validate(&app, json!({"key": team_key, "fingerprint": "laptop"})).await;
+    assert_eq!(answer["code"], "VALID", "the renewed lease runs 30 minutes from the second activation");
+    assert_eq!(answer["activation"]["lease_expires_at"], again["activation"]["lease_expires_at"]);
+    assert_problem(activate(&app, &token, team_id, "desktop").await, StatusCode::CONFLICT, "seat_limit_reached").await;
 }

@@ -1,6 +1,6 @@
 use futures::future::join_all;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 use time::Duration;
 
 use crate::helpers::{Backend, TestApp, TestDb, assert_problem};
@@ -94,4 +94,68 @@ async fn client_ip_rate_limit_answers_rate_limited(backend: Backend) {
     assert_problem(limited, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     app.clock.advance(Duration::seconds(20));
     app.sign_up("bob@example.com", "correct horse battery").await;
+}
+
+/// Fields that carry something a caller could guess.
+const CREDENTIAL_FIELDS: &[&str] = &[
+    "password",
+    "current_password",
+    "new_password",
+    "code",
+    "pin",
+    "token",
+    "activation_code",
+    "pending_token",
+    "sig",
+];
+
+/// They describe or revoke a token someone holds; they check no caller.
+const NOT_CREDENTIAL_CHECKS: &[&str] = &["/v1/tokens/introspect", "/v1/tokens/revoke"];
+
+/// Every operation in the served OpenAPI document whose body carries a
+/// credential is behind the per-IP credential limit: once the budget is
+/// spent, each of them answers `rate_limited` before doing anything. A new
+/// credential endpoint outside a limited route group fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_credential_endpoint_is_limited() {
+    let app = TestApp::spawn_on(TestDb::new(Backend::Sqlite).await, |s| s.ip_rate_per_minute = 1).await;
+    let (spec, token) = {
+        let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+        // Signing up spends the one attempt this client has.
+        app.sign_up("ada@example.com", "correct horse battery").await;
+        app.clock.advance(Duration::minutes(1));
+        let token = app.sign_in("ada@example.com", "correct horse battery").await;
+        (spec, token)
+    };
+    let schemas = &spec["components"]["schemas"];
+    let mut limited = Vec::new();
+    for (path, operations) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let Some(reference) = operation["requestBody"]["content"]
+                .as_object()
+                .and_then(|content| content.values().next())
+                .and_then(|media| media["schema"]["$ref"].as_str())
+            else {
+                continue;
+            };
+            let schema = &schemas[reference.trim_start_matches("#/components/schemas/")];
+            let fields: Vec<&str> =
+                schema["properties"].as_object().map_or(vec![], |p| p.keys().map(String::as_str).collect());
+            if !fields.iter().any(|f| CREDENTIAL_FIELDS.contains(f)) || NOT_CREDENTIAL_CHECKS.contains(&path.as_str()) {
+                continue;
+            }
+            let url = app.url(&path.replace("{id}", &uuid::Uuid::now_v7().to_string()));
+            let request = match method.as_str() {
+                "post" => app.client.post(url),
+                "patch" => app.client.patch(url),
+                other => panic!("{other} {path}"),
+            };
+            let response = request.bearer_auth(&token).json(&json!({})).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{method} {path} is not limited");
+            limited.push(path.clone());
+        }
+    }
+    assert!(limited.len() >= 14, "{limited:?}");
+    // Routes that check no credential are not held back by the limit.
+    assert_eq!(app.get("/v1/me", Some(&token)).await.status(), StatusCode::OK);
 }

@@ -8,6 +8,7 @@ mod helpers;
 
 mod accounts;
 mod admin_keys;
+mod architecture;
 mod cli;
 mod eula;
 mod factors;
@@ -18,6 +19,7 @@ mod lockout;
 mod mail;
 mod passkeys;
 mod readiness;
+mod reasons;
 mod secrets_at_rest;
 mod signing;
 mod smtp_sink;

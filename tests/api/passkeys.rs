@@ -172,7 +172,7 @@ async fn discoverable_answer(
     let listed = json_of(app.get("/v1/me/passkeys", Some(token)).await, StatusCode::OK).await;
     assert_eq!(listed["passkeys"].as_array().unwrap().len(), 1);
     let store = app.db.store().await;
-    let stored = store.passkeys(user_id).await.unwrap();
+    let stored = store.passkeys(&latchkey::domain::ids::UserId::parse(user_id).unwrap()).await.unwrap();
     store.close().await;
     let mut request = request(options);
     let raw: Vec<u8> = base64_url(&stored[0].credential_id);

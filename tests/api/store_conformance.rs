@@ -4,10 +4,13 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
-use latchkey::domain::factors::FactorFloor;
+use latchkey::domain::account::ApiKeyRole;
+use latchkey::domain::event::{EventKind, NewEvent};
+use latchkey::domain::factors::{FactorFloor, RegisteredPasskey};
+use latchkey::domain::ids::{ApiKeyId, EventId, PasskeyId, SessionId, UserId};
 use latchkey::store::{
-    ApiKeyRole, AttemptReservation, Ceremony, NewApiKey, NewEvent, NewPendingSignIn, NewSession, NewUser, PasskeyUse,
-    Removal, Store, StoreError, StoredPasskey,
+    AttemptReservation, Ceremony, Duplicate, NewApiKey, NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal,
+    Store, StoreError,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -42,8 +45,8 @@ async fn store(backend: Backend) -> (Arc<TestDb>, Arc<dyn Store>) {
     (db, store)
 }
 
-async fn user(store: &dyn Store, email: &str) -> String {
-    let id = new_id();
+async fn user(store: &dyn Store, email: &str) -> UserId {
+    let id = UserId::new();
     store
         .create_user(&NewUser {
             id: id.clone(),
@@ -57,12 +60,12 @@ async fn user(store: &dyn Store, email: &str) -> String {
     id
 }
 
-async fn session(store: &dyn Store, user_id: &str, now: OffsetDateTime) -> String {
-    let id = new_id();
+async fn session(store: &dyn Store, user_id: &UserId, now: OffsetDateTime) -> SessionId {
+    let id = SessionId::new();
     store
         .create_session(&NewSession {
             id: id.clone(),
-            user_id: user_id.into(),
+            user_id: user_id.clone(),
             token_hash: new_id(),
             now,
             expires_at: now + Duration::days(30),
@@ -80,19 +83,19 @@ async fn users_are_unique_by_email(backend: Backend) {
     let id = user(store.as_ref(), "ada@example.com").await;
     let duplicate = store
         .create_user(&NewUser {
-            id: new_id(),
+            id: UserId::new(),
             email: "ada@example.com".into(),
             name: None,
             password_hash: "h".into(),
             now: t0(),
         })
         .await;
-    assert!(matches!(duplicate, Err(StoreError::Conflict(_))), "{duplicate:?}");
+    assert!(matches!(duplicate, Err(StoreError::Duplicate(Duplicate::Email))), "{duplicate:?}");
     let found = store.user_credentials_by_email("ada@example.com").await.unwrap().unwrap();
     assert_eq!(found.user.id, id);
     assert_eq!(found.user.created_at, t0());
     assert!(store.user_credentials_by_email("ADA@example.com").await.unwrap().is_none());
-    assert!(store.user("missing").await.unwrap().is_none());
+    assert!(store.user(&UserId::new()).await.unwrap().is_none());
 }
 
 async fn password_change_revokes_all_but_the_kept_session(backend: Backend) {
@@ -123,8 +126,13 @@ async fn password_change_revokes_all_but_the_kept_session(backend: Backend) {
 
 async fn api_keys_resolve_by_hash_until_revoked(backend: Backend) {
     let (_db, store) = store(backend).await;
-    let key =
-        NewApiKey { id: new_id(), name: "ci".into(), role: ApiKeyRole::Support, key_hash: "hash-1".into(), now: t0() };
+    let key = NewApiKey {
+        id: ApiKeyId::new(),
+        name: "ci".into(),
+        role: ApiKeyRole::Support,
+        key_hash: "hash-1".into(),
+        now: t0(),
+    };
     store.create_api_key(&key).await.unwrap();
     let found = store.api_key_by_hash("hash-1").await.unwrap().unwrap();
     assert_eq!((found.role, found.name.as_str()), (ApiKeyRole::Support, "ci"));
@@ -138,24 +146,16 @@ async fn concurrent_attempts_reserve_at_most_the_limit(backend: Backend) {
     let (_db, store) = store(backend).await;
     let attempts = (0..30).map(|_| {
         let store = store.clone();
-        tokio::spawn(
-            async move { store.reserve_sign_in_attempt("ada@example.com", 10, &new_id(), t0()).await.unwrap() },
-        )
+        tokio::spawn(async move { store.reserve_sign_in_attempt("ada@example.com", 10, t0()).await.unwrap() })
     });
     let outcomes: Vec<AttemptReservation> = join_all(attempts).await.into_iter().map(Result::unwrap).collect();
     let reserved = outcomes.iter().filter(|o| **o == AttemptReservation::Reserved).count();
     assert_eq!(reserved, 10, "{outcomes:?}");
     assert!(outcomes.contains(&AttemptReservation::Locked { until: t0() + Duration::minutes(15) }));
     // Another account is unaffected; clearing unlocks.
-    assert_eq!(
-        store.reserve_sign_in_attempt("bob@example.com", 10, &new_id(), t0()).await.unwrap(),
-        AttemptReservation::Reserved
-    );
+    assert_eq!(store.reserve_sign_in_attempt("bob@example.com", 10, t0()).await.unwrap(), AttemptReservation::Reserved);
     store.clear_sign_in_failures("ada@example.com").await.unwrap();
-    assert_eq!(
-        store.reserve_sign_in_attempt("ada@example.com", 10, &new_id(), t0()).await.unwrap(),
-        AttemptReservation::Reserved
-    );
+    assert_eq!(store.reserve_sign_in_attempt("ada@example.com", 10, t0()).await.unwrap(), AttemptReservation::Reserved);
 }
 
 async fn bootstrap_happens_once_under_concurrency(backend: Backend) {
@@ -164,7 +164,7 @@ async fn bootstrap_happens_once_under_concurrency(backend: Backend) {
         let store = store.clone();
         tokio::spawn(async move {
             let key = NewApiKey {
-                id: new_id(),
+                id: ApiKeyId::new(),
                 name: "first".into(),
                 role: ApiKeyRole::Admin,
                 key_hash: format!("h{i}"),
@@ -185,10 +185,10 @@ async fn ping_reports_a_current_schema(backend: Backend) {
     assert_eq!(store.backend() == latchkey::store::Backend::Postgres, backend == Backend::Postgres);
 }
 
-fn event(user_id: &str, kind: &'static str) -> NewEvent {
+fn event(user_id: &UserId, kind: EventKind) -> NewEvent {
     NewEvent {
-        id: new_id(),
-        user_id: user_id.into(),
+        id: EventId::new(),
+        user_id: user_id.clone(),
         kind,
         detail: serde_json::json!({}),
         ip: None,
@@ -203,7 +203,7 @@ async fn a_totp_step_is_accepted_once_under_concurrency(backend: Backend) {
     assert!(!store.accept_totp_step(&user_id, 100).await.unwrap(), "nothing confirmed yet");
     assert!(store.start_totp_enrollment(&user_id, "sealed-1", t0()).await.unwrap());
     assert!(store.start_totp_enrollment(&user_id, "sealed-2", t0()).await.unwrap(), "unconfirmed is replaced");
-    let enrolled = event(&user_id, "totp_enrolled");
+    let enrolled = event(&user_id, EventKind::TotpEnrolled);
     assert!(
         !store.confirm_totp(&user_id, "sealed-1", 100, &["h1".into()], &enrolled).await.unwrap(),
         "replaced secret"
@@ -222,8 +222,8 @@ async fn recovery_codes_and_ceremonies_are_single_use_under_concurrency(backend:
     let (_db, store) = store(backend).await;
     let user_id = user(store.as_ref(), "codes@example.com").await;
     let hashes: Vec<String> = (0..10).map(|i| format!("hash-{i}")).collect();
-    store.replace_recovery_codes(&user_id, &hashes, &event(&user_id, "recovery_codes_generated")).await.unwrap();
-    let events: Vec<NewEvent> = (0..10).map(|_| event(&user_id, "recovery_code_used")).collect();
+    store.replace_recovery_codes(&user_id, &hashes, &event(&user_id, EventKind::RecoveryCodesGenerated)).await.unwrap();
+    let events: Vec<NewEvent> = (0..10).map(|_| event(&user_id, EventKind::RecoveryCodeUsed)).collect();
     let used = join_all(events.iter().map(|e| store.use_recovery_code(&user_id, "hash-3", e))).await;
     assert_eq!(used.into_iter().filter(|r| *r.as_ref().unwrap()).count(), 1);
     assert_eq!(store.enrolled_factors(&user_id).await.unwrap().recovery_codes, 9);
@@ -262,7 +262,7 @@ async fn a_pending_sign_in_completes_once_and_ends_at_five_failures(backend: Bac
     assert!(store.pending_sign_in("token-p1", t0() + Duration::minutes(5)).await.unwrap().is_none(), "expired");
 
     let new_session = || NewSession {
-        id: new_id(),
+        id: SessionId::new(),
         user_id: user_id.clone(),
         token_hash: new_id(),
         now: t0(),
@@ -272,7 +272,7 @@ async fn a_pending_sign_in_completes_once_and_ends_at_five_failures(backend: Bac
         user_agent: None,
     };
     let sessions: Vec<NewSession> = (0..10).map(|_| new_session()).collect();
-    let signed_in = event(&user_id, "signed_in");
+    let signed_in = event(&user_id, EventKind::SignedIn);
     let done = join_all(sessions.iter().map(|s| store.complete_pending_sign_in("p1", s, &signed_in))).await;
     assert_eq!(
         done.into_iter().filter(|r| r.as_ref().unwrap().is_some()).count(),
@@ -297,10 +297,13 @@ async fn concurrent_removals_cannot_take_a_user_below_the_floor(backend: Backend
     let user_id = user(store.as_ref(), "floor@example.com").await;
     assert!(store.start_totp_enrollment(&user_id, "sealed", t0()).await.unwrap());
     assert!(
-        store.confirm_totp(&user_id, "sealed", 1, &["code".into()], &event(&user_id, "totp_enrolled")).await.unwrap()
+        store
+            .confirm_totp(&user_id, "sealed", 1, &["code".into()], &event(&user_id, EventKind::TotpEnrolled))
+            .await
+            .unwrap()
     );
-    let passkey = StoredPasskey {
-        id: new_id(),
+    let passkey = RegisteredPasskey {
+        id: PasskeyId::new(),
         user_id: user_id.clone(),
         credential_id: "cred-floor".into(),
         name: "Key".into(),
@@ -311,10 +314,10 @@ async fn concurrent_removals_cannot_take_a_user_below_the_floor(backend: Backend
         created_at: t0(),
         last_used_at: None,
     };
-    store.add_passkey(&passkey, &event(&user_id, "passkey_added")).await.unwrap();
+    store.add_passkey(&passkey, &event(&user_id, EventKind::PasskeyAdded)).await.unwrap();
 
     let floor = FactorFloor { second_factor: true, passkey: false };
-    let (totp_removed, events) = (event(&user_id, "totp_removed"), event(&user_id, "passkey_removed"));
+    let (totp_removed, events) = (event(&user_id, EventKind::TotpRemoved), event(&user_id, EventKind::PasskeyRemoved));
     let (a, b) = tokio::join!(
         store.remove_totp(&user_id, floor, &totp_removed),
         store.remove_passkey(&user_id, &passkey.id, floor, &events)
@@ -325,20 +328,25 @@ async fn concurrent_removals_cannot_take_a_user_below_the_floor(backend: Backend
 
     // Without a floor the last factor goes, and the recovery codes with it.
     let last = if outcomes[0] == Removal::Removed {
-        store.remove_passkey(&user_id, &passkey.id, FactorFloor::default(), &event(&user_id, "passkey_removed")).await
+        store
+            .remove_passkey(&user_id, &passkey.id, FactorFloor::default(), &event(&user_id, EventKind::PasskeyRemoved))
+            .await
     } else {
-        store.remove_totp(&user_id, FactorFloor::default(), &event(&user_id, "totp_removed")).await
+        store.remove_totp(&user_id, FactorFloor::default(), &event(&user_id, EventKind::TotpRemoved)).await
     };
     assert_eq!(last.unwrap(), Removal::Removed);
     assert_eq!(store.enrolled_factors(&user_id).await.unwrap(), Default::default());
-    assert_eq!(store.remove_totp(&user_id, floor, &event(&user_id, "totp_removed")).await.unwrap(), Removal::NotFound);
+    assert_eq!(
+        store.remove_totp(&user_id, floor, &event(&user_id, EventKind::TotpRemoved)).await.unwrap(),
+        Removal::NotFound
+    );
 }
 
 async fn passkey_counters_only_move_forward(backend: Backend) {
     let (_db, store) = store(backend).await;
     let user_id = user(store.as_ref(), "passkey@example.com").await;
-    let passkey = StoredPasskey {
-        id: new_id(),
+    let passkey = RegisteredPasskey {
+        id: PasskeyId::new(),
         user_id: user_id.clone(),
         credential_id: "cred-1".into(),
         name: "Key".into(),
@@ -349,11 +357,11 @@ async fn passkey_counters_only_move_forward(backend: Backend) {
         created_at: t0(),
         last_used_at: None,
     };
-    store.add_passkey(&passkey, &event(&user_id, "passkey_added")).await.unwrap();
-    let duplicate = StoredPasskey { id: new_id(), ..passkey.clone() };
+    store.add_passkey(&passkey, &event(&user_id, EventKind::PasskeyAdded)).await.unwrap();
+    let duplicate = RegisteredPasskey { id: PasskeyId::new(), ..passkey.clone() };
     assert!(matches!(
-        store.add_passkey(&duplicate, &event(&user_id, "passkey_added")).await,
-        Err(StoreError::Conflict(_))
+        store.add_passkey(&duplicate, &event(&user_id, EventKind::PasskeyAdded)).await,
+        Err(StoreError::Duplicate(Duplicate::Passkey))
     ));
 
     let used = |counter| PasskeyUse {
@@ -374,11 +382,11 @@ async fn passkey_counters_only_move_forward(backend: Backend) {
     assert_eq!((stored.counter, stored.backup_eligible), (5, true));
 }
 
-fn password_event(user_id: &str) -> latchkey::store::NewEvent {
-    latchkey::store::NewEvent {
-        id: uuid::Uuid::now_v7().to_string(),
-        user_id: user_id.to_owned(),
-        kind: "password_changed",
+fn password_event(user_id: &UserId) -> NewEvent {
+    NewEvent {
+        id: EventId::new(),
+        user_id: user_id.clone(),
+        kind: EventKind::PasswordChanged,
         detail: serde_json::json!({}),
         ip: None,
         user_agent: None,

@@ -124,7 +124,8 @@ async fn licensed(app: &TestApp, email: &str) -> (String, String) {
 /// tests follow real links; here only the outcome matters).
 async fn verify_email(app: &TestApp, user_id: &str, email: &str) {
     let store = app.db.store().await;
-    assert!(store.mark_email_verified(user_id, email, app.clock_now()).await.unwrap());
+    let user_id = latchkey::domain::ids::UserId::parse(user_id).unwrap();
+    assert!(store.mark_email_verified(&user_id, email, app.clock_now()).await.unwrap());
 }
 
 async fn mint(app: &TestApp, token: &str, audience: &str) -> Value {

@@ -89,6 +89,7 @@ async fn latchkey(database_url: String) -> (String, Value) {
     settings.master_key = Some(MasterKey::generate().1);
     settings.policies = concat!(env!("CARGO_MANIFEST_DIR"), "/policies").into();
     settings.ip_rate_per_minute = 1_000_000;
+    settings.product_rate_per_minute = 1_000_000;
     let app = Application::build(settings, Arc::new(SystemClock)).await.unwrap();
     let admin = app.first_admin_key.as_ref().map(|k| secrecy::ExposeSecret::expose_secret(k).to_owned()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,6 +1,4 @@
-//! Verifying a caller for a support agent: the user reads out a short-lived
-//! PIN they made while signed in, and the agent sees who they are, their
-//! factors, licenses, EULA standing and recent events.
+//! The `Support` service.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -8,40 +6,33 @@ use std::sync::Arc;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-use crate::auth::accounts::Authenticated;
-use crate::auth::{ClientInfo, event, new_id};
+use super::{SupportError, SupportResult};
 use crate::clock::Clock;
 use crate::domain::Email;
-use crate::domain::lockout::MAX_SUPPORT_PIN_FAILURES;
+use crate::domain::account::{ApiKey, Authenticated, User};
+use crate::domain::eula::Standing;
+use crate::domain::event::{ClientInfo, EventKind, NewEvent, UserEvent};
+use crate::domain::ids::UserId;
+use crate::domain::license::{License, LicenseFilter};
+use crate::domain::lockout::{MAX_SUPPORT_PIN_FAILURES, seconds_until};
 use crate::domain::policy::PolicySet;
-use crate::eula::{EulaError, Eulas, Standing};
+use crate::domain::reason::{Invalid, Rule};
+use crate::eula::Eulas;
 use crate::secrets::MasterKey;
-use crate::store::{ApiKey, AttemptReservation, License, LicenseFilter, Store, StoreError, User, UserEvent};
-use crate::tokens::Tokens;
-use crate::tokens::service::{Introspection, TokenError};
+use crate::store::{AttemptReservation, Store};
+use crate::tokens::{Introspection, Tokens};
 
 /// How long a PIN can be read out.
 pub const PIN_LIFETIME: Duration = Duration::minutes(10);
 const RECENT_EVENTS: u32 = 20;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SupportError {
-    /// Too many wrong PINs for this account lately.
-    #[error("too many wrong PINs; retry in {retry_after_secs} s")]
-    Locked { retry_after_secs: u64 },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Eula(#[from] EulaError),
-    #[error(transparent)]
-    Token(#[from] TokenError),
-}
-
-pub type SupportResult<T> = Result<T, SupportError>;
+/// Most events one timeline read returns.
+pub const MAX_TIMELINE: u32 = 500;
 
 /// A PIN for the user to read out; shown once.
 pub struct IssuedPin {
+    /// Six digits.
     pub pin: String,
+    /// When it stops working.
     pub expires_at: OffsetDateTime,
 }
 
@@ -54,10 +45,15 @@ impl std::fmt::Debug for IssuedPin {
 /// What an agent learns about a verified caller.
 #[derive(Debug, Clone)]
 pub struct CallerFacts {
+    /// Who the caller is.
     pub user: User,
+    /// Their second factors (`totp`, `webauthn`, `recovery_code`).
     pub factors: Vec<&'static str>,
+    /// The licenses they hold.
     pub licenses: Vec<License>,
+    /// Their standing with each licensed product's EULA, where a policy asks for one.
     pub eula: Vec<(String, Standing)>,
+    /// Their newest events.
     pub recent_events: Vec<UserEvent>,
 }
 
@@ -74,6 +70,23 @@ fn random_pin() -> String {
     }
 }
 
+/// Everything `Support` is built from.
+pub struct SupportConfig {
+    /// PINs, users and events.
+    pub store: Arc<dyn Store>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Keys the PIN hashes.
+    pub master_key: Arc<MasterKey>,
+    /// EULA standing.
+    pub eulas: Eulas,
+    /// Which policies require a EULA.
+    pub policies: Arc<PolicySet>,
+    /// Checks widget tokens.
+    pub tokens: Tokens,
+}
+
+/// Caller verification and timelines for support agents.
 #[derive(Clone)]
 pub struct Support {
     store: Arc<dyn Store>,
@@ -91,29 +104,25 @@ impl std::fmt::Debug for Support {
 }
 
 impl Support {
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        master_key: Arc<MasterKey>,
-        eulas: Eulas,
-        policies: Arc<PolicySet>,
-        tokens: Tokens,
-    ) -> Self {
+    /// The service, from its parts.
+    pub fn new(config: SupportConfig) -> Self {
+        let SupportConfig { store, clock, master_key, eulas, policies, tokens } = config;
         Self { store, clock, master_key, eulas, policies, tokens }
     }
 
     /// Six digits have too little entropy for a plain hash: the keyed hash
     /// cannot be searched without the master key.
-    fn pin_hash(&self, user_id: &str, pin: &str) -> String {
+    fn pin_hash(&self, user_id: &UserId, pin: &str) -> String {
         self.master_key.keyed_hash("support-pin", format!("{user_id}:{pin}").as_bytes())
     }
 
     /// A new PIN for the signed-in user; it replaces any earlier one.
+    #[tracing::instrument(skip_all)]
     pub async fn issue_pin(&self, caller: &Authenticated, client: &ClientInfo) -> SupportResult<IssuedPin> {
         let now = self.clock.now();
         let pin = random_pin();
         let expires_at = now + PIN_LIFETIME;
-        let created = event(&caller.user.id, "support_pin_created", json!({}), client, now);
+        let created = NewEvent::new(&caller.user.id, EventKind::SupportPinCreated, json!({}), client, now);
         self.store
             .replace_support_pin(&caller.user.id, &self.pin_hash(&caller.user.id, &pin), expires_at, &created)
             .await?;
@@ -123,6 +132,7 @@ impl Support {
     /// Checks a PIN read out to `agent`. Every attempt counts toward a lock
     /// of five per address in 15 minutes, known address or not, and is an
     /// event on a known account; a wrong answer says nothing about why.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_pin(
         &self,
         agent: &ApiKey,
@@ -133,12 +143,10 @@ impl Support {
         let now = self.clock.now();
         let Ok(email) = Email::parse(email) else { return Ok(None) };
         let throttle = format!("support-pin:{}", email.as_str());
-        match self.store.reserve_sign_in_attempt(&throttle, MAX_SUPPORT_PIN_FAILURES, &new_id(), now).await? {
+        match self.store.reserve_sign_in_attempt(&throttle, MAX_SUPPORT_PIN_FAILURES, now).await? {
             AttemptReservation::Reserved => {}
             AttemptReservation::Locked { until } => {
-                return Err(SupportError::Locked {
-                    retry_after_secs: crate::auth::accounts::seconds_until(until, now),
-                });
+                return Err(SupportError::Locked { retry_after_secs: seconds_until(until, now) });
             }
         }
         let Some(account) = self.store.user_credentials_by_email(email.as_str()).await? else { return Ok(None) };
@@ -147,9 +155,9 @@ impl Support {
         let verified = digits.len() == 6
             && digits.bytes().all(|b| b.is_ascii_digit())
             && self.store.take_support_pin(&user.id, &self.pin_hash(&user.id, &digits), now).await?;
-        let attempt = event(
+        let attempt = NewEvent::new(
             &user.id,
-            "support_verification",
+            EventKind::SupportVerification,
             json!({"verified": verified, "agent": agent.name, "agent_key_id": agent.id}),
             client,
             now,
@@ -164,6 +172,7 @@ impl Support {
 
     /// Checks a token the caller's widget or app holds: one of our access
     /// tokens, live. Unguessable, so no lockout; a success is an event.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_token(
         &self,
         agent: &ApiKey,
@@ -175,19 +184,26 @@ impl Support {
             tracing::warn!(agent = %agent.name, agent_key_id = %agent.id, "support verification with a token that is not live");
             return Ok(None);
         };
-        let Some(user) = self.store.user(&claims.sub).await? else { return Ok(None) };
+        let Some(user_id) = UserId::parse(&claims.sub) else { return Ok(None) };
+        let Some(user) = self.store.user(&user_id).await? else { return Ok(None) };
         let detail = json!({"verified": true, "method": "token", "audience": claims.aud, "agent": agent.name,
             "agent_key_id": agent.id});
-        self.store.record_event(&event(&user.id, "support_verification", detail, client, self.clock.now())).await?;
+        let verified = NewEvent::new(&user.id, EventKind::SupportVerification, detail, client, self.clock.now());
+        self.store.record_event(&verified).await?;
         Ok(Some(self.facts(user).await?))
     }
 
     /// Everything recorded about a user, newest first: what an agent reads
-    /// to answer "why can't I activate?". `None` for an unknown user.
-    pub async fn timeline(&self, user_id: &str, limit: u32) -> SupportResult<Option<(User, Vec<UserEvent>)>> {
-        let Some(user) = self.store.user(user_id).await? else { return Ok(None) };
+    /// to answer "why can't I activate?".
+    #[tracing::instrument(skip_all)]
+    pub async fn timeline(&self, user_id: &UserId, limit: u32) -> SupportResult<(User, Vec<UserEvent>)> {
+        if !(1..=MAX_TIMELINE).contains(&limit) {
+            let rule = Rule::Between { min: 1, max: i64::from(MAX_TIMELINE) };
+            return Err(SupportError::Invalid(Invalid::new("limit", rule)));
+        }
+        let user = self.store.user(user_id).await?.ok_or(SupportError::NotFound)?;
         let events = self.store.user_events(user_id, limit).await?;
-        Ok(Some((user, events)))
+        Ok((user, events))
     }
 
     async fn facts(&self, user: User) -> SupportResult<CallerFacts> {

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 use tracing::Span;
 
-use super::{AuthError, AuthResult};
+use super::{AccountError, AccountResult};
 use crate::domain::NewPassword;
 
 /// OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
@@ -21,6 +21,7 @@ const MEMORY_KIB: u32 = 19 * 1024;
 const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
 
+/// Hashes and verifies passwords with argon2id on the blocking pool.
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
@@ -35,48 +36,50 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
-fn argon2() -> AuthResult<Argon2<'static>> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).map_err(|e| AuthError::Hashing(e.to_string()))?;
+fn argon2() -> AccountResult<Argon2<'static>> {
+    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None).map_err(|e| AccountError::Hashing(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
-fn hash_blocking(password: &[u8]) -> AuthResult<String> {
-    argon2()?.hash_password(password).map(|h| h.to_string()).map_err(|e| AuthError::Hashing(e.to_string()))
+fn hash_blocking(password: &[u8]) -> AccountResult<String> {
+    argon2()?.hash_password(password).map(|h| h.to_string()).map_err(|e| AccountError::Hashing(e.to_string()))
 }
 
 impl PasswordHasher {
     /// Builds the hasher; computes the dummy hash once, so call it at start-up.
-    pub async fn new() -> AuthResult<Self> {
+    pub async fn new() -> AccountResult<Self> {
         let workers = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
         let permits = Arc::new(Semaphore::new(workers));
         let dummy = tokio::task::spawn_blocking(|| hash_blocking(b"latchkey dummy password for unknown accounts"))
             .await
-            .map_err(|e| AuthError::Hashing(e.to_string()))??;
+            .map_err(|e| AccountError::Hashing(e.to_string()))??;
         Ok(Self { permits, dummy_hash: dummy.into() })
     }
 
-    async fn on_blocking_pool<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AuthResult<T> {
+    async fn on_blocking_pool<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AccountResult<T> {
         // The permit travels with the blocking task: a cancelled request
         // does not stop its hash, so the hash must keep counting.
-        let permit = self.permits.clone().acquire_owned().await.map_err(|e| AuthError::Hashing(e.to_string()))?;
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| AccountError::Hashing(e.to_string()))?;
         let span = Span::current();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             span.in_scope(work)
         })
         .await
-        .map_err(|e| AuthError::Hashing(e.to_string()))
+        .map_err(|e| AccountError::Hashing(e.to_string()))
     }
 
     /// Hashes a new password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
-    pub async fn hash(&self, password: &NewPassword) -> AuthResult<String> {
+    #[tracing::instrument(skip_all)]
+    pub async fn hash(&self, password: &NewPassword) -> AccountResult<String> {
         let password = password.secret().clone();
         self.on_blocking_pool(move || hash_blocking(password.expose_secret().as_bytes())).await?
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when
     /// there is no account, taking the same time either way.
-    pub async fn verify(&self, password: &SecretString, stored: Option<&str>) -> AuthResult<bool> {
+    #[tracing::instrument(skip_all)]
+    pub async fn verify(&self, password: &SecretString, stored: Option<&str>) -> AccountResult<bool> {
         let account_exists = stored.is_some();
         let hash = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.clone();

@@ -1,5 +1,7 @@
 //! Prometheus metrics, one registry per running app (so tests that start
-//! several apps in one process do not share counters).
+//! several apps in one process do not share counters). The HTTP envelope
+//! counts requests; services count what they do (the activation funnel),
+//! so every adapter's traffic is counted the same way.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -7,45 +9,51 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+/// Labels of one HTTP request.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
+    /// The method, or `OTHER`.
     pub method: String,
     /// The matched route template, never the raw path: bounded cardinality.
     pub route: String,
+    /// The status sent.
     pub status: u16,
 }
 
+/// Labels of a route's latency.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
+    /// The method, or `OTHER`.
     pub method: String,
+    /// The matched route template.
     pub route: String,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct OutcomeLabels {
-    pub outcome: &'static str,
+struct OutcomeLabels {
+    outcome: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct FactorLabels {
-    pub factor: &'static str,
+struct FactorLabels {
+    factor: &'static str,
 }
 
-/// Products come from published EULAs, so the label set stays small.
+/// Products come from policies and published EULAs, so the label set stays small.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ProductLabels {
-    pub product: String,
+struct ProductLabels {
+    product: String,
 }
 
 /// Audiences come from the settings file, so the label set stays small.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct AudienceLabels {
-    pub audience: String,
+struct AudienceLabels {
+    audience: String,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-pub struct ValidationLabels {
-    pub code: &'static str,
+struct ValidationLabels {
+    code: &'static str,
 }
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
@@ -55,28 +63,39 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 13))
 }
 
+/// How a sign-in attempt ended, as the metric counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInOutcome {
+    /// A session began (or a second factor is owed after a right password).
+    Success,
+    /// Wrong password, code or passkey.
+    InvalidCredentials,
+    /// Refused before checking: the account is locked.
+    Locked,
+    /// Anything else (bad input, an outage).
+    Error,
+}
+
+/// Every metric the app exports.
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
+    /// HTTP requests by route and status.
     pub http_requests: Family<RequestLabels, Counter>,
+    /// HTTP latency by route.
     pub http_latency: HistogramFamily<RouteLabels>,
-    pub sign_ins: Family<OutcomeLabels, Counter>,
-    pub sign_ups: Family<OutcomeLabels, Counter>,
-    /// Part of the activation funnel: users who set up a factor.
-    pub factors_enrolled: Family<FactorLabels, Counter>,
-    /// Part of the activation funnel: EULA acceptances by product.
-    pub eula_accepted: Family<ProductLabels, Counter>,
-    /// Tokens handed out, by audience.
-    pub tokens_minted: Family<AudienceLabels, Counter>,
-    /// Activation funnel: codes redeemed onto accounts, by product.
-    pub codes_redeemed: Family<ProductLabels, Counter>,
-    /// Activation funnel: licenses going into use (their only seat taken), by product.
-    pub first_activations: Family<ProductLabels, Counter>,
-    /// License validations by result code.
-    pub validations: Family<ValidationLabels, Counter>,
+    sign_ins: Family<OutcomeLabels, Counter>,
+    sign_ups: Family<OutcomeLabels, Counter>,
+    factors_enrolled: Family<FactorLabels, Counter>,
+    eula_accepted: Family<ProductLabels, Counter>,
+    tokens_minted: Family<AudienceLabels, Counter>,
+    codes_redeemed: Family<ProductLabels, Counter>,
+    first_activations: Family<ProductLabels, Counter>,
+    validations: Family<ValidationLabels, Counter>,
 }
 
 impl Metrics {
+    /// A fresh registry with every metric at zero.
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("latchkey");
         let http_requests = Family::<RequestLabels, Counter>::default();
@@ -120,6 +139,53 @@ impl Metrics {
             first_activations,
             validations,
         }
+    }
+
+    /// A sign-in attempt (password, second factor or passkey).
+    pub fn sign_in(&self, outcome: SignInOutcome) {
+        let outcome = match outcome {
+            SignInOutcome::Success => "success",
+            SignInOutcome::InvalidCredentials => "invalid_credentials",
+            SignInOutcome::Locked => "locked",
+            SignInOutcome::Error => "error",
+        };
+        self.sign_ins.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// A sign-up attempt.
+    pub fn sign_up(&self, created: bool) {
+        let outcome = if created { "created" } else { "refused" };
+        self.sign_ups.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Activation funnel: a factor set up (`totp` or `passkey`).
+    pub fn factor_enrolled(&self, factor: &'static str) {
+        self.factors_enrolled.get_or_create(&FactorLabels { factor }).inc();
+    }
+
+    /// Activation funnel: a EULA accepted.
+    pub fn eula_accepted(&self, product: &str) {
+        self.eula_accepted.get_or_create(&ProductLabels { product: product.to_owned() }).inc();
+    }
+
+    /// A token or identity hash handed out.
+    pub fn token_minted(&self, audience: &str) {
+        self.tokens_minted.get_or_create(&AudienceLabels { audience: audience.to_owned() }).inc();
+    }
+
+    /// Activation funnel: a code redeemed onto an account.
+    pub fn code_redeemed(&self, product: &str) {
+        self.codes_redeemed.get_or_create(&ProductLabels { product: product.to_owned() }).inc();
+    }
+
+    /// Activation funnel: a license went into use (its only held seat taken).
+    pub fn first_activation(&self, product: &str) {
+        self.first_activations.get_or_create(&ProductLabels { product: product.to_owned() }).inc();
+    }
+
+    /// A license validation, by its result code.
+    pub fn validation(&self, code: &'static str) {
+        self.validations.get_or_create(&ValidationLabels { code }).inc();
     }
 
     /// The Prometheus text exposition.

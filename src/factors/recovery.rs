@@ -2,20 +2,23 @@
 
 use serde_json::json;
 
-use super::Factors;
-use crate::auth::accounts::Authenticated;
-use crate::auth::{AuthError, AuthResult, ClientInfo};
+use super::{FactorError, FactorResult, Factors};
+use crate::domain::account::Authenticated;
 use crate::domain::codes::RecoveryCode;
+use crate::domain::event::{ClientInfo, EventKind, NewEvent};
+use crate::domain::factors::{Factor, Shortfall};
+use crate::domain::ids::UserId;
 
+/// How many codes a user gets at a time.
 pub const RECOVERY_CODE_COUNT: usize = 10;
 
 impl Factors {
     /// The keyed hash stored for a code, bound to its user.
-    fn recovery_code_hash(&self, user_id: &str, code: &RecoveryCode) -> String {
+    fn recovery_code_hash(&self, user_id: &UserId, code: &RecoveryCode) -> String {
         self.master_key.keyed_hash("recovery-code", format!("{user_id}:{}", code.as_str()).as_bytes())
     }
 
-    pub(super) fn new_recovery_codes(&self, user_id: &str) -> (Vec<RecoveryCode>, Vec<String>) {
+    pub(super) fn new_recovery_codes(&self, user_id: &UserId) -> (Vec<RecoveryCode>, Vec<String>) {
         let codes: Vec<RecoveryCode> = (0..RECOVERY_CODE_COUNT).map(|_| RecoveryCode::generate()).collect();
         let hashes = codes.iter().map(|code| self.recovery_code_hash(user_id, code)).collect();
         (codes, hashes)
@@ -23,19 +26,18 @@ impl Factors {
 
     /// New codes replace the old ones, which stop working at once. Needs a
     /// recent step-up and a factor for the codes to stand in for.
+    #[tracing::instrument(skip_all)]
     pub async fn regenerate_recovery_codes(
         &self,
         caller: &Authenticated,
         client: &ClientInfo,
-    ) -> AuthResult<Vec<RecoveryCode>> {
+    ) -> FactorResult<Vec<RecoveryCode>> {
         self.require_recent_authentication(caller)?;
         if !self.enrolled(&caller.user.id).await?.has_second_factor() {
-            return Err(AuthError::Conflict(
-                "Recovery codes stand in for a second factor; set up an authenticator app or a passkey first.".into(),
-            ));
+            return Err(FactorError::Shortfall(Shortfall::EnrollmentRequired(Factor::SecondFactor)));
         }
         let (codes, hashes) = self.new_recovery_codes(&caller.user.id);
-        let event = crate::auth::event(&caller.user.id, "recovery_codes_generated", json!({}), client, self.now());
+        let event = NewEvent::new(&caller.user.id, EventKind::RecoveryCodesGenerated, json!({}), client, self.now());
         self.store.replace_recovery_codes(&caller.user.id, &hashes, &event).await?;
         Ok(codes)
     }
@@ -44,14 +46,14 @@ impl Factors {
     /// event the user sees, with how many codes are left.
     pub(super) async fn spend_recovery_code(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         typed: &str,
         client: &ClientInfo,
-    ) -> AuthResult<bool> {
+    ) -> FactorResult<bool> {
         let Some(code) = RecoveryCode::parse(typed) else { return Ok(false) };
         let remaining = self.enrolled(user_id).await?.recovery_codes.saturating_sub(1);
         let event =
-            crate::auth::event(user_id, "recovery_code_used", json!({"remaining": remaining}), client, self.now());
+            NewEvent::new(user_id, EventKind::RecoveryCodeUsed, json!({"remaining": remaining}), client, self.now());
         Ok(self.store.use_recovery_code(user_id, &self.recovery_code_hash(user_id, &code), &event).await?)
     }
 }

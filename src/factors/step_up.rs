@@ -6,11 +6,12 @@ use serde_json::json;
 use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::passkeys::{PasskeyOptions, Purpose};
-use super::{CodeKind, Factors};
-use crate::auth::accounts::Authenticated;
-use crate::auth::{AuthError, AuthResult, ClientInfo};
-use crate::domain::factors::{Acr, Method, amr_with, meets, recently_authenticated};
+use super::{FactorError, FactorResult, Factors};
+use crate::domain::account::Authenticated;
+use crate::domain::event::{ClientInfo, EventKind, NewEvent};
+use crate::domain::factors::{Acr, CodeKind, Method, amr_with, meets, recently_authenticated};
 use crate::domain::policy::SignInRequirement;
+use crate::domain::reason::{Invalid, Rule};
 
 /// What the user offers to step up with.
 #[derive(Debug)]
@@ -18,25 +19,30 @@ pub enum Proof {
     /// Only for accounts without a second factor; otherwise a stolen
     /// password would be enough to remove the factor that protects them.
     Password(SecretString),
+    /// A TOTP or recovery code.
     Code(CodeKind, SecretString),
+    /// An answer to `reauthentication_options`.
     Passkey {
+        /// The challenge it answers.
         challenge_id: String,
+        /// The browser's `PublicKeyCredential`.
         credential: Box<PublicKeyCredential>,
     },
 }
 
 impl Factors {
     /// Refuses unless the session proved who it is within the last five minutes.
-    pub fn require_recent_authentication(&self, caller: &Authenticated) -> AuthResult<()> {
+    pub fn require_recent_authentication(&self, caller: &Authenticated) -> FactorResult<()> {
         if recently_authenticated(caller.session.auth_time, self.now()) {
             Ok(())
         } else {
-            Err(AuthError::ReauthenticationRequired)
+            Err(FactorError::ReauthenticationRequired)
         }
     }
 
     /// Checks the session against a policy's `[sign_in] require`.
-    pub async fn require_sign_in(&self, caller: &Authenticated, requirement: SignInRequirement) -> AuthResult<()> {
+    #[tracing::instrument(skip_all)]
+    pub async fn require_sign_in(&self, caller: &Authenticated, requirement: SignInRequirement) -> FactorResult<()> {
         if requirement == SignInRequirement::Password {
             return Ok(());
         }
@@ -44,27 +50,27 @@ impl Factors {
         Ok(meets(requirement, enrolled, Acr::of(&caller.session.amr))?)
     }
 
-    pub async fn reauthentication_options(&self, caller: &Authenticated) -> AuthResult<PasskeyOptions> {
-        self.assertion_options(Purpose::Reauthenticate, &caller.user.id, &caller.session.id).await
+    /// Request options for stepping up with a passkey.
+    #[tracing::instrument(skip_all)]
+    pub async fn reauthentication_options(&self, caller: &Authenticated) -> FactorResult<PasskeyOptions> {
+        self.assertion_options(Purpose::Reauthenticate, &caller.user.id, caller.session.id.as_str()).await
     }
 
     /// Checks the proof and refreshes the session's `auth_time`; what was
     /// proved joins its `amr`, so a password session that steps up with a
     /// second factor becomes a multi-factor one.
+    #[tracing::instrument(skip_all)]
     pub async fn reauthenticate(
         &self,
         caller: &Authenticated,
         proof: Proof,
         client: &ClientInfo,
-    ) -> AuthResult<Vec<String>> {
+    ) -> FactorResult<Vec<String>> {
         let user = &caller.user;
         let method = match proof {
             Proof::Password(password) => {
                 if self.enrolled(&user.id).await?.has_second_factor() {
-                    return Err(AuthError::Invalid {
-                        field: "method",
-                        problem: "must be a second factor (totp, webauthn or recovery_code) for this account".into(),
-                    });
+                    return Err(FactorError::Invalid(Invalid::new("method", Rule::SecondFactorRequired)));
                 }
                 self.accounts.verify_password(user, password).await?;
                 Method::Password
@@ -77,7 +83,7 @@ impl Factors {
                 self.verify_assertion(
                     Purpose::Reauthenticate,
                     &user.id,
-                    &caller.session.id,
+                    caller.session.id.as_str(),
                     &challenge_id,
                     &credential,
                     client,
@@ -87,7 +93,7 @@ impl Factors {
         };
         self.store.clear_sign_in_failures(&user.email).await?;
         let amr = amr_with(&caller.session.amr, &[method]);
-        let event = crate::auth::event(&user.id, "reauthenticated", json!({"amr": amr}), client, self.now());
+        let event = NewEvent::new(&user.id, EventKind::Reauthenticated, json!({"amr": amr}), client, self.now());
         self.store.refresh_authentication(&caller.session.id, &amr, &event, self.now()).await?;
         Ok(amr)
     }

@@ -7,17 +7,28 @@ use std::sync::Arc;
 use secrecy::SecretString;
 use time::Duration;
 
-use super::accounts::{Accounts, Authenticated};
-use super::{AuthError, AuthResult, ClientInfo, new_id};
+use super::{AccountError, AccountResult, Accounts};
 use crate::clock::Clock;
-use crate::domain::mail::{MailKind, REQUESTED_MAIL_PER_HOUR};
+use crate::domain::account::{Authenticated, User};
+use crate::domain::event::{ClientInfo, EventKind};
+use crate::domain::ids::new_id;
+use crate::domain::mail::{LinkPurpose, MailKind, REQUESTED_MAIL_PER_HOUR};
+use crate::domain::reason::Rule;
 use crate::domain::{Email, NewPassword};
-use crate::mail::outbox::{PASSWORD_RESET_PURPOSE, VERIFY_EMAIL_PURPOSE};
 use crate::secrets::{TokenKind, hash_token};
-use crate::store::{NewMail, Store, User};
+use crate::store::{NewMail, Store};
 
-const LINK_GONE: &str = "is unknown, used or expired; ask for a new link";
+/// Everything `EmailFlows` is built from.
+pub struct EmailFlowsConfig {
+    /// Link tokens and the outbox.
+    pub store: Arc<dyn Store>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Sets passwords.
+    pub accounts: Accounts,
+}
 
+/// Verification and password-reset links.
 #[derive(Clone)]
 pub struct EmailFlows {
     store: Arc<dyn Store>,
@@ -35,20 +46,26 @@ impl std::fmt::Debug for EmailFlows {
     }
 }
 
-fn link_token(token: &str, kind: TokenKind) -> AuthResult<String> {
+fn link_gone() -> AccountError {
+    AccountError::invalid("token", Rule::LinkExpired)
+}
+
+fn link_token(token: &str, kind: TokenKind) -> AccountResult<String> {
     if !token.starts_with(kind.prefix()) || token.len() > 200 {
-        return Err(AuthError::Invalid { field: "token", problem: LINK_GONE.into() });
+        return Err(link_gone());
     }
     Ok(hash_token(token))
 }
 
 impl EmailFlows {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, accounts: Accounts) -> Self {
+    /// The service, from its parts.
+    pub fn new(config: EmailFlowsConfig) -> Self {
+        let EmailFlowsConfig { store, clock, accounts } = config;
         Self { store, clock, accounts, reset_requests: Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_RESETS)) }
     }
 
     /// Queues a mail the user asked for, a few per hour at most.
-    async fn queue_requested(&self, user: &User, kind: MailKind) -> AuthResult<bool> {
+    async fn queue_requested(&self, user: &User, kind: MailKind) -> AccountResult<bool> {
         let now = self.clock.now();
         let mail = NewMail {
             id: new_id(),
@@ -62,27 +79,28 @@ impl EmailFlows {
     }
 
     /// Sends (again) the link that verifies the signed-in user's address.
-    pub async fn request_verification(&self, caller: &Authenticated) -> AuthResult<()> {
-        if caller.user.email_verified_at.is_some() {
-            return Err(AuthError::Conflict("Your email address is already verified.".into()));
+    #[tracing::instrument(skip_all)]
+    pub async fn request_verification(&self, caller: &Authenticated) -> AccountResult<()> {
+        if caller.user.email_verified() {
+            return Err(AccountError::AlreadyVerified);
         }
         if !self.queue_requested(&caller.user, MailKind::VerifyEmail).await? {
-            return Err(AuthError::RateLimited { retry_after_secs: 3600 });
+            return Err(AccountError::RateLimited { retry_after_secs: 3600 });
         }
         Ok(())
     }
 
     /// Follows a verification link: the address it was sent to becomes
     /// verified, if it is still the account's address.
-    pub async fn verify(&self, token: &str) -> AuthResult<User> {
+    #[tracing::instrument(skip_all)]
+    pub async fn verify(&self, token: &str) -> AccountResult<User> {
         let hash = link_token(token, TokenKind::EmailVerification)?;
         let now = self.clock.now();
-        let gone = || AuthError::Invalid { field: "token", problem: LINK_GONE.into() };
-        let spent = self.store.take_email_token(&hash, VERIFY_EMAIL_PURPOSE, now).await?.ok_or_else(gone)?;
+        let spent = self.store.take_email_token(&hash, LinkPurpose::VerifyEmail, now).await?.ok_or_else(link_gone)?;
         if !self.store.mark_email_verified(&spent.user_id, &spent.email, now).await? {
-            return Err(gone());
+            return Err(link_gone());
         }
-        self.store.user(&spent.user_id).await?.ok_or_else(gone)
+        self.store.user(&spent.user_id).await?.ok_or_else(link_gone)
     }
 
     /// Asks for a reset link. Says nothing either way: the caller learns
@@ -100,7 +118,7 @@ impl EmailFlows {
             let _permit = permit;
             let outcome = async {
                 let Some(account) = flows.store.user_credentials_by_email(email.as_str()).await? else {
-                    return Ok::<_, AuthError>(());
+                    return Ok::<_, AccountError>(());
                 };
                 if !flows.queue_requested(&account.user, MailKind::PasswordReset).await? {
                     tracing::info!(user_id = %account.user.id, "password reset not mailed: hourly limit reached");
@@ -117,22 +135,28 @@ impl EmailFlows {
     /// Completes a reset: sets the password, ends every session, and spends
     /// the link. Second factors stay: the next sign-in still asks for one.
     /// Following the link also proves the address.
-    pub async fn complete_reset(&self, token: &str, new_password: SecretString, client: &ClientInfo) -> AuthResult<()> {
+    #[tracing::instrument(skip_all)]
+    pub async fn complete_reset(
+        &self,
+        token: &str,
+        new_password: SecretString,
+        client: &ClientInfo,
+    ) -> AccountResult<()> {
         // A weak password is refused before the link is spent.
         let new = NewPassword::parse(new_password)
-            .map_err(|source| AuthError::WeakPassword { field: "new_password", source })?;
+            .map_err(|problem| AccountError::invalid("new_password", Rule::Password(problem)))?;
         let token_hash = link_token(token, TokenKind::PasswordReset)?;
         // Hashed before the link is spent, so a failure here leaves it usable.
         let password_hash = self.accounts.hash_password(&new).await?;
         let now = self.clock.now();
-        let gone = || AuthError::Invalid { field: "token", problem: LINK_GONE.into() };
-        let spent = self.store.take_email_token(&token_hash, PASSWORD_RESET_PURPOSE, now).await?.ok_or_else(gone)?;
+        let spent =
+            self.store.take_email_token(&token_hash, LinkPurpose::PasswordReset, now).await?.ok_or_else(link_gone)?;
         // A link sent to an address the account has since left proves nothing.
-        let user = self.store.user(&spent.user_id).await?.ok_or_else(gone)?;
+        let user = self.store.user(&spent.user_id).await?.ok_or_else(link_gone)?;
         if user.email != spent.email {
-            return Err(gone());
+            return Err(link_gone());
         }
-        self.accounts.store_password(&spent.user_id, &password_hash, None, "password_reset", client).await?;
+        self.accounts.store_password(&spent.user_id, &password_hash, None, EventKind::PasswordReset, client).await?;
         self.store.mark_email_verified(&spent.user_id, &spent.email, now).await?;
         // The owner of the mailbox is back in: the lockout a thief caused should not keep them out.
         self.store.clear_sign_in_failures(&spent.email).await?;

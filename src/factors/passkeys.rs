@@ -14,23 +14,29 @@ use webauthn_rs::prelude::{
     PublicKeyCredential, RegisterPublicKeyCredential, RequestChallengeResponse, Uuid, WebauthnError,
 };
 
-use super::Factors;
-use crate::auth::accounts::Authenticated;
-use crate::auth::{AuthError, AuthResult, ClientInfo, new_id};
-use crate::domain::factors::{CEREMONY_LIFETIME, Enrolled, Method};
-use crate::store::{Ceremony, PasskeyUse, StoredPasskey};
+use super::{FactorError, FactorResult, Factors, Refusal};
+use crate::domain::account::Authenticated;
+use crate::domain::event::{ClientInfo, EventKind, NewEvent};
+use crate::domain::factors::{CEREMONY_LIFETIME, Enrolled, Factor, Method, RegisteredPasskey, Shortfall};
+use crate::domain::ids::{PasskeyId, UserId};
+use crate::domain::reason::{Invalid, Rule};
+use crate::store::{Ceremony, Duplicate, PasskeyUse, StoreError};
 
 /// Creation options for `navigator.credentials.create`, under a challenge id.
 #[derive(Debug)]
 pub struct RegistrationOptions {
+    /// Sent back with the answer.
     pub challenge_id: String,
+    /// What the browser takes.
     pub options: CreationChallengeResponse,
 }
 
 /// Request options for `navigator.credentials.get`, under a challenge id.
 #[derive(Debug)]
 pub struct PasskeyOptions {
+    /// Sent back with the answer.
     pub challenge_id: String,
+    /// What the browser takes.
     pub options: RequestChallengeResponse,
 }
 
@@ -56,12 +62,11 @@ impl Purpose {
 
 const MAX_NAME_CHARS: usize = 64;
 
-fn refused(text: &str) -> AuthError {
-    AuthError::CredentialRefused(text.to_owned())
+/// An answer for another site or challenge, without user verification, or
+/// to a challenge that expired or was used: the user starts again.
+fn not_accepted() -> FactorError {
+    FactorError::Refused { what: Refusal::Passkey, attempts_left: None }
 }
-
-const NOT_ACCEPTED: &str = "The passkey answer was not accepted: it was for another site or challenge, \
-     lacked user verification, or the challenge expired or was already used. Start again.";
 
 /// 128 random bits: knowing one challenge id tells nothing about another.
 fn challenge_id() -> String {
@@ -74,13 +79,10 @@ fn credential_id_text(id: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(id)
 }
 
-fn clean_name(name: Option<&str>) -> AuthResult<String> {
+fn clean_name(name: Option<&str>) -> FactorResult<String> {
     let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or("Passkey");
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(AuthError::Invalid {
-            field: "name",
-            problem: format!("must be at most {MAX_NAME_CHARS} characters, without control characters"),
-        });
+        return Err(FactorError::Invalid(Invalid::new("name", Rule::Text { max_chars: MAX_NAME_CHARS })));
     }
     Ok(name.to_owned())
 }
@@ -96,30 +98,26 @@ fn credential_facts(passkey: &Passkey) -> (bool, bool, u32) {
 }
 
 impl Factors {
-    fn webauthn(&self) -> AuthResult<&Webauthn> {
-        self.webauthn.as_deref().ok_or_else(|| {
-            AuthError::Conflict(
-                "Passkeys need LATCHKEY_PUBLIC_URL to name the site by a domain name, not an IP address.".into(),
-            )
-        })
+    fn webauthn(&self) -> FactorResult<&Webauthn> {
+        self.webauthn.as_deref().ok_or(FactorError::PasskeysUnavailable)
     }
 
     async fn save_state(
         &self,
         purpose: Purpose,
-        user_id: Option<&str>,
+        user_id: Option<&UserId>,
         bound_to: Option<&str>,
         state: &impl Serialize,
-    ) -> AuthResult<String> {
+    ) -> FactorResult<String> {
         let now = self.now();
         let id = challenge_id();
         self.store
             .save_ceremony(&Ceremony {
                 id: id.clone(),
                 purpose: purpose.as_str().to_owned(),
-                user_id: user_id.map(str::to_owned),
+                user_id: user_id.cloned(),
                 bound_to: bound_to.map(str::to_owned),
-                state: serde_json::to_string(state).map_err(|e| Self::corrupt("ceremony state", e))?,
+                state: serde_json::to_string(state).map_err(|e| FactorError::corrupt("ceremony state", e))?,
                 created_at: now,
                 expires_at: now + CEREMONY_LIFETIME,
             })
@@ -133,33 +131,33 @@ impl Factors {
         &self,
         purpose: Purpose,
         challenge_id: &str,
-        user_id: Option<&str>,
+        user_id: Option<&UserId>,
         bound_to: Option<&str>,
-    ) -> AuthResult<T> {
-        let ceremony =
-            self.store.take_ceremony(challenge_id, purpose.as_str()).await?.ok_or_else(|| refused(NOT_ACCEPTED))?;
+    ) -> FactorResult<T> {
+        let ceremony = self.store.take_ceremony(challenge_id, purpose.as_str()).await?.ok_or_else(not_accepted)?;
         if ceremony.expires_at <= self.now()
-            || ceremony.user_id.as_deref() != user_id
+            || ceremony.user_id.as_ref() != user_id
             || ceremony.bound_to.as_deref() != bound_to
         {
-            return Err(refused(NOT_ACCEPTED));
+            return Err(not_accepted());
         }
-        serde_json::from_str(&ceremony.state).map_err(|e| Self::corrupt("ceremony state", e))
+        serde_json::from_str(&ceremony.state).map_err(|e| FactorError::corrupt("ceremony state", e))
     }
 
-    fn user_handle(user_id: &str) -> AuthResult<Uuid> {
-        Uuid::parse_str(user_id).map_err(|e| Self::corrupt("user id", e))
+    fn user_handle(user_id: &UserId) -> FactorResult<Uuid> {
+        Uuid::parse_str(user_id.as_str()).map_err(|e| FactorError::corrupt("user id", e))
     }
 
-    fn stored_passkey(stored: &StoredPasskey) -> AuthResult<Passkey> {
-        serde_json::from_str(&stored.credential).map_err(|e| Self::corrupt("passkey", e))
+    fn stored_passkey(stored: &RegisteredPasskey) -> FactorResult<Passkey> {
+        serde_json::from_str(&stored.credential).map_err(|e| FactorError::corrupt("passkey", e))
     }
 
     /// Options for adding a passkey. Existing ones are excluded so the same
     /// authenticator is not registered twice; a resident (discoverable) key
     /// is preferred so the passkey also works without a password.
     /// Needs a recent proof of identity, like every added factor.
-    pub async fn passkey_registration_options(&self, caller: &Authenticated) -> AuthResult<RegistrationOptions> {
+    #[tracing::instrument(skip_all)]
+    pub async fn passkey_registration_options(&self, caller: &Authenticated) -> FactorResult<RegistrationOptions> {
         self.require_recent_authentication(caller)?;
         let webauthn = self.webauthn()?;
         let user = &caller.user;
@@ -167,11 +165,11 @@ impl Factors {
         let exclude = existing
             .iter()
             .map(|p| Self::stored_passkey(p).map(|k| k.cred_id().clone()))
-            .collect::<AuthResult<Vec<_>>>()?;
+            .collect::<FactorResult<Vec<_>>>()?;
         let display_name = user.name.clone().unwrap_or_else(|| user.email.clone());
         let (mut options, state) = webauthn
             .start_passkey_registration(Self::user_handle(&user.id)?, &user.email, &display_name, Some(exclude))
-            .map_err(|e| Self::corrupt("passkey registration", e))?;
+            .map_err(|e| FactorError::corrupt("passkey registration", e))?;
         if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
             selection.resident_key = Some(webauthn_rs_proto::ResidentKeyRequirement::Preferred);
         }
@@ -180,6 +178,7 @@ impl Factors {
     }
 
     /// Finishes adding a passkey.
+    #[tracing::instrument(skip_all)]
     pub async fn register_passkey(
         &self,
         caller: &Authenticated,
@@ -187,7 +186,7 @@ impl Factors {
         name: Option<&str>,
         credential: &RegisterPublicKeyCredential,
         client: &ClientInfo,
-    ) -> AuthResult<StoredPasskey> {
+    ) -> FactorResult<RegisteredPasskey> {
         self.require_recent_authentication(caller)?;
         let name = clean_name(name)?;
         let webauthn = self.webauthn()?;
@@ -195,62 +194,78 @@ impl Factors {
             self.take_state(Purpose::Register, challenge_id, Some(&caller.user.id), None).await?;
         let passkey = webauthn.finish_passkey_registration(credential, &state).map_err(|error| {
             tracing::info!(%error, "passkey registration refused");
-            refused(NOT_ACCEPTED)
+            not_accepted()
         })?;
         let (backup_eligible, backup_state, counter) = credential_facts(&passkey);
-        let stored = StoredPasskey {
-            id: new_id(),
+        let stored = RegisteredPasskey {
+            id: PasskeyId::new(),
             user_id: caller.user.id.clone(),
             credential_id: credential_id_text(passkey.cred_id()),
             name,
-            credential: serde_json::to_string(&passkey).map_err(|e| Self::corrupt("passkey", e))?,
+            credential: serde_json::to_string(&passkey).map_err(|e| FactorError::corrupt("passkey", e))?,
             backup_eligible,
             backup_state,
             counter,
             created_at: self.now(),
             last_used_at: None,
         };
-        let event = crate::auth::event(
+        let event = NewEvent::new(
             &caller.user.id,
-            "passkey_added",
+            EventKind::PasskeyAdded,
             json!({"passkey_id": stored.id, "name": stored.name}),
             client,
             self.now(),
         );
         match self.store.add_passkey(&stored, &event).await {
-            Ok(()) => Ok(stored),
-            Err(crate::store::StoreError::Conflict(_)) => {
-                Err(AuthError::Conflict("This passkey is already registered.".into()))
+            Ok(()) => {
+                self.metrics.factor_enrolled("passkey");
+                Ok(stored)
             }
+            Err(StoreError::Duplicate(Duplicate::Passkey)) => Err(FactorError::PasskeyAlreadyRegistered),
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn passkeys(&self, caller: &Authenticated) -> AuthResult<Vec<StoredPasskey>> {
+    /// The caller's passkeys.
+    #[tracing::instrument(skip_all)]
+    pub async fn passkeys(&self, caller: &Authenticated) -> FactorResult<Vec<RegisteredPasskey>> {
         Ok(self.store.passkeys(&caller.user.id).await?)
     }
 
-    pub async fn rename_passkey(&self, caller: &Authenticated, id: &str, name: &str) -> AuthResult<StoredPasskey> {
+    /// Gives one of the caller's passkeys a new name.
+    #[tracing::instrument(skip_all)]
+    pub async fn rename_passkey(
+        &self,
+        caller: &Authenticated,
+        id: &PasskeyId,
+        name: &str,
+    ) -> FactorResult<RegisteredPasskey> {
         let name = clean_name(Some(name))?;
         if !self.store.rename_passkey(&caller.user.id, id, &name).await? {
-            return Err(AuthError::NotFound);
+            return Err(FactorError::NotFound);
         }
         let passkeys = self.store.passkeys(&caller.user.id).await?;
-        passkeys.into_iter().find(|p| p.id == id).ok_or(AuthError::NotFound)
+        passkeys.into_iter().find(|p| &p.id == id).ok_or(FactorError::NotFound)
     }
 
     /// Removes a passkey; needs a recent step-up, and is refused when a
     /// license needs what would no longer be there.
-    pub async fn remove_passkey(&self, caller: &Authenticated, id: &str, client: &ClientInfo) -> AuthResult<()> {
+    #[tracing::instrument(skip_all)]
+    pub async fn remove_passkey(
+        &self,
+        caller: &Authenticated,
+        id: &PasskeyId,
+        client: &ClientInfo,
+    ) -> FactorResult<()> {
         self.require_recent_authentication(caller)?;
         let enrolled = self.enrolled(&caller.user.id).await?;
         let passkeys = self.store.passkeys(&caller.user.id).await?;
-        let Some(passkey) = passkeys.iter().find(|p| p.id == id) else { return Err(AuthError::NotFound) };
+        let Some(passkey) = passkeys.iter().find(|p| &p.id == id) else { return Err(FactorError::NotFound) };
         let remaining = Enrolled { passkeys: enrolled.passkeys.saturating_sub(1), ..enrolled };
         let floor = self.floor_for_removal(&caller.user.id, remaining).await?;
-        let event = crate::auth::event(
+        let event = NewEvent::new(
             &caller.user.id,
-            "passkey_removed",
+            EventKind::PasskeyRemoved,
             json!({"passkey_id": passkey.id, "name": passkey.name}),
             client,
             self.now(),
@@ -262,9 +277,9 @@ impl Factors {
     pub(super) async fn assertion_options(
         &self,
         purpose: Purpose,
-        user_id: &str,
+        user_id: &UserId,
         bound_to: &str,
-    ) -> AuthResult<PasskeyOptions> {
+    ) -> FactorResult<PasskeyOptions> {
         let webauthn = self.webauthn()?;
         let passkeys = self
             .store
@@ -272,12 +287,13 @@ impl Factors {
             .await?
             .iter()
             .map(Self::stored_passkey)
-            .collect::<AuthResult<Vec<Passkey>>>()?;
+            .collect::<FactorResult<Vec<Passkey>>>()?;
         if passkeys.is_empty() {
-            return Err(AuthError::Conflict("No passkey is registered for this account.".into()));
+            return Err(FactorError::Shortfall(Shortfall::EnrollmentRequired(Factor::Passkey)));
         }
-        let (options, state) =
-            webauthn.start_passkey_authentication(&passkeys).map_err(|e| Self::corrupt("passkey authentication", e))?;
+        let (options, state) = webauthn
+            .start_passkey_authentication(&passkeys)
+            .map_err(|e| FactorError::corrupt("passkey authentication", e))?;
         let challenge_id = self.save_state(purpose, Some(user_id), Some(bound_to), &state).await?;
         Ok(PasskeyOptions { challenge_id, options })
     }
@@ -286,27 +302,29 @@ impl Factors {
     pub(super) async fn verify_assertion(
         &self,
         purpose: Purpose,
-        user_id: &str,
+        user_id: &UserId,
         bound_to: &str,
         challenge_id: &str,
         credential: &PublicKeyCredential,
         client: &ClientInfo,
-    ) -> AuthResult<Method> {
+    ) -> FactorResult<Method> {
         let webauthn = self.webauthn()?;
         let state: PasskeyAuthentication =
             self.take_state(purpose, challenge_id, Some(user_id), Some(bound_to)).await?;
-        let stored = self.passkey_of_answer(credential).await?.filter(|p| p.user_id == user_id);
-        let Some(stored) = stored else { return Err(refused(NOT_ACCEPTED)) };
+        let stored = self.passkey_of_answer(credential).await?.filter(|p| &p.user_id == user_id);
+        let Some(stored) = stored else { return Err(not_accepted()) };
         let result = webauthn.finish_passkey_authentication(credential, &state);
         self.settle_assertion(stored, result, client).await
     }
 
     /// Options for signing in with a passkey alone: no user is named; the
     /// authenticator offers whichever discoverable passkey it holds.
-    pub async fn passwordless_options(&self) -> AuthResult<PasskeyOptions> {
+    #[tracing::instrument(skip_all)]
+    pub async fn passwordless_options(&self) -> FactorResult<PasskeyOptions> {
         let webauthn = self.webauthn()?;
-        let (options, state) =
-            webauthn.start_discoverable_authentication().map_err(|e| Self::corrupt("passkey authentication", e))?;
+        let (options, state) = webauthn
+            .start_discoverable_authentication()
+            .map_err(|e| FactorError::corrupt("passkey authentication", e))?;
         let challenge_id = self.save_state(Purpose::Passwordless, None, None, &state).await?;
         Ok(PasskeyOptions { challenge_id, options })
     }
@@ -317,16 +335,15 @@ impl Factors {
         challenge_id: &str,
         credential: &PublicKeyCredential,
         client: &ClientInfo,
-    ) -> AuthResult<(String, Method)> {
+    ) -> FactorResult<(UserId, Method)> {
         let webauthn = self.webauthn()?;
         let state: DiscoverableAuthentication =
             self.take_state(Purpose::Passwordless, challenge_id, None, None).await?;
-        let (user_handle, _) =
-            webauthn.identify_discoverable_authentication(credential).map_err(|_| refused(NOT_ACCEPTED))?;
+        let (user_handle, _) = webauthn.identify_discoverable_authentication(credential).map_err(|_| not_accepted())?;
         let stored = self.passkey_of_answer(credential).await?;
         // The authenticator's user handle must name the passkey's owner.
-        let Some(stored) = stored.filter(|p| Uuid::parse_str(&p.user_id).ok() == Some(user_handle)) else {
-            return Err(refused(NOT_ACCEPTED));
+        let Some(stored) = stored.filter(|p| Uuid::parse_str(p.user_id.as_str()).ok() == Some(user_handle)) else {
+            return Err(not_accepted());
         };
         let passkey = Self::stored_passkey(&stored)?;
         let result = webauthn.finish_discoverable_authentication_v2(credential, state, &passkey);
@@ -335,7 +352,7 @@ impl Factors {
         Ok((user_id, method))
     }
 
-    async fn passkey_of_answer(&self, credential: &PublicKeyCredential) -> AuthResult<Option<StoredPasskey>> {
+    async fn passkey_of_answer(&self, credential: &PublicKeyCredential) -> FactorResult<Option<RegisteredPasskey>> {
         Ok(self.store.passkey_by_credential_id(&credential_id_text(credential.get_credential_id())).await?)
     }
 
@@ -349,21 +366,21 @@ impl Factors {
     /// compares again, atomically, with the counter saved last.
     async fn settle_assertion(
         &self,
-        stored: StoredPasskey,
+        stored: RegisteredPasskey,
         result: Result<webauthn_rs::prelude::AuthenticationResult, WebauthnError>,
         client: &ClientInfo,
-    ) -> AuthResult<Method> {
+    ) -> FactorResult<Method> {
         let result = match result {
             Ok(result) => result,
             Err(WebauthnError::CredentialPossibleCompromise) => return Err(self.possible_clone(&stored, client).await),
             Err(error) => {
                 tracing::info!(%error, "passkey assertion refused");
-                return Err(refused(NOT_ACCEPTED));
+                return Err(not_accepted());
             }
         };
         let mut passkey = Self::stored_passkey(&stored)?;
         passkey.update_credential(&result);
-        let credential = serde_json::to_string(&passkey).map_err(|e| Self::corrupt("passkey", e))?;
+        let credential = serde_json::to_string(&passkey).map_err(|e| FactorError::corrupt("passkey", e))?;
         let saved = self
             .store
             .record_passkey_use(&PasskeyUse {
@@ -378,18 +395,18 @@ impl Factors {
         if !saved {
             // Removed while the ceremony ran is not a clone; it is simply gone.
             if self.store.passkey_by_credential_id(&stored.credential_id).await?.is_none() {
-                return Err(refused(NOT_ACCEPTED));
+                return Err(not_accepted());
             }
             return Err(self.possible_clone(&stored, client).await);
         }
         Ok(Method::Passkey { synced: result.backup_eligible() })
     }
 
-    async fn possible_clone(&self, stored: &StoredPasskey, client: &ClientInfo) -> AuthError {
+    async fn possible_clone(&self, stored: &RegisteredPasskey, client: &ClientInfo) -> FactorError {
         tracing::warn!(passkey_id = %stored.id, user_id = %stored.user_id, "passkey counter did not move forward");
-        let event = crate::auth::event(
+        let event = NewEvent::new(
             &stored.user_id,
-            "passkey_possibly_cloned",
+            EventKind::PasskeyPossiblyCloned,
             json!({"passkey_id": stored.id, "name": stored.name}),
             client,
             self.now(),
@@ -397,9 +414,6 @@ impl Factors {
         if let Err(error) = self.store.record_event(&event).await {
             return error.into();
         }
-        refused(
-            "This passkey's signature counter did not move forward, which is what a cloned authenticator \
-             looks like. The sign-in was refused and the account's security events record it.",
-        )
+        FactorError::Refused { what: Refusal::PossiblyCloned, attempts_left: None }
     }
 }

@@ -1,0 +1,80 @@
+//! Why an account operation was refused.
+
+use crate::domain::reason::{Code, Invalid};
+use crate::store::StoreError;
+
+/// Why an account operation was refused; adapters word each reason.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// A field broke a rule.
+    #[error("invalid input: {0}")]
+    Invalid(Invalid),
+    /// Wrong email or wrong password; deliberately never says which.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Too many recent failures for the address.
+    #[error("account locked for {retry_after_secs} s")]
+    AccountLocked {
+        /// Seconds until the lock lifts.
+        retry_after_secs: u64,
+    },
+    /// Another account has the address.
+    #[error("email already registered")]
+    EmailTaken,
+    /// The new address is the one the account has.
+    #[error("the address is unchanged")]
+    SameEmail,
+    /// The address is verified already.
+    #[error("the address is already verified")]
+    AlreadyVerified,
+    /// Accounts are only made while redeeming an activation code.
+    #[error("sign-up is closed")]
+    SignUpClosed,
+    /// No credential, or one that is unknown, expired or revoked.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// No such session of the caller's.
+    #[error("not found")]
+    NotFound,
+    /// A sensitive action needs a fresh proof of identity.
+    #[error("recent authentication required")]
+    ReauthenticationRequired,
+    /// Too many mails of this kind for the account lately.
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until another is allowed.
+        retry_after_secs: u64,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Password hashing failed (never the caller's fault).
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// The result of an account operation.
+pub type AccountResult<T> = Result<T, AccountError>;
+
+impl AccountError {
+    /// The stable code of this reason.
+    pub fn code(&self) -> Code {
+        match self {
+            Self::Invalid(_) => Code::ValidationFailed,
+            Self::InvalidCredentials => Code::InvalidCredentials,
+            Self::AccountLocked { .. } => Code::AccountLocked,
+            Self::EmailTaken | Self::SameEmail | Self::AlreadyVerified => Code::Conflict,
+            Self::SignUpClosed => Code::Forbidden,
+            Self::Unauthenticated => Code::Unauthorized,
+            Self::NotFound => Code::NotFound,
+            Self::ReauthenticationRequired => Code::ReauthenticationRequired,
+            Self::RateLimited { .. } => Code::RateLimited,
+            Self::Store(e) if e.is_outage() => Code::Unavailable,
+            Self::Store(_) | Self::Hashing(_) => Code::Internal,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, rule: crate::domain::reason::Rule) -> Self {
+        Self::Invalid(Invalid::new(field, rule))
+    }
+}

@@ -1,0 +1,13 @@
+//! Accounts: signing up, signing in with a password, sessions, changing the
+//! password or address, and the links we mail (verification, reset).
+//! Knows nothing of HTTP; the adapters call it.
+
+mod email;
+mod error;
+mod password;
+mod service;
+
+pub use email::{EmailFlows, EmailFlowsConfig};
+pub use error::{AccountError, AccountResult};
+pub use password::PasswordHasher;
+pub use service::{Accounts, AccountsConfig, PendingChallenge, SignInOutcome, SignedIn, reveal};

@@ -1,0 +1,99 @@
+//! The one call product software makes: what is this key worth, on this device, now?
+
+use time::OffsetDateTime;
+
+use super::{LicenseError, LicenseResult, Licensing};
+use crate::domain::codes::{Fingerprint, LicenseKey};
+use crate::domain::eula::Standing;
+use crate::domain::license::{Activation, License, LicenseStatus};
+use crate::domain::policy::Policy;
+use crate::domain::reason::Rule;
+use crate::domain::validation::{self, DeviceFacts, LicenseFacts, ValidationCode};
+
+/// The outcome of one validation.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// The result code product software branches on.
+    pub code: ValidationCode,
+    /// Whether the product may run.
+    pub valid: bool,
+    /// The license, when the key is one of ours.
+    pub license: Option<License>,
+    /// The device's activation, when it has one.
+    pub activation: Option<Activation>,
+    /// When the answer was given, for replay detection with the nonce.
+    pub checked_at: OffsetDateTime,
+}
+
+impl Licensing {
+    /// What a license key is worth now, on a device when a fingerprint is
+    /// given and for a product when one is named. Unknown and malformed keys
+    /// answer the same.
+    #[tracing::instrument(skip_all)]
+    pub async fn validate(
+        &self,
+        key: &str,
+        fingerprint: Option<&str>,
+        product: Option<&str>,
+    ) -> LicenseResult<Validation> {
+        let now = self.clock.now();
+        let fingerprint = fingerprint
+            .map(Fingerprint::parse)
+            .transpose()
+            .map_err(|e| LicenseError::invalid("fingerprint", Rule::Fingerprint(e)))?;
+        let outcome = self.judge(key, fingerprint.as_ref(), product, now).await?;
+        self.metrics.validation(outcome.code.as_str());
+        Ok(outcome)
+    }
+
+    async fn judge(
+        &self,
+        key: &str,
+        fingerprint: Option<&Fingerprint>,
+        product: Option<&str>,
+        now: OffsetDateTime,
+    ) -> LicenseResult<Validation> {
+        let not_found = Validation {
+            code: ValidationCode::NotFound,
+            valid: false,
+            license: None,
+            activation: None,
+            checked_at: now,
+        };
+        // Malformed keys cannot exist; they answer exactly like unknown ones.
+        let Some(key) = LicenseKey::parse(key) else { return Ok(not_found) };
+        let Some(license) = self.store.license_by_key_hash(&key.hash()).await? else { return Ok(not_found) };
+        let policy = self.policy_of(&license)?.clone();
+        let (device, activation) = match fingerprint {
+            None => (DeviceFacts::NoFingerprint, None),
+            Some(fingerprint) => match self.store.activation_by_fingerprint(&license.id, &fingerprint.hash()).await? {
+                Some(activation) => {
+                    let eula_accepted = self.eula_accepted(&policy, &license, &activation).await?;
+                    (DeviceFacts::Activated { leased: activation.holds_seat(now), eula_accepted }, Some(activation))
+                }
+                None => {
+                    let taken = self.store.seats_taken(&license.id, now).await?;
+                    (DeviceFacts::NotActivated { seats_free: taken < license.max_activations }, None)
+                }
+            },
+        };
+        let facts = LicenseFacts {
+            suspended: license.status == LicenseStatus::Suspended,
+            revoked: license.status == LicenseStatus::Revoked,
+            product: &license.product,
+            expires_at: license.expires_at,
+        };
+        let (code, valid) = validation::validate(&policy, facts, product, device, now);
+        Ok(Validation { code, valid, license: Some(license), activation, checked_at: now })
+    }
+
+    /// Whether the user who activated the device still stands by the
+    /// product's current EULA; a device whose user is gone cannot.
+    async fn eula_accepted(&self, policy: &Policy, license: &License, activation: &Activation) -> LicenseResult<bool> {
+        if !policy.eula_required {
+            return Ok(true);
+        }
+        let Some(user_id) = &activation.user_id else { return Ok(false) };
+        Ok(!matches!(self.eulas.standing(user_id, &license.product).await?, Standing::Required { .. }))
+    }
+}

@@ -1,0 +1,571 @@
+//! Accounts, sessions, staff API keys and the sign-in lockout counters.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::sql::{Pool, SqlStore, unique_violation};
+use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
+use crate::domain::account::{ApiKey, ApiKeyRole, Session, User, UserCredentials};
+use crate::domain::event::{EventKind, NewEvent};
+use crate::domain::ids::{ApiKeyId, EventId, SessionId, UserId, new_id};
+use crate::domain::lockout;
+use crate::domain::mail::MailKind;
+
+/// Where an account's password check stands before the password is verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptReservation {
+    /// A provisional failure was recorded; clear the failures on success.
+    Reserved,
+    /// Too many recent failures; try again at this time.
+    Locked {
+        /// When the oldest failure that counts leaves the window.
+        until: OffsetDateTime,
+    },
+}
+
+/// An account about to be created.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Its id.
+    pub id: UserId,
+    /// The normalised address.
+    pub email: String,
+    /// The name the user gave.
+    pub name: Option<String>,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// When.
+    pub now: OffsetDateTime,
+}
+
+/// A session about to start.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Its id.
+    pub id: SessionId,
+    /// Whose.
+    pub user_id: UserId,
+    /// SHA-256 of the bearer token; the token itself is never stored.
+    pub token_hash: String,
+    /// When it starts (and the user proved who they are).
+    pub now: OffsetDateTime,
+    /// Its absolute end.
+    pub expires_at: OffsetDateTime,
+    /// How the user signed in (RFC 8176).
+    pub amr: Vec<String>,
+    /// Where from.
+    pub ip: Option<String>,
+    /// Which browser or app.
+    pub user_agent: Option<String>,
+}
+
+impl NewSession {
+    /// The session as it reads back once stored (times at millisecond precision).
+    pub(crate) fn stored(&self) -> StoreResult<Session> {
+        let created = from_millis(to_millis(self.now))?;
+        Ok(Session {
+            id: self.id.clone(),
+            user_id: self.user_id.clone(),
+            created_at: created,
+            last_seen_at: created,
+            expires_at: from_millis(to_millis(self.expires_at))?,
+            auth_time: created,
+            amr: self.amr.clone(),
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
+            revoked_at: None,
+        })
+    }
+}
+
+/// A staff API key about to be stored.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    /// Its id.
+    pub id: ApiKeyId,
+    /// A name to recognise it by.
+    pub name: String,
+    /// What it may do.
+    pub role: ApiKeyRole,
+    /// SHA-256 of the key; the key itself is never stored.
+    pub key_hash: String,
+    /// When.
+    pub now: OffsetDateTime,
+}
+
+/// Accounts, sessions, API keys and lockout counters.
+#[async_trait]
+pub trait AccountStore {
+    /// Creates the account and queues its verification mail, in one transaction;
+    /// `Duplicate(Email)` when the address is taken.
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User>;
+    /// The account with this id.
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>>;
+    /// The account with this address, with its password hash.
+    async fn user_credentials_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
+    /// The account with this id, with its password hash.
+    async fn user_credentials(&self, id: &UserId) -> StoreResult<Option<UserCredentials>>;
+
+    /// Sets a new password hash and revokes every session of the user except
+    /// `keep_session` (none kept when `None`), recording `event` (and the
+    /// notice it calls for), in one transaction.
+    async fn change_password(
+        &self,
+        user_id: &UserId,
+        password_hash: &str,
+        keep_session: Option<&SessionId>,
+        event: &NewEvent,
+    ) -> StoreResult<()>;
+
+    /// Changes the user's address (unverified until its link is followed),
+    /// queues the verification mail to the new address and a notice to the
+    /// old one, drops unsent links to the old one, and records `event`, in
+    /// one transaction. False (and nothing changed) when `limit`
+    /// verification mails went out since `since`.
+    async fn change_email(
+        &self,
+        user_id: &UserId,
+        old_email: &str,
+        new_email: &str,
+        event: &NewEvent,
+        limit: u32,
+        since: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// Records a provisional failure under `key` (a normalised email for
+    /// sign-in, a prefixed one for support PINs) unless `limit` failures in
+    /// the lockout window already lock it; atomic, so concurrent guesses
+    /// cannot exceed the limit.
+    async fn reserve_sign_in_attempt(
+        &self,
+        key: &str,
+        limit: usize,
+        now: OffsetDateTime,
+    ) -> StoreResult<AttemptReservation>;
+    /// After a success: forget the failures under `key`.
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+
+    /// Starts a session.
+    async fn create_session(&self, session: &NewSession) -> StoreResult<Session>;
+    /// The session whose token hashes to `token_hash`, revoked or not.
+    async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>>;
+    /// Notes that the session was used at `now`.
+    async fn touch_session(&self, session_id: &SessionId, now: OffsetDateTime) -> StoreResult<()>;
+    /// The user's sessions that are not revoked and not past their absolute end.
+    async fn sessions_of_user(&self, user_id: &UserId, now: OffsetDateTime) -> StoreResult<Vec<Session>>;
+    /// Revokes one of the user's sessions; false when there is no such live session.
+    async fn revoke_session(&self, user_id: &UserId, session_id: &SessionId, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Stores a new API key.
+    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey>;
+    /// The unrevoked key whose hash is `key_hash`.
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+    /// Every key, revoked ones included, oldest first.
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// Revokes a key; false when there is no such live key.
+    async fn revoke_api_key(&self, id: &ApiKeyId, now: OffsetDateTime) -> StoreResult<bool>;
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: UserId,
+    email: String,
+    name: Option<String>,
+    password_hash: String,
+    email_verified_at: Option<i64>,
+    created_at: i64,
+}
+
+impl UserRow {
+    fn into_credentials(self) -> StoreResult<UserCredentials> {
+        Ok(UserCredentials {
+            user: User {
+                id: self.id,
+                email: self.email,
+                name: self.name,
+                email_verified_at: self.email_verified_at.map(from_millis).transpose()?,
+                created_at: from_millis(self.created_at)?,
+            },
+            password_hash: self.password_hash,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, password_hash, email_verified_at, created_at";
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: SessionId,
+    user_id: UserId,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+    auth_time: i64,
+    amr: String,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+    fn try_from(row: SessionRow) -> StoreResult<Self> {
+        Ok(Session {
+            amr: from_json("session amr", &row.amr)?,
+            id: row.id,
+            user_id: row.user_id,
+            created_at: from_millis(row.created_at)?,
+            last_seen_at: from_millis(row.last_seen_at)?,
+            expires_at: from_millis(row.expires_at)?,
+            auth_time: from_millis(row.auth_time)?,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            revoked_at: row.revoked_at.map(from_millis).transpose()?,
+        })
+    }
+}
+
+const SESSION_COLUMNS: &str =
+    "id, user_id, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent, revoked_at";
+
+#[derive(sqlx::FromRow)]
+struct ApiKeyRow {
+    id: ApiKeyId,
+    name: String,
+    role: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<ApiKeyRow> for ApiKey {
+    type Error = StoreError;
+    fn try_from(row: ApiKeyRow) -> StoreResult<Self> {
+        Ok(ApiKey {
+            role: ApiKeyRole::parse(&row.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("api key role {}", row.role)))?,
+            id: row.id,
+            name: row.name,
+            created_at: from_millis(row.created_at)?,
+            revoked_at: row.revoked_at.map(from_millis).transpose()?,
+        })
+    }
+}
+
+const API_KEY_COLUMNS: &str = "id, name, role, created_at, revoked_at";
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    #[tracing::instrument(skip_all)]
+    async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
+        let now = to_millis(user.now);
+        // The sign-up event queues the verification mail in the same transaction.
+        let signed_up = NewEvent {
+            id: EventId::new(),
+            user_id: user.id.clone(),
+            kind: EventKind::SignedUp,
+            detail: serde_json::json!({}),
+            ip: None,
+            user_agent: None,
+            at: user.now,
+        };
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(&user.id)
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(&user.password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_violation(e, Duplicate::Email))?;
+            insert_user_event!(signed_up, &mut *tx);
+            Ok(())
+        })?;
+        Ok(User {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            email_verified_at: None,
+            created_at: from_millis(now)?,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user(&self, id: &UserId) -> StoreResult<Option<User>> {
+        Ok(self.user_credentials(id).await?.map(|c| c.user))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user_credentials_by_email(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        let row: Option<UserRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await? });
+        row.map(UserRow::into_credentials).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn user_credentials(&self, id: &UserId) -> StoreResult<Option<UserCredentials>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await? });
+        row.map(UserRow::into_credentials).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn change_password(
+        &self,
+        user_id: &UserId,
+        password_hash: &str,
+        keep_session: Option<&SessionId>,
+        event: &NewEvent,
+    ) -> StoreResult<()> {
+        let now = to_millis(event.at);
+        // Every session but the kept one ends; without one to keep, all do.
+        let revoke_sessions = match keep_session {
+            Some(_) => "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id <> $3",
+            None => "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        };
+        in_tx!(self, |tx| {
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            let mut revoke = sqlx::query(revoke_sessions).bind(now).bind(user_id);
+            if let Some(keep) = keep_session {
+                revoke = revoke.bind(keep);
+            }
+            revoke.execute(&mut *tx).await?;
+            // A sign-in begun with the old password must not finish.
+            sqlx::query("DELETE FROM pending_sign_ins WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            // Nor may an older reset link set it again.
+            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1 AND purpose = 'password_reset'")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            insert_user_event!(event, &mut *tx);
+            Ok(())
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn change_email(
+        &self,
+        user_id: &UserId,
+        old_email: &str,
+        new_email: &str,
+        event: &NewEvent,
+        limit: u32,
+        since: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let backend = self.backend();
+        let mail = |kind, recipient: Option<&str>| super::NewMail {
+            id: new_id(),
+            kind,
+            user_id: user_id.clone(),
+            recipient: recipient.map(str::to_owned),
+            detail: serde_json::json!({"new_email": new_email}),
+            at: event.at,
+        };
+        let (verify, notice) = (mail(MailKind::VerifyEmail, None), mail(MailKind::EmailChanged, Some(old_email)));
+        in_tx!(self, |tx| {
+            if backend == Backend::Postgres {
+                sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
+            }
+            // Each change mails a stranger's address if it is not the user's: limited like a resend.
+            let recent: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND kind = 'verify_email' AND created_at > $2",
+            )
+            .bind(user_id)
+            .bind(to_millis(since))
+            .fetch_one(&mut *tx)
+            .await?;
+            if recent >= i64::from(limit) {
+                return Ok(false);
+            }
+            // Unsent links addressed to the old mailbox must not go out (a reset link there would undo the change).
+            sqlx::query(
+                "UPDATE outbox SET failed_at = $1, last_error = 'the address changed before it was sent' \
+                 WHERE user_id = $2 AND sent_at IS NULL AND failed_at IS NULL AND kind IN ('verify_email', 'password_reset')",
+            )
+            .bind(to_millis(event.at))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE users SET email = $1, email_verified_at = NULL, updated_at = $2 WHERE id = $3")
+                .bind(new_email)
+                .bind(to_millis(event.at))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation(e, Duplicate::Email))?;
+            // Links sent to the old address no longer prove anything.
+            sqlx::query("DELETE FROM email_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+            insert_user_event!(event, &mut *tx);
+            insert_mail!(verify, &mut *tx);
+            insert_mail!(notice, &mut *tx);
+            Ok(true)
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn reserve_sign_in_attempt(
+        &self,
+        key: &str,
+        limit: usize,
+        now: OffsetDateTime,
+    ) -> StoreResult<AttemptReservation> {
+        let window_start = to_millis(now - lockout::WINDOW);
+        let backend = self.backend();
+        in_tx!(self, |tx| {
+            if backend == Backend::Postgres {
+                // Serialise attempts on one account across instances; SQLite's
+                // IMMEDIATE transaction already serialises every writer.
+                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('sign_in:' || $1, 0))")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1 AND at <= $2")
+                .bind(key)
+                .bind(window_start)
+                .execute(&mut *tx)
+                .await?;
+            let recent: Vec<i64> = sqlx::query_scalar("SELECT at FROM sign_in_attempts WHERE email = $1")
+                .bind(key)
+                .fetch_all(&mut *tx)
+                .await?;
+            let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
+            if let Some(until) = lockout::locked_until(&recent, limit, now) {
+                return Ok(AttemptReservation::Locked { until });
+            }
+            sqlx::query("INSERT INTO sign_in_attempts (id, email, at) VALUES ($1, $2, $3)")
+                .bind(new_id())
+                .bind(key)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await?;
+            Ok(AttemptReservation::Reserved)
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1").bind(key).execute(pool).await?.rows_affected()
+        });
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_session(&self, session: &NewSession) -> StoreResult<Session> {
+        let amr = to_json(&session.amr)?;
+        on_pool!(self, |pool| insert_session!(session, &amr, pool));
+        session.stored()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Session>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
+        let row: Option<SessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(pool).await?
+        });
+        row.map(Session::try_from).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn touch_session(&self, session_id: &SessionId, now: OffsetDateTime) -> StoreResult<()> {
+        let now = to_millis(now);
+        on_pool!(self, |pool| {
+            // Never move last_seen_at backwards when two requests race.
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
+                .bind(now)
+                .bind(session_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn sessions_of_user(&self, user_id: &UserId, now: OffsetDateTime) -> StoreResult<Vec<Session>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
+        );
+        let rows: Vec<SessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(to_millis(now)).fetch_all(pool).await?
+        });
+        rows.into_iter().map(Session::try_from).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn revoke_session(&self, user_id: &UserId, session_id: &SessionId, now: OffsetDateTime) -> StoreResult<bool> {
+        let affected = on_pool!(self, |pool| {
+            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(to_millis(now))
+                .bind(session_id)
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_api_key(&self, key: &NewApiKey) -> StoreResult<ApiKey> {
+        on_pool!(self, |pool| {
+            sqlx::query("INSERT INTO api_keys (id, name, role, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&key.id)
+                .bind(&key.name)
+                .bind(key.role.as_str())
+                .bind(&key.key_hash)
+                .bind(to_millis(key.now))
+                .execute(pool)
+                .await
+                .map_err(|e| unique_violation(e, Duplicate::RandomValue))?
+                .rows_affected()
+        });
+        Ok(ApiKey {
+            id: key.id.clone(),
+            name: key.name.clone(),
+            role: key.role,
+            created_at: from_millis(to_millis(key.now))?,
+            revoked_at: None,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+        let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL");
+        let row: Option<ApiKeyRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(key_hash).fetch_optional(pool).await?
+        });
+        row.map(ApiKey::try_from).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        let sql = format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, id");
+        let rows: Vec<ApiKeyRow> =
+            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?);
+        rows.into_iter().map(ApiKey::try_from).collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn revoke_api_key(&self, id: &ApiKeyId, now: OffsetDateTime) -> StoreResult<bool> {
+        let affected = on_pool!(self, |pool| {
+            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(to_millis(now))
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(affected == 1)
+    }
+}
