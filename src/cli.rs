@@ -1,7 +1,7 @@
 //! The command line. Results go alone to stdout so scripts can capture them;
 //! everything else goes to stderr.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -12,8 +12,10 @@ use crate::clock::SystemClock;
 use crate::config::{Settings, Sources};
 use crate::domain::account::ApiKeyRole;
 use crate::domain::license::Actor;
+use crate::http::error::ApiError;
+use crate::licensing::{IssueRequest, MAX_ISSUE_COUNT};
 use crate::startup::Application;
-use crate::store;
+use crate::store::{self, StoreOptions};
 
 /// The parsed command line: global options and the command to run.
 #[derive(Debug, Parser)]
@@ -38,8 +40,12 @@ pub struct Cli {
 /// What `latchkey` can be asked to do.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the gateway (the default). Prints a one-time admin API key on the first start.
-    Serve,
+    /// Run the gateway (the default). Shows a one-time admin API key on the first start.
+    Serve {
+        /// Address to serve on (default 127.0.0.1:8080, or LATCHKEY_LISTEN).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Administrative tasks on the configured database.
@@ -91,8 +97,8 @@ pub enum AdminCommand {
         /// The policy to issue under (see `latchkey policy check`).
         #[arg(long)]
         policy: String,
-        /// How many licenses.
-        #[arg(long, default_value_t = 1)]
+        /// How many licenses (1 to 1000000).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         count: u32,
         /// Only this account may redeem the codes.
         #[arg(long)]
@@ -170,53 +176,50 @@ impl From<Role> for ApiKeyRole {
 
 type CliResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A refusal from a service, in the same English the API uses.
+fn explain(error: impl Into<ApiError>) -> String {
+    error.into().message()
+}
+
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> CliResult {
-    let settings = Settings::load(Sources { file: cli.config.as_deref(), env: Sources::process_env() })?;
+    let command = cli.command.unwrap_or(Command::Serve { listen: None });
+    let mut env = Sources::process_env();
+    if let Command::Serve { listen: Some(listen) } = &command {
+        // As if set in the environment, so a default public URL follows it.
+        env.insert("LATCHKEY_LISTEN".into(), listen.to_string());
+    }
+    let settings = Settings::load(Sources { file: cli.config.as_deref(), env })?;
     crate::telemetry::init(settings.log_format);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
+    match command {
+        Command::Serve { .. } => serve(settings).await,
         Command::Migrate => {
-            let store = store::connect_unmigrated(&settings.database_url, 2).await?;
+            let options = StoreOptions { create: true, ..store_options(&settings) };
+            let store = store::connect_unmigrated(&settings.database_url, options).await?;
             crate::store::Store::migrate(&store).await?;
             eprintln!("migrations applied to {}", settings.database_url);
             Ok(())
         }
         Command::Policy(PolicyCommand::Check { dir }) => {
-            let dir = dir.unwrap_or_else(|| settings.policies.clone());
-            match crate::licensing::policies::load_dir(&dir) {
-                Ok(set) => {
-                    for policy in set.iter() {
-                        println!("{}\t{}\t{}", policy.name, policy.product, policy.revision);
-                    }
-                    eprintln!("{}: {} policies, all valid", dir.display(), set.len());
-                    Ok(())
-                }
-                Err(errors) => {
-                    for error in &errors {
-                        eprintln!("{error}");
-                    }
-                    Err(format!("{} policy file(s) have problems", errors.len()).into())
-                }
-            }
+            check_policies(&dir.unwrap_or_else(|| settings.policies.clone()))
         }
         Command::Keys(KeysCommand::Rotate { algorithm }) => {
-            let app = build(settings).await?;
-            let kid = app.services().keys.rotate(algorithm).await?;
+            let app = open(settings).await?;
+            let kid = app.services().keys.rotate(algorithm).await.map_err(explain)?;
             println!("{kid}");
             Ok(())
         }
         Command::Admin(AdminCommand::Integration(IntegrationCommand::SetSecret { name, key_id })) => {
-            let app = build(settings).await?;
+            let app = open(settings).await?;
             let mut secret = String::new();
             std::io::stdin().read_line(&mut secret)?;
             let secret = secrecy::SecretString::from(secret.trim_end_matches(['\n', '\r']).to_owned());
-            let key_id = app.services().tokens.set_secret(&name, key_id, secret).await?;
+            let key_id = app.services().tokens.set_secret(&name, key_id, secret).await.map_err(explain)?;
             eprintln!("stored the secret for {name}{}", key_id.map(|k| format!(" (key id {k})")).unwrap_or_default());
             Ok(())
         }
         Command::Admin(AdminCommand::Issue { policy, count, owner_email, csv }) => {
-            let app = build(settings).await?;
+            let app = open(settings).await?;
             issue_csv(&app, policy, count, owner_email, &csv).await
         }
         Command::Admin(AdminCommand::Eula(EulaCommand::Publish {
@@ -228,10 +231,10 @@ pub async fn run(cli: Cli) -> CliResult {
             material,
         })) => {
             let body = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let app = build(settings).await?;
+            let app = open(settings).await?;
             let title = title.unwrap_or_else(|| format!("{product} licence agreement"));
             let publication = crate::eula::Publication { product, version, locale, title, body, material };
-            let document = app.services().eulas.publish(publication).await?;
+            let document = app.services().eulas.publish(publication).await.map_err(explain)?;
             println!("{}", document.sha256);
             eprintln!(
                 "published {} {} ({}), material: {}",
@@ -240,28 +243,90 @@ pub async fn run(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateKey { role, name }) => {
-            let store = store::connect(&settings.database_url, 2).await?;
+            let store = store::connect(&settings.database_url, store_options(&settings)).await?;
             let keys = ApiKeys::new(ApiKeysConfig { store, clock: Arc::new(SystemClock) });
-            let (_, token) = keys.create(role.into(), &name).await?;
+            let (_, token) = keys.create(role.into(), &name).await.map_err(explain)?;
             println!("{}", token.secret.expose_secret());
             Ok(())
         }
     }
 }
 
-/// Builds the application for a command; on a brand-new database that
-/// includes the one-time admin key, which must be shown whichever command ran first.
-async fn build(settings: Settings) -> Result<Application, Box<dyn std::error::Error>> {
-    let app = Application::build(settings, Arc::new(SystemClock)).await?;
-    if let Some(key) = &app.first_admin_key {
-        // Straight to the terminal, never through the log pipeline.
+/// How commands other than `serve` and `migrate` open the database: the
+/// one that exists, never a new one.
+fn store_options(settings: &Settings) -> StoreOptions {
+    StoreOptions { max_connections: 2, sqlite_synchronous: settings.sqlite_synchronous, create: false }
+}
+
+/// `policy check`: every file's problems, or one line per policy.
+fn check_policies(dir: &Path) -> CliResult {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a folder of policy files", dir.display()).into());
+    }
+    match crate::licensing::policies::load_dir(dir) {
+        Ok(set) if set.is_empty() => Err(format!("{} holds no policy files (*.toml)", dir.display()).into()),
+        Ok(set) => {
+            for policy in set.iter() {
+                println!("{}\t{}\t{}", policy.name, policy.product, policy.revision);
+            }
+            eprintln!("{}: {} policies, all valid", dir.display(), set.len());
+            Ok(())
+        }
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            Err(format!("{} policy file(s) have problems", errors.len()).into())
+        }
+    }
+}
+
+/// Opens the gateway's database for a command. On a database no instance
+/// has started yet, that includes the one-time admin key, which must be
+/// shown whichever command ran first.
+async fn open(settings: Settings) -> Result<Application, Box<dyn std::error::Error>> {
+    let key_file = first_admin_key_file(&settings);
+    let app = Application::open_existing(settings, Arc::new(SystemClock)).await?;
+    show_first_admin_key(&app, &key_file)?;
+    Ok(app)
+}
+
+/// Where the first admin key goes when there is no terminal to show it on:
+/// beside an SQLite database, else in the working folder.
+fn first_admin_key_file(settings: &Settings) -> PathBuf {
+    store::sqlite_file(&settings.database_url)
+        .map_or_else(|| PathBuf::from("first-admin-key"), |db| db.with_file_name("first-admin-key"))
+}
+
+/// Shows the first admin key to the operator, and to nothing else: on the
+/// terminal when there is one; otherwise (a service manager, a pipe, JSON
+/// logs shipped elsewhere) in a file only this user can read.
+fn show_first_admin_key(app: &Application, file: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::{IsTerminal, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let Some(key) = &app.first_admin_key else { return Ok(()) };
+    if std::io::stderr().is_terminal() {
         eprintln!(
             "\n  First start: an admin API key was created. It is shown only this once:\n\n    {}\n\n  \
              Use it as `Authorization: Bearer <key>` on /v1/admin/… endpoints.\n",
             key.expose_secret()
         );
+        return Ok(());
     }
-    Ok(app)
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(file)
+        .map_err(|e| format!("cannot write the first admin key to {}: {e}", file.display()))?;
+    writeln!(out, "{}", key.expose_secret())?;
+    eprintln!(
+        "First start: an admin API key was created and written to {} (readable by this user only). \
+         Read it, keep it somewhere safe, and delete the file.",
+        file.display()
+    );
+    Ok(())
 }
 
 /// Issues in batches (each one transaction), with a progress bar on stderr.
@@ -270,11 +335,22 @@ async fn issue_csv(
     policy: String,
     count: u32,
     owner_email: Option<String>,
-    out: &std::path::Path,
+    out: &Path,
 ) -> CliResult {
-    use crate::licensing::{IssueRequest, MAX_ISSUE_COUNT};
-    let sink: Box<dyn std::io::Write> =
-        if out.as_os_str() == "-" { Box::new(std::io::stdout()) } else { Box::new(std::fs::File::create(out)?) };
+    use std::os::unix::fs::OpenOptionsExt;
+    let sink: Box<dyn std::io::Write> = if out.as_os_str() == "-" {
+        Box::new(std::io::stdout())
+    } else {
+        // Activation codes are secrets until handed out: not for other users' eyes.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(out)
+            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        Box::new(file)
+    };
     let mut writer = csv::Writer::from_writer(sink);
     writer.write_record(["id", "key", "activation_code", "policy", "expires_at"])?;
     let progress = indicatif::ProgressBar::new(u64::from(count));
@@ -293,7 +369,7 @@ async fn issue_csv(
             entitlements: None,
             metadata: None,
         };
-        let issued = app.services().licensing.issue(request, &Actor::Cli, None).await?;
+        let issued = app.services().licensing.issue(request, &Actor::Cli, None).await.map_err(explain)?;
         for item in &issued.licenses {
             let expires = item
                 .license
@@ -320,7 +396,17 @@ async fn issue_csv(
 async fn serve(settings: Settings) -> CliResult {
     let listen = settings.listen;
     let database = settings.database_url.to_string();
-    let app = build(settings).await?;
+    let key_file = first_admin_key_file(&settings);
+    let metrics_listen = settings.metrics_listen;
+    let mut app = Application::build(settings, Arc::new(SystemClock)).await?;
+    show_first_admin_key(&app, &key_file)?;
+    if let Some(address) = metrics_listen {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| format!("LATCHKEY_METRICS_LISTEN: cannot listen on {address}: {e}"))?;
+        tracing::info!(%address, "metrics are served apart from the API");
+        app = app.with_metrics_listener(listener);
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("LATCHKEY_LISTEN: cannot listen on {listen}: {e}"))?;

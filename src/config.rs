@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -197,22 +197,34 @@ pub struct Settings {
     /// Calls product software may make per client IP per minute (validate,
     /// heartbeats): generous, since an office shares one address.
     pub product_rate_per_minute: u32,
-    /// Take the client IP from the last `X-Forwarded-For` entry (only behind a proxy that sets it).
-    pub trust_forwarded_for: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed; empty, the
+    /// socket peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
     /// A session unused this long expires.
     pub session_idle: Duration,
     /// A session expires this long after sign-in, however active.
     pub session_absolute: Duration,
-    /// Upper bound on the time one request may take.
+    /// Upper bound on the time one request may take, reading its body included.
     pub request_timeout: Duration,
+    /// Time a client gets to send a request's head (and the longest a
+    /// keep-alive connection waits for the next one).
+    pub header_read_timeout: Duration,
+    /// A keep-alive connection with nothing in flight this long is closed.
+    pub idle_timeout: Duration,
+    /// Most connections open at once.
+    pub max_connections: usize,
+    /// On SIGTERM, how long in-flight requests get before the process stops anyway.
+    pub shutdown_grace: Duration,
     /// Text or JSON log lines.
     pub log_format: LogFormat,
     /// Shown to users: TOTP issuer, mail sender name, page titles.
     pub product_name: String,
     /// Most database connections this instance holds open at once.
     pub database_max_connections: u32,
-    /// `smtp://host:port` or `smtps://user:pass@host`; none writes mail to the log.
+    /// `smtp://host:port` or `smtps://user:pass@host`.
     pub smtp_url: Option<SecretString>,
+    /// Where mail goes: SMTP, the log (development only), or nowhere yet.
+    pub mail: MailMode,
     /// Sender of every message.
     pub mail_from: String,
     /// Algorithm of the signing keys the server makes.
@@ -221,6 +233,106 @@ pub struct Settings {
     pub require_verified_email: bool,
     /// Audiences users may ask tokens for; only in the file (`[[integrations]]`).
     pub integrations: Vec<Integration>,
+    /// Serve `/metrics` on this address only, apart from the API.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How SQLite commits: `full` (survives power loss) or `normal` (faster).
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailMode {
+    /// An SMTP server (`smtp_url`).
+    Smtp,
+    /// The log, links intact: for trying Latchkey out, never for production.
+    Log,
+    /// Nowhere yet: messages wait in the outbox until SMTP is configured.
+    Off,
+}
+
+impl FromStr for MailMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "smtp" => Ok(Self::Smtp),
+            "log" => Ok(Self::Log),
+            "off" => Ok(Self::Off),
+            _ => Err(format!("expected `smtp`, `log` or `off`, got `{s}`")),
+        }
+    }
+}
+
+/// How SQLite commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSynchronous {
+    /// Every commit reaches the disk: an acknowledged seat or acceptance survives power loss.
+    Full,
+    /// Commits survive a crash of the process, not of the machine; faster writes.
+    Normal,
+}
+
+impl FromStr for SqliteSynchronous {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "full" => Ok(Self::Full),
+            "normal" => Ok(Self::Normal),
+            _ => Err(format!("expected `full` or `normal`, got `{s}`")),
+        }
+    }
+}
+
+/// An address or a CIDR block (`10.0.0.0/8`, `::1`, `2001:db8::/32`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    /// Whether `ip` is in the block.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn bits(ip: IpAddr) -> (u128, u8) {
+            match ip {
+                IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+                IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                    Some(v4) => (u128::from(u32::from(v4)), 32),
+                    None => (u128::from(v6), 128),
+                },
+            }
+        }
+        let ((net, width), (candidate, candidate_width)) = (bits(self.network), bits(ip));
+        if width != candidate_width {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix);
+        net.checked_shr(shift).unwrap_or(0) == candidate.checked_shr(shift).unwrap_or(0)
+    }
+}
+
+impl FromStr for IpNet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not an address or a CIDR block (such as 10.0.0.0/8)");
+        let (address, prefix) = s.trim().split_once('/').map_or((s.trim(), None), |(a, p)| (a, Some(p)));
+        let network: IpAddr = address.parse().map_err(|_| bad())?;
+        let width = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.map(str::parse::<u8>).transpose().map_err(|_| bad())?.unwrap_or(width);
+        if prefix > width {
+            return Err(bad());
+        }
+        Ok(Self { network, prefix })
+    }
+}
+
+/// A comma-separated list of proxies.
+struct ProxyList(Vec<IpNet>);
+
+impl FromStr for ProxyList {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(IpNet::from_str).collect::<Result<_, _>>().map(Self)
+    }
 }
 
 /// Every key the file accepts; the environment variable is `LATCHKEY_` + upper case.
@@ -236,17 +348,25 @@ const KEYS: &[&str] = &[
     "ip_rate_per_minute",
     "product_rate_per_minute",
     "trust_forwarded_for",
+    "trusted_proxies",
     "session_idle",
     "session_absolute",
     "request_timeout",
+    "header_read_timeout",
+    "idle_timeout",
+    "max_connections",
+    "shutdown_grace",
     "log_format",
     "product_name",
     "database_max_connections",
     "smtp_url",
     "smtp_url_file",
+    "mail",
     "mail_from",
     "signing_algorithm",
     "require_verified_email",
+    "metrics_listen",
+    "sqlite_synchronous",
 ];
 
 /// The one structured setting: a list of tables, so it has no environment variable.
@@ -441,15 +561,27 @@ impl Settings {
                 message: "must start with `sqlite://` or `postgres://`".into(),
             });
         }
-        let public_url: Url = r.parse("public_url", default_public_url())?;
+        if let Some(raw) = r.raw("trust_forwarded_for") {
+            return Err(ConfigError::Invalid {
+                origin: raw.origin,
+                message: "replaced by `trusted_proxies`: list your proxies' addresses or CIDR blocks \
+                          (LATCHKEY_TRUSTED_PROXIES=10.0.0.0/8); X-Forwarded-For is believed only from them"
+                    .into(),
+            });
+        }
+        let listen: SocketAddr = r.parse("listen", SocketAddr::from(([127, 0, 0, 1], 8080)))?;
+        let public_url: Url = r.parse("public_url", default_public_url(listen))?;
         if !matches!(public_url.scheme(), "http" | "https") || public_url.host_str().is_none() {
             return Err(ConfigError::Invalid {
                 origin: "LATCHKEY_PUBLIC_URL".into(),
                 message: "must be an http:// or https:// origin such as https://login.example.com".into(),
             });
         }
+        let smtp_url = r.secret("smtp_url")?;
+        let invalid =
+            |origin: &str, message: &str| ConfigError::Invalid { origin: origin.into(), message: message.into() };
         let settings = Self {
-            listen: r.parse("listen", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
+            listen,
             database_url,
             public_url,
             policies: r.path("policies").unwrap_or_else(|| PathBuf::from("./policies")),
@@ -458,21 +590,35 @@ impl Settings {
             signup: r.parse("signup", SignupMode::Open)?,
             ip_rate_per_minute: r.parse("ip_rate_per_minute", 60)?,
             product_rate_per_minute: r.parse("product_rate_per_minute", 6000)?,
-            trust_forwarded_for: r.parse("trust_forwarded_for", false)?,
+            trusted_proxies: r.parse("trusted_proxies", ProxyList(Vec::new()))?.0,
             session_idle: r.duration("session_idle", Duration::from_secs(7 * 24 * 3600))?,
             session_absolute: r.duration("session_absolute", Duration::from_secs(30 * 24 * 3600))?,
             request_timeout: r.duration("request_timeout", Duration::from_secs(30))?,
+            header_read_timeout: r.duration("header_read_timeout", Duration::from_secs(10))?,
+            idle_timeout: r.duration("idle_timeout", Duration::from_secs(60))?,
+            max_connections: r.parse("max_connections", 512)?,
+            shutdown_grace: r.duration("shutdown_grace", Duration::from_secs(10))?,
             log_format: r.parse("log_format", LogFormat::Text)?,
             product_name: r.parse("product_name", "Latchkey".to_owned())?,
             database_max_connections: r.parse("database_max_connections", 10)?,
-            smtp_url: r.secret("smtp_url")?,
+            smtp_url: smtp_url.clone(),
+            mail: r.parse("mail", if smtp_url.is_some() { MailMode::Smtp } else { MailMode::Off })?,
             mail_from: r.parse("mail_from", "Latchkey <no-reply@localhost>".to_owned())?,
             signing_algorithm: r.parse("signing_algorithm", SigningAlgorithm::Es256)?,
             require_verified_email: r.parse("require_verified_email", false)?,
             integrations,
+            metrics_listen: r.raw("metrics_listen").map(|_| r.parse("metrics_listen", listen)).transpose()?,
+            sqlite_synchronous: r.parse("sqlite_synchronous", SqliteSynchronous::Full)?,
         };
-        let invalid =
-            |origin: &str, message: &str| ConfigError::Invalid { origin: origin.into(), message: message.into() };
+        match (settings.mail, &settings.smtp_url) {
+            (MailMode::Smtp, None) => {
+                return Err(invalid("LATCHKEY_MAIL", "`smtp` needs LATCHKEY_SMTP_URL (or LATCHKEY_SMTP_URL_FILE)"));
+            }
+            (MailMode::Log | MailMode::Off, Some(_)) => {
+                return Err(invalid("LATCHKEY_MAIL", "LATCHKEY_SMTP_URL is set: remove it, or set mail to `smtp`"));
+            }
+            _ => {}
+        }
         const TEN_YEARS: Duration = Duration::from_secs(10 * 366 * 24 * 3600);
         for (origin, value) in
             [("LATCHKEY_SESSION_IDLE", settings.session_idle), ("LATCHKEY_SESSION_ABSOLUTE", settings.session_absolute)]
@@ -483,6 +629,18 @@ impl Settings {
         }
         if settings.request_timeout.is_zero() || settings.request_timeout > Duration::from_secs(3600) {
             return Err(invalid("LATCHKEY_REQUEST_TIMEOUT", "must be between 1 second and 1 hour"));
+        }
+        for (origin, value) in [
+            ("LATCHKEY_HEADER_READ_TIMEOUT", settings.header_read_timeout),
+            ("LATCHKEY_IDLE_TIMEOUT", settings.idle_timeout),
+            ("LATCHKEY_SHUTDOWN_GRACE", settings.shutdown_grace),
+        ] {
+            if value.is_zero() || value > Duration::from_secs(3600) {
+                return Err(invalid(origin, "must be between 1 second and 1 hour"));
+            }
+        }
+        if settings.max_connections == 0 {
+            return Err(invalid("LATCHKEY_MAX_CONNECTIONS", "must be at least 1"));
         }
         if settings.database_max_connections == 0 {
             return Err(invalid("LATCHKEY_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
@@ -516,8 +674,10 @@ impl Settings {
     }
 }
 
-fn default_public_url() -> Url {
-    Url::parse("http://localhost:8080").unwrap_or_else(|_| unreachable_url())
+/// The origin users see when none is set: this machine's name for the
+/// listening port, so a local trial works (WebAuthn wants a name, not an IP).
+fn default_public_url(listen: SocketAddr) -> Url {
+    Url::parse(&format!("http://localhost:{}", listen.port())).unwrap_or_else(|_| unreachable_url())
 }
 
 #[allow(clippy::panic)] // a literal URL that does not parse is a programming error caught by the tests

@@ -27,7 +27,7 @@ use crate::mail::{Mailer, MailerConfig};
 use crate::metrics::Metrics;
 use crate::secrets::{MasterKey, SecretError};
 use crate::services::Services;
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Store, StoreError, StoreOptions};
 use crate::support::{Support, SupportConfig};
 use crate::tokens::{SigningKeys, SigningKeysConfig, Tokens, TokensConfig};
 
@@ -80,8 +80,13 @@ pub struct Application {
     store: Arc<dyn Store>,
     /// Set on the very first start: the one-time admin API key to show the operator.
     pub first_admin_key: Option<SecretString>,
-    /// Drains the mail outbox while the application serves.
-    mailer: Mailer,
+    /// The bounds on connections.
+    limits: http::server::Limits,
+    /// Where `/metrics` is served apart from the API, when it is.
+    metrics_listener: Option<TcpListener>,
+    /// Drains the mail outbox while the application serves; `None` while no
+    /// way to send mail is configured (messages wait in the outbox).
+    mailer: Option<Mailer>,
 }
 
 impl std::fmt::Debug for Application {
@@ -91,33 +96,65 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Connects and migrates the store, loads (or on first start creates) the
-    /// master key, and prepares every service.
+    /// Connects and migrates the store (creating an SQLite database on first
+    /// start), loads (or on first start creates) the master key, and
+    /// prepares every service.
     pub async fn build(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        Self::build_on(settings, clock, true).await
+    }
+
+    /// The same for a command that works on the database the gateway
+    /// already uses: a missing SQLite file is an error, not a new database.
+    pub async fn open_existing(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        Self::build_on(settings, clock, false).await
+    }
+
+    async fn build_on(settings: Settings, clock: Arc<dyn Clock>, create: bool) -> Result<Self, StartupError> {
         let policies =
             Arc::new(crate::licensing::policies::load_dir(&settings.policies).map_err(StartupError::Policies)?);
-        let store = store::connect(&settings.database_url, settings.database_max_connections).await?;
+        let options = StoreOptions {
+            max_connections: settings.database_max_connections,
+            sqlite_synchronous: settings.sqlite_synchronous,
+            create,
+        };
+        let store = store::connect(&settings.database_url, options).await?;
         let master_key = Arc::new(load_master_key(&settings, store.as_ref()).await?);
         let first_admin_key = bootstrap(store.as_ref(), &master_key, clock.as_ref()).await?;
         check_integrations(&settings, &policies)?;
         let metrics = Arc::new(Metrics::new());
         let services = build_services(&settings, &store, &clock, &master_key, &policies, &metrics).await?;
-        let mailer = Mailer::new(MailerConfig {
-            store: store.clone(),
-            clock: clock.clone(),
-            master_key,
-            transport: mail_transport(&settings)?,
-            from: settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?,
-            product: settings.product_name.clone(),
-            public_url: settings.public_url.clone(),
+        let from = settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?;
+        let mailer = mail_transport(&settings)?.map(|transport| {
+            Mailer::new(MailerConfig {
+                store: store.clone(),
+                clock: clock.clone(),
+                master_key,
+                transport,
+                from,
+                product: settings.product_name.clone(),
+                public_url: settings.public_url.clone(),
+            })
         });
         let state = AppState::new(services.clone(), &settings, clock, metrics);
-        Ok(Self { services, state, store, first_admin_key, mailer })
+        let limits = http::server::Limits {
+            header_read_timeout: settings.header_read_timeout,
+            idle_timeout: settings.idle_timeout,
+            max_connections: settings.max_connections,
+            shutdown_grace: settings.shutdown_grace,
+        };
+        Ok(Self { services, state, store, first_admin_key, mailer, limits, metrics_listener: None })
     }
 
     /// The services, for commands that act without serving.
     pub fn services(&self) -> &Services {
         &self.services
+    }
+
+    /// Serves `/metrics` on `listener` (the `metrics_listen` setting), apart
+    /// from the API, for as long as the API is served.
+    pub fn with_metrics_listener(mut self, listener: TcpListener) -> Self {
+        self.metrics_listener = Some(listener);
+        self
     }
 
     /// The HTTP application: the JSON API and everything served beside it.
@@ -126,22 +163,29 @@ impl Application {
     }
 
     /// Serves on `listener` until `shutdown` completes, then lets in-flight
-    /// requests finish (each is bounded by the request timeout).
+    /// requests finish, for at most the shutdown grace period.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let router = self.router();
+        let metrics = self.metrics_listener.map(|listener| {
+            let router = http::metrics_router(self.state.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-        let mail_worker = tokio::spawn(self.mailer.clone().run(mail_stopped));
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let mail_worker = self.mailer.clone().map(|mailer| tokio::spawn(mailer.run(mail_stopped)));
+        let served = http::server::serve(listener, router, shutdown, self.limits).await;
         // A message being sent finishes (SMTP has its own timeout); the rest waits in the outbox.
         let _ = stop_mail.send(true);
-        if let Err(error) = mail_worker.await {
+        if let Some(worker) = mail_worker
+            && let Err(error) = worker.await
+        {
             tracing::warn!(%error, "the mail worker ended abnormally");
+        }
+        if let Some(metrics) = metrics {
+            metrics.abort();
         }
         // Lets SQLite checkpoint its WAL and PostgreSQL end its sessions cleanly.
         self.store.close().await;
@@ -244,16 +288,30 @@ async fn build_services(
     Ok(Services { accounts, email, factors, licensing, eulas, tokens, keys, support, api_keys, health })
 }
 
-/// SMTP when configured; otherwise mail goes to the log, links intact.
-fn mail_transport(settings: &Settings) -> Result<crate::mail::transport::Transport, StartupError> {
+/// The way mail goes out, as the operator chose: SMTP; the log, for a
+/// trial, with a warning that cannot be missed (links there are live
+/// credentials); or none yet, the messages waiting in the outbox.
+fn mail_transport(settings: &Settings) -> Result<Option<crate::mail::transport::Transport>, StartupError> {
+    use crate::config::MailMode;
     use crate::mail::transport::Transport;
-    match &settings.smtp_url {
-        Some(url) => Transport::smtp(url.expose_secret()).map_err(|e| {
+    match (settings.mail, &settings.smtp_url) {
+        (MailMode::Smtp, Some(url)) => Transport::smtp(url.expose_secret()).map(Some).map_err(|e| {
             StartupError::Mail(format!("LATCHKEY_SMTP_URL: {e} (write smtp://host:port or smtps://user:pass@host)"))
         }),
-        None => {
-            tracing::info!("no LATCHKEY_SMTP_URL: mail is written to the log");
-            Ok(Transport::Log)
+        (MailMode::Smtp, None) => Err(StartupError::Mail("LATCHKEY_MAIL=smtp needs LATCHKEY_SMTP_URL".into())),
+        (MailMode::Log, _) => {
+            tracing::warn!(
+                "LATCHKEY_MAIL=log: every message, with its links, is written to the log; anyone who reads the \
+                 log can verify addresses and reset passwords. For trying Latchkey out only."
+            );
+            Ok(Some(Transport::Log))
+        }
+        (MailMode::Off, _) => {
+            tracing::warn!(
+                "no mail is sent: messages wait in the outbox until LATCHKEY_SMTP_URL is set \
+                 (or LATCHKEY_MAIL=log, to read them in the log while trying Latchkey out)"
+            );
+            Ok(None)
         }
     }
 }

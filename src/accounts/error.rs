@@ -12,6 +12,9 @@ pub enum AccountError {
     /// Wrong email or wrong password; deliberately never says which.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A signed-in user's current password was wrong.
+    #[error("wrong current password")]
+    WrongCurrentPassword,
     /// Too many recent failures for the address.
     #[error("account locked for {retry_after_secs} s")]
     AccountLocked {
@@ -62,6 +65,7 @@ impl AccountError {
         match self {
             Self::Invalid(_) => Code::ValidationFailed,
             Self::InvalidCredentials => Code::InvalidCredentials,
+            Self::WrongCurrentPassword => Code::StepUpFailed,
             Self::AccountLocked { .. } => Code::AccountLocked,
             Self::EmailTaken | Self::SameEmail | Self::AlreadyVerified => Code::Conflict,
             Self::SignUpClosed => Code::Forbidden,

@@ -433,7 +433,7 @@ impl Accounts {
         self.reserve_attempt(&user.email).await?;
         let account = self.store.user_credentials(&user.id).await?.ok_or(AccountError::Unauthenticated)?;
         if !self.passwords.verify(&password, Some(&account.password_hash)).await? {
-            return Err(AccountError::InvalidCredentials);
+            return Err(AccountError::WrongCurrentPassword);
         }
         self.store.clear_sign_in_failures(&user.email).await?;
         Ok(())

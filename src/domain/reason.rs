@@ -17,6 +17,9 @@ pub enum Code {
     MalformedBody,
     /// Wrong email or password, or a refused code or passkey.
     InvalidCredentials,
+    /// A signed-in user's proof (step-up, current password) was refused;
+    /// the session itself stays good.
+    StepUpFailed,
     /// The session did not use the factor this needs.
     MfaRequired,
     /// The account lacks the factor this needs.
@@ -71,10 +74,11 @@ pub enum Code {
 
 impl Code {
     /// Every code, for checks that each is worded everywhere.
-    pub const ALL: [Self; 28] = [
+    pub const ALL: [Self; 29] = [
         Self::ValidationFailed,
         Self::MalformedBody,
         Self::InvalidCredentials,
+        Self::StepUpFailed,
         Self::MfaRequired,
         Self::FactorEnrollmentRequired,
         Self::ReauthenticationRequired,
@@ -107,6 +111,7 @@ impl Code {
         match self {
             Self::ValidationFailed | Self::MalformedBody => "validation_failed",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::StepUpFailed => "step_up_failed",
             Self::MfaRequired => "mfa_required",
             Self::FactorEnrollmentRequired => "factor_enrollment_required",
             Self::ReauthenticationRequired => "reauthentication_required",
@@ -202,6 +207,8 @@ pub enum Rule {
     NotACredential,
     /// Not one of our ids (a UUID).
     Id,
+    /// Holds a control character (NUL, escape…), which nothing a person types does.
+    NoControlCharacters,
 }
 
 /// A field that broke a rule.

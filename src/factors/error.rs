@@ -8,6 +8,8 @@ use crate::store::StoreError;
 /// What was refused when a factor's answer was wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
+    /// The account's password, offered to step up.
+    Password,
     /// A TOTP code that is not right now (or was used already).
     TotpCode,
     /// A recovery code that is not one of the account's unused ones.
@@ -41,6 +43,9 @@ pub enum FactorError {
         /// Answers the pending sign-in still takes, when this was one.
         attempts_left: Option<u32>,
     },
+    /// A signed-in user's step-up proof was refused (the session stays good).
+    #[error("step-up refused: {0:?}")]
+    StepUpRefused(Refusal),
     /// The session is not strong enough, or the user lacks a factor.
     #[error(transparent)]
     Shortfall(#[from] Shortfall),
@@ -89,6 +94,7 @@ impl FactorError {
             Self::Account(e) => e.code(),
             Self::PendingSignInGone => Code::Unauthorized,
             Self::Refused { .. } => Code::InvalidCredentials,
+            Self::StepUpRefused(_) => Code::StepUpFailed,
             Self::Shortfall(Shortfall::EnrollmentRequired(_)) => Code::FactorEnrollmentRequired,
             Self::Shortfall(Shortfall::StrongerSignInRequired(_)) => Code::MfaRequired,
             Self::ReauthenticationRequired => Code::ReauthenticationRequired,

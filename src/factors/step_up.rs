@@ -6,7 +6,8 @@ use serde_json::json;
 use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::passkeys::{PasskeyOptions, Purpose};
-use super::{FactorError, FactorResult, Factors};
+use super::{FactorError, FactorResult, Factors, Refusal};
+use crate::accounts::AccountError;
 use crate::domain::account::Authenticated;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{Acr, CodeKind, Method, amr_with, meets, recently_authenticated};
@@ -67,6 +68,21 @@ impl Factors {
         client: &ClientInfo,
     ) -> FactorResult<Vec<String>> {
         let user = &caller.user;
+        let method = self.check_proof(caller, proof, client).await.map_err(|refused| match refused {
+            FactorError::Refused { what, .. } => FactorError::StepUpRefused(what),
+            FactorError::Account(AccountError::WrongCurrentPassword) => FactorError::StepUpRefused(Refusal::Password),
+            other => other,
+        })?;
+        self.store.clear_sign_in_failures(&user.email).await?;
+        let amr = amr_with(&caller.session.amr, &[method]);
+        let event = NewEvent::new(&user.id, EventKind::Reauthenticated, json!({"amr": amr}), client, self.now());
+        self.store.refresh_authentication(&caller.session.id, &amr, &event, self.now()).await?;
+        Ok(amr)
+    }
+
+    /// Checks what the user offered; the method it proves.
+    async fn check_proof(&self, caller: &Authenticated, proof: Proof, client: &ClientInfo) -> FactorResult<Method> {
+        let user = &caller.user;
         let method = match proof {
             Proof::Password(password) => {
                 if self.enrolled(&user.id).await?.has_second_factor() {
@@ -91,10 +107,6 @@ impl Factors {
                 .await?
             }
         };
-        self.store.clear_sign_in_failures(&user.email).await?;
-        let amr = amr_with(&caller.session.amr, &[method]);
-        let event = NewEvent::new(&user.id, EventKind::Reauthenticated, json!({"amr": amr}), client, self.now());
-        self.store.refresh_authentication(&caller.session.id, &amr, &event, self.now()).await?;
-        Ok(amr)
+        Ok(method)
     }
 }

@@ -80,12 +80,18 @@ pub struct Problem {
     pub eula_version: Option<String>,
 }
 
+/// How soon a client may retry after an outage answer: soon, since another
+/// instance (or this one, reconnected) may already serve it.
+pub const RETRY_UNAVAILABLE_SECS: u64 = 1;
+
 /// The one table from code to HTTP status and title.
 pub fn status_of(code: Code) -> (StatusCode, &'static str) {
     match code {
         Code::ValidationFailed => (StatusCode::UNPROCESSABLE_ENTITY, "Validation failed"),
         Code::MalformedBody => (StatusCode::BAD_REQUEST, "Malformed request body"),
         Code::InvalidCredentials => (StatusCode::UNAUTHORIZED, "Invalid credentials"),
+        // Not 401: the session is fine, and a 401 makes apps sign the user out.
+        Code::StepUpFailed => (StatusCode::FORBIDDEN, "Proof refused"),
         Code::MfaRequired => (StatusCode::UNAUTHORIZED, "Stronger sign-in required"),
         Code::FactorEnrollmentRequired => (StatusCode::FORBIDDEN, "Sign-in factor required"),
         Code::ReauthenticationRequired => (StatusCode::UNAUTHORIZED, "Recent authentication required"),
@@ -143,7 +149,7 @@ impl ApiError {
 
     /// A dependency is down: logged with `cause`, answered as retryable.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        Self::new(Code::Unavailable, String::new()).caused_by(cause)
+        Self::new(Code::Unavailable, String::new()).caused_by(cause).retry_after(RETRY_UNAVAILABLE_SECS)
     }
 
     /// The route does not exist.
@@ -197,6 +203,11 @@ impl ApiError {
     /// The stable code this answers with.
     pub fn code(&self) -> Code {
         self.0.code
+    }
+
+    /// What the problem's `detail` says: the refusal in English.
+    pub fn message(&self) -> String {
+        self.generic_detail()
     }
 
     fn generic_detail(&self) -> String {

@@ -4,21 +4,19 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use super::AppState;
 use super::error::ApiError;
 use super::words::MISSING_API_KEY;
+use crate::config::IpNet;
 use crate::domain::account::{ApiKey, ApiKeyRole, Authenticated};
 use crate::domain::event::ClientInfo;
 use crate::domain::ids::{ActivationId, ApiKeyId, LicenseId, PasskeyId, SessionId, UserId};
 
-/// `axum::Json`, but rejections are problem+json with our codes.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct Json<T>(pub T);
+pub use super::input::Json;
 
 /// `axum::extract::Query`, with the same kind of rejections.
 #[derive(Debug, FromRequestParts)]
@@ -78,15 +76,33 @@ impl FromRequestParts<AppState> for SupportKey {
     }
 }
 
-/// The client's address: the socket peer, or — only when the operator says
-/// a proxy sets it — the last `X-Forwarded-For` hop, the one our own proxy
-/// appended (earlier entries are whatever the client claimed).
-pub fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> Option<IpAddr> {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
-    let forwarded = trust_forwarded_for
-        .then(|| parts.headers.get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
-        .flatten();
-    forwarded.or(peer)
+/// The client's address. The socket peer, unless it is one of the
+/// operator's proxies: then `X-Forwarded-For`, read from the right, where
+/// each trusted hop appended the address it saw; the first address that is
+/// not a trusted proxy is the client. Entries further left are whatever the
+/// client claimed, so a header the client rotates changes nothing.
+pub fn client_ip(parts: &Parts, proxies: &[IpNet]) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())?;
+    let trusted = |ip: IpAddr| proxies.iter().any(|proxy| proxy.contains(ip));
+    if !trusted(peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else { break };
+        client = ip;
+        if !trusted(ip) {
+            break;
+        }
+    }
+    Some(client)
 }
 
 /// Where the request came from, as sessions, events and evidence record it.
@@ -98,7 +114,7 @@ impl FromRequestParts<AppState> for Client {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let user_agent = parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Self(ClientInfo { ip: client_ip(parts, state.edge.trust_forwarded_for), user_agent }))
+        Ok(Self(ClientInfo { ip: client_ip(parts, &state.edge.trusted_proxies), user_agent }))
     }
 }
 

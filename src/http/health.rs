@@ -16,6 +16,9 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// What the metrics body is: OpenMetrics text, `# EOF` and all.
+pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
 pub async fn healthz() -> axum::Json<Health> {
@@ -31,11 +34,8 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<axum::Json<Healt
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "OpenMetrics text", content_type = "application/openmetrics-text")))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.services.health.metrics(),
-    )
+    (StatusCode::OK, [(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], state.services.health.metrics())
 }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::{Instrument, field};
@@ -74,8 +74,18 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
         .get_or_create(&RequestLabels { method: method.clone(), route: route.clone(), status })
         .inc();
     state.edge.metrics.http_latency.get_or_create(&RouteLabels { method, route }).observe(elapsed.as_secs_f64());
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        headers.insert(REQUEST_ID_HEADER, value);
+    }
+    // Answers carry tokens, keys, PINs and codes: none may sit in a cache
+    // unless its route says otherwise (the JWKS, discovery).
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if state.edge.hsts {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000"));
     }
     response
 }

@@ -13,12 +13,14 @@ pub mod eula;
 pub mod extract;
 pub mod factors;
 pub mod health;
+pub mod input;
 pub mod keys;
 pub mod licenses;
 pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod server;
 pub mod support;
 pub mod tokens;
 pub mod words;
@@ -31,7 +33,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{IpNet, Settings};
 use crate::metrics::Metrics;
 use crate::services::Services;
 
@@ -41,8 +43,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// How the edge itself behaves: where clients are, how long a request may
 /// take, the per-group limits, and the request metrics.
 pub struct Edge {
-    /// Take the client IP from the last `X-Forwarded-For` hop.
-    pub trust_forwarded_for: bool,
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[IpNet]>,
+    /// Send `Strict-Transport-Security`: the public URL is https.
+    pub hsts: bool,
     /// Upper bound on one request.
     pub request_timeout: Duration,
     /// Credential attempts (passwords, codes, PINs, link tokens).
@@ -51,6 +55,8 @@ pub struct Edge {
     pub product: rate_limit::GroupLimit,
     /// Request counts and latencies.
     pub metrics: Arc<Metrics>,
+    /// `/metrics` is served on its own listener, not beside the API.
+    pub metrics_apart: bool,
 }
 
 /// What every handler can reach: the services, and the edge's own settings.
@@ -66,12 +72,15 @@ pub struct AppState {
 impl AppState {
     /// The state the router serves with.
     pub fn new(services: Services, settings: &Settings, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
+        let trusted_proxies: Arc<[IpNet]> = settings.trusted_proxies.clone().into();
         let limit = |kind, per_minute: u32| {
             let limiter = Arc::new(rate_limit::IpRateLimiter::per_minute(per_minute));
-            rate_limit::GroupLimit::new(kind, limiter, clock.clone(), settings.trust_forwarded_for)
+            rate_limit::GroupLimit::new(kind, limiter, clock.clone(), trusted_proxies.clone())
         };
         let edge = Edge {
-            trust_forwarded_for: settings.trust_forwarded_for,
+            trusted_proxies: trusted_proxies.clone(),
+            hsts: settings.public_url.scheme() == "https",
+            metrics_apart: settings.metrics_listen.is_some(),
             request_timeout: settings.request_timeout,
             credentials: limit(extract::Limited::Credentials, settings.ip_rate_per_minute),
             product: limit(extract::Limited::Product, settings.product_rate_per_minute),
@@ -79,6 +88,11 @@ impl AppState {
         };
         Self { services, edge: Arc::new(edge) }
     }
+}
+
+/// `/metrics` alone, for its own listener.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(health::metrics)).with_state(state)
 }
 
 /// The whole application router.
@@ -90,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(crate::domain::reason::Code::MethodNotAllowed, "method not allowed")
         })
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::envelope))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

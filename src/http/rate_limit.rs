@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use super::error::ApiError;
 use super::extract::{Limited, client_ip};
 use crate::clock::Clock;
+use crate::config::IpNet;
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -88,13 +89,18 @@ pub struct GroupLimit {
     kind: Limited,
     limiter: Arc<IpRateLimiter>,
     clock: Arc<dyn Clock>,
-    trust_forwarded_for: bool,
+    trusted_proxies: Arc<[IpNet]>,
 }
 
 impl GroupLimit {
     /// The `kind` budget kept by `limiter`, reading the time from `clock`.
-    pub fn new(kind: Limited, limiter: Arc<IpRateLimiter>, clock: Arc<dyn Clock>, trust_forwarded_for: bool) -> Self {
-        Self { kind, limiter, clock, trust_forwarded_for }
+    pub fn new(
+        kind: Limited,
+        limiter: Arc<IpRateLimiter>,
+        clock: Arc<dyn Clock>,
+        trusted_proxies: Arc<[IpNet]>,
+    ) -> Self {
+        Self { kind, limiter, clock, trusted_proxies }
     }
 }
 
@@ -103,7 +109,7 @@ impl GroupLimit {
 /// tell they are behind the credential limit.
 pub async fn enforce(State(limit): State<GroupLimit>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    if let Some(ip) = client_ip(&parts, limit.trust_forwarded_for)
+    if let Some(ip) = client_ip(&parts, &limit.trusted_proxies)
         && let Err(retry_after_secs) = limit.limiter.check(ip, limit.clock.now())
     {
         return ApiError::rate_limited(retry_after_secs).into_response();

@@ -4,7 +4,7 @@
 //!
 //! | group | caller | limit |
 //! |---|---|---|
-//! | `public` | anyone; nothing to guess | none |
+//! | `public` | anyone; nothing to guess (`/metrics` too, unless it has its own listener) | none |
 //! | `sign_in` | anyone presenting a password, code or link token | credential attempts per IP |
 //! | `session` | a signed-in user | none (a session token cannot be guessed) |
 //! | `session_credentials` | a signed-in user presenting a password, code or activation code | credential attempts per IP |
@@ -32,8 +32,9 @@ fn limited(group: OpenApiRouter<AppState>, limit: &GroupLimit) -> OpenApiRouter<
 /// Every route, each in its group.
 pub fn all(state: &AppState) -> OpenApiRouter<AppState> {
     let credentials = &state.edge.credentials;
+    let public = if state.edge.metrics_apart { public() } else { public().routes(routes!(health::metrics)) };
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(public())
+        .merge(public)
         .merge(limited(sign_in(), credentials))
         .merge(session())
         .merge(limited(session_credentials(), credentials))
@@ -47,7 +48,6 @@ fn public() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
-        .routes(routes!(health::metrics))
         .routes(routes!(keys::jwks))
         .routes(routes!(tokens::discovery))
         .routes(routes!(eula::current))

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::error::{ApiError, ApiResult, Problem};
 use super::extract::{CurrentUser, Json, SupportKey, bearer};
+use crate::domain::reason::{Invalid, Rule};
 use crate::secrets::TokenKind;
 use crate::tokens::{Introspection, Minted, Revoker};
 
@@ -92,14 +93,27 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if is_form {
-            let axum::Form(value) = axum::Form::<T>::from_request(request, state)
-                .await
-                .map_err(|e| ApiError::new(crate::domain::reason::Code::MalformedBody, e.body_text()))?;
+            let malformed = |text: String| ApiError::new(crate::domain::reason::Code::MalformedBody, text);
+            let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| malformed(e.body_text()))?;
+            let text = std::str::from_utf8(&bytes).map_err(|e| malformed(e.to_string()))?;
+            if super::input::percent_decodes_to_control(text) {
+                return Err(Invalid::new("body", Rule::NoControlCharacters).into());
+            }
+            let value = serde_urlencoded_from(text).map_err(malformed)?;
             return Ok(Self(value));
         }
         let Json(value) = Json::<T>::from_request(request, state).await?;
         Ok(Self(value))
     }
+}
+
+/// A form body as `T`, by way of axum's own form decoding.
+fn serde_urlencoded_from<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let query = axum::http::Uri::builder()
+        .path_and_query(format!("/?{text}"))
+        .build()
+        .map_err(|e| format!("not a form: {e}"))?;
+    axum::extract::Query::<T>::try_from_uri(&query).map(|q| q.0).map_err(|e| e.body_text())
 }
 
 /// RFC 7662: `active` and, for a live token, its claims.

@@ -60,6 +60,7 @@ pub fn rule(rule: &Rule) -> String {
         }
         Rule::NotACredential => "is not a WebAuthn credential".into(),
         Rule::Id => "is not an id (a UUID)".into(),
+        Rule::NoControlCharacters => "must not contain control characters".into(),
     }
 }
 
@@ -92,7 +93,7 @@ impl From<KeyError> for ApiError {
 impl From<NotReady> for ApiError {
     fn from(error: NotReady) -> Self {
         tracing::warn!(%error, "not ready");
-        Self::new(Code::Unavailable, "")
+        Self::new(Code::Unavailable, "").retry_after(super::error::RETRY_UNAVAILABLE_SECS)
     }
 }
 
@@ -102,6 +103,7 @@ impl From<AccountError> for ApiError {
         match error {
             AccountError::Invalid(invalid) => invalid.into(),
             AccountError::InvalidCredentials => Self::new(code, "The email or password is incorrect."),
+            AccountError::WrongCurrentPassword => Self::new(code, "That is not your current password."),
             AccountError::AccountLocked { retry_after_secs } => Self::new(
                 code,
                 format!("Too many failed sign-in attempts for this account. Try again in {retry_after_secs} seconds."),
@@ -148,6 +150,7 @@ impl From<Shortfall> for ApiError {
 
 fn refusal(what: Refusal) -> &'static str {
     match what {
+        Refusal::Password => "That is not your current password.",
         Refusal::TotpCode => "That code is not right; check the time on your device.",
         Refusal::RecoveryCode => "That recovery code is not right, or was already used.",
         Refusal::Passkey => {
@@ -178,6 +181,9 @@ impl From<FactorError> for ApiError {
                 ),
             ),
             FactorError::Refused { what, .. } => Self::new(code, refusal(what)),
+            FactorError::StepUpRefused(what) => {
+                Self::new(code, format!("{} You are still signed in; try again.", refusal(what)))
+            }
             FactorError::Shortfall(shortfall) => shortfall.into(),
             FactorError::ReauthenticationRequired => AccountError::ReauthenticationRequired.into(),
             FactorError::TotpAlreadySetUp => {

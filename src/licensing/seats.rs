@@ -147,6 +147,11 @@ impl Licensing {
         let Some(license) = license.filter(|l| l.owner_email.as_ref().is_none_or(|owner| owner == &user.email)) else {
             return Err(LicenseError::NotFound);
         };
+        // Anyone can sign up with any address: a code bound to one goes
+        // only to an account that proved it receives mail there.
+        if license.owner_email.is_some() && !user.email_verified() {
+            return Err(LicenseError::EmailUnverified);
+        }
         self.require_entry(caller, self.policy_of(&license)?).await?;
         match self.store.redeem(&code.hash(), &user.id, &user.email, self.clock.now()).await? {
             Redemption::Redeemed(license) | Redemption::AlreadyHolder(license) => Ok(license),

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseUrl, SqliteSynchronous};
 use crate::domain::event::NewEvent;
 
 pub use accounts::*;
@@ -89,40 +89,83 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the database could not be reached or the connection broke:
-    /// a retryable outage, not a bug.
+    /// Whether the database could not be reached, the connection broke, or
+    /// the server is going away: a retryable outage, not a bug.
     pub fn is_outage(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Self::Database(
                 sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Io(_)
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::Protocol(_)
-                    | sqlx::Error::WorkerCrashed
-            )
-        )
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            Self::Database(sqlx::Error::Database(error)) => error.code().is_some_and(|code| is_outage_sqlstate(&code)),
+            _ => false,
+        }
+    }
+}
+
+/// SQLSTATEs that mean the connection, not the statement, failed: class 08
+/// (connection exceptions) and 57P01-57P05 (the server shutting down,
+/// crashing, not yet accepting connections, or dropping an idle session).
+pub fn is_outage_sqlstate(code: &str) -> bool {
+    code.starts_with("08") || (code.starts_with("57P0") && code.len() == 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_outage_sqlstate;
+
+    #[test]
+    fn connection_class_errors_are_outages() {
+        for code in ["08000", "08003", "08006", "08001", "08004", "57P01", "57P02", "57P03", "57P05"] {
+            assert!(is_outage_sqlstate(code), "{code}");
+        }
+        for code in ["23505", "40001", "57014", "22P02", "P0001"] {
+            assert!(!is_outage_sqlstate(code), "{code}");
+        }
     }
 }
 
 /// The result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How to open the store.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// Most connections held open at once.
+    pub max_connections: u32,
+    /// How SQLite commits.
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// Whether a missing SQLite file may be created. Only serving and
+    /// migrating create one: an admin command run from the wrong folder
+    /// must say so, not quietly start an empty database.
+    pub create: bool,
+}
+
+impl StoreOptions {
+    /// `max_connections`, durable commits, creating the database if need be.
+    pub fn new(max_connections: u32) -> Self {
+        Self { max_connections, sqlite_synchronous: SqliteSynchronous::Full, create: true }
+    }
+}
+
 /// Opens the store the URL names and brings its schema up to date.
-pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreResult<Arc<dyn Store>> {
-    let store = connect_unmigrated(url, max_connections).await?;
+pub async fn connect(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
+    let store = connect_unmigrated(url, options).await?;
     store.migrate().await?;
     Ok(Arc::new(store))
 }
 
 /// Opens the store without migrating; for `latchkey migrate` and the checks
 /// that must see the schema as it is.
-pub async fn connect_unmigrated(url: &DatabaseUrl, max_connections: u32) -> StoreResult<SqlStore> {
+pub async fn connect_unmigrated(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<SqlStore> {
     if url.is_postgres() {
-        postgres::connect(url, max_connections).await
+        postgres::connect(url, options.max_connections).await
     } else {
-        sqlite::connect(url, max_connections).await
+        sqlite::connect(url, options).await
     }
 }
 

@@ -9,13 +9,17 @@ use super::StoreResult;
 use super::sql::{Pool, SqlStore};
 use crate::config::DatabaseUrl;
 
+/// The longest a request waits for a connection before it is answered
+/// `unavailable`.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+
 pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreResult<SqlStore> {
     let options = PgConnectOptions::from_str(url.expose())?.application_name("latchkey");
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        // Fail a request rather than queue it forever when the database is gone;
-        // /readyz reports the outage meanwhile.
-        .acquire_timeout(Duration::from_secs(5))
+        // Fail fast when the database is gone, so a client can retry
+        // elsewhere at once; /readyz reports the outage meanwhile.
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_with(options)
         .await?;
     Ok(SqlStore { pool: Pool::Postgres(pool) })

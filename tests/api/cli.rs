@@ -33,16 +33,41 @@ fn a_bad_setting_stops_the_start_naming_it() {
     assert!(stderr.contains("LATCHKEY_LISTEN"), "{stderr}");
 }
 
+/// `latchkey migrate` makes the database; admin commands work on it.
+fn migrated() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = latchkey(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
 #[test]
 fn create_key_prints_only_the_key() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = migrated();
     let out =
         latchkey(dir.path()).args(["admin", "create-key", "--role", "support", "--name", "helpdesk"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let key = stdout.trim_end();
     assert!(key.starts_with("lk_sup_") && !key.contains(char::is_whitespace), "{stdout:?}");
-    assert!(dir.path().join("data/latchkey.db").exists());
+}
+
+/// Run from the wrong folder, an admin command says there is no database
+/// there instead of quietly making an empty one.
+#[test]
+fn admin_commands_never_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["admin", "create-key", "--role", "support", "--name", "helpdesk"],
+        vec!["admin", "issue", "--policy", "studio-perpetual"],
+        vec!["keys", "rotate"],
+    ] {
+        let out = latchkey(dir.path()).args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("there is no database at"), "{args:?}: {stderr}");
+    }
+    assert!(!dir.path().join("data").exists());
 }
 
 /// First start with defaults: SQLite under ./data, a 0600 master key beside
@@ -53,7 +78,8 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = latchkey(dir.path())
-        .env("LATCHKEY_LISTEN", format!("127.0.0.1:{port}"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("LATCHKEY_MAIL", "log")
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -73,10 +99,26 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
         seen.push(line);
     }
     let output = seen.join("\n");
-    let admin_key = output.split_whitespace().find(|w| w.starts_with("lk_adm_")).expect("admin key printed").to_owned();
+    // With no terminal to show it on, the key goes to a file only this user reads, never to the log.
+    assert!(!output.contains("lk_adm_"), "{output}");
+    let admin_file = dir.path().join("data/first-admin-key");
+    assert!(output.contains("first-admin-key"), "{output}");
+    assert_eq!(std::fs::metadata(&admin_file).unwrap().permissions().mode() & 0o777, 0o600);
+    let admin_key = std::fs::read_to_string(&admin_file).unwrap().trim().to_owned();
+    assert!(admin_key.starts_with("lk_adm_"));
     assert!(output.contains("master key"), "{output}");
+    assert!(output.contains("LATCHKEY_MAIL=log"), "mail to the log is announced loudly: {output}");
     let key_file = dir.path().join("data/master.key");
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    // With no public URL set, it follows the listening port.
+    let discovery: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{port}/.well-known/openid-configuration"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(discovery["issuer"], format!("http://localhost:{port}"));
 
     let response = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/v1/admin/api-keys"))
@@ -86,7 +128,7 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
 
-    // Without SMTP, mail goes to the log with its link intact, so a trial works.
+    // In the log mode for trials, mail goes to the log with its link intact.
     let sign_up = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/v1/users"))
         .json(&serde_json::json!({"email": "trial@example.com", "password": "correct horse battery staple"}))
@@ -107,7 +149,7 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     seen.extend(lines_rx.iter());
     let everything = seen.join("\n");
     assert!(everything.contains("stopped"), "{everything}");
-    assert_eq!(everything.matches(&admin_key).count(), 1, "the key is printed once and never logged");
+    assert_eq!(everything.matches(&admin_key).count(), 0, "the key is never logged");
 }
 
 #[test]
@@ -119,6 +161,10 @@ fn policy_check_names_the_file_and_line() {
         .unwrap();
     assert!(shipped.status.success(), "{}", String::from_utf8_lossy(&shipped.stderr));
     assert_eq!(String::from_utf8(shipped.stdout).unwrap().lines().count(), 3, "one line per shipped policy");
+    for missing in ["no-such-folder", "."] {
+        let out = latchkey(dir.path()).args(["policy", "check", missing]).output().unwrap();
+        assert!(!out.status.success(), "{missing}: a folder with no policies is not \"all valid\"");
+    }
 
     std::fs::write(
         dir.path().join("broken.toml"),
@@ -133,7 +179,8 @@ fn policy_check_names_the_file_and_line() {
 
 #[test]
 fn bulk_issue_writes_keys_and_codes_to_csv_and_keys_rotate_prints_the_kid() {
-    let dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let dir = migrated();
     let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
     let out = latchkey(dir.path())
         .env("LATCHKEY_POLICIES", policies)
@@ -142,7 +189,9 @@ fn bulk_issue_writes_keys_and_codes_to_csv_and_keys_rotate_prints_the_kid() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("lk_adm_"), "the first command on a new database shows the admin key");
+    assert!(stderr.contains("first-admin-key"), "the first command on a new database makes the admin key: {stderr}");
+    let mode = std::fs::metadata(dir.path().join("codes.csv")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "activation codes are for the operator's eyes only");
     let csv = std::fs::read_to_string(dir.path().join("codes.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("id,key,activation_code,policy,expires_at"));
@@ -166,6 +215,16 @@ fn bulk_issue_writes_keys_and_codes_to_csv_and_keys_rotate_prints_the_kid() {
         .output()
         .unwrap();
     assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("policy: no policy has this name"), "{stderr}");
+    for count in ["0", "1000001"] {
+        let out = latchkey(dir.path())
+            .env("LATCHKEY_POLICIES", policies)
+            .args(["admin", "issue", "--policy", "studio-perpetual", "--count", count])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "--count {count}");
+    }
 
     let rotated = latchkey(dir.path()).env("LATCHKEY_POLICIES", policies).args(["keys", "rotate"]).output().unwrap();
     assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
@@ -177,7 +236,7 @@ fn bulk_issue_writes_keys_and_codes_to_csv_and_keys_rotate_prints_the_kid() {
 #[test]
 fn eula_publish_prints_the_hash_and_never_overwrites() {
     use sha2::Digest;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = migrated();
     let text = "# Terms\n\nExactly these bytes.\n";
     std::fs::write(dir.path().join("terms.md"), text).unwrap();
     let publish = |version: &str| {

@@ -226,7 +226,9 @@ async fn step_up_is_needed_and_honoured(backend: Backend) {
         app.post("/v1/me/reauthenticate", &json!({"method": "password", "password": password}), Some(&token)).await;
     assert_problem(by_password, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let wrong = app.post("/v1/me/reauthenticate", &json!({"method": "totp", "code": "000000"}), Some(&token)).await;
-    assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    // A refused step-up is not a sign-out: 403 with its own code, the session still good.
+    assert_problem(wrong, StatusCode::FORBIDDEN, "step_up_failed").await;
+    assert_eq!(app.get("/v1/me", Some(&token)).await.status(), StatusCode::OK);
     let missing = app.post("/v1/me/reauthenticate", &json!({"method": "totp"}), Some(&token)).await;
     assert_problem(missing, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 

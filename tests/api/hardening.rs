@@ -4,10 +4,10 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Backend, TestApp, assert_problem};
+use crate::helpers::{Backend, TestApp, TestDb, assert_problem};
 use crate::on_both_backends;
 
-on_both_backends!(bad_bodies_get_problem_json);
+on_both_backends!(bad_bodies_get_problem_json, control_characters_stop_at_the_edge);
 
 async fn bad_bodies_get_problem_json(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -106,4 +106,82 @@ async fn openapi_describes_every_route_and_metrics_count_requests() {
         metrics.contains(r#"latchkey_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
         "{metrics}"
     );
+}
+
+/// A NUL byte (which PostgreSQL refuses in text) or any other control
+/// character in a path, a query or a body is a `validation_failed`, on
+/// both databases, anonymous routes included; nothing reaches the store.
+async fn control_characters_stop_at_the_edge(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let refused = |response| assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    refused(app.get("/v1/eulas/%00/current", None).await).await;
+    refused(app.get("/v1/eulas/studio/current?locale=en%00", None).await).await;
+    refused(app.get("/v1/eulas/studio%1B/current", None).await).await;
+    let (_, _, token) = app.signed_in_user().await;
+    refused(app.delete("/v1/me/sessions/%00", Some(&token)).await).await;
+    let body = app.post("/v1/users", &json!({"email": "nul\u{0}@example.com", "password": "x"}), None).await;
+    let body = refused(body).await;
+    assert_eq!(body["errors"][0]["field"], "body");
+    refused(app.post("/v1/sessions", &json!({"email": "a@example.com", "password": "x\u{1b}"}), None).await).await;
+    let form = app
+        .client
+        .post(app.url("/v1/tokens/revoke"))
+        .bearer_auth(&token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("token=abc%00")
+        .send()
+        .await
+        .unwrap();
+    refused(form).await;
+    // Text that is meant to have lines keeps them.
+    let eula = json!({"product": "studio", "version": "1", "title": "Terms", "body": "One.\n\tTwo.\r\n"});
+    let published = app.post("/v1/admin/eulas", &eula, Some(app.admin_key())).await;
+    assert_eq!(published.status(), StatusCode::CREATED);
+}
+
+/// Every answer says `nosniff`; answers that may carry a secret are never
+/// cached; the JWKS keeps its own caching; HSTS comes with an https origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_on_every_answer() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.sign_up("ada@example.com", "correct horse battery").await;
+    let signed_in = app.try_sign_in("ada@example.com", "correct horse battery").await;
+    assert_eq!(signed_in.headers()["cache-control"], "no-store");
+    assert_eq!(signed_in.headers()["x-content-type-options"], "nosniff");
+    assert!(signed_in.headers().get("strict-transport-security").is_none(), "not over plain http");
+    let problem = app.get("/v1/me", None).await;
+    assert_eq!(problem.headers()["cache-control"], "no-store");
+    let jwks = app.get("/.well-known/jwks.json", None).await;
+    assert_eq!(jwks.headers()["cache-control"], "public, max-age=60");
+    assert_eq!(jwks.headers()["x-content-type-options"], "nosniff");
+
+    let https = TestApp::spawn_on(TestDb::new(Backend::Sqlite).await, |s| {
+        s.public_url = "https://login.example.com".parse().unwrap();
+    })
+    .await;
+    let answer = https.get("/healthz", None).await;
+    assert_eq!(answer.headers()["strict-transport-security"], "max-age=63072000");
+}
+
+/// The SQLite database is readable by its owner only, and commits reach
+/// the disk before they are acknowledged unless the operator says otherwise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_files_are_private_and_durable() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let app = TestApp::spawn_on(db.clone(), |_| {}).await;
+    app.sign_up("ada@example.com", "correct horse battery").await;
+    let dir = db.dir.as_ref().unwrap().path();
+    for name in ["latchkey.db", "latchkey.db-wal"] {
+        let mode = std::fs::metadata(dir.join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+    // A fresh connection shows the default; the pool's connections are set by the store.
+    let store = db.store().await;
+    drop(store);
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut connection).await.unwrap();
+    assert!(synchronous >= 1);
+    let settings = crate::helpers::test_settings(&db);
+    assert_eq!(settings.sqlite_synchronous, latchkey::config::SqliteSynchronous::Full);
 }

@@ -83,7 +83,8 @@ impl TestDb {
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {
-        latchkey::store::connect(&DatabaseUrl::new(self.url.clone()), 5).await.expect("store")
+        let options = latchkey::store::StoreOptions::new(5);
+        latchkey::store::connect(&DatabaseUrl::new(self.url.clone()), options).await.expect("store")
     }
 }
 

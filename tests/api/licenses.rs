@@ -19,6 +19,7 @@ on_both_backends!(
     bad_license_input_changes_nothing,
     idempotent_issuance,
     activating_a_device_again_renews_its_lease,
+    an_address_bound_code_needs_that_address_verified,
 );
 
 const POLICIES: &[(&str, &str)] = &[
@@ -330,4 +331,22 @@ async fn activating_a_device_again_renews_its_lease(backend: Backend) {
     assert_eq!(answer["code"], "VALID", "the renewed lease runs 30 minutes from the second activation");
     assert_eq!(answer["activation"]["lease_expires_at"], again["activation"]["lease_expires_at"]);
     assert_problem(activate(&app, &token, team_id, "desktop").await, StatusCode::CONFLICT, "seat_limit_reached").await;
+}
+
+/// A code issued to an address goes only to an account that proved it
+/// receives mail there: anyone can sign up with someone else's address.
+async fn an_address_bound_code_needs_that_address_verified(backend: Backend) {
+    let (app, _policies) = spawn(backend).await;
+    let body = json!({"policy": "desk", "owner_email": "owner@example.com"});
+    let issued: Value = app.post("/v1/admin/licenses", &body, Some(app.admin_key())).await.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    let signed_up = app.sign_up("owner@example.com", "correct horse battery").await;
+    let token = app.sign_in("owner@example.com", "correct horse battery").await;
+    assert_problem(redeem(&app, &token, code).await, StatusCode::FORBIDDEN, "email_verification_required").await;
+
+    let store = app.db.store().await;
+    let user_id = latchkey::domain::ids::UserId::parse(signed_up["user"]["id"].as_str().unwrap()).unwrap();
+    assert!(store.mark_email_verified(&user_id, "owner@example.com", app.clock_now()).await.unwrap());
+    store.close().await;
+    assert_eq!(redeem(&app, &token, code).await.status(), StatusCode::CREATED);
 }

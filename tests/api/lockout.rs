@@ -159,3 +159,42 @@ async fn every_credential_endpoint_is_limited() {
     // Routes that check no credential are not held back by the limit.
     assert_eq!(app.get("/v1/me", Some(&token)).await.status(), StatusCode::OK);
 }
+
+/// `X-Forwarded-For` is believed only from the operator's proxies, read
+/// from the right; without any, a client rotating the header is still one
+/// client to the per-IP limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_is_believed_only_from_trusted_proxies() {
+    let app = TestApp::spawn_on(TestDb::new(Backend::Sqlite).await, |s| s.ip_rate_per_minute = 2).await;
+    let mut statuses = Vec::new();
+    for i in 0..3 {
+        let response = app
+            .client
+            .post(app.url("/v1/sessions"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .json(&json!({"email": "ada@example.com", "password": "wrong password"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+    }
+    assert_eq!(statuses[2], StatusCode::TOO_MANY_REQUESTS, "{statuses:?}");
+
+    let behind_proxy = TestApp::spawn_on(TestDb::new(Backend::Sqlite).await, |s| {
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    behind_proxy.sign_up("ada@example.com", "correct horse battery").await;
+    let signed_in = behind_proxy
+        .client
+        .post(behind_proxy.url("/v1/sessions"))
+        .header("x-forwarded-for", "192.0.2.66, 203.0.113.9, 10.1.2.3")
+        .json(&json!({"email": "ada@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .unwrap();
+    let token: Value = signed_in.json().await.unwrap();
+    let sessions: Value =
+        behind_proxy.get("/v1/me/sessions", Some(token["token"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(sessions["sessions"][0]["ip"], "203.0.113.9", "the right-most address that is not a proxy");
+}

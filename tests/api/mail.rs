@@ -45,6 +45,7 @@ impl Setup {
         let policies = self.policies.path().to_owned();
         TestApp::spawn_with_clock(db, clock, move |s| {
             s.smtp_url = Some(SecretString::from(url));
+            s.mail = latchkey::config::MailMode::Smtp;
             s.mail_from = "Studio <no-reply@studio.test>".into();
             s.product_name = "Studio".into();
             s.policies = policies;

@@ -10,6 +10,7 @@ mod accounts;
 mod admin_keys;
 mod architecture;
 mod cli;
+mod connections;
 mod eula;
 mod factors;
 mod hardening;

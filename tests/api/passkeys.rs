@@ -123,8 +123,8 @@ async fn passkey_as_second_factor_and_step_up(backend: Backend) {
     let body = json!({"method": "webauthn", "challenge_id": options["challenge_id"], "credential": credential});
     assert_problem(
         app.post("/v1/me/reauthenticate", &body, Some(&strong)).await,
-        StatusCode::UNAUTHORIZED,
-        "invalid_credentials",
+        StatusCode::FORBIDDEN,
+        "step_up_failed",
     )
     .await;
 }
