@@ -125,6 +125,9 @@ pub enum TokenKind {
     EmailVerification,
     /// In a mailed link: lets the user choose a new password.
     PasswordReset,
+    /// Kept by a device that signed in: its sign-ins are judged by its own
+    /// failures, not by the failures strangers cause for the address.
+    Device,
 }
 
 impl TokenKind {
@@ -137,6 +140,7 @@ impl TokenKind {
             Self::SupportKey => "lk_sup_",
             Self::EmailVerification => "lk_vfy_",
             Self::PasswordReset => "lk_rst_",
+            Self::Device => "lk_dev_",
         }
     }
 }

@@ -12,10 +12,11 @@ use crate::clock::Clock;
 use crate::domain::account::{Authenticated, User};
 use crate::domain::event::{ClientInfo, EventKind};
 use crate::domain::ids::new_id;
+use crate::domain::lockout::{AttemptKey, AttemptKind};
 use crate::domain::mail::{LinkPurpose, MailKind, REQUESTED_MAIL_PER_HOUR};
 use crate::domain::reason::Rule;
 use crate::domain::{Email, NewPassword};
-use crate::secrets::{TokenKind, hash_token};
+use crate::secrets::{IssuedToken, TokenKind, hash_token};
 use crate::store::{NewMail, Store};
 
 /// Everything `EmailFlows` is built from.
@@ -134,14 +135,15 @@ impl EmailFlows {
 
     /// Completes a reset: sets the password, ends every session, and spends
     /// the link. Second factors stay: the next sign-in still asks for one.
-    /// Following the link also proves the address.
+    /// Following the link also proves the address. The answer is a device
+    /// token for the device that followed it.
     #[tracing::instrument(skip_all)]
     pub async fn complete_reset(
         &self,
         token: &str,
         new_password: SecretString,
         client: &ClientInfo,
-    ) -> AccountResult<()> {
+    ) -> AccountResult<IssuedToken> {
         // A weak password is refused before the link is spent.
         let new = NewPassword::parse(new_password)
             .map_err(|problem| AccountError::invalid("new_password", Rule::Password(problem)))?;
@@ -158,8 +160,10 @@ impl EmailFlows {
         }
         self.accounts.store_password(&spent.user_id, &password_hash, None, EventKind::PasswordReset, client).await?;
         self.store.mark_email_verified(&spent.user_id, &spent.email, now).await?;
-        // The owner of the mailbox is back in: the lockout a thief caused should not keep them out.
-        self.store.clear_sign_in_failures(&spent.email).await?;
-        Ok(())
+        // The owner of the mailbox is back in: failures a thief caused for the
+        // address must not keep them out, now or at the next attack, so this
+        // device becomes a known one.
+        self.store.clear_attempts(&AttemptKey::new(AttemptKind::Password, spent.email.as_str())).await?;
+        self.accounts.issue_device_token(&spent.user_id).await
     }
 }

@@ -2,11 +2,13 @@
 //! password or address, and the links we mail (verification, reset).
 //! Knows nothing of HTTP; the adapters call it.
 
+mod attempts;
 mod email;
 mod error;
 mod password;
 mod service;
 
+pub(crate) use attempts::{Judged, step_up_counter};
 pub use email::{EmailFlows, EmailFlowsConfig};
 pub use error::{AccountError, AccountResult};
 pub use password::PasswordHasher;

@@ -6,6 +6,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::attempts::{Judged, step_up_counter};
 use super::{AccountError, AccountResult, PasswordHasher};
 use crate::clock::Clock;
 use crate::config::SignupMode;
@@ -13,14 +14,13 @@ use crate::domain::account::{Authenticated, Session, User};
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated};
 use crate::domain::ids::{SessionId, UserId, new_id};
-use crate::domain::lockout::{self, seconds_until};
 use crate::domain::password::{self, PasswordError};
 use crate::domain::reason::Rule;
 use crate::domain::session::{self, SessionLimits};
 use crate::domain::{Email, NewPassword};
 use crate::metrics::{Metrics, SignInOutcome as Counted};
 use crate::secrets::{IssuedToken, TokenKind, hash_token, issue_token};
-use crate::store::{AttemptReservation, Duplicate, NewPendingSignIn, NewSession, NewUser, Store, StoreError};
+use crate::store::{Duplicate, NewPendingSignIn, NewSession, NewUser, Store, StoreError};
 
 /// A successful sign-in: the token is shown to the caller once.
 #[derive(Debug)]
@@ -31,6 +31,10 @@ pub struct SignedIn {
     pub session: Session,
     /// Whose.
     pub user: User,
+    /// A device token, when the device signed in without a known one: kept
+    /// and sent with later sign-ins, it keeps strangers' failures from
+    /// locking this device out.
+    pub device_token: Option<IssuedToken>,
 }
 
 /// Where a correct password leads: straight to a session, or to a second
@@ -73,7 +77,7 @@ pub struct AccountsConfig {
 /// Accounts and sessions.
 #[derive(Clone)]
 pub struct Accounts {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     passwords: PasswordHasher,
     limits: SessionLimits,
@@ -101,7 +105,7 @@ pub(crate) fn counted<T>(result: &AccountResult<T>) -> Counted {
     match result {
         Ok(_) => Counted::Success,
         Err(AccountError::InvalidCredentials) => Counted::InvalidCredentials,
-        Err(AccountError::AccountLocked { .. }) => Counted::Locked,
+        Err(AccountError::AccountLocked { .. } | AccountError::RateLimited { .. }) => Counted::Locked,
         Err(_) => Counted::Error,
     }
 }
@@ -114,7 +118,7 @@ impl Accounts {
         Self { store, clock, passwords, limits, signup, metrics, failure_writes }
     }
 
-    fn now(&self) -> OffsetDateTime {
+    pub(super) fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
 
@@ -146,11 +150,13 @@ impl Accounts {
 
     /// Email + password sign-in. Every way of failing — unknown email, wrong
     /// password, malformed email — costs one argon2 verification and answers
-    /// `InvalidCredentials`; a locked account answers before any hashing,
-    /// whether or not it exists.
+    /// `InvalidCredentials`; a refused attempt answers before any hashing,
+    /// whether or not the account exists.
     ///
-    /// With a second factor enrolled, a right password only earns a pending
-    /// sign-in, and the attempt stays counted toward the lockout until the
+    /// Failures count against the device when it brought the account's
+    /// device token, else against the address and the client (see
+    /// `domain::lockout`). With a second factor enrolled, a right password
+    /// only earns a pending sign-in, and the attempt stays counted until the
     /// second factor is given too: otherwise signing in again with the
     /// password would reset the count and allow unlimited code guessing.
     #[tracing::instrument(skip_all)]
@@ -158,9 +164,10 @@ impl Accounts {
         &self,
         email: &str,
         password: SecretString,
+        device_token: Option<&str>,
         client: &ClientInfo,
     ) -> AccountResult<SignInOutcome> {
-        let result = self.check_password_sign_in(email, password, client).await;
+        let result = self.check_password_sign_in(email, password, device_token, client).await;
         self.metrics.sign_in(counted(&result));
         result
     }
@@ -169,6 +176,7 @@ impl Accounts {
         &self,
         email: &str,
         password: SecretString,
+        device_token: Option<&str>,
         client: &ClientInfo,
     ) -> AccountResult<SignInOutcome> {
         password::check_offered(&password).map_err(weak("password"))?;
@@ -176,27 +184,37 @@ impl Accounts {
             self.passwords.verify(&password, None).await?;
             return Err(AccountError::InvalidCredentials);
         };
-        let reserved = self.reserve_attempt(email.as_str()).await;
         let account = self.store.user_credentials_by_email(email.as_str()).await?;
-        if let Err(refused) = reserved {
-            if let Some(account) = &account {
-                self.record_failure_detached(&account.user.id, "account_locked", client);
+        let judged = self.judge(email.as_str(), account.as_ref().map(|a| &a.user.id), device_token, client).await?;
+        let reserved = match self.reserve(&judged.counters()).await {
+            Ok(reserved) => reserved,
+            Err(refused) => {
+                if let Some(account) = &account {
+                    self.record_failure_detached(&account.user.id, "account_locked", client);
+                }
+                return Err(refused);
             }
-            return Err(refused);
-        }
+        };
         let verified = self.passwords.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
         let Some(account) = account else { return Err(AccountError::InvalidCredentials) };
         if !verified {
             self.record_failure_detached(&account.user.id, "wrong_password", client);
             return Err(AccountError::InvalidCredentials);
         }
+        self.answered_right(&reserved).await;
         let enrolled = self.store.enrolled_factors(&account.user.id).await?;
         let amr = amr_with(&[], &[Method::Password]);
         if enrolled.has_second_factor() {
-            return self.begin_pending(&account.user, amr, enrolled).await.map(SignInOutcome::SecondFactorRequired);
+            return self
+                .begin_pending(&account.user, amr, enrolled, &judged)
+                .await
+                .map(SignInOutcome::SecondFactorRequired);
         }
-        self.store.clear_sign_in_failures(email.as_str()).await?;
-        self.start_session(account.user, amr, client).await.map(|s| SignInOutcome::Authenticated(Box::new(s)))
+        self.forget_failures(&judged.owner_counter()).await;
+        let device_token = self.welcome_device(&account.user.id, &judged).await?;
+        let mut signed_in = self.start_session(account.user, amr, client).await?;
+        signed_in.device_token = device_token;
+        Ok(SignInOutcome::Authenticated(Box::new(signed_in)))
     }
 
     async fn begin_pending(
@@ -204,6 +222,7 @@ impl Accounts {
         user: &User,
         amr: Vec<String>,
         enrolled: Enrolled,
+        judged: &Judged,
     ) -> AccountResult<PendingChallenge> {
         let now = self.now();
         let token = issue_token(TokenKind::PendingSignIn);
@@ -214,6 +233,7 @@ impl Accounts {
                 user_id: user.id.clone(),
                 token_hash: token.hash.clone(),
                 amr,
+                device_hash: judged.device_hash().map(str::to_owned),
                 now,
                 expires_at,
             })
@@ -243,18 +263,6 @@ impl Accounts {
         (token, session)
     }
 
-    /// Counts a password (or code) check against the account before it
-    /// happens; refuses when the account is locked.
-    pub(crate) async fn reserve_attempt(&self, email: &str) -> AccountResult<()> {
-        let now = self.now();
-        match self.store.reserve_sign_in_attempt(email, lockout::MAX_FAILURES, now).await? {
-            AttemptReservation::Reserved => Ok(()),
-            AttemptReservation::Locked { until } => {
-                Err(AccountError::AccountLocked { retry_after_secs: seconds_until(until, now) })
-            }
-        }
-    }
-
     /// Starts a session for a user who has proved who they are, and puts it on their timeline.
     pub(crate) async fn start_session(
         &self,
@@ -266,7 +274,7 @@ impl Accounts {
         let session = self.store.create_session(&session).await?;
         let signed_in = NewEvent::new(&user.id, EventKind::SignedIn, json!({"amr": session.amr}), client, self.now());
         self.record_best_effort(&signed_in).await;
-        Ok(SignedIn { token, session, user })
+        Ok(SignedIn { token, session, user, device_token: None })
     }
 
     /// Resolves a bearer session token to its live session and user.
@@ -345,7 +353,7 @@ impl Accounts {
         {
             return Err(AccountError::ReauthenticationRequired);
         }
-        self.verify_password(&caller.user, current).await?;
+        self.verify_password(caller, current).await?;
         let hash = self.passwords.hash(&new).await?;
         self.store_password(&caller.user.id, &hash, Some(&caller.session.id), EventKind::PasswordChanged, client).await
     }
@@ -426,16 +434,18 @@ impl Accounts {
         crate::store::record_best_effort(self.store.as_ref(), event).await;
     }
 
-    /// Checks a signed-in user's password, counted toward the lockout like a
-    /// sign-in, so a stolen session cannot be used to guess it.
-    pub(crate) async fn verify_password(&self, user: &User, password: SecretString) -> AccountResult<()> {
+    /// Checks a signed-in user's password, counted against the session
+    /// (see `step_up_counter`), so a stolen session cannot be used to guess
+    /// it quickly, nor to lock the owner's sign-in.
+    pub(crate) async fn verify_password(&self, caller: &Authenticated, password: SecretString) -> AccountResult<()> {
         password::check_offered(&password).map_err(weak("password"))?;
-        self.reserve_attempt(&user.email).await?;
-        let account = self.store.user_credentials(&user.id).await?.ok_or(AccountError::Unauthenticated)?;
+        let counter = step_up_counter(caller);
+        self.reserve(std::slice::from_ref(&counter)).await?;
+        let account = self.store.user_credentials(&caller.user.id).await?.ok_or(AccountError::Unauthenticated)?;
         if !self.passwords.verify(&password, Some(&account.password_hash)).await? {
             return Err(AccountError::WrongCurrentPassword);
         }
-        self.store.clear_sign_in_failures(&user.email).await?;
+        self.forget_failures(&counter).await;
         Ok(())
     }
 }

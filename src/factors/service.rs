@@ -12,6 +12,7 @@ use crate::domain::account::{Authenticated, User};
 use crate::domain::event::{ClientInfo, UserEvent};
 use crate::domain::factors::{CodeKind, Enrolled, Factor, FactorFloor};
 use crate::domain::ids::UserId;
+use crate::domain::lockout::AttemptKey;
 use crate::domain::policy::{PolicySet, SignInRequirement};
 use crate::metrics::Metrics;
 use crate::secrets::MasterKey;
@@ -101,21 +102,26 @@ impl Factors {
         }
     }
 
-    /// Checks a typed code, counted toward the account lockout first: codes
-    /// can be guessed. A TOTP step or recovery code that passes is spent.
+    /// Checks a typed code, counted under `counters` first: codes can be
+    /// guessed. A TOTP step or recovery code that passes is spent.
     pub(super) async fn check_code(
         &self,
         user: &User,
         kind: CodeKind,
         code: &str,
+        counters: &[AttemptKey],
         client: &ClientInfo,
     ) -> FactorResult<()> {
-        self.accounts.reserve_attempt(&user.email).await?;
+        let reserved = self.accounts.reserve(counters).await?;
         let (right, what) = match kind {
             CodeKind::Totp => (self.verify_totp(&user.id, code).await?, Refusal::TotpCode),
             CodeKind::RecoveryCode => (self.spend_recovery_code(&user.id, code, client).await?, Refusal::RecoveryCode),
         };
-        if right { Ok(()) } else { Err(FactorError::Refused { what, attempts_left: None }) }
+        if !right {
+            return Err(FactorError::Refused { what, attempts_left: None });
+        }
+        self.accounts.answered_right(&reserved).await;
+        Ok(())
     }
 
     /// The user's recent security events, newest first.

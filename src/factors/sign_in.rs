@@ -6,7 +6,7 @@ use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::passkeys::{PasskeyOptions, Purpose};
 use super::{FactorError, FactorResult, Factors, Refusal};
-use crate::accounts::SignedIn;
+use crate::accounts::{Judged, SignedIn};
 use crate::domain::account::User;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{CodeKind, Method, PENDING_SIGN_IN_MAX_ATTEMPTS, amr_with};
@@ -21,7 +21,9 @@ fn counted<T>(result: &FactorResult<T>) -> Counted {
         Err(FactorError::Refused { .. } | FactorError::Account(crate::accounts::AccountError::InvalidCredentials)) => {
             Counted::InvalidCredentials
         }
-        Err(FactorError::Account(crate::accounts::AccountError::AccountLocked { .. })) => Counted::Locked,
+        Err(FactorError::Account(
+            crate::accounts::AccountError::AccountLocked { .. } | crate::accounts::AccountError::RateLimited { .. },
+        )) => Counted::Locked,
         Err(_) => Counted::Error,
     }
 }
@@ -88,16 +90,22 @@ impl Factors {
             .complete_pending_sign_in(&pending.id, &session, &event)
             .await?
             .ok_or(FactorError::PendingSignInGone)?;
-        // The session exists now; failing to tidy the lockout count must not hide its token.
-        if let Err(error) = self.store.clear_sign_in_failures(&user.email).await {
-            tracing::warn!(%error, "could not clear sign-in failures");
-        }
-        Ok(SignedIn { token, session, user })
+        let judged = judged(&pending, &user, client);
+        self.accounts.forget_failures(&judged.owner_counter()).await;
+        // The session exists now; a device token that could not be stored must not hide its token.
+        let device_token = match self.accounts.welcome_device(&user.id, &judged).await {
+            Ok(device_token) => device_token,
+            Err(error) => {
+                tracing::warn!(%error, "could not remember the device");
+                None
+            }
+        };
+        Ok(SignedIn { token, session, user, device_token })
     }
 
     /// Finishes a password sign-in with a typed code. Codes can be guessed,
-    /// so each one counts toward the account lockout as a failed password
-    /// would, and toward this pending sign-in's five.
+    /// so each one counts where the password's failure would have, and
+    /// toward this pending sign-in's five.
     #[tracing::instrument(skip_all)]
     pub async fn sign_in_with_code(
         &self,
@@ -109,7 +117,8 @@ impl Factors {
         let result = async {
             let (pending, remaining) = self.claim_attempt(pending_token).await?;
             let user = self.pending_user(&pending).await?;
-            match self.check_code(&user, kind, code, client).await {
+            let counters = judged(&pending, &user, client).counters();
+            match self.check_code(&user, kind, code, &counters, client).await {
                 Ok(()) => self.finish(pending, user, Method::OneTimePassword, client).await,
                 Err(FactorError::Refused { what, .. }) => {
                     Err(self.wrong_answer(&pending, remaining, what, kind.method_name(), client).await)
@@ -178,5 +187,13 @@ impl Factors {
         .await;
         self.metrics.sign_in(counted(&result));
         result
+    }
+}
+
+/// How the second step of a sign-in is judged: as its first step was.
+fn judged(pending: &PendingSignIn, user: &User, client: &ClientInfo) -> Judged {
+    match &pending.device_hash {
+        Some(hash) => Judged::KnownDevice(hash.clone()),
+        None => Judged::stranger(&user.email, client),
     }
 }

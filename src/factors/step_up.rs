@@ -7,7 +7,7 @@ use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::passkeys::{PasskeyOptions, Purpose};
 use super::{FactorError, FactorResult, Factors, Refusal};
-use crate::accounts::AccountError;
+use crate::accounts::{AccountError, step_up_counter};
 use crate::domain::account::Authenticated;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{Acr, CodeKind, Method, amr_with, meets, recently_authenticated};
@@ -73,7 +73,7 @@ impl Factors {
             FactorError::Account(AccountError::WrongCurrentPassword) => FactorError::StepUpRefused(Refusal::Password),
             other => other,
         })?;
-        self.store.clear_sign_in_failures(&user.email).await?;
+        self.accounts.forget_failures(&step_up_counter(caller)).await;
         let amr = amr_with(&caller.session.amr, &[method]);
         let event = NewEvent::new(&user.id, EventKind::Reauthenticated, json!({"amr": amr}), client, self.now());
         self.store.refresh_authentication(&caller.session.id, &amr, &event, self.now()).await?;
@@ -88,11 +88,11 @@ impl Factors {
                 if self.enrolled(&user.id).await?.has_second_factor() {
                     return Err(FactorError::Invalid(Invalid::new("method", Rule::SecondFactorRequired)));
                 }
-                self.accounts.verify_password(user, password).await?;
+                self.accounts.verify_password(caller, password).await?;
                 Method::Password
             }
             Proof::Code(kind, code) => {
-                self.check_code(user, kind, code.expose_secret(), client).await?;
+                self.check_code(user, kind, code.expose_secret(), &[step_up_counter(caller)], client).await?;
                 Method::OneTimePassword
             }
             Proof::Passkey { challenge_id, credential } => {

@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -38,13 +38,18 @@ pub struct SignInRequest {
     /// The account's password.
     #[schema(value_type = String)]
     pub password: SecretString,
+    /// The `device_token` this device was given at an earlier sign-in, if
+    /// any: its failures are then counted apart from strangers' guesses at
+    /// the address, so they cannot lock this device out.
+    #[schema(value_type = Option<String>)]
+    pub device_token: Option<SecretString>,
 }
 
 /// The current password, to prove it is the user, and the new one.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
-    /// The password in use now; a wrong one counts toward the account lockout.
+    /// The password in use now; wrong ones slow this session down, then stop it for a while.
     #[schema(value_type = String)]
     pub current_password: SecretString,
     /// The password from now on: at least 10 characters, at most 1024 bytes.
@@ -99,6 +104,11 @@ pub struct SessionCreated {
     pub expires_at: OffsetDateTime,
     /// The signed-in user.
     pub user: UserView,
+    /// Present when this device signed in without a known device token:
+    /// keep it (it is not a session) and send it with later sign-ins, so
+    /// strangers guessing at the address cannot lock this device out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// One signed-in session: a device or browser the user signed in on.
@@ -203,6 +213,7 @@ pub(crate) fn session_created(state: &AppState, signed_in: SignedIn) -> (StatusC
             token: reveal(&signed_in.token).to_owned(),
             expires_at,
             user: signed_in.user.into(),
+            device_token: signed_in.device_token.as_ref().map(|token| reveal(token).to_owned()),
         }),
     )
 }
@@ -218,16 +229,23 @@ pub async fn sign_in(
     client: Client,
     Json(body): Json<SignInRequest>,
 ) -> ApiResult<axum::response::Response> {
-    Ok(match state.services.accounts.sign_in(&body.email, body.password, &client.0).await? {
-        SignInOutcome::Authenticated(signed_in) => session_created(&state, *signed_in).into_response(),
-        SignInOutcome::SecondFactorRequired(pending) => axum::Json(SecondFactorRequired {
-            state: "mfa_required",
-            pending_token: reveal(&pending.token).to_owned(),
-            methods: pending.methods,
-            expires_at: pending.expires_at,
-        })
-        .into_response(),
-    })
+    Ok(
+        match state
+            .services
+            .accounts
+            .sign_in(&body.email, body.password, body.device_token.as_ref().map(ExposeSecret::expose_secret), &client.0)
+            .await?
+        {
+            SignInOutcome::Authenticated(signed_in) => session_created(&state, *signed_in).into_response(),
+            SignInOutcome::SecondFactorRequired(pending) => axum::Json(SecondFactorRequired {
+                state: "mfa_required",
+                pending_token: reveal(&pending.token).to_owned(),
+                methods: pending.methods,
+                expires_at: pending.expires_at,
+            })
+            .into_response(),
+        },
+    )
 }
 
 /// The signed-in user, their factors and this session.

@@ -4,13 +4,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
 use super::accounts::UserView;
 use super::error::{ApiResult, Problem};
 use super::extract::{Attempt, Client, CurrentUser, Json};
+use crate::accounts::reveal;
 
 /// Send (again) the link that verifies the signed-in user's address; a few per hour.
 #[utoipa::path(post, path = "/v1/me/email-verification", tag = "accounts", security(("session" = [])),
@@ -77,18 +78,26 @@ pub struct ResetCompletion {
     pub new_password: SecretString,
 }
 
+/// After a reset: the device that followed the link is a known one now.
+#[derive(Serialize, ToSchema)]
+pub struct ResetCompleted {
+    /// Send it with this device's sign-ins (see `SignInRequest`), so
+    /// strangers guessing at the address cannot lock it out.
+    pub device_token: String,
+}
+
 /// Set a new password with a reset link: every session ends, and a second
 /// factor, if set up, is still asked for at the next sign-in.
 #[utoipa::path(post, path = "/v1/password-resets/complete", tag = "accounts", request_body = ResetCompletion,
-    responses((status = 204), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = ResetCompleted), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn complete_reset(
     State(state): State<AppState>,
     _: Attempt,
     client: Client,
     Json(body): Json<ResetCompletion>,
-) -> ApiResult<StatusCode> {
-    state.services.email.complete_reset(body.token.expose_secret(), body.new_password, &client.0).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> ApiResult<axum::Json<ResetCompleted>> {
+    let device = state.services.email.complete_reset(body.token.expose_secret(), body.new_password, &client.0).await?;
+    Ok(axum::Json(ResetCompleted { device_token: reveal(&device).to_owned() }))
 }
 
 /// The query of the link in a "new device" mail.

@@ -8,19 +8,37 @@ use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis,
 use crate::domain::account::{ApiKey, ApiKeyRole, Session, User, UserCredentials};
 use crate::domain::event::{EventKind, NewEvent};
 use crate::domain::ids::{ApiKeyId, EventId, SessionId, UserId, new_id};
-use crate::domain::lockout;
+use crate::domain::lockout::{self, AttemptKey, AttemptKind};
 use crate::domain::mail::MailKind;
 
-/// Where an account's password check stands before the password is verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a guessable check stands before it is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptReservation {
-    /// A provisional failure was recorded; clear the failures on success.
-    Reserved,
-    /// Too many recent failures; try again at this time.
+    /// A provisional failure was recorded under every counter: a right
+    /// answer takes back its own (`forget_attempts`), a success clears the
+    /// owner's counter.
+    Reserved(ReservedAttempt),
+    /// A counter refuses the attempt until this time; nothing was recorded.
     Locked {
-        /// When the oldest failure that counts leaves the window.
+        /// When the attempt may go ahead.
         until: OffsetDateTime,
+        /// The kind of the counter that holds it back longest.
+        by: AttemptKind,
     },
+}
+
+/// The provisional failures one attempt recorded, one per counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservedAttempt {
+    /// Each counter's kind and the id of the row recorded under it.
+    pub rows: Vec<(AttemptKind, String)>,
+}
+
+impl ReservedAttempt {
+    /// The ids of the rows recorded under `kind`.
+    pub fn ids_of(&self, kind: AttemptKind) -> Vec<String> {
+        self.rows.iter().filter(|(k, _)| *k == kind).map(|(_, id)| id.clone()).collect()
+    }
 }
 
 /// An account about to be created.
@@ -132,18 +150,27 @@ pub trait AccountStore {
         since: OffsetDateTime,
     ) -> StoreResult<bool>;
 
-    /// Records a provisional failure under `key` (a normalised email for
-    /// sign-in, a prefixed one for support PINs) unless `limit` failures in
-    /// the lockout window already lock it; atomic, so concurrent guesses
-    /// cannot exceed the limit.
-    async fn reserve_sign_in_attempt(
+    /// Records a provisional failure under every one of `keys` unless one of
+    /// them refuses the attempt now (see `lockout::refused_until`); atomic,
+    /// so concurrent guesses cannot get past a counter's limit.
+    async fn reserve_attempts(&self, keys: &[AttemptKey], now: OffsetDateTime) -> StoreResult<AttemptReservation>;
+    /// After a success: forget the failures counted under `key`.
+    async fn clear_attempts(&self, key: &AttemptKey) -> StoreResult<()>;
+    /// After a right answer: take back the provisional failures with these ids.
+    async fn forget_attempts(&self, ids: &[String]) -> StoreResult<()>;
+
+    /// The user a device token (by hash) was given to, while it lasts.
+    async fn known_device(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserId>>;
+    /// Remembers a device that signed in, keeping only the user's `keep`
+    /// newest: the oldest stop counting as known.
+    async fn remember_device(
         &self,
-        key: &str,
-        limit: usize,
+        user_id: &UserId,
+        token_hash: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<AttemptReservation>;
-    /// After a success: forget the failures under `key`.
-    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()>;
+        expires_at: OffsetDateTime,
+        keep: u32,
+    ) -> StoreResult<()>;
 
     /// Starts a session.
     async fn create_session(&self, session: &NewSession) -> StoreResult<Session>;
@@ -412,52 +439,130 @@ impl AccountStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn reserve_sign_in_attempt(
-        &self,
-        key: &str,
-        limit: usize,
-        now: OffsetDateTime,
-    ) -> StoreResult<AttemptReservation> {
+    async fn reserve_attempts(&self, keys: &[AttemptKey], now: OffsetDateTime) -> StoreResult<AttemptReservation> {
         let window_start = to_millis(now - lockout::WINDOW);
         let backend = self.backend();
+        // One order for every caller, so two attempts sharing counters cannot
+        // wait on each other's locks.
+        let mut keys: Vec<&AttemptKey> = keys.iter().collect();
+        keys.sort_by(|a, b| (a.kind.as_str(), &a.subject).cmp(&(b.kind.as_str(), &b.subject)));
+        keys.dedup();
         in_tx!(self, |tx| {
-            if backend == Backend::Postgres {
-                // Serialise attempts on one account across instances; SQLite's
-                // IMMEDIATE transaction already serialises every writer.
-                sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('sign_in:' || $1, 0))")
-                    .bind(key)
+            let mut refused: Option<(OffsetDateTime, AttemptKind)> = None;
+            for key in &keys {
+                if backend == Backend::Postgres {
+                    // Serialise attempts on one counter across instances;
+                    // SQLite's IMMEDIATE transaction already serialises writers.
+                    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))")
+                        .bind(key.kind.as_str())
+                        .bind(&key.subject)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2 AND at <= $3")
+                    .bind(key.kind.as_str())
+                    .bind(&key.subject)
+                    .bind(window_start)
                     .execute(&mut *tx)
                     .await?;
+                let recent: Vec<i64> = sqlx::query_scalar("SELECT at FROM attempts WHERE kind = $1 AND subject = $2")
+                    .bind(key.kind.as_str())
+                    .bind(&key.subject)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
+                if let Some(until) = lockout::refused_until(&recent, key.kind.throttle(), now)
+                    && refused.is_none_or(|(latest, _)| until > latest)
+                {
+                    refused = Some((until, key.kind));
+                }
             }
-            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1 AND at <= $2")
-                .bind(key)
-                .bind(window_start)
-                .execute(&mut *tx)
-                .await?;
-            let recent: Vec<i64> = sqlx::query_scalar("SELECT at FROM sign_in_attempts WHERE email = $1")
-                .bind(key)
-                .fetch_all(&mut *tx)
-                .await?;
-            let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
-            if let Some(until) = lockout::locked_until(&recent, limit, now) {
-                return Ok(AttemptReservation::Locked { until });
+            if let Some((until, by)) = refused {
+                return Ok(AttemptReservation::Locked { until, by });
             }
-            sqlx::query("INSERT INTO sign_in_attempts (id, email, at) VALUES ($1, $2, $3)")
-                .bind(new_id())
-                .bind(key)
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?;
-            Ok(AttemptReservation::Reserved)
+            let mut rows = Vec::with_capacity(keys.len());
+            for key in &keys {
+                let id = new_id();
+                sqlx::query("INSERT INTO attempts (id, kind, subject, at) VALUES ($1, $2, $3, $4)")
+                    .bind(&id)
+                    .bind(key.kind.as_str())
+                    .bind(&key.subject)
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await?;
+                rows.push((key.kind, id));
+            }
+            Ok(AttemptReservation::Reserved(ReservedAttempt { rows }))
         })
     }
 
     #[tracing::instrument(skip_all)]
-    async fn clear_sign_in_failures(&self, key: &str) -> StoreResult<()> {
+    async fn clear_attempts(&self, key: &AttemptKey) -> StoreResult<()> {
         on_pool!(self, |pool| {
-            sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1").bind(key).execute(pool).await?.rows_affected()
+            sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2")
+                .bind(key.kind.as_str())
+                .bind(&key.subject)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn forget_attempts(&self, ids: &[String]) -> StoreResult<()> {
+        for id in ids {
+            on_pool!(self, |pool| {
+                sqlx::query("DELETE FROM attempts WHERE id = $1").bind(id).execute(pool).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn known_device(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<UserId>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT user_id FROM known_devices WHERE token_hash = $1 AND expires_at > $2")
+                .bind(token_hash)
+                .bind(to_millis(now))
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remember_device(
+        &self,
+        user_id: &UserId,
+        token_hash: &str,
+        now: OffsetDateTime,
+        expires_at: OffsetDateTime,
+        keep: u32,
+    ) -> StoreResult<()> {
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO known_devices (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(to_millis(now))
+            .bind(to_millis(expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
+            // Lapsed tokens and all but the newest `keep` go: a thief who
+            // signs in again and again cannot grow the table.
+            sqlx::query(
+                "DELETE FROM known_devices WHERE user_id = $1 AND (expires_at <= $2 OR token_hash NOT IN \
+                 (SELECT token_hash FROM known_devices WHERE user_id = $1 ORDER BY created_at DESC, token_hash LIMIT $3))",
+            )
+            .bind(user_id)
+            .bind(to_millis(now))
+            .bind(i64::from(keep))
+            .execute(&mut *tx)
+            .await?;
+            Ok(())
+        })
     }
 
     #[tracing::instrument(skip_all)]

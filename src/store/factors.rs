@@ -55,6 +55,9 @@ pub struct PendingSignIn {
     pub user_id: UserId,
     /// What was proved so far.
     pub amr: Vec<String>,
+    /// The known device the password came through, by its token's hash:
+    /// the second factor's failures count against it too.
+    pub device_hash: Option<String>,
     /// When it lapses.
     pub expires_at: OffsetDateTime,
 }
@@ -70,6 +73,8 @@ pub struct NewPendingSignIn {
     pub token_hash: String,
     /// What was proved so far.
     pub amr: Vec<String>,
+    /// The known device the password came through, by its token's hash.
+    pub device_hash: Option<String>,
     /// When.
     pub now: OffsetDateTime,
     /// When it lapses.
@@ -578,13 +583,14 @@ impl FactorStore for SqlStore {
             // Expired rows are useless; clearing them here keeps the table small without a janitor.
             sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at <= $1").bind(now).execute(pool).await?;
             sqlx::query(
-                "INSERT INTO pending_sign_ins (id, user_id, token_hash, amr, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO pending_sign_ins (id, user_id, token_hash, amr, device_hash, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&pending.id)
             .bind(&pending.user_id)
             .bind(&pending.token_hash)
             .bind(&amr)
+            .bind(&pending.device_hash)
             .bind(now)
             .bind(to_millis(pending.expires_at))
             .execute(pool)
@@ -597,20 +603,22 @@ impl FactorStore for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn pending_sign_in(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>> {
-        let row: Option<(String, UserId, String, i64)> = on_pool!(self, |pool| {
+        let row: Option<(String, UserId, String, Option<String>, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT id, user_id, amr, expires_at FROM pending_sign_ins WHERE token_hash = $1 AND expires_at > $2",
+                "SELECT id, user_id, amr, device_hash, expires_at FROM pending_sign_ins \
+                 WHERE token_hash = $1 AND expires_at > $2",
             )
             .bind(token_hash)
             .bind(to_millis(now))
             .fetch_optional(pool)
             .await?
         });
-        row.map(|(id, user_id, amr, expires_at)| {
+        row.map(|(id, user_id, amr, device_hash, expires_at)| {
             Ok(PendingSignIn {
                 id,
                 user_id,
                 amr: from_json("pending amr", &amr)?,
+                device_hash,
                 expires_at: from_millis(expires_at)?,
             })
         })

@@ -14,7 +14,7 @@ use crate::domain::eula::Standing;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent, UserEvent};
 use crate::domain::ids::UserId;
 use crate::domain::license::{License, LicenseFilter};
-use crate::domain::lockout::{MAX_SUPPORT_PIN_FAILURES, seconds_until};
+use crate::domain::lockout::{AttemptKey, AttemptKind, seconds_until};
 use crate::domain::policy::PolicySet;
 use crate::domain::reason::{Invalid, Rule};
 use crate::eula::Eulas;
@@ -142,10 +142,10 @@ impl Support {
     ) -> SupportResult<Option<CallerFacts>> {
         let now = self.clock.now();
         let Ok(email) = Email::parse(email) else { return Ok(None) };
-        let throttle = format!("support-pin:{}", email.as_str());
-        match self.store.reserve_sign_in_attempt(&throttle, MAX_SUPPORT_PIN_FAILURES, now).await? {
-            AttemptReservation::Reserved => {}
-            AttemptReservation::Locked { until } => {
+        let counter = AttemptKey::new(AttemptKind::SupportPin, email.as_str());
+        match self.store.reserve_attempts(std::slice::from_ref(&counter), now).await? {
+            AttemptReservation::Reserved(_) => {}
+            AttemptReservation::Locked { until, .. } => {
                 return Err(SupportError::Locked { retry_after_secs: seconds_until(until, now) });
             }
         }
@@ -166,7 +166,7 @@ impl Support {
         if !verified {
             return Ok(None);
         }
-        self.store.clear_sign_in_failures(&throttle).await?;
+        self.store.clear_attempts(&counter).await?;
         Ok(Some(self.facts(user).await?))
     }
 

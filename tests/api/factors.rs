@@ -132,8 +132,11 @@ async fn five_wrong_codes_end_the_pending_sign_in_and_count_toward_the_lockout(b
     let (secret, _) = app.enroll_totp(&token).await;
     app.clock.advance(STEP);
 
+    // Each failure counts, so past five each attempt waits 1 s, 2 s… (at most 16 s here).
+    let pause = Duration::seconds(20);
     let pending = app.pending_sign_in(&email, &password).await;
     for attempt in 1..=5 {
+        app.clock.advance(pause);
         let body = assert_problem(
             totp_sign_in(&app, &pending, "123456").await,
             StatusCode::UNAUTHORIZED,
@@ -148,12 +151,16 @@ async fn five_wrong_codes_end_the_pending_sign_in_and_count_toward_the_lockout(b
 
     // One right password and five wrong codes are six of the ten failures
     // allowed; a right password does not wipe them while a factor is owed.
+    app.clock.advance(pause);
     let pending = app.pending_sign_in(&email, &password).await;
     for _ in 0..3 {
+        app.clock.advance(pause);
         assert_problem(totp_sign_in(&app, &pending, "654321").await, StatusCode::UNAUTHORIZED, "invalid_credentials")
             .await;
     }
+    app.clock.advance(pause);
     assert_problem(app.try_sign_in(&email, &password).await, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+    let right = totp_code(&secret, app.clock_now());
     assert_problem(totp_sign_in(&app, &pending, &right).await, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
 
     // After the lock, a full sign-in clears the count.

@@ -8,26 +8,41 @@ use crate::on_both_backends;
 
 on_both_backends!(
     eleventh_failure_locks_until_the_window_passes,
+    past_five_failures_each_attempt_waits_twice_as_long,
     unknown_accounts_lock_exactly_like_real_ones,
     concurrent_guesses_cannot_exceed_the_limit,
+    a_known_device_is_not_locked_out_by_strangers,
+    one_client_guessing_many_addresses_is_slowed,
+    step_up_guesses_stop_the_session_not_the_owner,
     client_ip_rate_limit_answers_rate_limited,
 );
+
+/// Far enough apart that the growing delays never hold an attempt back.
+const SPACED: Duration = Duration::seconds(61);
+
+async fn wrong_password(app: &TestApp, email: &str) {
+    assert_problem(app.try_sign_in(email, "wrong guess!!").await, StatusCode::UNAUTHORIZED, "invalid_credentials")
+        .await;
+}
+
+async fn sign_in_with_device(app: &TestApp, email: &str, password: &str, device: Option<&str>) -> reqwest::Response {
+    app.post("/v1/sessions", &json!({"email": email, "password": password, "device_token": device}), None).await
+}
+
+fn retry_after(response: &reqwest::Response) -> i64 {
+    response.headers()["retry-after"].to_str().unwrap().parse().unwrap()
+}
 
 async fn eleventh_failure_locks_until_the_window_passes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.sign_up("ada@example.com", "correct horse battery").await;
     for _ in 0..10 {
-        assert_problem(
-            app.try_sign_in("ada@example.com", "wrong guess!!").await,
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-        )
-        .await;
+        wrong_password(&app, "ada@example.com").await;
         app.clock.advance(Duration::seconds(30));
     }
     // The right password does not help while locked.
     let locked = app.try_sign_in("ada@example.com", "correct horse battery").await;
-    let retry_after: i64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after = retry_after(&locked);
     assert_problem(locked, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
     // First failure at t0, now t0 + 300 s: the lock lifts at t0 + 15 min.
     assert_eq!(retry_after, 600);
@@ -43,13 +58,27 @@ async fn eleventh_failure_locks_until_the_window_passes(backend: Backend) {
     app.sign_in("ada@example.com", "correct horse battery").await;
     // Success wipes the slate: nine more failures do not lock.
     for _ in 0..9 {
-        assert_problem(
-            app.try_sign_in("ada@example.com", "wrong guess!!").await,
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-        )
-        .await;
+        wrong_password(&app, "ada@example.com").await;
+        app.clock.advance(Duration::seconds(30));
     }
+    app.sign_in("ada@example.com", "correct horse battery").await;
+}
+
+/// Five failures cost nothing; then each attempt waits 1 s, 2 s, 4 s… after the last.
+async fn past_five_failures_each_attempt_waits_twice_as_long(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("ada@example.com", "correct horse battery").await;
+    for _ in 0..5 {
+        wrong_password(&app, "ada@example.com").await;
+    }
+    for wait in [1, 2, 4, 8] {
+        let held = app.try_sign_in("ada@example.com", "correct horse battery").await;
+        assert_eq!(retry_after(&held), wait);
+        assert_problem(held, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+        app.clock.advance(Duration::seconds(wait));
+        wrong_password(&app, "ada@example.com").await;
+    }
+    app.clock.advance(Duration::seconds(16));
     app.sign_in("ada@example.com", "correct horse battery").await;
 }
 
@@ -60,18 +89,21 @@ async fn unknown_accounts_lock_exactly_like_real_ones(backend: Backend) {
     let mut answers = Vec::new();
     for email in ["ada@example.com", "ghost@example.com"] {
         for _ in 0..10 {
-            app.try_sign_in(email, "wrong guess!!").await;
+            wrong_password(&app, email).await;
+            app.clock.advance(SPACED);
         }
         let locked = app.try_sign_in(email, "wrong guess!!").await;
         let retry_after = locked.headers()["retry-after"].to_str().unwrap().to_owned();
         let mut body = assert_problem(locked, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
         body.as_object_mut().unwrap().remove("request_id");
         answers.push((retry_after, body));
+        app.clock.advance(SPACED);
     }
     assert_eq!(answers[0], answers[1]);
 }
 
-/// Fifty guesses at once against one account: at most ten are ever checked.
+/// Fifty guesses at once against one account: only the five free ones are
+/// checked; the rest wait their turn.
 async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.sign_up("ada@example.com", "correct horse battery").await;
@@ -79,7 +111,93 @@ async fn concurrent_guesses_cannot_exceed_the_limit(backend: Backend) {
     let statuses: Vec<StatusCode> = join_all(guesses).await.iter().map(reqwest::Response::status).collect();
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     let locked = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
-    assert_eq!((checked, locked), (10, 40), "{statuses:?}");
+    assert_eq!((checked, locked), (5, 45), "{statuses:?}");
+}
+
+/// Someone who knows Ada's address can lock it, but not the device Ada
+/// signed in on before: its token has failures of its own.
+async fn a_known_device_is_not_locked_out_by_strangers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("ada@example.com", "correct horse battery").await;
+    app.sign_up("mallory@example.com", "mallory horse battery").await;
+    let first: Value =
+        sign_in_with_device(&app, "ada@example.com", "correct horse battery", None).await.json().await.unwrap();
+    let device = first["device_token"].as_str().expect("a device token for a new device").to_owned();
+    assert!(device.starts_with("lk_dev_"));
+    let mallory: Value =
+        sign_in_with_device(&app, "mallory@example.com", "mallory horse battery", None).await.json().await.unwrap();
+    let mallory_device = mallory["device_token"].as_str().unwrap().to_owned();
+
+    for _ in 0..10 {
+        wrong_password(&app, "ada@example.com").await;
+        app.clock.advance(SPACED);
+    }
+    let stranger = sign_in_with_device(&app, "ada@example.com", "correct horse battery", None).await;
+    assert_problem(stranger, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+    // Another account's device token, or a made-up one, is a stranger's.
+    for other in [mallory_device.as_str(), "lk_dev_madeup", "not a token"] {
+        let borrowed = sign_in_with_device(&app, "ada@example.com", "correct horse battery", Some(other)).await;
+        assert_problem(borrowed, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+    }
+    let owner = sign_in_with_device(&app, "ada@example.com", "correct horse battery", Some(&device)).await;
+    assert_eq!(owner.status(), StatusCode::CREATED);
+    let owner: Value = owner.json().await.unwrap();
+    assert_eq!(owner["state"], "authenticated");
+    assert!(owner.get("device_token").is_none(), "the device keeps the token it has: {owner}");
+
+    // The device's own failures still lock it.
+    for _ in 0..10 {
+        let wrong = sign_in_with_device(&app, "ada@example.com", "wrong guess!!", Some(&device)).await;
+        assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        app.clock.advance(SPACED);
+    }
+    let locked = sign_in_with_device(&app, "ada@example.com", "correct horse battery", Some(&device)).await;
+    assert_problem(locked, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+}
+
+/// One client trying address after address is slowed past ten failures,
+/// whichever addresses they are, and told so as `rate_limited`; people
+/// sharing the address who sign in rightly are not counted.
+async fn one_client_guessing_many_addresses_is_slowed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("ada@example.com", "correct horse battery").await;
+    for _ in 0..12 {
+        app.sign_in("ada@example.com", "correct horse battery").await;
+    }
+    for n in 0..10 {
+        wrong_password(&app, &format!("guess{n}@example.com")).await;
+    }
+    let slowed = app.try_sign_in("guess10@example.com", "wrong guess!!").await;
+    assert_eq!(retry_after(&slowed), 1);
+    assert_problem(slowed, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    app.clock.advance(Duration::seconds(1));
+    wrong_password(&app, "guess10@example.com").await;
+}
+
+/// A stolen session guessing the password at step-up is stopped, and the
+/// owner can still sign in.
+async fn step_up_guesses_stop_the_session_not_the_owner(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (email, password, token) = app.signed_in_user().await;
+    let step_up = |current: &'static str| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            app.post(
+                "/v1/me/password",
+                &json!({"current_password": current, "new_password": "another horse battery"}),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    for _ in 0..10 {
+        assert_problem(step_up("wrong guess!!").await, StatusCode::FORBIDDEN, "step_up_failed").await;
+        app.clock.advance(SPACED);
+    }
+    let stopped = step_up("wrong guess!!").await;
+    assert_problem(stopped, StatusCode::TOO_MANY_REQUESTS, "account_locked").await;
+    app.sign_in(&email, &password).await;
 }
 
 async fn client_ip_rate_limit_answers_rate_limited(backend: Backend) {

@@ -150,7 +150,9 @@ async fn a_password_reset_still_asks_for_the_second_factor(backend: Backend) {
     let new_password = "a brand new passphrase";
     let done =
         app.post("/v1/password-resets/complete", &json!({"token": token, "new_password": new_password}), None).await;
-    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    assert_eq!(done.status(), StatusCode::OK);
+    let device = done.json::<Value>().await.unwrap()["device_token"].as_str().unwrap().to_owned();
+    assert!(device.starts_with("lk_dev_"), "the device that followed the link is a known one");
     let reuse = json!({"token": token, "new_password": "another new one!"});
     let reuse = app.post("/v1/password-resets/complete", &reuse, None).await;
     assert_problem(reuse, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;

@@ -8,6 +8,7 @@ use latchkey::domain::account::ApiKeyRole;
 use latchkey::domain::event::{EventKind, NewEvent};
 use latchkey::domain::factors::{FactorFloor, RegisteredPasskey};
 use latchkey::domain::ids::{ApiKeyId, EventId, PasskeyId, SessionId, UserId};
+use latchkey::domain::lockout::{AttemptKey, AttemptKind};
 use latchkey::store::{
     AttemptReservation, Ceremony, Duplicate, NewApiKey, NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal,
     Store, StoreError,
@@ -22,6 +23,7 @@ on_both_backends!(
     password_change_revokes_all_but_the_kept_session,
     api_keys_resolve_by_hash_until_revoked,
     concurrent_attempts_reserve_at_most_the_limit,
+    known_devices_last_their_lifetime_and_only_the_newest_are_kept,
     bootstrap_happens_once_under_concurrency,
     ping_reports_a_current_schema,
     a_totp_step_is_accepted_once_under_concurrency,
@@ -143,19 +145,92 @@ async fn api_keys_resolve_by_hash_until_revoked(backend: Backend) {
 }
 
 async fn concurrent_attempts_reserve_at_most_the_limit(backend: Backend) {
+    use AttemptReservation::Reserved;
     let (_db, store) = store(backend).await;
+    let ada = AttemptKey::new(AttemptKind::Password, "ada@example.com");
+    let client = AttemptKey::new(AttemptKind::Client, "192.0.2.1");
     let attempts = (0..30).map(|_| {
-        let store = store.clone();
-        tokio::spawn(async move { store.reserve_sign_in_attempt("ada@example.com", 10, t0()).await.unwrap() })
+        let (store, keys) = (store.clone(), [ada.clone(), client.clone()]);
+        tokio::spawn(async move { store.reserve_attempts(&keys, t0()).await.unwrap() })
     });
     let outcomes: Vec<AttemptReservation> = join_all(attempts).await.into_iter().map(Result::unwrap).collect();
-    let reserved = outcomes.iter().filter(|o| **o == AttemptReservation::Reserved).count();
-    assert_eq!(reserved, 10, "{outcomes:?}");
-    assert!(outcomes.contains(&AttemptReservation::Locked { until: t0() + Duration::minutes(15) }));
-    // Another account is unaffected; clearing unlocks.
-    assert_eq!(store.reserve_sign_in_attempt("bob@example.com", 10, t0()).await.unwrap(), AttemptReservation::Reserved);
-    store.clear_sign_in_failures("ada@example.com").await.unwrap();
-    assert_eq!(store.reserve_sign_in_attempt("ada@example.com", 10, t0()).await.unwrap(), AttemptReservation::Reserved);
+    let reserved = outcomes.iter().filter(|o| matches!(o, AttemptReservation::Reserved(_))).count();
+    assert_eq!(reserved, 5, "five free failures at once, then a second's wait: {outcomes:?}");
+    assert!(
+        outcomes
+            .contains(&AttemptReservation::Locked { until: t0() + Duration::seconds(1), by: AttemptKind::Password })
+    );
+
+    // Spaced out past the delays, the address locks at ten, until the first leaves the window.
+    for minute in 1..=5 {
+        let at = t0() + Duration::minutes(minute);
+        assert!(matches!(store.reserve_attempts(std::slice::from_ref(&ada), at).await.unwrap(), Reserved(_)));
+    }
+    let later = t0() + Duration::minutes(6);
+    let other_client = AttemptKey::new(AttemptKind::Client, "198.51.100.7");
+    assert_eq!(
+        store.reserve_attempts(&[ada.clone(), other_client.clone()], later).await.unwrap(),
+        AttemptReservation::Locked { until: t0() + Duration::minutes(15), by: AttemptKind::Password }
+    );
+    // The refused attempt recorded nothing against the other client: its ten free failures are all there.
+    for _ in 0..10 {
+        let reserved = store.reserve_attempts(std::slice::from_ref(&other_client), later).await.unwrap();
+        assert!(matches!(reserved, Reserved(_)));
+    }
+    // Kinds are apart: the same subject under another kind is not locked.
+    let pin = AttemptKey::new(AttemptKind::SupportPin, "ada@example.com");
+    assert!(matches!(store.reserve_attempts(std::slice::from_ref(&pin), later).await.unwrap(), Reserved(_)));
+    // Clearing unlocks.
+    store.clear_attempts(&ada).await.unwrap();
+    let fresh_client = AttemptKey::new(AttemptKind::Client, "203.0.113.9");
+    let Reserved(reserved) = store.reserve_attempts(&[ada.clone(), fresh_client.clone()], later).await.unwrap() else {
+        panic!("cleared")
+    };
+    // Taking back one attempt's rows leaves the others' failures counted.
+    store.forget_attempts(&reserved.ids_of(AttemptKind::Client)).await.unwrap();
+    for _ in 0..4 {
+        assert!(matches!(store.reserve_attempts(std::slice::from_ref(&ada), later).await.unwrap(), Reserved(_)));
+    }
+    assert_eq!(
+        store.reserve_attempts(std::slice::from_ref(&ada), later).await.unwrap(),
+        AttemptReservation::Locked { until: later + Duration::seconds(1), by: AttemptKind::Password },
+        "the kept row counts: five at this instant"
+    );
+    for _ in 0..10 {
+        let reserved = store.reserve_attempts(std::slice::from_ref(&fresh_client), later).await.unwrap();
+        assert!(matches!(reserved, Reserved(_)), "the taken-back row is gone: ten free remain");
+    }
+    assert_eq!(
+        store.reserve_attempts(std::slice::from_ref(&fresh_client), later).await.unwrap(),
+        AttemptReservation::Locked { until: later + Duration::seconds(1), by: AttemptKind::Client },
+    );
+}
+
+async fn known_devices_last_their_lifetime_and_only_the_newest_are_kept(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let ada = user(store.as_ref(), "devices@example.com").await;
+    let bob = user(store.as_ref(), "other-devices@example.com").await;
+    let lifetime = Duration::days(90);
+    store.remember_device(&bob, "bob-device", t0(), t0() + lifetime, 3).await.unwrap();
+    for n in 0..5 {
+        let at = t0() + Duration::minutes(n);
+        store.remember_device(&ada, &format!("ada-device-{n}"), at, at + lifetime, 3).await.unwrap();
+    }
+    let known = |hash: &'static str, at: OffsetDateTime| {
+        let store = store.clone();
+        async move { store.known_device(hash, at).await.unwrap() }
+    };
+    let soon = t0() + Duration::hours(1);
+    assert_eq!(known("ada-device-0", soon).await, None, "the oldest beyond three are forgotten");
+    assert_eq!(known("ada-device-1", soon).await, None);
+    assert_eq!(known("ada-device-2", soon).await.as_ref(), Some(&ada));
+    assert_eq!(known("ada-device-4", soon).await.as_ref(), Some(&ada));
+    assert_eq!(known("bob-device", soon).await.as_ref(), Some(&bob), "another user's devices are not touched");
+    assert_eq!(known("ada-device-4", t0() + Duration::minutes(4) + lifetime).await, None, "lapsed");
+    assert!(matches!(
+        store.remember_device(&ada, "ada-device-4", soon, soon + lifetime, 3).await,
+        Err(StoreError::Duplicate(Duplicate::RandomValue))
+    ));
 }
 
 async fn bootstrap_happens_once_under_concurrency(backend: Backend) {
@@ -253,6 +328,7 @@ async fn a_pending_sign_in_completes_once_and_ends_at_five_failures(backend: Bac
         user_id: user_id.clone(),
         token_hash: format!("token-{id}"),
         amr: vec!["pwd".into()],
+        device_hash: None,
         now: t0(),
         expires_at: t0() + Duration::minutes(5),
     };
