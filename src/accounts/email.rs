@@ -10,14 +10,14 @@ use time::Duration;
 use super::{AccountError, AccountResult, Accounts};
 use crate::clock::Clock;
 use crate::domain::account::{Authenticated, User};
-use crate::domain::event::{ClientInfo, EventKind};
+use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::ids::new_id;
 use crate::domain::lockout::{AttemptKey, AttemptKind};
 use crate::domain::mail::{LinkPurpose, MailKind, REQUESTED_MAIL_PER_HOUR};
 use crate::domain::reason::Rule;
 use crate::domain::{Email, NewPassword};
 use crate::secrets::{IssuedToken, TokenKind, hash_token};
-use crate::store::{NewMail, Store};
+use crate::store::{Duplicate, NewMail, Store, StoreError};
 
 /// Everything `EmailFlows` is built from.
 pub struct EmailFlowsConfig {
@@ -92,13 +92,27 @@ impl EmailFlows {
     }
 
     /// Follows a verification link: the address it was sent to becomes
-    /// verified, if it is still the account's address.
+    /// verified if it is the account's, or becomes the account's (verified)
+    /// if the link answers an address change.
     #[tracing::instrument(skip_all)]
-    pub async fn verify(&self, token: &str) -> AccountResult<User> {
+    pub async fn verify(&self, token: &str, client: &ClientInfo) -> AccountResult<User> {
         let hash = link_token(token, TokenKind::EmailVerification)?;
         let now = self.clock.now();
         let spent = self.store.take_email_token(&hash, LinkPurpose::VerifyEmail, now).await?.ok_or_else(link_gone)?;
-        if !self.store.mark_email_verified(&spent.user_id, &spent.email, now).await? {
+        let user = self.store.user(&spent.user_id).await?.ok_or_else(link_gone)?;
+        let done = if user.email == spent.email {
+            self.store.mark_email_verified(&spent.user_id, &spent.email, now).await?
+        } else {
+            let detail = serde_json::json!({"old_email": user.email, "new_email": spent.email});
+            let changed = NewEvent::new(&user.id, EventKind::EmailChanged, detail, client, now);
+            match self.store.complete_email_change(&user.id, &user.email, &spent.email, &changed).await {
+                Ok(done) => done,
+                // Someone else took the address since the link went out.
+                Err(StoreError::Duplicate(Duplicate::Email)) => false,
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if !done {
             return Err(link_gone());
         }
         self.store.user(&spent.user_id).await?.ok_or_else(link_gone)

@@ -21,9 +21,6 @@ pub enum AccountError {
         /// Seconds until the lock lifts.
         retry_after_secs: u64,
     },
-    /// Another account has the address.
-    #[error("email already registered")]
-    EmailTaken,
     /// The new address is the one the account has.
     #[error("the address is unchanged")]
     SameEmail,
@@ -67,7 +64,7 @@ impl AccountError {
             Self::InvalidCredentials => Code::InvalidCredentials,
             Self::WrongCurrentPassword => Code::StepUpFailed,
             Self::AccountLocked { .. } => Code::AccountLocked,
-            Self::EmailTaken | Self::SameEmail | Self::AlreadyVerified => Code::Conflict,
+            Self::SameEmail | Self::AlreadyVerified => Code::Conflict,
             Self::SignUpClosed => Code::Forbidden,
             Self::Unauthenticated => Code::Unauthorized,
             Self::NotFound => Code::NotFound,

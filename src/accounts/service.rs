@@ -14,13 +14,14 @@ use crate::domain::account::{Authenticated, Session, User};
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated};
 use crate::domain::ids::{SessionId, UserId, new_id};
+use crate::domain::mail::{MailKind, REQUESTED_MAIL_PER_HOUR};
 use crate::domain::password::{self, PasswordError};
 use crate::domain::reason::Rule;
 use crate::domain::session::{self, SessionLimits};
 use crate::domain::{Email, NewPassword};
 use crate::metrics::{Metrics, SignInOutcome as Counted};
 use crate::secrets::{IssuedToken, TokenKind, hash_token, issue_token};
-use crate::store::{Duplicate, NewPendingSignIn, NewSession, NewUser, Store, StoreError};
+use crate::store::{Duplicate, NewMail, NewPendingSignIn, NewSession, NewUser, Store, StoreError};
 
 /// A successful sign-in: the token is shown to the caller once.
 #[derive(Debug)]
@@ -35,6 +36,12 @@ pub struct SignedIn {
     /// and sent with later sign-ins, it keeps strangers' failures from
     /// locking this device out.
     pub device_token: Option<IssuedToken>,
+}
+
+/// Whether a sign-up made an account: known inside, never told outside.
+enum Created {
+    New,
+    AlreadyThere,
 }
 
 /// Where a correct password leads: straight to a session, or to a second
@@ -122,16 +129,24 @@ impl Accounts {
         self.clock.now()
     }
 
-    /// Creates an account. The password is hashed before the email is checked
-    /// for uniqueness, so a taken address answers in the same time.
+    /// Creates an account, and answers the same whether or not the address
+    /// already has one: the answer is the normalised address, "check your
+    /// mail". A free address gets the account and its verification link; a
+    /// taken one gets a note to its owner instead (a few an hour at most).
+    /// The password is hashed either way, so the time says nothing either.
     #[tracing::instrument(skip_all)]
-    pub async fn sign_up(&self, email: &str, password: SecretString, name: Option<String>) -> AccountResult<User> {
+    pub async fn sign_up(&self, email: &str, password: SecretString, name: Option<String>) -> AccountResult<Email> {
         let result = self.create_account(email, password, name).await;
-        self.metrics.sign_up(result.is_ok());
-        result
+        self.metrics.sign_up(matches!(result, Ok((_, Created::New))));
+        result.map(|(email, _)| email)
     }
 
-    async fn create_account(&self, email: &str, password: SecretString, name: Option<String>) -> AccountResult<User> {
+    async fn create_account(
+        &self,
+        email: &str,
+        password: SecretString,
+        name: Option<String>,
+    ) -> AccountResult<(Email, Created)> {
         if self.signup == SignupMode::ActivationCodeOnly {
             return Err(AccountError::SignUpClosed);
         }
@@ -142,10 +157,34 @@ impl Accounts {
         let user =
             NewUser { id: UserId::new(), email: email.as_str().to_owned(), name, password_hash, now: self.now() };
         match self.store.create_user(&user).await {
-            Ok(user) => Ok(user),
-            Err(StoreError::Duplicate(Duplicate::Email)) => Err(AccountError::EmailTaken),
+            Ok(_) => Ok((email, Created::New)),
+            Err(StoreError::Duplicate(Duplicate::Email)) => {
+                self.tell_owner_address_in_use(email.as_str()).await?;
+                Ok((email, Created::AlreadyThere))
+            }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Mails the owner of `email`, if it has one, that someone tried to use
+    /// it; at most a few an hour, so this cannot be turned into a mail bomb.
+    pub(crate) async fn tell_owner_address_in_use(&self, email: &str) -> AccountResult<()> {
+        let Some(owner) = self.store.user_credentials_by_email(email).await? else { return Ok(()) };
+        let now = self.now();
+        let notice = NewMail {
+            id: new_id(),
+            kind: MailKind::AddressInUse,
+            user_id: owner.user.id,
+            recipient: None,
+            detail: json!({}),
+            at: now,
+        };
+        let queued =
+            self.store.enqueue_requested_mail(&notice, REQUESTED_MAIL_PER_HOUR, now - time::Duration::hours(1)).await?;
+        if !queued {
+            tracing::info!("address-in-use notice not mailed: hourly limit reached");
+        }
+        Ok(())
     }
 
     /// Email + password sign-in. Every way of failing — unknown email, wrong
@@ -358,17 +397,14 @@ impl Accounts {
         self.store_password(&caller.user.id, &hash, Some(&caller.session.id), EventKind::PasswordChanged, client).await
     }
 
-    /// Moves the account to another address. Needs a recent sign-in or
-    /// step-up, since whoever controls the address can reset the password.
-    /// The new address is unverified until its link is followed; the old one
-    /// is told.
+    /// Asks to move the account to another address. Needs a recent sign-in
+    /// or step-up, since whoever controls the address can reset the
+    /// password. The address changes only when the link mailed to the new
+    /// one is followed (`EmailFlows::verify`), and the answer is the same
+    /// whether or not another account has the new address: its owner is
+    /// told instead, and nobody learns who has an account.
     #[tracing::instrument(skip_all)]
-    pub async fn change_email(
-        &self,
-        caller: &Authenticated,
-        new_email: &str,
-        client: &ClientInfo,
-    ) -> AccountResult<User> {
+    pub async fn change_email(&self, caller: &Authenticated, new_email: &str) -> AccountResult<Email> {
         let email = Email::parse(new_email).map_err(|e| AccountError::invalid("email", Rule::Email(e)))?;
         if !recently_authenticated(caller.session.auth_time, self.now()) {
             return Err(AccountError::ReauthenticationRequired);
@@ -376,18 +412,20 @@ impl Accounts {
         if email.as_str() == caller.user.email {
             return Err(AccountError::SameEmail);
         }
-        let detail = json!({"old_email": caller.user.email, "new_email": email.as_str()});
-        let changed = NewEvent::new(&caller.user.id, EventKind::EmailChanged, detail, client, self.now());
-        let since = self.now() - time::Duration::hours(1);
-        let limit = crate::domain::mail::REQUESTED_MAIL_PER_HOUR;
-        match self.store.change_email(&caller.user.id, &caller.user.email, email.as_str(), &changed, limit, since).await
-        {
-            Ok(true) => {}
-            Ok(false) => return Err(AccountError::RateLimited { retry_after_secs: 3600 }),
-            Err(StoreError::Duplicate(Duplicate::Email)) => return Err(AccountError::EmailTaken),
-            Err(e) => return Err(e.into()),
+        if self.store.user_credentials_by_email(email.as_str()).await?.is_some() {
+            self.tell_owner_address_in_use(email.as_str()).await?;
+            return Ok(email);
         }
-        self.store.user(&caller.user.id).await?.ok_or(AccountError::Unauthenticated)
+        let now = self.now();
+        let since = now - time::Duration::hours(1);
+        if !self
+            .store
+            .request_email_change(&caller.user.id, email.as_str(), REQUESTED_MAIL_PER_HOUR, since, now)
+            .await?
+        {
+            return Err(AccountError::RateLimited { retry_after_secs: 3600 });
+        }
+        Ok(email)
     }
 
     /// The argon2id hash of a new password, computed off the async runtime.

@@ -26,11 +26,14 @@ pub enum MailKind {
     LicenseExpiring,
     /// Sent to the old address when the account's address changes.
     EmailChanged,
+    /// Someone tried to create an account, or move one, to an address that
+    /// already has an account: its owner hears of it, the stranger learns nothing.
+    AddressInUse,
 }
 
 impl MailKind {
     /// Every kind of message.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NewDevice,
@@ -40,6 +43,7 @@ impl MailKind {
         Self::RecoveryCodeUsed,
         Self::LicenseExpiring,
         Self::EmailChanged,
+        Self::AddressInUse,
     ];
 
     /// The kind as stored in the outbox.
@@ -54,6 +58,7 @@ impl MailKind {
             Self::RecoveryCodeUsed => "recovery_code_used",
             Self::LicenseExpiring => "license_expiring",
             Self::EmailChanged => "email_changed",
+            Self::AddressInUse => "address_in_use",
         }
     }
 

@@ -85,11 +85,14 @@ impl From<User> for UserView {
     }
 }
 
-/// The account just created.
+/// The answer to a sign-up or an address change: identical whether or not
+/// the address already has an account.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UserEnvelope {
-    /// The new account.
-    pub user: UserView,
+pub struct CheckYourMail {
+    /// Always `check_your_email`.
+    pub state: &'static str,
+    /// The address as it will be kept (normalised), where the mail went.
+    pub email: String,
 }
 
 /// A session that began: its bearer token and the signed-in user.
@@ -176,16 +179,22 @@ fn session_view(accounts: &Accounts, session: Session, current_id: &SessionId) -
     }
 }
 
-/// Create an account.
+/// Create an account. The answer is the same whether or not the address
+/// already has one (so nobody learns who has an account): a new account's
+/// address gets a verification link, and an existing account's owner a note
+/// that someone tried. Then sign in with `POST /v1/sessions`.
 #[utoipa::path(post, path = "/v1/users", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 201, body = UserEnvelope), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, body = CheckYourMail), (status = 403, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_up(
     State(state): State<AppState>,
     _: Attempt,
     Json(body): Json<SignUpRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let user = state.services.accounts.sign_up(&body.email, body.password, body.name).await?;
-    Ok((StatusCode::CREATED, axum::Json(UserEnvelope { user: user.into() })))
+    let email = state.services.accounts.sign_up(&body.email, body.password, body.name).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(CheckYourMail { state: "check_your_email", email: email.as_str().to_owned() }),
+    ))
 }
 
 /// What a correct password leads to when a second factor is owed. Holds

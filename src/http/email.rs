@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::accounts::UserView;
+use super::accounts::{CheckYourMail, UserView};
 use super::error::{ApiResult, Problem};
 use super::extract::{Attempt, Client, CurrentUser, Json};
 use crate::accounts::reveal;
@@ -33,15 +33,17 @@ pub struct LinkToken {
     pub token: SecretString,
 }
 
-/// Follow a verification link: the address it was sent to is verified.
+/// Follow a verification link: the address it was sent to is verified, and
+/// after an address change it becomes the account's address.
 #[utoipa::path(post, path = "/v1/email-verifications", tag = "accounts", request_body = LinkToken,
     responses((status = 200, body = UserView), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,
     _: Attempt,
+    client: Client,
     Json(body): Json<LinkToken>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let user = state.services.email.verify(body.token.expose_secret()).await?;
+    let user = state.services.email.verify(body.token.expose_secret(), &client.0).await?;
     Ok(axum::Json(user.into()))
 }
 
@@ -133,18 +135,22 @@ pub struct EmailChange {
     pub email: String,
 }
 
-/// Change the account's address (needs a sign-in or step-up in the last five
-/// minutes). The new address is unverified until its mailed link is
-/// followed; the old address is told.
+/// Move the account to another address (needs a sign-in or step-up in the
+/// last five minutes). A link goes to the new address; the address changes
+/// when it is followed, and the old address is told. The answer is the same
+/// whether or not the new address already has an account (its owner is told
+/// instead), so nobody learns who has one.
 #[utoipa::path(post, path = "/v1/me/email", tag = "accounts", security(("session" = [])), request_body = EmailChange,
-    responses((status = 200, body = UserView), (status = 401, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 202, body = CheckYourMail), (status = 401, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn change_email(
     State(state): State<AppState>,
-    client: Client,
     CurrentUser(caller): CurrentUser,
     Json(body): Json<EmailChange>,
-) -> ApiResult<axum::Json<UserView>> {
-    let user = state.services.accounts.change_email(&caller, &body.email, &client.0).await?;
-    Ok(axum::Json(user.into()))
+) -> ApiResult<(StatusCode, axum::Json<CheckYourMail>)> {
+    let email = state.services.accounts.change_email(&caller, &body.email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(CheckYourMail { state: "check_your_email", email: email.as_str().to_owned() }),
+    ))
 }

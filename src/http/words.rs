@@ -109,7 +109,6 @@ impl From<AccountError> for ApiError {
                 format!("Too many failed sign-in attempts for this account. Try again in {retry_after_secs} seconds."),
             )
             .retry_after(retry_after_secs),
-            AccountError::EmailTaken => Self::new(code, "An account with this email already exists."),
             AccountError::SameEmail => Self::new(code, "This is already your email address."),
             AccountError::AlreadyVerified => Self::new(code, "Your email address is already verified."),
             AccountError::SignUpClosed => Self::new(code, "Accounts are created by redeeming an activation code."),

@@ -195,6 +195,7 @@ impl Mailer {
                         &[("activation", activation), ("expires", &expires), ("sig", &signature)],
                     ))
                 }
+                MailKind::AddressInUse => Some(self.url("/sign-in", &[])),
                 _ => None,
             };
         let security_url = self.url("/account/security", &[]);

@@ -162,6 +162,15 @@ pub fn render(kind: MailKind, context: &Context<'_>) -> Rendered {
                 closing: not_you,
             }
         }
+        MailKind::AddressInUse => Parts {
+            subject: format!("Someone tried to use your address for a new {product} account"),
+            paragraphs: vec![
+                format!("Someone tried to create a {product} account with this email address, or to move another account to it. You already have an account with this address, so nothing was changed."),
+                "If it was you, sign in with your password. If you forgot it, choose \"Forgot password\" on the sign-in page.".into(),
+            ],
+            action: Some(("Sign in".into(), link)),
+            closing: "If it was not you, you can ignore this message: your account is unchanged.".into(),
+        },
         MailKind::LicenseExpiring => {
             let item = detail_str(context, "product").unwrap_or(product);
             let expires = when(context.detail.get("expires_at").and_then(serde_json::Value::as_i64));

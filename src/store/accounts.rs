@@ -135,19 +135,30 @@ pub trait AccountStore {
         event: &NewEvent,
     ) -> StoreResult<()>;
 
-    /// Changes the user's address (unverified until its link is followed),
-    /// queues the verification mail to the new address and a notice to the
-    /// old one, drops unsent links to the old one, and records `event`, in
-    /// one transaction. False (and nothing changed) when `limit`
-    /// verification mails went out since `since`.
-    async fn change_email(
+    /// Asks to move the user to `new_email`: queues the link that proves
+    /// it (a verification mail to that address), and drops earlier such
+    /// links not yet followed, in one transaction. Nothing about the
+    /// account changes until the link is followed. False (and nothing done)
+    /// when `limit` verification mails went out since `since`.
+    async fn request_email_change(
+        &self,
+        user_id: &UserId,
+        new_email: &str,
+        limit: u32,
+        since: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// Moves the user from `old_email` to `new_email`, which a followed link
+    /// just proved; the new address is verified. Drops links to the old
+    /// address (sent or not), records `event` and tells the old address, in
+    /// one transaction. False when the address is no longer `old_email`.
+    async fn complete_email_change(
         &self,
         user_id: &UserId,
         old_email: &str,
         new_email: &str,
         event: &NewEvent,
-        limit: u32,
-        since: OffsetDateTime,
     ) -> StoreResult<bool>;
 
     /// Records a provisional failure under every one of `keys` unless one of
@@ -379,30 +390,28 @@ impl AccountStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn change_email(
+    async fn request_email_change(
         &self,
         user_id: &UserId,
-        old_email: &str,
         new_email: &str,
-        event: &NewEvent,
         limit: u32,
         since: OffsetDateTime,
+        now: OffsetDateTime,
     ) -> StoreResult<bool> {
         let backend = self.backend();
-        let mail = |kind, recipient: Option<&str>| super::NewMail {
+        let link = super::NewMail {
             id: new_id(),
-            kind,
+            kind: MailKind::VerifyEmail,
             user_id: user_id.clone(),
-            recipient: recipient.map(str::to_owned),
+            recipient: Some(new_email.to_owned()),
             detail: serde_json::json!({"new_email": new_email}),
-            at: event.at,
+            at: now,
         };
-        let (verify, notice) = (mail(MailKind::VerifyEmail, None), mail(MailKind::EmailChanged, Some(old_email)));
         in_tx!(self, |tx| {
             if backend == Backend::Postgres {
                 sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE").bind(user_id).execute(&mut *tx).await?;
             }
-            // Each change mails a stranger's address if it is not the user's: limited like a resend.
+            // Each request mails a stranger's address if it is not the user's: limited like a resend.
             let recent: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM outbox WHERE user_id = $1 AND kind = 'verify_email' AND created_at > $2",
             )
@@ -411,6 +420,59 @@ impl AccountStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
             if recent >= i64::from(limit) {
+                return Ok(false);
+            }
+            // Only the latest request stands: earlier links to other addresses stop working.
+            sqlx::query(
+                "DELETE FROM email_tokens WHERE user_id = $1 AND purpose = 'verify_email' \
+                 AND email <> (SELECT email FROM users WHERE id = $1)",
+            )
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE outbox SET failed_at = $1, last_error = 'a later address change replaced it' \
+                 WHERE user_id = $2 AND kind = 'verify_email' AND recipient IS NOT NULL \
+                 AND sent_at IS NULL AND failed_at IS NULL",
+            )
+            .bind(to_millis(now))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            insert_mail!(link, &mut *tx);
+            Ok(true)
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn complete_email_change(
+        &self,
+        user_id: &UserId,
+        old_email: &str,
+        new_email: &str,
+        event: &NewEvent,
+    ) -> StoreResult<bool> {
+        let notice = super::NewMail {
+            id: new_id(),
+            kind: MailKind::EmailChanged,
+            user_id: user_id.clone(),
+            recipient: Some(old_email.to_owned()),
+            detail: serde_json::json!({"new_email": new_email}),
+            at: event.at,
+        };
+        in_tx!(self, |tx| {
+            let moved = sqlx::query(
+                "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3 AND email = $4",
+            )
+            .bind(new_email)
+            .bind(to_millis(event.at))
+            .bind(user_id)
+            .bind(old_email)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique_violation(e, Duplicate::Email))?
+            .rows_affected();
+            if moved == 0 {
                 return Ok(false);
             }
             // Unsent links addressed to the old mailbox must not go out (a reset link there would undo the change).
@@ -422,17 +484,9 @@ impl AccountStore for SqlStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE users SET email = $1, email_verified_at = NULL, updated_at = $2 WHERE id = $3")
-                .bind(new_email)
-                .bind(to_millis(event.at))
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| unique_violation(e, Duplicate::Email))?;
             // Links sent to the old address no longer prove anything.
             sqlx::query("DELETE FROM email_tokens WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
             insert_user_event!(event, &mut *tx);
-            insert_mail!(verify, &mut *tx);
             insert_mail!(notice, &mut *tx);
             Ok(true)
         })

@@ -212,10 +212,19 @@ impl TestApp {
         body["pending_token"].as_str().expect("pending token").to_owned()
     }
 
+    /// Signs up; the answer (`check_your_email`) is the same for a taken address.
     pub async fn sign_up(&self, email: &str, password: &str) -> Value {
         let response = self.post("/v1/users", &json!({"email": email, "password": password}), None).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        response.json().await.expect("json")
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["state"], "check_your_email");
+        body
+    }
+
+    /// The signed-in user's id.
+    pub async fn user_id(&self, token: &str) -> String {
+        let me: Value = self.get("/v1/me", Some(token)).await.json().await.expect("json");
+        me["user"]["id"].as_str().expect("user id").to_owned()
     }
 
     pub async fn try_sign_in(&self, email: &str, password: &str) -> reqwest::Response {

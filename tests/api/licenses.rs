@@ -340,12 +340,12 @@ async fn an_address_bound_code_needs_that_address_verified(backend: Backend) {
     let body = json!({"policy": "desk", "owner_email": "owner@example.com"});
     let issued: Value = app.post("/v1/admin/licenses", &body, Some(app.admin_key())).await.json().await.unwrap();
     let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
-    let signed_up = app.sign_up("owner@example.com", "correct horse battery").await;
+    app.sign_up("owner@example.com", "correct horse battery").await;
     let token = app.sign_in("owner@example.com", "correct horse battery").await;
     assert_problem(redeem(&app, &token, code).await, StatusCode::FORBIDDEN, "email_verification_required").await;
 
     let store = app.db.store().await;
-    let user_id = latchkey::domain::ids::UserId::parse(signed_up["user"]["id"].as_str().unwrap()).unwrap();
+    let user_id = latchkey::domain::ids::UserId::parse(&app.user_id(&token).await).unwrap();
     assert!(store.mark_email_verified(&user_id, "owner@example.com", app.clock_now()).await.unwrap());
     store.close().await;
     assert_eq!(redeem(&app, &token, code).await.status(), StatusCode::CREATED);

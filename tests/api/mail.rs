@@ -21,6 +21,7 @@ on_both_backends!(
     two_instances_send_each_message_once,
     a_license_about_to_expire_is_noticed_once,
     changing_the_address_verifies_the_new_one_and_tells_the_old,
+    sign_up_and_address_change_do_not_tell_who_has_an_account,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -276,7 +277,7 @@ async fn two_instances_send_each_message_once(backend: Backend) {
         app.post("/v1/users", body, None)
     });
     for response in futures::future::join_all(sign_ups).await {
-        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
     }
     for email in &emails {
         setup.sink.wait_for(email, "Confirm your email", 1).await;
@@ -313,7 +314,6 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Ba
     let setup = Setup::new().await;
     let app = setup.spawn(TestDb::new(backend).await, Arc::new(ManualClock::starting_now()), false).await;
     app.sign_up("ada@example.com", PASSWORD).await;
-    app.sign_up("bob@example.com", PASSWORD).await;
     let session = app.sign_in("ada@example.com", PASSWORD).await;
     let first = setup.sink.wait_for("ada@example.com", "Confirm your email", 1).await.remove(0);
     let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&first.link("http://"))}), None).await;
@@ -323,21 +323,24 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Ba
     app.post("/v1/password-resets", &json!({"email": "ada@example.com"}), None).await;
     let reset = setup.sink.wait_for("ada@example.com", "Reset your Studio password", 1).await.remove(0);
 
-    let taken = app.post("/v1/me/email", &json!({"email": "bob@example.com"}), Some(&session)).await;
-    assert_problem(taken, StatusCode::CONFLICT, "conflict").await;
     let changed = app.post("/v1/me/email", &json!({"email": "Ada@New.Example"}), Some(&session)).await;
-    assert_eq!(changed.status(), StatusCode::OK);
-    let user = changed.json::<Value>().await.unwrap();
-    assert_eq!((user["email"].as_str(), user["email_verified"].as_bool()), (Some("Ada@new.example"), Some(false)));
+    assert_eq!(changed.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        changed.json::<Value>().await.unwrap(),
+        json!({"state": "check_your_email", "email": "Ada@new.example"})
+    );
+    // Nothing changes until the new address proves itself.
+    assert_eq!(me(&app, &session).await["user"]["email"], "ada@example.com");
+    let mail = setup.sink.wait_for("Ada@new.example", "Confirm your email", 1).await.remove(0);
+    let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&mail.link("http://"))}), None).await;
+    let user = verified.json::<Value>().await.unwrap();
+    assert_eq!((user["email"].as_str(), user["email_verified"].as_bool()), (Some("Ada@new.example"), Some(true)));
 
     let notice = setup.sink.wait_for("ada@example.com", "email address of your Studio account", 1).await.remove(0);
     assert!(notice.text().contains("changed to Ada@new.example"), "{}", notice.text());
     // The link sent to the old address before the change no longer verifies anything.
     let stale = app.post("/v1/email-verifications", &json!({"token": token_of(&first.link("http://"))}), None).await;
     assert_problem(stale, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let mail = setup.sink.wait_for("Ada@new.example", "Confirm your email", 1).await.remove(0);
-    let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&mail.link("http://"))}), None).await;
-    assert_eq!(verified.json::<Value>().await.unwrap()["email_verified"], true);
     assert_eq!(app.try_sign_in("Ada@new.example", PASSWORD).await.status(), StatusCode::CREATED);
     let old_link = json!({"token": token_of(&reset.link("http://")), "new_password": "taken over by the old mailbox"});
     let refused = app.post("/v1/password-resets/complete", &old_link, None).await;
@@ -347,4 +350,60 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Ba
     app.clock.advance(Duration::minutes(6));
     let stale_session = app.post("/v1/me/email", &json!({"email": "ada@third.example"}), Some(&session)).await;
     assert_problem(stale_session, StatusCode::UNAUTHORIZED, "reauthentication_required").await;
+}
+
+/// A taken address answers exactly like a free one, for sign-up and for an
+/// address change; the owner of the taken one hears about it, a few times
+/// an hour at most, and nothing of theirs changes.
+async fn sign_up_and_address_change_do_not_tell_who_has_an_account(backend: Backend) {
+    let setup = Setup::new().await;
+    let app = setup.spawn(TestDb::new(backend).await, Arc::new(ManualClock::starting_now()), false).await;
+    app.sign_up("ada@example.com", PASSWORD).await;
+    let ada = app.sign_in("ada@example.com", PASSWORD).await;
+    setup.sink.wait_for("ada@example.com", "Confirm your email", 1).await;
+
+    let sign_up = |email: &'static str| {
+        let app = &app;
+        async move {
+            let response =
+                app.post("/v1/users", &json!({"email": email, "password": "a stranger's passphrase"}), None).await;
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (taken_status, mut taken) = sign_up("ada@example.com").await;
+    let (free_status, mut free) = sign_up("zed@example.com").await;
+    assert_eq!(taken_status, free_status);
+    assert_eq!(taken.as_object_mut().unwrap().remove("email"), Some(json!("ada@example.com")));
+    assert_eq!(free.as_object_mut().unwrap().remove("email"), Some(json!("zed@example.com")));
+    assert_eq!(taken, free);
+    let told = setup.sink.wait_for("ada@example.com", "Someone tried to use your address", 1).await.remove(0);
+    assert!(told.text().contains("nothing was changed"), "{}", told.text());
+    setup.sink.wait_for("zed@example.com", "Confirm your email", 1).await;
+    // The stranger's password opens nothing; Ada's still works.
+    assert_eq!(app.try_sign_in("ada@example.com", "a stranger's passphrase").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.try_sign_in("ada@example.com", PASSWORD).await.status(), StatusCode::CREATED);
+
+    // Moving another account onto Ada's address looks like moving it to a free one.
+    let zed = app.sign_in("zed@example.com", "a stranger's passphrase").await;
+    let to_taken = app.post("/v1/me/email", &json!({"email": "ada@example.com"}), Some(&zed)).await;
+    let to_free = app.post("/v1/me/email", &json!({"email": "yan@example.com"}), Some(&zed)).await;
+    assert_eq!((to_taken.status(), to_free.status()), (StatusCode::ACCEPTED, StatusCode::ACCEPTED));
+    let (mut to_taken, mut to_free) = (to_taken.json::<Value>().await.unwrap(), to_free.json::<Value>().await.unwrap());
+    to_taken.as_object_mut().unwrap().remove("email");
+    to_free.as_object_mut().unwrap().remove("email");
+    assert_eq!(to_taken, to_free);
+    setup.sink.wait_for("ada@example.com", "Someone tried to use your address", 2).await;
+    setup.sink.wait_for("yan@example.com", "Confirm your email", 1).await;
+    assert_eq!(me(&app, &zed).await["user"]["email"], "zed@example.com");
+    assert_eq!(me(&app, &ada).await["user"]["email"], "ada@example.com");
+
+    // The owner hears of it a few times an hour, not once per try.
+    for _ in 0..5 {
+        sign_up("ada@example.com").await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        setup.sink.to("ada@example.com").await.iter().filter(|m| m.subject().contains("Someone tried")).count(),
+        3
+    );
 }

@@ -110,14 +110,14 @@ impl Fixture {
 
 /// Signs up `email`, gives them a `desk` license; returns (user id, session token).
 async fn licensed(app: &TestApp, email: &str) -> (String, String) {
-    let user = app.sign_up(email, PASSWORD).await;
+    app.sign_up(email, PASSWORD).await;
     let token = app.sign_in(email, PASSWORD).await;
     let issued: Value =
         app.post("/v1/admin/licenses", &json!({"policy": "desk"}), Some(app.admin_key())).await.json().await.unwrap();
     let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
     let redeemed = app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(&token)).await;
     assert_eq!(redeemed.status(), StatusCode::CREATED);
-    (user["user"]["id"].as_str().unwrap().to_owned(), token)
+    (app.user_id(&token).await, token)
 }
 
 /// Marks the address verified, as following the mailed link does (the mail
