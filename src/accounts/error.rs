@@ -1,5 +1,6 @@
 //! Why an account operation was refused.
 
+use crate::domain::factors::Factor;
 use crate::domain::reason::{Code, Invalid};
 use crate::store::StoreError;
 
@@ -39,6 +40,9 @@ pub enum AccountError {
     /// A sensitive action needs a fresh proof of identity.
     #[error("recent authentication required")]
     ReauthenticationRequired,
+    /// Weakening the account needs a session as strong as its strongest factor: this one.
+    #[error("a stronger recent authentication is required: {0:?}")]
+    StrongerProofRequired(Factor),
     /// Too many mails of this kind for the account lately.
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited {
@@ -68,7 +72,7 @@ impl AccountError {
             Self::SignUpClosed => Code::Forbidden,
             Self::Unauthenticated => Code::Unauthorized,
             Self::NotFound => Code::NotFound,
-            Self::ReauthenticationRequired => Code::ReauthenticationRequired,
+            Self::ReauthenticationRequired | Self::StrongerProofRequired(_) => Code::ReauthenticationRequired,
             Self::RateLimited { .. } => Code::RateLimited,
             Self::Store(e) if e.is_outage() => Code::Unavailable,
             Self::Store(_) | Self::Hashing(_) => Code::Internal,

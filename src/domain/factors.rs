@@ -260,6 +260,20 @@ impl FactorFloor {
     }
 }
 
+/// Before a factor is removed or the address moved: the session must be as
+/// strong as the strongest factor enrolled, or a thief holding a weaker
+/// proof (a password, a phished code) could strip the stronger one. The
+/// factor it must show when it is not.
+pub fn strong_enough_to_weaken(enrolled: Enrolled, acr: Acr) -> Result<(), Factor> {
+    if enrolled.passkeys > 0 && acr < Acr::PhishingResistant {
+        Err(Factor::Passkey)
+    } else if enrolled.has_second_factor() && acr < Acr::MultiFactor {
+        Err(Factor::SecondFactor)
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether the user proved who they are recently enough for a sensitive action.
 pub fn recently_authenticated(auth_time: OffsetDateTime, now: OffsetDateTime) -> bool {
     now - auth_time <= STEP_UP_WINDOW && auth_time <= now
@@ -329,6 +343,20 @@ mod tests {
         assert_eq!(FactorFloor::of([SignInRequirement::Password]).unmet_by(none), None);
         let passkey = FactorFloor::of([SignInRequirement::Passkey]);
         assert_eq!(passkey.unmet_by(Enrolled { totp: true, ..none }), Some(SignInRequirement::Passkey));
+    }
+
+    #[test]
+    fn weakening_needs_the_strongest_enrolled_level() {
+        let none = Enrolled::default();
+        let app = Enrolled { totp: true, ..none };
+        let passkey = Enrolled { passkeys: 1, ..app };
+        assert_eq!(strong_enough_to_weaken(none, Acr::Password), Ok(()));
+        assert_eq!(strong_enough_to_weaken(app, Acr::Password), Err(Factor::SecondFactor));
+        assert_eq!(strong_enough_to_weaken(app, Acr::MultiFactor), Ok(()));
+        assert_eq!(strong_enough_to_weaken(passkey, Acr::MultiFactor), Err(Factor::Passkey));
+        assert_eq!(strong_enough_to_weaken(passkey, Acr::PhishingResistant), Ok(()));
+        // Recovery codes alone are no factor to protect.
+        assert_eq!(strong_enough_to_weaken(Enrolled { recovery_codes: 10, ..none }, Acr::Password), Ok(()));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub enum FactorError {
     /// A sensitive action needs a fresh proof of identity.
     #[error("recent authentication required")]
     ReauthenticationRequired,
+    /// Weakening the account needs a session as strong as its strongest factor: this one.
+    #[error("a stronger recent authentication is required: {0:?}")]
+    StrongerProofRequired(Factor),
     /// An authenticator app is set up already.
     #[error("an authenticator app is already set up")]
     TotpAlreadySetUp,
@@ -97,7 +100,7 @@ impl FactorError {
             Self::StepUpRefused(_) => Code::StepUpFailed,
             Self::Shortfall(Shortfall::EnrollmentRequired(_)) => Code::FactorEnrollmentRequired,
             Self::Shortfall(Shortfall::StrongerSignInRequired(_)) => Code::MfaRequired,
-            Self::ReauthenticationRequired => Code::ReauthenticationRequired,
+            Self::ReauthenticationRequired | Self::StrongerProofRequired(_) => Code::ReauthenticationRequired,
             Self::TotpAlreadySetUp | Self::NothingToConfirm | Self::PasskeyAlreadyRegistered => Code::Conflict,
             Self::RequiredByLicense { .. } => Code::FactorRequiredByLicense,
             Self::PasskeysUnavailable => Code::PasskeysUnavailable,

@@ -177,7 +177,8 @@ impl Factors {
         Ok(RegistrationOptions { challenge_id, options })
     }
 
-    /// Finishes adding a passkey.
+    /// Finishes adding a passkey. The account's other sessions that no
+    /// second factor went into end.
     #[tracing::instrument(skip_all)]
     pub async fn register_passkey(
         &self,
@@ -216,7 +217,7 @@ impl Factors {
             client,
             self.now(),
         );
-        match self.store.add_passkey(&stored, &event).await {
+        match self.store.add_passkey(&stored, &caller.session.id, &event).await {
             Ok(()) => {
                 self.metrics.factor_enrolled("passkey");
                 Ok(stored)
@@ -257,8 +258,8 @@ impl Factors {
         id: &PasskeyId,
         client: &ClientInfo,
     ) -> FactorResult<()> {
-        self.require_recent_authentication(caller)?;
         let enrolled = self.enrolled(&caller.user.id).await?;
+        self.require_strong_recent_authentication(caller, enrolled)?;
         let passkeys = self.store.passkeys(&caller.user.id).await?;
         let Some(passkey) = passkeys.iter().find(|p| &p.id == id) else { return Err(FactorError::NotFound) };
         let remaining = Enrolled { passkeys: enrolled.passkeys.saturating_sub(1), ..enrolled };

@@ -10,7 +10,9 @@ use super::{FactorError, FactorResult, Factors, Refusal};
 use crate::accounts::{AccountError, step_up_counter};
 use crate::domain::account::Authenticated;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
-use crate::domain::factors::{Acr, CodeKind, Method, amr_with, meets, recently_authenticated};
+use crate::domain::factors::{
+    Acr, CodeKind, Enrolled, Method, amr_with, meets, recently_authenticated, strong_enough_to_weaken,
+};
 use crate::domain::policy::SignInRequirement;
 use crate::domain::reason::{Invalid, Rule};
 
@@ -39,6 +41,13 @@ impl Factors {
         } else {
             Err(FactorError::ReauthenticationRequired)
         }
+    }
+
+    /// Before removing a factor: a recent proof, and a session as strong as
+    /// the strongest factor enrolled (see `domain::factors::strong_enough_to_weaken`).
+    pub fn require_strong_recent_authentication(&self, caller: &Authenticated, enrolled: Enrolled) -> FactorResult<()> {
+        self.require_recent_authentication(caller)?;
+        strong_enough_to_weaken(enrolled, Acr::of(&caller.session.amr)).map_err(FactorError::StrongerProofRequired)
     }
 
     /// Checks the session against a policy's `[sign_in] require`.

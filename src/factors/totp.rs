@@ -52,7 +52,8 @@ impl Factors {
     }
 
     /// Activates the pending secret with a right code; returns the new
-    /// recovery codes, which replace any old ones.
+    /// recovery codes, which replace any old ones. The account's other
+    /// sessions that no second factor went into end.
     #[tracing::instrument(skip_all)]
     pub async fn confirm_totp(
         &self,
@@ -71,19 +72,24 @@ impl Factors {
         };
         let (codes, hashes) = self.new_recovery_codes(user_id);
         let event = NewEvent::new(user_id, EventKind::TotpEnrolled, json!({}), client, self.now());
-        if !self.store.confirm_totp(user_id, &credential.secret_sealed, step, &hashes, &event).await? {
+        if !self
+            .store
+            .confirm_totp(user_id, &credential.secret_sealed, step, &hashes, &caller.session.id, &event)
+            .await?
+        {
             return Err(FactorError::NothingToConfirm);
         }
         self.metrics.factor_enrolled("totp");
         Ok(codes)
     }
 
-    /// Removes the authenticator app; needs a recent step-up, and is refused
-    /// when a license needs a second factor and none would remain.
+    /// Removes the authenticator app; needs a recent step-up as strong as
+    /// the strongest factor, and is refused when a license needs a second
+    /// factor and none would remain.
     #[tracing::instrument(skip_all)]
     pub async fn remove_totp(&self, caller: &Authenticated, client: &ClientInfo) -> FactorResult<()> {
-        self.require_recent_authentication(caller)?;
         let enrolled = self.enrolled(&caller.user.id).await?;
+        self.require_strong_recent_authentication(caller, enrolled)?;
         if !enrolled.totp {
             return Err(FactorError::NotFound);
         }

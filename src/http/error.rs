@@ -38,7 +38,7 @@ struct Details {
     code: Code,
     detail: String,
     errors: Vec<FieldError>,
-    /// For `mfa_required` and `factor_enrollment_required`.
+    /// For `mfa_required`, `factor_enrollment_required` and `reauthentication_required`.
     factor: Option<Factor>,
     /// For `eula_acceptance_required`: the product and the version to accept.
     eula: Option<(String, String)>,
@@ -69,7 +69,7 @@ pub struct Problem {
     /// Each field that broke a rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
-    /// For `mfa_required` and `factor_enrollment_required`: `second_factor` or `passkey`.
+    /// For `mfa_required`, `factor_enrollment_required` and `reauthentication_required`: `second_factor` or `passkey`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factor: Option<&'static str>,
     /// For `eula_acceptance_required`: the product.

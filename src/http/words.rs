@@ -117,6 +117,14 @@ impl From<AccountError> for ApiError {
             AccountError::ReauthenticationRequired => {
                 Self::new(code, "Confirm it is you at POST /v1/me/reauthenticate, then try again within five minutes.")
             }
+            AccountError::StrongerProofRequired(factor) => Self::new(
+                code,
+                format!(
+                    "Confirm it is you with {} at POST /v1/me/reauthenticate, then try again within five minutes.",
+                    factor.describe()
+                ),
+            )
+            .with_factor(factor),
             AccountError::RateLimited { retry_after_secs } => {
                 Self::new(code, format!("Too many requests of this kind. Try again in {retry_after_secs} seconds."))
                     .retry_after(retry_after_secs)
@@ -185,6 +193,7 @@ impl From<FactorError> for ApiError {
             }
             FactorError::Shortfall(shortfall) => shortfall.into(),
             FactorError::ReauthenticationRequired => AccountError::ReauthenticationRequired.into(),
+            FactorError::StrongerProofRequired(factor) => AccountError::StrongerProofRequired(factor).into(),
             FactorError::TotpAlreadySetUp => {
                 Self::new(code, "An authenticator app is already set up; remove it before adding another.")
             }

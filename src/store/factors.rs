@@ -10,7 +10,7 @@ use super::{Backend, Duplicate, NewSession, StoreError, StoreResult, from_json, 
 use crate::domain::account::Session;
 use crate::domain::event::{NewEvent, UserEvent};
 use crate::domain::factors::{Enrolled, FactorFloor, RegisteredPasskey};
-use crate::domain::ids::{EventId, PasskeyId, UserId};
+use crate::domain::ids::{EventId, PasskeyId, SessionId, UserId};
 
 /// An authenticator app's secret, sealed.
 #[derive(Clone)]
@@ -134,8 +134,9 @@ pub trait FactorStore {
         secret_sealed: &str,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
-    /// Confirms enrollment at `step` and replaces the recovery codes, in one
-    /// transaction; false when there was nothing unconfirmed to confirm.
+    /// Confirms enrollment at `step`, replaces the recovery codes and ends
+    /// the user's sessions but `keep` that no second factor went into, in
+    /// one transaction; false when there was nothing unconfirmed to confirm.
     /// `secret_sealed` is the secret the code was checked against: if a
     /// concurrent restart of enrollment replaced it, nothing is confirmed.
     async fn confirm_totp(
@@ -144,6 +145,7 @@ pub trait FactorStore {
         secret_sealed: &str,
         step: i64,
         recovery_code_hashes: &[String],
+        keep: &SessionId,
         event: &NewEvent,
     ) -> StoreResult<bool>;
     /// Accepts `step` only if it is newer than every step accepted before:
@@ -168,8 +170,10 @@ pub trait FactorStore {
     async fn passkeys(&self, user_id: &UserId) -> StoreResult<Vec<RegisteredPasskey>>;
     /// The passkey with this WebAuthn credential id, whoever holds it.
     async fn passkey_by_credential_id(&self, credential_id: &str) -> StoreResult<Option<RegisteredPasskey>>;
-    /// Stores a new passkey and records `event`; `Duplicate(Passkey)` when its credential is already registered.
-    async fn add_passkey(&self, passkey: &RegisteredPasskey, event: &NewEvent) -> StoreResult<()>;
+    /// Stores a new passkey, ends the user's sessions but `keep` that no
+    /// second factor went into, and records `event`, in one transaction;
+    /// `Duplicate(Passkey)` when its credential is already registered.
+    async fn add_passkey(&self, passkey: &RegisteredPasskey, keep: &SessionId, event: &NewEvent) -> StoreResult<()>;
     /// Saves the credential after a use, only if its counter moved forward
     /// (or it is one of the authenticators that always report 0); false
     /// means the counter did not, which is what a clone looks like.
@@ -410,6 +414,7 @@ impl FactorStore for SqlStore {
         secret_sealed: &str,
         step: i64,
         recovery_code_hashes: &[String],
+        keep: &SessionId,
         event: &NewEvent,
     ) -> StoreResult<bool> {
         let now = to_millis(event.at);
@@ -428,6 +433,7 @@ impl FactorStore for SqlStore {
                 == 1;
             if confirmed {
                 replace_recovery_codes!(tx, user_id, recovery_code_hashes, event.at);
+                end_sessions_without_second_factor!(user_id, keep, event.at, &mut *tx);
                 insert_user_event!(event, &mut *tx);
             }
             Ok(confirmed)
@@ -507,7 +513,7 @@ impl FactorStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn add_passkey(&self, passkey: &RegisteredPasskey, event: &NewEvent) -> StoreResult<()> {
+    async fn add_passkey(&self, passkey: &RegisteredPasskey, keep: &SessionId, event: &NewEvent) -> StoreResult<()> {
         in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO passkeys (id, user_id, credential_id, name, credential, backup_eligible, backup_state, counter, created_at) \
@@ -525,6 +531,7 @@ impl FactorStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| unique_violation(e, Duplicate::Passkey))?;
+            end_sessions_without_second_factor!(&passkey.user_id, keep, event.at, &mut *tx);
             insert_user_event!(event, &mut *tx);
             Ok(())
         })

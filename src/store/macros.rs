@@ -128,3 +128,21 @@ macro_rules! replace_recovery_codes {
         }
     };
 }
+
+/// Ends the user's sessions, other than `$keep`, that no second factor went
+/// into (no `mfa` in their `amr`), with `$executor`. A new factor must
+/// protect the account at once: a session a thief opened with the password
+/// alone would otherwise live on for weeks.
+macro_rules! end_sessions_without_second_factor {
+    ($user_id:expr, $keep:expr, $at:expr, $executor:expr) => {
+        sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND id <> $3 AND revoked_at IS NULL \
+             AND amr NOT LIKE '%\"mfa\"%'",
+        )
+        .bind(to_millis($at))
+        .bind($user_id)
+        .bind($keep)
+        .execute($executor)
+        .await?
+    };
+}

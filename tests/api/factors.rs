@@ -18,6 +18,7 @@ on_both_backends!(
     a_recovery_code_works_once,
     step_up_is_needed_and_honoured,
     policies_requiring_a_second_factor_are_enforced,
+    a_new_factor_protects_the_account_at_once,
 );
 
 const STEP: Duration = Duration::seconds(30);
@@ -356,4 +357,34 @@ async fn policies_requiring_a_second_factor_are_enforced(backend: Backend) {
     let step_up = json!({"method": "totp", "code": totp_code(&secret, app.clock_now())});
     assert_eq!(app.post("/v1/me/reauthenticate", &step_up, Some(&token)).await.status(), StatusCode::OK);
     assert_eq!(app.delete(&path, Some(&token)).await.status(), StatusCode::NO_CONTENT);
+}
+
+/// A thief who signed in with the password alone, before the owner added
+/// an authenticator app, is signed out when it is added; and the owner's own
+/// password session must show the new factor before removing it or moving
+/// the address.
+async fn a_new_factor_protects_the_account_at_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (email, password, owner) = app.signed_in_user().await;
+    let thief = app.sign_in(&email, &password).await;
+    let (secret, _) = app.enroll_totp(&owner).await;
+    assert_problem(app.get("/v1/me", Some(&thief)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    assert_eq!(me(&app, &owner).await["acr"], "password", "the session that added it stays");
+
+    for (method, path, body) in
+        [("DELETE", "/v1/me/totp", json!(null)), ("POST", "/v1/me/email", json!({"email": "elsewhere@example.com"}))]
+    {
+        let refused = if method == "DELETE" {
+            app.delete(path, Some(&owner)).await
+        } else {
+            app.post(path, &body, Some(&owner)).await
+        };
+        let problem = assert_problem(refused, StatusCode::UNAUTHORIZED, "reauthentication_required").await;
+        assert_eq!(problem["factor"], "second_factor", "{problem}");
+    }
+    app.clock.advance(STEP);
+    let code = totp_code(&secret, app.clock_now());
+    let stepped_up = app.post("/v1/me/reauthenticate", &json!({"method": "totp", "code": code}), Some(&owner)).await;
+    assert_eq!(stepped_up.status(), StatusCode::OK);
+    assert_eq!(app.delete("/v1/me/totp", Some(&owner)).await.status(), StatusCode::NO_CONTENT);
 }

@@ -280,10 +280,10 @@ async fn a_totp_step_is_accepted_once_under_concurrency(backend: Backend) {
     assert!(store.start_totp_enrollment(&user_id, "sealed-2", t0()).await.unwrap(), "unconfirmed is replaced");
     let enrolled = event(&user_id, EventKind::TotpEnrolled);
     assert!(
-        !store.confirm_totp(&user_id, "sealed-1", 100, &["h1".into()], &enrolled).await.unwrap(),
+        !store.confirm_totp(&user_id, "sealed-1", 100, &["h1".into()], &SessionId::new(), &enrolled).await.unwrap(),
         "replaced secret"
     );
-    assert!(store.confirm_totp(&user_id, "sealed-2", 100, &["h1".into()], &enrolled).await.unwrap());
+    assert!(store.confirm_totp(&user_id, "sealed-2", 100, &["h1".into()], &SessionId::new(), &enrolled).await.unwrap());
     assert_eq!(store.totp_credential(&user_id).await.unwrap().unwrap().secret_sealed, "sealed-2");
     assert!(!store.start_totp_enrollment(&user_id, "sealed-3", t0()).await.unwrap(), "confirmed is kept");
 
@@ -374,7 +374,14 @@ async fn concurrent_removals_cannot_take_a_user_below_the_floor(backend: Backend
     assert!(store.start_totp_enrollment(&user_id, "sealed", t0()).await.unwrap());
     assert!(
         store
-            .confirm_totp(&user_id, "sealed", 1, &["code".into()], &event(&user_id, EventKind::TotpEnrolled))
+            .confirm_totp(
+                &user_id,
+                "sealed",
+                1,
+                &["code".into()],
+                &SessionId::new(),
+                &event(&user_id, EventKind::TotpEnrolled)
+            )
             .await
             .unwrap()
     );
@@ -390,7 +397,7 @@ async fn concurrent_removals_cannot_take_a_user_below_the_floor(backend: Backend
         created_at: t0(),
         last_used_at: None,
     };
-    store.add_passkey(&passkey, &event(&user_id, EventKind::PasskeyAdded)).await.unwrap();
+    store.add_passkey(&passkey, &SessionId::new(), &event(&user_id, EventKind::PasskeyAdded)).await.unwrap();
 
     let floor = FactorFloor { second_factor: true, passkey: false };
     let (totp_removed, events) = (event(&user_id, EventKind::TotpRemoved), event(&user_id, EventKind::PasskeyRemoved));
@@ -433,10 +440,10 @@ async fn passkey_counters_only_move_forward(backend: Backend) {
         created_at: t0(),
         last_used_at: None,
     };
-    store.add_passkey(&passkey, &event(&user_id, EventKind::PasskeyAdded)).await.unwrap();
+    store.add_passkey(&passkey, &SessionId::new(), &event(&user_id, EventKind::PasskeyAdded)).await.unwrap();
     let duplicate = RegisteredPasskey { id: PasskeyId::new(), ..passkey.clone() };
     assert!(matches!(
-        store.add_passkey(&duplicate, &event(&user_id, EventKind::PasskeyAdded)).await,
+        store.add_passkey(&duplicate, &SessionId::new(), &event(&user_id, EventKind::PasskeyAdded)).await,
         Err(StoreError::Duplicate(Duplicate::Passkey))
     ));
 
