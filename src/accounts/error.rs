@@ -28,9 +28,9 @@ pub enum AccountError {
     /// The address is verified already.
     #[error("the address is already verified")]
     AlreadyVerified,
-    /// Accounts are only made while redeeming an activation code.
-    #[error("sign-up is closed")]
-    SignUpClosed,
+    /// The activation code given at sign-up cannot be redeemed; no account was made.
+    #[error("activation code refused at sign-up: {0:?}")]
+    CodeRefused(CodeRefusal),
     /// No credential, or one that is unknown, expired or revoked.
     #[error("not authenticated")]
     Unauthenticated,
@@ -69,7 +69,8 @@ impl AccountError {
             Self::WrongCurrentPassword => Code::StepUpFailed,
             Self::AccountLocked { .. } => Code::AccountLocked,
             Self::SameEmail | Self::AlreadyVerified => Code::Conflict,
-            Self::SignUpClosed => Code::Forbidden,
+            Self::CodeRefused(CodeRefusal::Unknown) => Code::NotFound,
+            Self::CodeRefused(CodeRefusal::UsedUp) => Code::ActivationCodeUsed,
             Self::Unauthenticated => Code::Unauthorized,
             Self::NotFound => Code::NotFound,
             Self::ReauthenticationRequired | Self::StrongerProofRequired(_) => Code::ReauthenticationRequired,
@@ -82,4 +83,13 @@ impl AccountError {
     pub(crate) fn invalid(field: &'static str, rule: crate::domain::reason::Rule) -> Self {
         Self::Invalid(Invalid::new(field, rule))
     }
+}
+
+/// Why a code given at sign-up was not redeemed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    /// No such code (or one reserved for another address, which looks the same).
+    Unknown,
+    /// Its uses are spent.
+    UsedUp,
 }

@@ -10,6 +10,6 @@ mod service;
 
 pub(crate) use attempts::{Judged, step_up_counter};
 pub use email::{EmailFlows, EmailFlowsConfig};
-pub use error::{AccountError, AccountResult};
+pub use error::{AccountError, AccountResult, CodeRefusal};
 pub use password::PasswordHasher;
 pub use service::{Accounts, AccountsConfig, PendingChallenge, SignInOutcome, SignedIn, reveal};

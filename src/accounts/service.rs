@@ -7,10 +7,11 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use super::attempts::{Judged, step_up_counter};
-use super::{AccountError, AccountResult, PasswordHasher};
+use super::{AccountError, AccountResult, CodeRefusal, PasswordHasher};
 use crate::clock::Clock;
 use crate::config::SignupMode;
 use crate::domain::account::{Authenticated, Session, User};
+use crate::domain::codes::ActivationCode;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{
     Acr, Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated, strong_enough_to_weaken,
@@ -23,7 +24,7 @@ use crate::domain::session::{self, SessionLimits};
 use crate::domain::{Email, NewPassword};
 use crate::metrics::{Metrics, SignInOutcome as Counted};
 use crate::secrets::{IssuedToken, TokenKind, hash_token, issue_token};
-use crate::store::{Duplicate, NewMail, NewPendingSignIn, NewSession, NewUser, Store, StoreError};
+use crate::store::{Duplicate, NewMail, NewPendingSignIn, NewSession, NewUser, Redemption, Store, StoreError};
 
 /// A successful sign-in: the token is shown to the caller once.
 #[derive(Debug)]
@@ -136,9 +137,21 @@ impl Accounts {
     /// mail". A free address gets the account and its verification link; a
     /// taken one gets a note to its owner instead (a few an hour at most).
     /// The password is hashed either way, so the time says nothing either.
+    ///
+    /// With an activation code the account is made holding its license, in
+    /// one transaction (no account without the license, no license spent
+    /// without the account); where sign-up is `activation_code_only`, that
+    /// is the only way in. A code is judged before the address is, so its
+    /// answers say nothing about accounts.
     #[tracing::instrument(skip_all)]
-    pub async fn sign_up(&self, email: &str, password: SecretString, name: Option<String>) -> AccountResult<Email> {
-        let result = self.create_account(email, password, name).await;
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: SecretString,
+        name: Option<String>,
+        activation_code: Option<&str>,
+    ) -> AccountResult<Email> {
+        let result = self.create_account(email, password, name, activation_code).await;
         self.metrics.sign_up(matches!(result, Ok((_, Created::New))));
         result.map(|(email, _)| email)
     }
@@ -148,23 +161,55 @@ impl Accounts {
         email: &str,
         password: SecretString,
         name: Option<String>,
+        activation_code: Option<&str>,
     ) -> AccountResult<(Email, Created)> {
-        if self.signup == SignupMode::ActivationCodeOnly {
-            return Err(AccountError::SignUpClosed);
-        }
         let email = Email::parse(email).map_err(|e| AccountError::invalid("email", Rule::Email(e)))?;
         let password = NewPassword::parse(password).map_err(weak("password"))?;
         let name = clean_name(name)?;
+        let code_hash = match activation_code {
+            Some(typed) => self.redeemable_code(typed, &email).await?,
+            None if self.signup == SignupMode::ActivationCodeOnly => {
+                return Err(AccountError::invalid("activation_code", Rule::Required));
+            }
+            None => None,
+        };
         let password_hash = self.passwords.hash(&password).await?;
         let user =
             NewUser { id: UserId::new(), email: email.as_str().to_owned(), name, password_hash, now: self.now() };
-        match self.store.create_user(&user).await {
-            Ok(_) => Ok((email, Created::New)),
+        let created = match &code_hash {
+            None => self.store.create_user(&user).await.map(|_| None),
+            Some(code_hash) => self.store.create_user_holding(&user, code_hash).await.map(Some),
+        };
+        match created {
+            Ok(None | Some(Redemption::Redeemed(_))) => Ok((email, Created::New)),
+            Ok(Some(Redemption::UsedUp)) => Err(AccountError::CodeRefused(CodeRefusal::UsedUp)),
+            Ok(Some(_)) => Err(AccountError::CodeRefused(CodeRefusal::Unknown)),
             Err(StoreError::Duplicate(Duplicate::Email)) => {
                 self.tell_owner_address_in_use(email.as_str()).await?;
                 Ok((email, Created::AlreadyThere))
             }
             Err(e) => Err(e.into()),
+        }
+    }
+
+    /// What a code given at sign-up does for a new account with `email`:
+    /// the hash to redeem with it (its uses are counted when it is spent),
+    /// or `None` when it only lets the account in. A code reserved for this
+    /// address is redeemed only by an account that proved it receives mail
+    /// there, which a new one has not yet: it admits the account, and is
+    /// redeemed after the link is followed. For another address it looks
+    /// unknown, as when redeeming.
+    async fn redeemable_code(&self, typed: &str, email: &Email) -> AccountResult<Option<String>> {
+        let code = ActivationCode::parse(typed)
+            .map_err(|e| AccountError::invalid("activation_code", Rule::ActivationCode(e)))?;
+        let hash = code.hash();
+        let Some(license) = self.store.license_by_code_hash(&hash).await? else {
+            return Err(AccountError::CodeRefused(CodeRefusal::Unknown));
+        };
+        match license.owner_email {
+            Some(owner) if owner == email.as_str() => Ok(None),
+            Some(_) => Err(AccountError::CodeRefused(CodeRefusal::Unknown)),
+            None => Ok(Some(hash)),
         }
     }
 

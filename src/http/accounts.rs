@@ -27,6 +27,10 @@ pub struct SignUpRequest {
     pub password: SecretString,
     /// A display name to greet the user by; at most 200 characters.
     pub name: Option<String>,
+    /// An activation code to redeem with the new account, in one step (no
+    /// account is made if it cannot be redeemed). Required when the gateway
+    /// runs with `LATCHKEY_SIGNUP=activation_code_only`.
+    pub activation_code: Option<String>,
 }
 
 /// Email and password, to sign in.
@@ -184,13 +188,15 @@ fn session_view(accounts: &Accounts, session: Session, current_id: &SessionId) -
 /// address gets a verification link, and an existing account's owner a note
 /// that someone tried. Then sign in with `POST /v1/sessions`.
 #[utoipa::path(post, path = "/v1/users", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 202, body = CheckYourMail), (status = 403, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, body = CheckYourMail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn sign_up(
     State(state): State<AppState>,
     _: Attempt,
     Json(body): Json<SignUpRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let email = state.services.accounts.sign_up(&body.email, body.password, body.name).await?;
+    let email =
+        state.services.accounts.sign_up(&body.email, body.password, body.name, body.activation_code.as_deref()).await?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(CheckYourMail { state: "check_your_email", email: email.as_str().to_owned() }),

@@ -2,7 +2,7 @@
 //! word the same reasons in each language from their own messages.
 
 use super::error::ApiError;
-use crate::accounts::AccountError;
+use crate::accounts::{AccountError, CodeRefusal};
 use crate::api_keys::ApiKeyError;
 use crate::domain::codes::{CodeError, FingerprintError};
 use crate::domain::email::EmailError;
@@ -111,7 +111,13 @@ impl From<AccountError> for ApiError {
             .retry_after(retry_after_secs),
             AccountError::SameEmail => Self::new(code, "This is already your email address."),
             AccountError::AlreadyVerified => Self::new(code, "Your email address is already verified."),
-            AccountError::SignUpClosed => Self::new(code, "Accounts are created by redeeming an activation code."),
+            AccountError::CodeRefused(CodeRefusal::Unknown) => Self::new(
+                code,
+                "That activation code was not found. Check it against your receipt or the mail it came in.",
+            ),
+            AccountError::CodeRefused(CodeRefusal::UsedUp) => {
+                Self::new(code, "This activation code has already been used.")
+            }
             AccountError::Unauthenticated => Self::new(code, "A valid session token is required."),
             AccountError::NotFound => Self::not_found(),
             AccountError::ReauthenticationRequired => {

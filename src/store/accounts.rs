@@ -56,6 +56,32 @@ pub struct NewUser {
     pub now: OffsetDateTime,
 }
 
+impl NewUser {
+    /// The account as stored.
+    pub(crate) fn stored(&self) -> StoreResult<User> {
+        Ok(User {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            name: self.name.clone(),
+            email_verified_at: None,
+            created_at: from_millis(to_millis(self.now))?,
+        })
+    }
+
+    /// Its sign-up event, which queues the verification mail.
+    pub(crate) fn signed_up(&self) -> NewEvent {
+        NewEvent {
+            id: EventId::new(),
+            user_id: self.id.clone(),
+            kind: EventKind::SignedUp,
+            detail: serde_json::json!({}),
+            ip: None,
+            user_agent: None,
+            at: self.now,
+        }
+    }
+}
+
 /// A session about to start.
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -295,39 +321,11 @@ const API_KEY_COLUMNS: &str = "id, name, role, created_at, revoked_at";
 impl AccountStore for SqlStore {
     #[tracing::instrument(skip_all)]
     async fn create_user(&self, user: &NewUser) -> StoreResult<User> {
-        let now = to_millis(user.now);
-        // The sign-up event queues the verification mail in the same transaction.
-        let signed_up = NewEvent {
-            id: EventId::new(),
-            user_id: user.id.clone(),
-            kind: EventKind::SignedUp,
-            detail: serde_json::json!({}),
-            ip: None,
-            user_agent: None,
-            at: user.now,
-        };
         in_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .bind(&user.id)
-            .bind(&user.email)
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_violation(e, Duplicate::Email))?;
-            insert_user_event!(signed_up, &mut *tx);
+            insert_new_user!(user, &mut *tx);
             Ok(())
         })?;
-        Ok(User {
-            id: user.id.clone(),
-            email: user.email.clone(),
-            name: user.name.clone(),
-            email_verified_at: None,
-            created_at: from_millis(now)?,
-        })
+        user.stored()
     }
 
     #[tracing::instrument(skip_all)]

@@ -5,10 +5,12 @@
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
+use super::NewUser;
+use super::sql::Decided;
 use super::sql::{Pool, SqlStore, unique_violation};
 use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
-use crate::domain::event::NewEvent;
-use crate::domain::ids::{ActivationId, LicenseId, UserId, new_id};
+use crate::domain::event::{EventKind, NewEvent};
+use crate::domain::ids::{ActivationId, EventId, LicenseId, UserId, new_id};
 use crate::domain::license::{
     Activation, Actor, License, LicenseEvent, LicenseEventKind, LicenseFilter, LicenseStatus,
 };
@@ -168,6 +170,11 @@ pub trait LicenseStore {
         user_email: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Redemption>;
+
+    /// Creates the account and redeems the code for it, in one transaction:
+    /// when the code is not `Redeemed`, no account is made either.
+    /// `Duplicate(Email)` when the address is taken (nothing spent).
+    async fn create_user_holding(&self, user: &NewUser, code_hash: &str) -> StoreResult<Redemption>;
 
     /// Claims a seat for a device, atomically against every other claim on the license.
     async fn claim_seat(&self, request: &SeatRequest) -> StoreResult<SeatClaim>;
@@ -329,6 +336,59 @@ impl SqlStore {
             on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await? });
         row.map(License::try_from).transpose()
     }
+}
+
+/// Spends one use of the code and makes the user a holder, inside the
+/// caller's transaction `$tx`: the one rule for `redeem` and for a sign-up
+/// that redeems. Evaluates to `StoreResult<Redemption>`.
+macro_rules! redeem_in_tx {
+    ($tx:ident, $code_hash:expr, $user_id:expr, $user_email:expr, $now:expr) => {
+        async {
+            let (code_hash, user_id, user_email, now): (&str, &UserId, &str, OffsetDateTime) =
+                ($code_hash, $user_id, $user_email, $now);
+            let sql = format!(
+                "SELECT {LICENSE_COLUMNS} FROM licenses JOIN activation_codes c ON c.license_id = licenses.id WHERE c.code_hash = $1"
+            );
+            let actor = Actor::User(user_id.clone());
+            let row: Option<LicenseRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code_hash).fetch_optional(&mut *$tx).await?;
+            let Some(license) = row.map(License::try_from).transpose()? else { return Ok(Redemption::UnknownCode) };
+            let holder: Option<i64> = sqlx::query_scalar(
+                "SELECT CAST(1 AS BIGINT) FROM license_holders WHERE license_id = $1 AND user_id = $2",
+            )
+            .bind(&license.id)
+            .bind(user_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            if holder.is_some() {
+                return Ok(Redemption::AlreadyHolder(license));
+            }
+            if license.owner_email.as_deref().is_some_and(|owner| owner != user_email) {
+                return Ok(Redemption::ReservedForSomeoneElse);
+            }
+            // The conditional decrement is the race guard: of two concurrent
+            // redemptions of a last use, exactly one sees a row change.
+            let spent = sqlx::query(
+                "UPDATE activation_codes SET uses_left = uses_left - 1 WHERE code_hash = $1 AND uses_left > 0",
+            )
+            .bind(code_hash)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+            if spent != 1 {
+                return Ok(Redemption::UsedUp);
+            }
+            sqlx::query("INSERT INTO license_holders (license_id, user_id, redeemed_at) VALUES ($1, $2, $3)")
+                .bind(&license.id)
+                .bind(user_id)
+                .bind(to_millis(now))
+                .execute(&mut *$tx)
+                .await?;
+            insert_license_event!($tx, &license.id, actor, LicenseEventKind::Redeemed, serde_json::json!({}), now);
+            StoreResult::Ok(Redemption::Redeemed(license))
+        }
+        .await
+    };
 }
 
 #[async_trait]
@@ -496,47 +556,32 @@ impl LicenseStore for SqlStore {
         user_email: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Redemption> {
-        let sql = format!(
-            "SELECT {LICENSE_COLUMNS} FROM licenses JOIN activation_codes c ON c.license_id = licenses.id WHERE c.code_hash = $1"
-        );
-        let actor = Actor::User(user_id.clone());
-        in_tx!(self, |tx| {
-            let row: Option<LicenseRow> =
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code_hash).fetch_optional(&mut *tx).await?;
-            let Some(license) = row.map(License::try_from).transpose()? else { return Ok(Redemption::UnknownCode) };
-            let holder: Option<i64> = sqlx::query_scalar(
-                "SELECT CAST(1 AS BIGINT) FROM license_holders WHERE license_id = $1 AND user_id = $2",
-            )
-            .bind(&license.id)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if holder.is_some() {
-                return Ok(Redemption::AlreadyHolder(license));
-            }
-            if license.owner_email.as_deref().is_some_and(|owner| owner != user_email) {
-                return Ok(Redemption::ReservedForSomeoneElse);
-            }
-            // The conditional decrement is the race guard: of two concurrent
-            // redemptions of a last use, exactly one sees a row change.
-            let spent = sqlx::query(
-                "UPDATE activation_codes SET uses_left = uses_left - 1 WHERE code_hash = $1 AND uses_left > 0",
-            )
-            .bind(code_hash)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if spent != 1 {
-                return Ok(Redemption::UsedUp);
-            }
-            sqlx::query("INSERT INTO license_holders (license_id, user_id, redeemed_at) VALUES ($1, $2, $3)")
-                .bind(&license.id)
-                .bind(user_id)
-                .bind(to_millis(now))
-                .execute(&mut *tx)
-                .await?;
-            insert_license_event!(tx, &license.id, actor, LicenseEventKind::Redeemed, serde_json::json!({}), now);
-            Ok(Redemption::Redeemed(license))
+        in_tx!(self, |tx| redeem_in_tx!(tx, code_hash, user_id, user_email, now))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn create_user_holding(&self, user: &NewUser, code_hash: &str) -> StoreResult<Redemption> {
+        in_tx_deciding!(self, |tx| {
+            insert_new_user!(user, &mut *tx);
+            let redemption = redeem_in_tx!(tx, code_hash, &user.id, &user.email, user.now)?;
+            Ok(match redemption {
+                Redemption::Redeemed(license) => {
+                    let detail = serde_json::json!({"license_id": license.id, "product": license.product});
+                    let redeemed = NewEvent {
+                        id: EventId::new(),
+                        user_id: user.id.clone(),
+                        kind: EventKind::CodeRedeemed,
+                        detail,
+                        ip: None,
+                        user_agent: None,
+                        at: user.now,
+                    };
+                    insert_user_event!(redeemed, &mut *tx);
+                    Decided::Commit(Redemption::Redeemed(license))
+                }
+                // No account without the license it was made for.
+                refused => Decided::Rollback(refused),
+            })
         })
     }
 

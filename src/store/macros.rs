@@ -146,3 +146,23 @@ macro_rules! end_sessions_without_second_factor {
         .await?
     };
 }
+
+/// Inserts a `NewUser` and its sign-up event (which queues the verification
+/// mail) with `$executor`; `Duplicate(Email)` when the address is taken.
+macro_rules! insert_new_user {
+    ($user:expr, $executor:expr) => {{
+        sqlx::query(
+            "INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(&$user.id)
+        .bind(&$user.email)
+        .bind(&$user.name)
+        .bind(&$user.password_hash)
+        .bind(to_millis($user.now))
+        .execute($executor)
+        .await
+        .map_err(|e| unique_violation(e, Duplicate::Email))?;
+        let signed_up = $user.signed_up();
+        insert_user_event!(signed_up, $executor);
+    }};
+}

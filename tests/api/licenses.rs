@@ -20,6 +20,7 @@ on_both_backends!(
     idempotent_issuance,
     activating_a_device_again_renews_its_lease,
     an_address_bound_code_needs_that_address_verified,
+    signing_up_with_a_code_redeems_it_in_one_step,
 );
 
 const POLICIES: &[(&str, &str)] = &[
@@ -349,4 +350,85 @@ async fn an_address_bound_code_needs_that_address_verified(backend: Backend) {
     assert!(store.mark_email_verified(&user_id, "owner@example.com", app.clock_now()).await.unwrap());
     store.close().await;
     assert_eq!(redeem(&app, &token, code).await.status(), StatusCode::CREATED);
+}
+
+/// Where accounts come only from activation codes, sign-up takes the code
+/// and redeems it in the same transaction: no account without the license,
+/// no use spent without the account, and a taken address still answers like
+/// a free one (spending nothing).
+async fn signing_up_with_a_code_redeems_it_in_one_step(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in POLICIES {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let path = dir.path().to_owned();
+    let app = TestApp::spawn_with_clock(TestDb::new(backend).await, Arc::new(ManualClock::starting_now()), move |s| {
+        s.policies = path;
+        s.signup = latchkey::config::SignupMode::ActivationCodeOnly;
+    })
+    .await;
+    let sign_up = |email: &str, code: Option<&str>| {
+        let body = json!({"email": email, "password": "correct horse battery", "activation_code": code});
+        let app = &app;
+        async move { app.post("/v1/users", &body, None).await }
+    };
+    let no_account = |email: &'static str| {
+        let app = &app;
+        async move {
+            let refused = app.try_sign_in(email, "correct horse battery").await;
+            assert_problem(refused, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        }
+    };
+
+    let missing =
+        assert_problem(sign_up("ada@example.com", None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            .await;
+    assert_eq!(missing["errors"][0]["field"], "activation_code");
+    assert_problem(
+        sign_up("ada@example.com", Some("not a code")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    let unknown = issue(&app, "desk").await["activation_code"].as_str().unwrap().chars().rev().collect::<String>();
+    let unknown_answer = sign_up("ada@example.com", Some(&unknown)).await;
+    // Reversed, it may no longer be a well-formed code: refused either way, and no account.
+    assert!(
+        matches!(unknown_answer.status(), StatusCode::NOT_FOUND | StatusCode::UNPROCESSABLE_ENTITY),
+        "{}",
+        unknown_answer.status()
+    );
+    no_account("ada@example.com").await;
+
+    // One use: the first sign-up gets the license, the second nothing at all.
+    let code = issue(&app, "desk").await["activation_code"].as_str().unwrap().to_owned();
+    let accepted = sign_up("ada@example.com", Some(&code)).await;
+    assert_eq!(accepted.status(), StatusCode::ACCEPTED);
+    let token = app.sign_in("ada@example.com", "correct horse battery").await;
+    let held: Value = app.get("/v1/me/licenses", Some(&token)).await.json().await.unwrap();
+    assert_eq!(held["licenses"].as_array().unwrap().len(), 1, "{held}");
+    assert_problem(sign_up("bob@example.com", Some(&code)).await, StatusCode::CONFLICT, "activation_code_used").await;
+    no_account("bob@example.com").await;
+
+    // A taken address with a fresh code: the same answer as a free one, and the code is still whole.
+    let fresh = issue(&app, "desk").await["activation_code"].as_str().unwrap().to_owned();
+    let taken = sign_up("ada@example.com", Some(&fresh)).await;
+    assert_eq!(taken.status(), StatusCode::ACCEPTED);
+    assert_eq!(sign_up("cy@example.com", Some(&fresh)).await.status(), StatusCode::ACCEPTED);
+    app.sign_in("cy@example.com", "correct horse battery").await;
+
+    // A code reserved for an address lets that address in, and is redeemed once the address is proved.
+    let body = json!({"policy": "desk", "owner_email": "dee@example.com"});
+    let issued: Value = app.post("/v1/admin/licenses", &body, Some(app.admin_key())).await.json().await.unwrap();
+    let bound = issued["licenses"][0]["activation_code"].as_str().unwrap().to_owned();
+    assert_problem(sign_up("eve@example.com", Some(&bound)).await, StatusCode::NOT_FOUND, "not_found").await;
+    no_account("eve@example.com").await;
+    assert_eq!(sign_up("dee@example.com", Some(&bound)).await.status(), StatusCode::ACCEPTED);
+    let dee = app.sign_in("dee@example.com", "correct horse battery").await;
+    assert_problem(redeem(&app, &dee, &bound).await, StatusCode::FORBIDDEN, "email_verification_required").await;
+    let store = app.db.store().await;
+    let dee_id = latchkey::domain::ids::UserId::parse(&app.user_id(&dee).await).unwrap();
+    assert!(store.mark_email_verified(&dee_id, "dee@example.com", app.clock_now()).await.unwrap());
+    store.close().await;
+    assert_eq!(redeem(&app, &dee, &bound).await.status(), StatusCode::CREATED);
 }
