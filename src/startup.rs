@@ -123,6 +123,7 @@ impl Application {
         check_integrations(&settings, &policies)?;
         let metrics = Arc::new(Metrics::new());
         let services = build_services(&settings, &store, &clock, &master_key, &policies, &metrics).await?;
+        warn_of_integrations_without_secret(&services).await;
         let from = settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?;
         let mailer = mail_transport(&settings)?.map(|transport| {
             Mailer::new(MailerConfig {
@@ -337,6 +338,23 @@ fn check_integrations(settings: &Settings, policies: &crate::domain::policy::Pol
         }
     }
     Ok(())
+}
+
+/// An integration without its secret answers `unavailable` to every user
+/// who asks for its token: say so by name at the start, not only then.
+async fn warn_of_integrations_without_secret(services: &Services) {
+    match services.tokens.integrations_without_secret().await {
+        Ok(missing) => {
+            for integration in missing {
+                tracing::warn!(
+                    %integration,
+                    "integration has no shared secret: its tokens are refused until \
+                     `latchkey admin integration set-secret {integration}` (or secret_file) gives it one"
+                );
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not check the integrations' secrets"),
+    }
 }
 
 /// The WebAuthn relying party: our public origin, identified by its host.

@@ -102,6 +102,10 @@ pub struct Integration {
     /// Where the shared secret is read from; without it the secret is set
     /// with `latchkey admin integration set-secret` and stored sealed.
     pub secret_file: Option<PathBuf>,
+    /// Whether tokens need a live license whose policy lists the audience.
+    /// A help widget is better open to every signed-in user: the people
+    /// without a working license are the ones who most need help.
+    pub licensed_only: bool,
 }
 
 impl Integration {
@@ -131,6 +135,12 @@ pub struct RawIntegration {
     key_id: Option<String>,
     identifier: Option<HashedIdentifier>,
     secret_file: Option<PathBuf>,
+    #[serde(default = "licensed_only_by_default")]
+    licensed_only: bool,
+}
+
+const fn licensed_only_by_default() -> bool {
+    true
 }
 
 /// Zendesk shows key ids like `app_64a1b2…`; anything printable and short fits a header.
@@ -191,6 +201,7 @@ impl RawIntegration {
             key_id: self.key_id,
             identifier: self.identifier.unwrap_or_default(),
             secret_file: self.secret_file,
+            licensed_only: self.licensed_only,
         })
     }
 }
@@ -202,6 +213,13 @@ mod tests {
     fn parse(text: &str) -> Result<Integration, String> {
         let raw: RawIntegration = toml::from_str(text).map_err(|e| e.to_string())?;
         raw.validate()
+    }
+
+    #[test]
+    fn integrations_need_a_license_unless_they_say_otherwise() {
+        assert!(parse("name = \"backend\"\nkind = \"jwt\"").unwrap().licensed_only);
+        let open = parse("name = \"chat\"\nkind = \"intercom\"\nlicensed_only = false").unwrap();
+        assert!(!open.licensed_only);
     }
 
     #[test]

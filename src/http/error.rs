@@ -213,7 +213,8 @@ impl ApiError {
     fn generic_detail(&self) -> String {
         match self.0.code {
             Code::Timeout => "The request took too long and was abandoned; it is safe to retry.".into(),
-            Code::Unavailable => "A dependency is unavailable; retry later.".into(),
+            // Causes stay in the log; a detail written for the caller (what to wait for) is shown.
+            Code::Unavailable if self.0.detail.is_empty() => "A dependency is unavailable; retry later.".into(),
             Code::Internal => "Something went wrong on our side. Quote the request id when asking for help.".into(),
             _ => self.0.detail.clone(),
         }

@@ -282,7 +282,15 @@ impl From<TokenError> for ApiError {
         match error {
             TokenError::Invalid(invalid) => invalid.into(),
             TokenError::NotAllowed(_) => Self::new(code, "None of your licenses allows tokens for this audience."),
-            TokenError::SecretMissing(_) => Self::unavailable(error),
+            TokenError::SecretMissing(name) => Self::new(
+                code,
+                format!(
+                    "The `{name}` integration is not set up yet, so its token cannot be made. \
+                     The operator sets it up with `latchkey admin integration set-secret {name}`."
+                ),
+            )
+            // Waiting on a person, not a blip: clients should not retry every second.
+            .retry_after(300),
             TokenError::EmailUnverified => Self::new(code, VERIFY_FIRST),
             TokenError::NotSettable { integration, reason } => {
                 ApiError::validation("integration", format!("`{integration}`: {reason}"))

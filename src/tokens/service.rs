@@ -171,7 +171,10 @@ impl Tokens {
     async fn mint_checked(&self, caller: &Authenticated, audience: &str) -> TokenResult<Minted> {
         let integration = self.integration(audience)?;
         self.factors.require_sign_in(caller, integration.require).await?;
-        let (licenses, eula) = self.entitled_licenses(caller, integration).await?;
+        let (licenses, eula) = match self.entitled_licenses(caller, integration).await {
+            Err(shortfall) if !integration.licensed_only && !shortfall.is_failure() => (Vec::new(), BTreeMap::new()),
+            entitled => entitled?,
+        };
         let user = &caller.user;
         // Anyone can sign up with any address; a vendor that keys its
         // identities (and conversation history) on the email must only be
@@ -325,6 +328,22 @@ impl Tokens {
         };
         self.store.revoke_issued_token(&claims.jti, owner, self.clock.now()).await?;
         Ok(())
+    }
+
+    /// The integrations that sign with a shared secret but have none yet:
+    /// their tokens answer `unavailable` until the operator sets one, which
+    /// the start says by name.
+    pub async fn integrations_without_secret(&self) -> TokenResult<Vec<String>> {
+        let mut missing = Vec::new();
+        for integration in self.integrations.iter() {
+            if integration.kind.uses_shared_secret()
+                && integration.secret_file.is_none()
+                && self.store.integration_secret(&integration.name).await?.is_none()
+            {
+                missing.push(integration.name.clone());
+            }
+        }
+        Ok(missing)
     }
 
     /// Stores an integration's shared secret sealed; returns the key id it is filed under.

@@ -77,8 +77,12 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // A help widget whose secret nobody set yet: the start names it.
+    std::fs::write(dir.path().join("latchkey.toml"), "[[integrations]]\nname = \"chat\"\nkind = \"intercom\"\n")
+        .unwrap();
     let mut child = latchkey(dir.path())
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("LATCHKEY_CONFIG", "latchkey.toml")
         .env("LATCHKEY_MAIL", "log")
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
@@ -108,6 +112,7 @@ async fn first_start_creates_the_key_prints_an_admin_key_and_stops_on_sigterm() 
     assert!(admin_key.starts_with("lk_adm_"));
     assert!(output.contains("master key"), "{output}");
     assert!(output.contains("LATCHKEY_MAIL=log"), "mail to the log is announced loudly: {output}");
+    assert!(output.lines().any(|l| l.contains("integration has no shared secret") && l.contains("chat")), "{output}");
     let key_file = dir.path().join("data/master.key");
     assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
     // With no public URL set, it follows the listening port.

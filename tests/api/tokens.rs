@@ -71,6 +71,7 @@ impl Fixture {
             key_id: None,
             identifier: HashedIdentifier::Email,
             secret_file: None,
+            licensed_only: true,
         };
         settings.policies = self.dir.path().join("policies");
         settings.integrations = vec![
@@ -99,6 +100,12 @@ impl Fixture {
                 identifier: HashedIdentifier::UserId,
                 secret_file: self.secret("helpscout"),
                 ..integration("crisp", IntegrationKind::Hmac, 2)
+            },
+            // The help widget: open to everyone signed in, license or not.
+            Integration {
+                secret_file: self.secret("intercom"),
+                licensed_only: false,
+                ..integration("help", IntegrationKind::Intercom, 5)
             },
         ];
     }
@@ -211,7 +218,9 @@ async fn every_format_verifies_independently(backend: Backend) {
     let zendesk = mint(&app, &token, "zendesk").await;
     assert_eq!(zendesk["token_type"], "JWT");
     let sso = app.post("/v1/tokens", &json!({"audience": "sso"}), Some(&token)).await;
-    assert_problem(sso, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    assert_eq!(sso.headers()["retry-after"], "300", "waiting on the operator, not a blip");
+    let problem = assert_problem(sso, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    assert!(problem["detail"].as_str().unwrap().contains("`sso` integration is not set up"), "{problem}");
     let intercom = mint(&app, &token, "intercom").await;
     let helpscout = mint(&app, &token, "helpscout").await;
     let crisp = mint(&app, &token, "crisp").await;
@@ -331,10 +340,14 @@ async fn requirements_are_checked_before_minting(backend: Backend) {
     assert_eq!(checked["tokens"][0]["claims"]["amr"], json!(["pwd", "otp", "mfa"]));
     assert_eq!(checked["tokens"][0]["claims"]["eula"], json!({"studio": "2.0"}));
 
-    // A user whose licenses do not list the audience gets none.
+    // A user whose licenses do not list the audience gets none...
     let (_, _, stranger) = app.signed_in_user().await;
     let refused = app.post("/v1/tokens", &json!({"audience": "backend"}), Some(&stranger)).await;
     assert_problem(refused, StatusCode::FORBIDDEN, "forbidden").await;
+    // ...except from an integration open to everyone signed in, such as the help widget.
+    let help = mint(&app, &stranger, "help").await;
+    let checked = pyjwt(&json!({"shared": [{"token": help["token"], "secret": INTERCOM_SECRET}]}));
+    assert!(checked["shared"][0]["claims"]["user_id"].is_string(), "{checked}");
     let issued: Value =
         app.post("/v1/admin/licenses", &json!({"policy": "closed"}), Some(app.admin_key())).await.json().await.unwrap();
     let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
