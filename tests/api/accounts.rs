@@ -60,7 +60,7 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
 async fn emails_are_normalised_and_unique(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let created = app.sign_up("  Ada@Example.COM ", "correct horse battery").await;
-    assert_eq!(created["user"]["email"], "Ada@example.com");
+    assert_eq!(created["user"]["email"], "ada@example.com");
     let again =
         app.post("/v1/users", &json!({"email": "Ada@EXAMPLE.com", "password": "another password!"}), None).await;
     assert_problem(again, StatusCode::CONFLICT, "conflict").await;
