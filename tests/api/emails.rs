@@ -3,8 +3,9 @@
 //! start without ever merging two accounts.
 
 use latchkey::config::DatabaseUrl;
-use latchkey::domain::ids::UserId;
-use latchkey::store::{NewUser, Store, StoreOptions, connect_unmigrated};
+use latchkey::domain::ids::{LicenseId, UserId};
+use latchkey::domain::license::Actor;
+use latchkey::store::{NewLicense, NewUser, Store, StoreOptions, connect_unmigrated};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -99,6 +100,28 @@ async fn user(store: &dyn Store, email: &str) -> UserId {
     id
 }
 
+async fn license(store: &dyn Store, owner: &str) -> LicenseId {
+    let id = LicenseId::new();
+    let now = time::macros::datetime!(2026-03-01 12:00:00 UTC);
+    let new = NewLicense {
+        id: id.clone(),
+        key_hash: uuid::Uuid::now_v7().to_string(),
+        key_sealed: "sealed".into(),
+        policy: "desk".into(),
+        policy_revision: "r1".into(),
+        product: "studio".into(),
+        max_activations: 1,
+        entitlements: vec![],
+        metadata: None,
+        owner_email: Some(owner.into()),
+        expires_at: None,
+        code_hash: uuid::Uuid::now_v7().to_string(),
+        code_uses: 1,
+    };
+    store.issue_licenses(&[new], &Actor::Cli, None, now).await.unwrap();
+    id
+}
+
 async fn addresses_that_collide_are_kept_and_reported(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;
@@ -108,6 +131,9 @@ async fn addresses_that_collide_are_kept_and_reported(backend: Backend) {
     let fullwidth = user(store.as_ref(), "\u{ff41}da@example.com").await;
     let alone = user(store.as_ref(), "Eve@Example.com").await;
     let invisible = user(store.as_ref(), "z\u{200b}oe@example.com").await;
+    let eves = license(store.as_ref(), "EVE@example.com").await;
+    // Rewriting this one would hand it to whichever duplicate holds the normal form.
+    let adas = license(store.as_ref(), "Ada@example.com").await;
 
     let sql = connect_unmigrated(&DatabaseUrl::new(db.url.clone()), StoreOptions::new(2)).await.unwrap();
     for pass in 0..2 {
@@ -121,6 +147,8 @@ async fn addresses_that_collide_are_kept_and_reported(backend: Backend) {
         // Only the lone legacy row moves, and only once: the pass is idempotent.
         let moved = if pass == 0 { vec![alone.clone()] } else { vec![] };
         assert_eq!(report.rewritten, moved);
+        let moved = if pass == 0 { vec![eves.clone()] } else { vec![] };
+        assert_eq!((report.licenses_rewritten, report.licenses_ambiguous), (moved, vec![adas.clone()]));
     }
 
     for (stored, id) in [
@@ -132,5 +160,9 @@ async fn addresses_that_collide_are_kept_and_reported(backend: Backend) {
     ] {
         let found = store.user_credentials_by_email(stored).await.unwrap();
         assert_eq!(found.map(|c| c.user.id).as_ref(), Some(id), "{stored:?}");
+    }
+    for (id, owner) in [(&eves, "eve@example.com"), (&adas, "Ada@example.com")] {
+        let stored = store.license(id).await.unwrap().unwrap();
+        assert_eq!(stored.owner_email.as_deref(), Some(owner));
     }
 }
