@@ -22,6 +22,7 @@ pub fn rule(rule: &Rule) -> String {
         Rule::Email(EmailError::Empty) => "is empty".into(),
         Rule::Email(EmailError::TooLong) => "is longer than 254 characters".into(),
         Rule::Email(EmailError::Malformed) => "is not an email address (expected name@example.com)".into(),
+        Rule::Email(EmailError::InvisibleCharacter) => "contains an invisible or text-direction character".into(),
         Rule::Password(PasswordError::TooShort) => {
             format!("must be at least {} characters", crate::domain::password::MIN_CHARS)
         }

@@ -11,6 +11,7 @@
 #[macro_use]
 mod macros;
 mod accounts;
+mod emails;
 mod eula;
 mod factors;
 mod ids;
@@ -32,6 +33,7 @@ use crate::config::{DatabaseUrl, SqliteSynchronous};
 use crate::domain::event::NewEvent;
 
 pub use accounts::*;
+pub use emails::*;
 pub use eula::*;
 pub use factors::*;
 pub use keys::*;

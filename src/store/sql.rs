@@ -98,6 +98,8 @@ impl Store for SqlStore {
     async fn migrate(&self) -> StoreResult<()> {
         let migrator = self.migrator();
         on_pool!(self, |pool| migrator.run(pool).await?);
+        // What SQL cannot normalise, Rust does right after (see `emails.rs`).
+        self.renormalize_emails().await?;
         Ok(())
     }
 

@@ -327,17 +327,17 @@ async fn changing_the_address_verifies_the_new_one_and_tells_the_old(backend: Ba
     assert_eq!(changed.status(), StatusCode::ACCEPTED);
     assert_eq!(
         changed.json::<Value>().await.unwrap(),
-        json!({"state": "check_your_email", "email": "Ada@new.example"})
+        json!({"state": "check_your_email", "email": "ada@new.example"})
     );
     // Nothing changes until the new address proves itself.
     assert_eq!(me(&app, &session).await["user"]["email"], "ada@example.com");
-    let mail = setup.sink.wait_for("Ada@new.example", "Confirm your email", 1).await.remove(0);
+    let mail = setup.sink.wait_for("ada@new.example", "Confirm your email", 1).await.remove(0);
     let verified = app.post("/v1/email-verifications", &json!({"token": token_of(&mail.link("http://"))}), None).await;
     let user = verified.json::<Value>().await.unwrap();
-    assert_eq!((user["email"].as_str(), user["email_verified"].as_bool()), (Some("Ada@new.example"), Some(true)));
+    assert_eq!((user["email"].as_str(), user["email_verified"].as_bool()), (Some("ada@new.example"), Some(true)));
 
     let notice = setup.sink.wait_for("ada@example.com", "email address of your Studio account", 1).await.remove(0);
-    assert!(notice.text().contains("changed to Ada@new.example"), "{}", notice.text());
+    assert!(notice.text().contains("changed to ada@new.example"), "{}", notice.text());
     // The link sent to the old address before the change no longer verifies anything.
     let stale = app.post("/v1/email-verifications", &json!({"token": token_of(&first.link("http://"))}), None).await;
     assert_problem(stale, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;

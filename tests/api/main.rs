@@ -11,6 +11,7 @@ mod admin_keys;
 mod architecture;
 mod cli;
 mod connections;
+mod emails;
 mod eula;
 mod factors;
 mod hardening;
