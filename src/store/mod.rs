@@ -18,6 +18,7 @@ mod keys;
 mod licenses;
 mod mail;
 mod postgres;
+mod purge;
 mod sql;
 mod sqlite;
 mod support;
@@ -37,6 +38,7 @@ pub use factors::*;
 pub use keys::*;
 pub use licenses::*;
 pub use mail::*;
+pub use purge::*;
 pub use sql::SqlStore;
 pub use support::*;
 pub use tokens::*;
@@ -197,6 +199,7 @@ pub trait Store:
     + SupportStore
     + TokenStore
     + MailStore
+    + PurgeStore
     + Send
     + Sync
     + 'static
