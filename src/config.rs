@@ -215,6 +215,9 @@ pub struct Settings {
     pub max_connections: usize,
     /// On SIGTERM, how long in-flight requests get before the process stops anyway.
     pub shutdown_grace: Duration,
+    /// How often this instance removes rows that can no longer matter
+    /// (old attempts, ended sessions, spent links, sent mail, retired keys).
+    pub purge_interval: Duration,
     /// Text or JSON log lines.
     pub log_format: LogFormat,
     /// Shown to users: TOTP issuer, mail sender name, page titles.
@@ -356,6 +359,7 @@ const KEYS: &[&str] = &[
     "idle_timeout",
     "max_connections",
     "shutdown_grace",
+    "purge_interval",
     "log_format",
     "product_name",
     "database_max_connections",
@@ -598,6 +602,7 @@ impl Settings {
             idle_timeout: r.duration("idle_timeout", Duration::from_secs(60))?,
             max_connections: r.parse("max_connections", 512)?,
             shutdown_grace: r.duration("shutdown_grace", Duration::from_secs(10))?,
+            purge_interval: r.duration("purge_interval", Duration::from_secs(10 * 60))?,
             log_format: r.parse("log_format", LogFormat::Text)?,
             product_name: r.parse("product_name", "Latchkey".to_owned())?,
             database_max_connections: r.parse("database_max_connections", 10)?,
@@ -638,6 +643,10 @@ impl Settings {
             if value.is_zero() || value > Duration::from_secs(3600) {
                 return Err(invalid(origin, "must be between 1 second and 1 hour"));
             }
+        }
+        if settings.purge_interval < Duration::from_secs(1) || settings.purge_interval > Duration::from_secs(24 * 3600)
+        {
+            return Err(invalid("LATCHKEY_PURGE_INTERVAL", "must be between 1 second and 24 hours"));
         }
         if settings.max_connections == 0 {
             return Err(invalid("LATCHKEY_MAX_CONNECTIONS", "must be at least 1"));

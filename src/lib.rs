@@ -9,7 +9,7 @@
 //! 3. `store`: the database, behind one trait.
 //! 4. Services, the application itself: `accounts`, `api_keys`, `factors`,
 //!    `eula`, `tokens`, `licensing`, `support`, `mail`, `health`, bundled
-//!    as `services::Services`.
+//!    as `services::Services`; beside them the `purge` worker.
 //! 5. `http`: the JSON API, an adapter over the services.
 //! 6. `startup`, then `cli`: building and running it all.
 #![warn(missing_docs)]
@@ -40,6 +40,8 @@ pub mod licensing;
 pub mod mail;
 /// Prometheus counters, recorded by services and the HTTP envelope.
 pub mod metrics;
+/// The periodic purge of rows that can no longer matter.
+pub mod purge;
 /// Master key encryption, bearer credentials, signed links.
 pub mod secrets;
 /// Every service of a running application, as one value.

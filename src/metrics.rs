@@ -51,6 +51,12 @@ struct AudienceLabels {
     audience: String,
 }
 
+/// Table names are the store's own constants, so the label set stays small.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TableLabels {
+    table: &'static str,
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ValidationLabels {
     code: &'static str,
@@ -92,6 +98,8 @@ pub struct Metrics {
     codes_redeemed: Family<ProductLabels, Counter>,
     first_activations: Family<ProductLabels, Counter>,
     validations: Family<ValidationLabels, Counter>,
+    rows_purged: Family<TableLabels, Counter>,
+    reset_requests_dropped: Counter,
 }
 
 impl Metrics {
@@ -126,6 +134,14 @@ impl Metrics {
         );
         let validations = Family::<ValidationLabels, Counter>::default();
         registry.register("license_validations", "License validations by result code", validations.clone());
+        let rows_purged = Family::<TableLabels, Counter>::default();
+        registry.register("rows_purged", "Rows removed by the periodic purge, by table", rows_purged.clone());
+        let reset_requests_dropped = Counter::default();
+        registry.register(
+            "reset_requests_dropped",
+            "Password reset requests refused because too many were in progress",
+            reset_requests_dropped.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -138,7 +154,19 @@ impl Metrics {
             codes_redeemed,
             first_activations,
             validations,
+            rows_purged,
+            reset_requests_dropped,
         }
+    }
+
+    /// Rows the purge removed from `table`.
+    pub fn rows_purged(&self, table: &'static str, rows: u64) {
+        self.rows_purged.get_or_create(&TableLabels { table }).inc_by(rows);
+    }
+
+    /// A password reset request refused for want of capacity.
+    pub fn reset_request_dropped(&self) {
+        self.reset_requests_dropped.inc();
     }
 
     /// A sign-in attempt (password, second factor or passkey).

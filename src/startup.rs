@@ -25,6 +25,7 @@ use crate::http::{self, AppState};
 use crate::licensing::{Licensing, LicensingConfig};
 use crate::mail::{Mailer, MailerConfig};
 use crate::metrics::Metrics;
+use crate::purge::{Purger, PurgerConfig};
 use crate::secrets::{MasterKey, SecretError};
 use crate::services::Services;
 use crate::store::{self, Store, StoreError, StoreOptions};
@@ -87,6 +88,9 @@ pub struct Application {
     /// Drains the mail outbox while the application serves; `None` while no
     /// way to send mail is configured (messages wait in the outbox).
     mailer: Option<Mailer>,
+    /// Removes stale rows every `purge_interval` while the application serves.
+    purger: Purger,
+    purge_interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for Application {
@@ -136,6 +140,7 @@ impl Application {
                 public_url: settings.public_url.clone(),
             })
         });
+        let purger = Purger::new(PurgerConfig { store: store.clone(), clock: clock.clone(), metrics: metrics.clone() });
         let state = AppState::new(services.clone(), &settings, clock, metrics);
         let limits = http::server::Limits {
             header_read_timeout: settings.header_read_timeout,
@@ -143,7 +148,17 @@ impl Application {
             max_connections: settings.max_connections,
             shutdown_grace: settings.shutdown_grace,
         };
-        Ok(Self { services, state, store, first_admin_key, mailer, limits, metrics_listener: None })
+        Ok(Self {
+            services,
+            state,
+            store,
+            first_admin_key,
+            mailer,
+            purger,
+            purge_interval: settings.purge_interval,
+            limits,
+            metrics_listener: None,
+        })
     }
 
     /// The services, for commands that act without serving.
@@ -175,15 +190,20 @@ impl Application {
             let router = http::metrics_router(self.state.clone());
             tokio::spawn(async move { axum::serve(listener, router).await })
         });
-        let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
-        let mail_worker = self.mailer.clone().map(|mailer| tokio::spawn(mailer.run(mail_stopped)));
+        let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
+        let purge_worker = tokio::spawn(self.purger.clone().run(self.purge_interval, workers_stopped.clone()));
+        let mail_worker = self.mailer.clone().map(|mailer| tokio::spawn(mailer.run(workers_stopped)));
         let served = http::server::serve(listener, router, shutdown, self.limits).await;
         // A message being sent finishes (SMTP has its own timeout); the rest waits in the outbox.
-        let _ = stop_mail.send(true);
+        // A purge stops between batches; the rest waits for the next run.
+        let _ = stop_workers.send(true);
         if let Some(worker) = mail_worker
             && let Err(error) = worker.await
         {
             tracing::warn!(%error, "the mail worker ended abnormally");
+        }
+        if let Err(error) = purge_worker.await {
+            tracing::warn!(%error, "the purge worker ended abnormally");
         }
         if let Some(metrics) = metrics {
             metrics.abort();
@@ -232,8 +252,12 @@ async fn build_services(
         signup: settings.signup,
         metrics: metrics.clone(),
     });
-    let email =
-        EmailFlows::new(EmailFlowsConfig { store: store.clone(), clock: clock.clone(), accounts: accounts.clone() });
+    let email = EmailFlows::new(EmailFlowsConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        accounts: accounts.clone(),
+        metrics: metrics.clone(),
+    });
     let factors = Factors::new(FactorsConfig {
         store: store.clone(),
         clock: clock.clone(),

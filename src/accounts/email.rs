@@ -16,6 +16,7 @@ use crate::domain::lockout::{AttemptKey, AttemptKind};
 use crate::domain::mail::{LinkPurpose, MailKind, REQUESTED_MAIL_PER_HOUR};
 use crate::domain::reason::Rule;
 use crate::domain::{Email, NewPassword};
+use crate::metrics::Metrics;
 use crate::secrets::{IssuedToken, TokenKind, hash_token};
 use crate::store::{Duplicate, NewMail, Store, StoreError};
 
@@ -27,6 +28,8 @@ pub struct EmailFlowsConfig {
     pub clock: Arc<dyn Clock>,
     /// Sets passwords.
     pub accounts: Accounts,
+    /// Counts reset requests turned away.
+    pub metrics: Arc<Metrics>,
 }
 
 /// Verification and password-reset links.
@@ -35,11 +38,35 @@ pub struct EmailFlows {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     accounts: Accounts,
-    reset_requests: Arc<tokio::sync::Semaphore>,
+    reset_requests: ResetGate,
 }
 
 /// Reset requests being looked up and queued at once.
 const MAX_PENDING_RESETS: usize = 32;
+
+/// Admits at most a fixed number of reset requests in progress at once and
+/// counts the ones turned away.
+#[derive(Clone)]
+struct ResetGate {
+    in_progress: Arc<tokio::sync::Semaphore>,
+    metrics: Arc<Metrics>,
+}
+
+impl ResetGate {
+    fn new(capacity: usize, metrics: Arc<Metrics>) -> Self {
+        Self { in_progress: Arc::new(tokio::sync::Semaphore::new(capacity)), metrics }
+    }
+
+    /// A place for one more request, held until the permit is dropped, or
+    /// `Busy` (counted) when every place is taken.
+    fn admit(&self) -> AccountResult<tokio::sync::OwnedSemaphorePermit> {
+        self.in_progress.clone().try_acquire_owned().map_err(|_| {
+            self.metrics.reset_request_dropped();
+            tracing::warn!("too many password resets in progress; this one is refused");
+            AccountError::Busy
+        })
+    }
+}
 
 impl std::fmt::Debug for EmailFlows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,8 +88,8 @@ fn link_token(token: &str, kind: TokenKind) -> AccountResult<String> {
 impl EmailFlows {
     /// The service, from its parts.
     pub fn new(config: EmailFlowsConfig) -> Self {
-        let EmailFlowsConfig { store, clock, accounts } = config;
-        Self { store, clock, accounts, reset_requests: Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_RESETS)) }
+        let EmailFlowsConfig { store, clock, accounts, metrics } = config;
+        Self { store, clock, accounts, reset_requests: ResetGate::new(MAX_PENDING_RESETS, metrics) }
     }
 
     /// Queues a mail the user asked for, a few per hour at most.
@@ -121,13 +148,15 @@ impl EmailFlows {
     /// Asks for a reset link. Says nothing either way: the caller learns
     /// neither whether the account exists nor whether a mail went out, and
     /// the work happens after the answer so its time says nothing either.
-    pub fn request_reset(&self, email: &str) {
-        let Ok(email) = Email::parse(email) else { return };
-        // Bounded: a flood of requests must not become a flood of tasks.
-        let Ok(permit) = self.reset_requests.clone().try_acquire_owned() else {
-            tracing::warn!("too many password resets in progress; this one is dropped");
-            return;
-        };
+    ///
+    /// Refused as `Busy` when `MAX_PENDING_RESETS` are in progress: a flood
+    /// of requests must not become a flood of tasks, and a request dropped
+    /// without a word would leave a real user waiting for a mail that never
+    /// comes. The permit is taken before the address is even parsed, so
+    /// whether a request is refused cannot depend on the address.
+    pub fn request_reset(&self, email: &str) -> AccountResult<()> {
+        let permit = self.reset_requests.admit()?;
+        let Ok(email) = Email::parse(email) else { return Ok(()) };
         let flows = self.clone();
         tokio::spawn(async move {
             let _permit = permit;
@@ -145,6 +174,7 @@ impl EmailFlows {
                 tracing::warn!(%error, "could not queue a password reset");
             }
         });
+        Ok(())
     }
 
     /// Completes a reset: sets the password, ends every session, and spends
@@ -179,5 +209,23 @@ impl EmailFlows {
         // device becomes a known one.
         self.store.clear_attempts(&AttemptKey::new(AttemptKind::Password, spent.email.as_str())).await?;
         self.accounts.issue_device_token(&spent.user_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_capacity_requests_are_refused_and_counted_until_a_place_frees() {
+        let metrics = Arc::new(Metrics::new());
+        let gate = ResetGate::new(2, metrics.clone());
+        let first = gate.admit().unwrap();
+        let _second = gate.admit().unwrap();
+        assert!(matches!(gate.admit(), Err(AccountError::Busy)));
+        assert!(matches!(gate.admit(), Err(AccountError::Busy)));
+        assert!(metrics.render().contains("latchkey_reset_requests_dropped_total 2"), "{}", metrics.render());
+        drop(first);
+        let _third = gate.admit().unwrap();
     }
 }

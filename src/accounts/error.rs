@@ -49,6 +49,10 @@ pub enum AccountError {
         /// Seconds until another is allowed.
         retry_after_secs: u64,
     },
+    /// Too much of this work is in progress already; the request was not
+    /// taken on. Says nothing about the caller or the account.
+    #[error("too busy to take the request on")]
+    Busy,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -75,6 +79,7 @@ impl AccountError {
             Self::NotFound => Code::NotFound,
             Self::ReauthenticationRequired | Self::StrongerProofRequired(_) => Code::ReauthenticationRequired,
             Self::RateLimited { .. } => Code::RateLimited,
+            Self::Busy => Code::Unavailable,
             Self::Store(e) if e.is_outage() => Code::Unavailable,
             Self::Store(_) | Self::Hashing(_) => Code::Internal,
         }

@@ -55,16 +55,17 @@ pub struct ResetRequest {
     pub email: String,
 }
 
-/// Ask for a password reset link. Always 202 with an empty body, at once:
-/// whether the account exists, and whether mail went out, is not said.
+/// Ask for a password reset link. 202 with an empty body, at once: whether
+/// the account exists, and whether mail went out, is not said. 503 with
+/// Retry-After when too many requests are in progress, whatever the address.
 #[utoipa::path(post, path = "/v1/password-resets", tag = "accounts", request_body = ResetRequest,
-    responses((status = 202), (status = 429, body = Problem)))]
+    responses((status = 202), (status = 429, body = Problem), (status = 503, body = Problem)))]
 pub async fn request_reset(
     State(state): State<AppState>,
     _: Attempt,
     Json(body): Json<ResetRequest>,
 ) -> ApiResult<StatusCode> {
-    state.services.email.request_reset(&body.email);
+    state.services.email.request_reset(&body.email)?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -74,8 +74,8 @@ impl AppState {
     pub fn new(services: Services, settings: &Settings, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
         let trusted_proxies: Arc<[IpNet]> = settings.trusted_proxies.clone().into();
         let limit = |kind, per_minute: u32| {
-            let limiter = Arc::new(rate_limit::IpRateLimiter::per_minute(per_minute));
-            rate_limit::GroupLimit::new(kind, limiter, clock.clone(), trusted_proxies.clone())
+            let limiter = Arc::new(rate_limit::IpRateLimiter::per_minute(per_minute, clock.clone()));
+            rate_limit::GroupLimit::new(kind, limiter, trusted_proxies.clone())
         };
         let edge = Edge {
             trusted_proxies: trusted_proxies.clone(),

@@ -1,79 +1,85 @@
-//! Per-client-IP token buckets, applied as a layer to route groups (see
-//! `routes`). Kept in memory: per-IP limits may be per instance; the
-//! per-account lockout, which must hold across instances, lives in the
-//! database.
+//! Per-client-IP limits, applied as a layer to route groups (see `routes`).
+//! Kept in memory: per-IP limits may be per instance; the per-account
+//! lockout, which must hold across instances, lives in the database.
+//!
+//! `governor` keeps one GCRA cell per client in a sharded map, so requests
+//! from different clients do not wait on one lock. It reads the time from the
+//! application's `Clock`, so tests move it with `ManualClock`.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use time::OffsetDateTime;
+use governor::clock::Clock as _;
+use governor::middleware::NoOpMiddleware;
+use governor::nanos::Nanos;
+use governor::state::keyed::DashMapStateStore;
+use governor::{Quota, RateLimiter};
 
 use super::error::ApiError;
 use super::extract::{Limited, client_ip};
 use crate::clock::Clock;
 use crate::config::IpNet;
 
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    updated: OffsetDateTime,
-}
-
-/// Past this many tracked addresses, full buckets are forgotten; an attacker
-/// spraying addresses cannot grow the map without bound.
+/// Past this many tracked addresses, addresses back to a full budget are
+/// forgotten; an attacker spraying addresses cannot grow the map without bound.
 const MAX_TRACKED: usize = 100_000;
 
-/// A token bucket per client address (per /64 for IPv6).
+/// The application's clock as governor's: nanoseconds since the Unix epoch.
+#[derive(Clone)]
+pub struct AppClock(Arc<dyn Clock>);
+
+impl std::fmt::Debug for AppClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppClock")
+    }
+}
+
+impl governor::clock::Clock for AppClock {
+    type Instant = Nanos;
+
+    fn now(&self) -> Nanos {
+        // Before 1970 or after 2554 cannot happen on a working clock; saturate rather than panic.
+        let nanos = self.0.now().unix_timestamp_nanos().clamp(0, i128::from(u64::MAX));
+        Nanos::from(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+/// A budget per client address (per /64 for IPv6).
 #[derive(Debug)]
 pub struct IpRateLimiter {
-    capacity: f64,
-    refill_per_sec: f64,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    limiter: RateLimiter<IpAddr, DashMapStateStore<IpAddr>, AppClock, NoOpMiddleware<Nanos>>,
+    clock: AppClock,
 }
 
 impl IpRateLimiter {
-    /// `limit` requests per minute per address, all of them at once if need be.
-    pub fn per_minute(limit: u32) -> Self {
-        let capacity = f64::from(limit.max(1));
-        Self { capacity, refill_per_sec: capacity / 60.0, buckets: Mutex::new(HashMap::new()) }
+    /// `limit` requests per minute per address, all of them at once if need
+    /// be, refilled evenly over the minute; the time comes from `clock`.
+    pub fn per_minute(limit: u32, clock: Arc<dyn Clock>) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(limit.max(1)).unwrap_or(NonZeroU32::MIN));
+        let clock = AppClock(clock);
+        Self { limiter: RateLimiter::dashmap_with_clock(quota, clock.clone()), clock }
     }
 
-    fn refilled(&self, bucket: Bucket, now: OffsetDateTime) -> f64 {
-        let elapsed = (now - bucket.updated).as_seconds_f64().max(0.0);
-        (bucket.tokens + elapsed * self.refill_per_sec).min(self.capacity)
-    }
-
-    /// Takes one token for `ip`; when none is left, says how many whole
-    /// seconds until one is.
-    pub fn check(&self, ip: IpAddr, now: OffsetDateTime) -> Result<(), u64> {
-        let ip = client_block(ip);
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if buckets.len() >= MAX_TRACKED {
-            buckets.retain(|_, b| {
-                let elapsed = (now - b.updated).as_seconds_f64();
-                b.tokens + elapsed * self.refill_per_sec < self.capacity
-            });
+    /// Takes one request from `ip`'s budget; when it is spent, says how many
+    /// whole seconds until the next request would pass.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        if self.limiter.len() >= MAX_TRACKED {
+            self.limiter.retain_recent();
         }
-        let bucket = buckets.entry(ip).or_insert(Bucket { tokens: self.capacity, updated: now });
-        let tokens = self.refilled(*bucket, now);
-        if tokens >= 1.0 {
-            *bucket = Bucket { tokens: tokens - 1.0, updated: now };
-            Ok(())
-        } else {
-            *bucket = Bucket { tokens, updated: now };
-            let wait = ((1.0 - tokens) / self.refill_per_sec).ceil();
-            // Bounded by 60 s for any limit of at least one per minute.
-            Err(if wait.is_finite() && wait >= 1.0 { wait as u64 } else { 1 })
-        }
+        self.limiter.check_key(&client_block(ip)).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            // Rounded up: a client that waits exactly this long passes. Bounded by 60 s.
+            (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+        })
     }
 }
 
 /// One IPv6 client usually holds a whole /64, so that is what is limited;
-/// otherwise every address in it would get a fresh bucket.
+/// otherwise every address in it would get a fresh budget.
 fn client_block(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
@@ -88,19 +94,13 @@ fn client_block(ip: IpAddr) -> IpAddr {
 pub struct GroupLimit {
     kind: Limited,
     limiter: Arc<IpRateLimiter>,
-    clock: Arc<dyn Clock>,
     trusted_proxies: Arc<[IpNet]>,
 }
 
 impl GroupLimit {
-    /// The `kind` budget kept by `limiter`, reading the time from `clock`.
-    pub fn new(
-        kind: Limited,
-        limiter: Arc<IpRateLimiter>,
-        clock: Arc<dyn Clock>,
-        trusted_proxies: Arc<[IpNet]>,
-    ) -> Self {
-        Self { kind, limiter, clock, trusted_proxies }
+    /// The `kind` budget kept by `limiter`.
+    pub fn new(kind: Limited, limiter: Arc<IpRateLimiter>, trusted_proxies: Arc<[IpNet]>) -> Self {
+        Self { kind, limiter, trusted_proxies }
     }
 }
 
@@ -110,7 +110,7 @@ impl GroupLimit {
 pub async fn enforce(State(limit): State<GroupLimit>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     if let Some(ip) = client_ip(&parts, &limit.trusted_proxies)
-        && let Err(retry_after_secs) = limit.limiter.check(ip, limit.clock.now())
+        && let Err(retry_after_secs) = limit.limiter.check(ip)
     {
         return ApiError::rate_limited(retry_after_secs).into_response();
     }
@@ -121,29 +121,32 @@ pub async fn enforce(State(limit): State<GroupLimit>, request: Request, next: Ne
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
     use time::{Duration, macros::datetime};
 
     #[test]
     fn allows_the_limit_then_refills_over_a_minute() {
-        let limiter = IpRateLimiter::per_minute(3);
+        let clock = Arc::new(ManualClock::new(datetime!(2026-01-01 00:00 UTC)));
+        let limiter = IpRateLimiter::per_minute(3, clock.clone());
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         let other: IpAddr = "192.0.2.2".parse().unwrap();
-        let t0 = datetime!(2026-01-01 00:00 UTC);
         for _ in 0..3 {
-            limiter.check(ip, t0).unwrap();
+            limiter.check(ip).unwrap();
         }
-        assert_eq!(limiter.check(ip, t0), Err(20));
-        limiter.check(other, t0).unwrap();
-        assert!(limiter.check(ip, t0 + Duration::seconds(19)).is_err());
-        limiter.check(ip, t0 + Duration::seconds(40)).unwrap();
+        assert_eq!(limiter.check(ip), Err(20));
+        limiter.check(other).unwrap();
+        clock.advance(Duration::seconds(19));
+        assert_eq!(limiter.check(ip), Err(1));
+        clock.advance(Duration::seconds(21));
+        limiter.check(ip).unwrap();
     }
 
     #[test]
-    fn an_ipv6_slash_64_shares_one_bucket() {
-        let limiter = IpRateLimiter::per_minute(1);
-        let t0 = datetime!(2026-01-01 00:00 UTC);
-        limiter.check("2001:db8:1:2::1".parse().unwrap(), t0).unwrap();
-        assert!(limiter.check("2001:db8:1:2:ffff::9".parse().unwrap(), t0).is_err());
-        limiter.check("2001:db8:1:3::1".parse().unwrap(), t0).unwrap();
+    fn an_ipv6_slash_64_shares_one_budget() {
+        let clock = Arc::new(ManualClock::new(datetime!(2026-01-01 00:00 UTC)));
+        let limiter = IpRateLimiter::per_minute(1, clock);
+        limiter.check("2001:db8:1:2::1".parse().unwrap()).unwrap();
+        assert!(limiter.check("2001:db8:1:2:ffff::9".parse().unwrap()).is_err());
+        limiter.check("2001:db8:1:3::1".parse().unwrap()).unwrap();
     }
 }

@@ -87,7 +87,28 @@ fn failure(code: Code, cause: impl std::fmt::Display) -> ApiError {
 
 impl From<KeyError> for ApiError {
     fn from(error: KeyError) -> Self {
-        failure(error.code(), error)
+        let code = error.code();
+        match error {
+            KeyError::RotatedTooOften { retry_after_secs } => Self::new(
+                code,
+                format!(
+                    "The signing key was rotated {} times in the last hour, the most allowed. \
+                     Try again in {retry_after_secs} seconds.",
+                    crate::tokens::ROTATIONS_PER_HOUR
+                ),
+            )
+            .retry_after(retry_after_secs),
+            KeyError::TooManyPublished { retry_after_secs } => Self::new(
+                code,
+                format!(
+                    "{} retired signing keys are still published, the most allowed. \
+                     Try again in {retry_after_secs} seconds, when the oldest has expired.",
+                    crate::tokens::MAX_PUBLISHED
+                ),
+            )
+            .retry_after(retry_after_secs),
+            KeyError::Store(_) | KeyError::Crypto(_) => failure(code, error),
+        }
     }
 }
 
@@ -136,6 +157,7 @@ impl From<AccountError> for ApiError {
                 Self::new(code, format!("Too many requests of this kind. Try again in {retry_after_secs} seconds."))
                     .retry_after(retry_after_secs)
             }
+            AccountError::Busy => Self::new(code, "").retry_after(super::error::RETRY_UNAVAILABLE_SECS),
             AccountError::Store(e) => failure(code, e),
             AccountError::Hashing(cause) => Self::internal(format!("password hashing: {cause}")),
         }
@@ -332,3 +354,28 @@ impl From<ApiKeyError> for ApiError {
 
 /// Why a staff route refused a request without a key.
 pub const MISSING_API_KEY: &str = "An API key is required (Authorization: Bearer lk_adm_… or lk_sup_…).";
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+
+    use super::*;
+
+    #[test]
+    fn a_busy_reset_is_a_retryable_503_that_names_no_account() {
+        let response = ApiError::from(AccountError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    }
+
+    #[test]
+    fn rotation_limits_are_rate_limited_with_the_wait() {
+        let error = ApiError::from(KeyError::RotatedTooOften { retry_after_secs: 1800 });
+        assert_eq!(error.code(), Code::RateLimited);
+        assert!(error.message().contains("1800 seconds"), "{}", error.message());
+        let response = ApiError::from(KeyError::TooManyPublished { retry_after_secs: 60 }).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+    }
+}

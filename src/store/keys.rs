@@ -3,7 +3,7 @@
 //! instance agrees on which key is current.
 
 use async_trait::async_trait;
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::sql::{Pool, SqlStore};
 use super::{Backend, StoreResult, from_millis, to_millis};
@@ -27,14 +27,49 @@ pub struct SigningKeyRecord {
     pub publish_until: Option<OffsetDateTime>,
 }
 
+/// Bounds on rotation, checked inside the rotation's own transaction so
+/// that every instance counts the same keys.
+#[derive(Debug, Clone, Copy)]
+pub struct RotationLimits {
+    /// Keys made in the last hour (the first key included) before a
+    /// rotation is refused.
+    pub per_hour: u32,
+    /// Retired keys still published before a rotation is refused: each
+    /// one is in every JWKS answer until its tokens expire.
+    pub max_published: u32,
+}
+
+/// What a rotation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The new key signs from now on.
+    Rotated,
+    /// Too many keys were made in the last hour; one may be made at `retry_at`.
+    TooFrequent {
+        /// When the hourly count drops below the limit.
+        retry_at: OffsetDateTime,
+    },
+    /// Too many retired keys are still published; one may be made at `retry_at`.
+    TooManyPublished {
+        /// When enough of them stop being published.
+        retry_at: OffsetDateTime,
+    },
+}
+
 /// Signing keys.
 #[async_trait]
 pub trait KeyStore {
     /// The key that signs now; when there is none, `candidate` becomes it.
     /// Safe when several instances start at once: exactly one candidate wins.
     async fn current_signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord>;
-    /// Retires the current key (published until `publish_until`) and makes `next` current.
-    async fn rotate_signing_key(&self, next: &SigningKeyRecord, publish_until: OffsetDateTime) -> StoreResult<()>;
+    /// Retires the current key (published until `publish_until`) and makes
+    /// `next` current, unless that would break `limits`; the time is `next.created_at`.
+    async fn rotate_signing_key(
+        &self,
+        next: &SigningKeyRecord,
+        publish_until: OffsetDateTime,
+        limits: RotationLimits,
+    ) -> StoreResult<Rotation>;
     /// Every key that may still verify a live token at `now`.
     async fn published_signing_keys(&self, now: OffsetDateTime) -> StoreResult<Vec<SigningKeyRecord>>;
 }
@@ -110,17 +145,44 @@ impl KeyStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn rotate_signing_key(&self, next: &SigningKeyRecord, publish_until: OffsetDateTime) -> StoreResult<()> {
+    async fn rotate_signing_key(
+        &self,
+        next: &SigningKeyRecord,
+        publish_until: OffsetDateTime,
+        limits: RotationLimits,
+    ) -> StoreResult<Rotation> {
         let backend = self.backend();
+        let now = next.created_at;
         in_tx!(self, |tx| {
             lock_keys!(backend, tx);
+            let made: Vec<i64> =
+                sqlx::query_scalar("SELECT created_at FROM signing_keys WHERE created_at > $1 ORDER BY created_at")
+                    .bind(to_millis(now - Duration::hours(1)))
+                    .fetch_all(&mut *tx)
+                    .await?;
+            // The count drops below the limit when the newest `per_hour - 1` are all that is left.
+            if let Some(excess) = made.len().checked_sub(limits.per_hour as usize) {
+                let oldest_to_age_out = made.get(excess).copied().unwrap_or(to_millis(now));
+                return Ok(Rotation::TooFrequent { retry_at: from_millis(oldest_to_age_out)? + Duration::hours(1) });
+            }
+            let published: Vec<i64> = sqlx::query_scalar(
+                "SELECT publish_until FROM signing_keys \
+                 WHERE retired_at IS NOT NULL AND publish_until > $1 ORDER BY publish_until",
+            )
+            .bind(to_millis(now))
+            .fetch_all(&mut *tx)
+            .await?;
+            if let Some(excess) = published.len().checked_sub(limits.max_published as usize) {
+                let until = published.get(excess).copied().unwrap_or(to_millis(now));
+                return Ok(Rotation::TooManyPublished { retry_at: from_millis(until)? });
+            }
             sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE retired_at IS NULL")
                 .bind(to_millis(next.created_at))
                 .bind(to_millis(publish_until))
                 .execute(&mut *tx)
                 .await?;
             insert_key!(tx, next);
-            Ok(())
+            Ok(Rotation::Rotated)
         })
     }
 

@@ -19,6 +19,7 @@ mod keys;
 mod licenses;
 mod mail;
 mod postgres;
+mod purge;
 mod sql;
 mod sqlite;
 mod support;
@@ -39,6 +40,7 @@ pub use factors::*;
 pub use keys::*;
 pub use licenses::*;
 pub use mail::*;
+pub use purge::*;
 pub use sql::SqlStore;
 pub use support::*;
 pub use tokens::*;
@@ -199,6 +201,7 @@ pub trait Store:
     + SupportStore
     + TokenStore
     + MailStore
+    + PurgeStore
     + Send
     + Sync
     + 'static

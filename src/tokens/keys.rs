@@ -19,12 +19,23 @@ use crate::clock::Clock;
 use crate::config::SigningAlgorithm;
 use crate::domain::reason::Code;
 use crate::secrets::MasterKey;
-use crate::store::{SigningKeyRecord, Store, StoreError};
+use crate::store::{Rotation, RotationLimits, SigningKeyRecord, Store, StoreError};
 
 /// How long an instance trusts its cached idea of the current key.
 pub const REFRESH: Duration = Duration::seconds(30);
 
 const SEAL_CONTEXT: &str = "signing-key";
+
+/// Keys made in an hour at most (the first key counts): enough to undo a
+/// mistaken rotation or two, not enough for a script to flood the JWKS.
+pub const ROTATIONS_PER_HOUR: u32 = 6;
+
+/// Retired keys published at most. Each stays in every JWKS answer for the
+/// key retention (a day or the longest offline lease); past this many,
+/// rotation waits until the oldest has expired.
+pub const MAX_PUBLISHED: u32 = 16;
+
+const ROTATION_LIMITS: RotationLimits = RotationLimits { per_hour: ROTATIONS_PER_HOUR, max_published: MAX_PUBLISHED };
 
 /// Why signing or the key store failed (never the caller's doing).
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +46,18 @@ pub enum KeyError {
     /// A key did not open or sign.
     #[error("signing key: {0}")]
     Crypto(String),
+    /// More than `ROTATIONS_PER_HOUR` keys would have been made in an hour.
+    #[error("too many signing key rotations in the last hour")]
+    RotatedTooOften {
+        /// Seconds until a rotation is allowed again.
+        retry_after_secs: u64,
+    },
+    /// `MAX_PUBLISHED` retired keys are still published.
+    #[error("too many retired signing keys are still published")]
+    TooManyPublished {
+        /// Seconds until enough of them have left the JWKS.
+        retry_after_secs: u64,
+    },
 }
 
 impl KeyError {
@@ -43,6 +66,7 @@ impl KeyError {
         match self {
             Self::Store(e) if e.is_outage() => Code::Unavailable,
             Self::Store(_) | Self::Crypto(_) => Code::Internal,
+            Self::RotatedTooOften { .. } | Self::TooManyPublished { .. } => Code::RateLimited,
         }
     }
 }
@@ -279,12 +303,22 @@ impl SigningKeys {
 
     /// Makes a new key current at once; the old one stays published until
     /// everything it signed has expired. The new key uses `algorithm`, or
-    /// the configured one. Returns the new key's id.
+    /// the configured one. Returns the new key's id. Refused while
+    /// `ROTATIONS_PER_HOUR` or `MAX_PUBLISHED` would be exceeded.
     #[tracing::instrument(skip_all)]
     pub async fn rotate(&self, algorithm: Option<SigningAlgorithm>) -> KeyResult<String> {
         let now = self.clock.now();
         let next = generate(&self.master_key, algorithm.unwrap_or(self.algorithm), now)?;
-        self.store.rotate_signing_key(&next, now + self.retention).await?;
+        let wait = |retry_at: OffsetDateTime| u64::try_from((retry_at - now).whole_seconds()).unwrap_or(0).max(1);
+        match self.store.rotate_signing_key(&next, now + self.retention, ROTATION_LIMITS).await? {
+            Rotation::Rotated => {}
+            Rotation::TooFrequent { retry_at } => {
+                return Err(KeyError::RotatedTooOften { retry_after_secs: wait(retry_at) });
+            }
+            Rotation::TooManyPublished { retry_at } => {
+                return Err(KeyError::TooManyPublished { retry_after_secs: wait(retry_at) });
+            }
+        }
         let loaded = Arc::new(self.open(&next, now)?);
         *self.current.write().await = Some(loaded);
         Ok(next.kid)

@@ -9,5 +9,5 @@ pub mod keys;
 mod service;
 
 pub use error::{NotSettable, TokenError, TokenResult};
-pub use keys::{KeyError, SigningKeys, SigningKeysConfig};
+pub use keys::{KeyError, MAX_PUBLISHED, ROTATIONS_PER_HOUR, SigningKeys, SigningKeysConfig};
 pub use service::{Introspection, MAX_LICENSES_IN_TOKEN, Minted, Revoker, Tokens, TokensConfig, check_secret_length};

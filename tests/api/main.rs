@@ -20,6 +20,7 @@ mod licenses;
 mod lockout;
 mod mail;
 mod passkeys;
+mod purge;
 mod readiness;
 mod reasons;
 mod secrets_at_rest;
