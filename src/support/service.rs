@@ -95,7 +95,12 @@ pub struct Support {
     eulas: Eulas,
     policies: Arc<PolicySet>,
     tokens: Tokens,
+    /// Refused checks being recorded after their answer, at most this many at once.
+    detached_writes: Arc<tokio::sync::Semaphore>,
 }
+
+/// Concurrent background writes of refused support checks.
+const MAX_DETACHED_WRITES: usize = 16;
 
 impl std::fmt::Debug for Support {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -107,7 +112,8 @@ impl Support {
     /// The service, from its parts.
     pub fn new(config: SupportConfig) -> Self {
         let SupportConfig { store, clock, master_key, eulas, policies, tokens } = config;
-        Self { store, clock, master_key, eulas, policies, tokens }
+        let detached_writes = Arc::new(tokio::sync::Semaphore::new(MAX_DETACHED_WRITES));
+        Self { store, clock, master_key, eulas, policies, tokens, detached_writes }
     }
 
     /// Six digits have too little entropy for a plain hash: the keyed hash
@@ -131,7 +137,8 @@ impl Support {
 
     /// Checks a PIN read out to `agent`. Every attempt counts toward a lock
     /// of five per address in 15 minutes, known address or not, and is an
-    /// event on a known account; a wrong answer says nothing about why.
+    /// event on a known account; a wrong answer says nothing about why, in
+    /// its words or its time.
     #[tracing::instrument(skip_all)]
     pub async fn verify_pin(
         &self,
@@ -149,12 +156,16 @@ impl Support {
                 return Err(SupportError::Locked { retry_after_secs: seconds_until(until, now) });
             }
         }
-        let Some(account) = self.store.user_credentials_by_email(email.as_str()).await? else { return Ok(None) };
-        let user = account.user;
+        let account = self.store.user_credentials_by_email(email.as_str()).await?;
+        // An unknown address runs the same check against an id that has no
+        // PIN, so the answer takes as long either way.
+        let checked_id = account.as_ref().map_or_else(UserId::new, |a| a.user.id.clone());
         let digits: String = pin.chars().filter(|c| !c.is_whitespace()).collect();
         let verified = digits.len() == 6
             && digits.bytes().all(|b| b.is_ascii_digit())
-            && self.store.take_support_pin(&user.id, &self.pin_hash(&user.id, &digits), now).await?;
+            && self.store.take_support_pin(&checked_id, &self.pin_hash(&checked_id, &digits), now).await?;
+        let Some(account) = account else { return Ok(None) };
+        let user = account.user;
         let attempt = NewEvent::new(
             &user.id,
             EventKind::SupportVerification,
@@ -162,12 +173,29 @@ impl Support {
             client,
             now,
         );
-        self.store.record_event(&attempt).await?;
         if !verified {
+            // Written after the answer: waiting for it would tell a known
+            // address from an unknown one by time alone.
+            self.record_detached(attempt);
             return Ok(None);
         }
+        self.store.record_event(&attempt).await?;
         self.store.clear_attempts(&counter).await?;
         Ok(Some(self.facts(user).await?))
+    }
+
+    /// Records a refused check in the background, a few at a time; beyond
+    /// that the event is dropped with a warning (the attempt still counts).
+    fn record_detached(&self, event: NewEvent) {
+        let Ok(permit) = self.detached_writes.clone().try_acquire_owned() else {
+            tracing::warn!("too many support events being written; this one is dropped");
+            return;
+        };
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            crate::store::record_best_effort(store.as_ref(), &event).await;
+            drop(permit);
+        });
     }
 
     /// Checks a token the caller's widget or app holds: one of our access
