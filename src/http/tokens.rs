@@ -179,7 +179,7 @@ impl axum::extract::FromRequestParts<AppState> for TokenOwnerOrStaff {
 }
 
 /// RFC 7009: revoke one of our tokens. Always 200, whatever the token was.
-#[utoipa::path(post, path = "/v1/tokens/revoke", tag = "tokens", security(("session" = []), ("api_key" = [])),
+#[utoipa::path(post, path = "/v1/tokens/revoke", operation_id = "revoke_token", tag = "tokens", security(("session" = []), ("api_key" = [])),
     request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200), (status = 401, body = Problem)))]
 pub async fn revoke(

@@ -18,6 +18,7 @@ mod instances;
 mod licenses;
 mod lockout;
 mod mail;
+mod openapi;
 mod passkeys;
 mod readiness;
 mod reasons;
