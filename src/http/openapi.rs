@@ -45,8 +45,8 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// A problem answer with `description`; `Retry-After` for the statuses that send it.
-pub fn problem(status: StatusCode, description: &str) -> Response {
+/// A problem answer with `description`, and the headers that come with its status.
+fn problem(status: StatusCode, description: &str) -> Response {
     let mut response = Response::new(description);
     let schema = Ref::from_schema_name("Problem");
     response.content.insert(PROBLEM_CONTENT_TYPE.to_owned(), RefOr::T(Content::new(Some(schema))));
@@ -111,7 +111,10 @@ fn about_the_body() -> [(StatusCode, Response); 3] {
         ),
         (
             StatusCode::PAYLOAD_TOO_LARGE,
-            problem(StatusCode::PAYLOAD_TOO_LARGE, "`payload_too_large`: the body is larger than 64 KiB."),
+            problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("`payload_too_large`: the body is larger than {} KiB.", super::BODY_LIMIT / 1024),
+            ),
         ),
         (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -132,7 +135,7 @@ fn unauthorized() -> Response {
 }
 
 /// Every operation of a path item.
-pub fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
     [
         &mut item.get,
         &mut item.put,

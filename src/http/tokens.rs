@@ -94,7 +94,16 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if is_form {
             let malformed = |text: String| ApiError::new(crate::domain::reason::Code::MalformedBody, text);
-            let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| malformed(e.body_text()))?;
+            let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        crate::domain::reason::Code::PayloadTooLarge,
+                        "The request body is larger than 64 KiB.",
+                    )
+                } else {
+                    malformed(e.body_text())
+                }
+            })?;
             let text = std::str::from_utf8(&bytes).map_err(|e| malformed(e.to_string()))?;
             if super::input::percent_decodes_to_control(text) {
                 return Err(Invalid::new("body", Rule::NoControlCharacters).into());
