@@ -144,7 +144,7 @@ pub struct IntrospectionView {
 
 /// Is this token live? `{active:false}` for revoked, expired, malformed or foreign tokens.
 #[utoipa::path(post, path = "/v1/tokens/introspect", tag = "tokens", security(("api_key" = [])),
-    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
+    request_body(content((TokenParams = "application/x-www-form-urlencoded"), (TokenParams = "application/json"))),
     responses((status = 200, body = IntrospectionView), (status = 401, body = Problem)))]
 pub async fn introspect(
     State(state): State<AppState>,
@@ -189,7 +189,7 @@ impl axum::extract::FromRequestParts<AppState> for TokenOwnerOrStaff {
 
 /// RFC 7009: revoke one of our tokens. Always 200, whatever the token was.
 #[utoipa::path(post, path = "/v1/tokens/revoke", operation_id = "revoke_token", tag = "tokens", security(("session" = []), ("api_key" = [])),
-    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
+    request_body(content((TokenParams = "application/x-www-form-urlencoded"), (TokenParams = "application/json"))),
     responses((status = 200), (status = 401, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,
