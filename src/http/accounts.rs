@@ -316,7 +316,7 @@ pub async fn revoke_session(
 
 /// Change the password; every other session is signed out.
 #[utoipa::path(post, path = "/v1/me/password", tag = "accounts", security(("session" = [])), request_body = ChangePasswordRequest,
-    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn change_password(
     State(state): State<AppState>,
     _: Attempt,

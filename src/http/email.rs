@@ -35,7 +35,7 @@ pub struct LinkToken {
 
 /// Follow a verification link: the address it was sent to is verified, and
 /// after an address change it becomes the account's address.
-#[utoipa::path(post, path = "/v1/email-verifications", tag = "accounts", request_body = LinkToken,
+#[utoipa::path(post, path = "/v1/email-verifications", operation_id = "verify_email", tag = "accounts", request_body = LinkToken,
     responses((status = 200, body = UserView), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn verify(
     State(state): State<AppState>,

@@ -75,6 +75,7 @@ impl From<EulaDocument> for EulaView {
 
 /// Which language of the EULA to return.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LocaleQuery {
     /// Preferred language tag; the newest version in any language otherwise.
@@ -167,6 +168,7 @@ pub struct AcceptanceList {
 
 /// Which ledger records to export, and in what format.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `json` (default) or `csv`.
@@ -279,7 +281,8 @@ pub async fn history(
 
 /// Export the evidence as JSON or CSV, filtered.
 #[utoipa::path(get, path = "/v1/admin/eula-acceptances", tag = "eula", security(("api_key" = [])), params(ExportQuery),
-    responses((status = 200, body = AcceptanceList), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, description = "The records, as JSON or (with `format=csv`) CSV",
+        content((AcceptanceList = "application/json"), (String = "text/csv"))), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn export(
     State(state): State<AppState>,
     AdminKey(_): AdminKey,
@@ -311,7 +314,7 @@ pub async fn export(
 }
 
 /// Walk the hash chain and name the first record that does not match.
-#[utoipa::path(get, path = "/v1/admin/eula-acceptances/verify", tag = "eula", security(("api_key" = [])),
+#[utoipa::path(get, path = "/v1/admin/eula-acceptances/verify", operation_id = "verify_acceptance_chain", tag = "eula", security(("api_key" = [])),
     responses((status = 200, body = ChainReport), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn verify(State(state): State<AppState>, AdminKey(_): AdminKey) -> ApiResult<axum::Json<ChainReport>> {
     let verification = state.services.eulas.verify().await?;

@@ -380,7 +380,7 @@ pub async fn remove_totp(
 
 /// New recovery codes; the old ones stop working (needs a recent step-up).
 #[utoipa::path(post, path = "/v1/me/recovery-codes", tag = "factors", security(("session" = [])),
-    responses((status = 201, body = RecoveryCodes), (status = 401, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, body = RecoveryCodes), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn regenerate_recovery_codes(
     State(state): State<AppState>,
     client: Client,
@@ -460,7 +460,7 @@ pub async fn remove_passkey(
 
 /// WebAuthn request options for stepping up with a passkey.
 #[utoipa::path(post, path = "/v1/me/reauthenticate/options", tag = "factors", security(("session" = [])),
-    responses((status = 200, body = WebauthnOptions), (status = 401, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 200, body = WebauthnOptions), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
 pub async fn reauthenticate_options(
     State(state): State<AppState>,
     CurrentUser(caller): CurrentUser,
@@ -470,7 +470,7 @@ pub async fn reauthenticate_options(
 
 /// Step up: prove it is you again; refreshes the session's `auth_time`.
 #[utoipa::path(post, path = "/v1/me/reauthenticate", tag = "factors", security(("session" = [])), request_body = ReauthenticateRequest,
-    responses((status = 200, body = Reauthenticated), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = Reauthenticated), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn reauthenticate(
     State(state): State<AppState>,
     _: Attempt,

@@ -29,6 +29,7 @@ pub struct Rotated {
 
 /// How to rotate the signing key.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct RotateParams {
     /// `ES256` or `EdDSA`; default: the `signing_algorithm` setting.

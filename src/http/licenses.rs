@@ -224,6 +224,7 @@ pub async fn issue(
 
 /// Filters for listing licenses.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only licenses issued under this policy.
@@ -324,7 +325,7 @@ pub async fn reinstate(
 }
 
 /// Revoke for good.
-#[utoipa::path(post, path = "/v1/admin/licenses/{id}/revoke", tag = "licenses", security(("api_key" = [])),
+#[utoipa::path(post, path = "/v1/admin/licenses/{id}/revoke", operation_id = "revoke_license", tag = "licenses", security(("api_key" = [])),
     params(("id" = String, Path)), responses((status = 200, body = LicenseView), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,
@@ -400,7 +401,7 @@ impl From<&OwnedLicense> for OwnLicense {
 
 /// Redeem an activation code onto the signed-in account.
 #[utoipa::path(post, path = "/v1/me/licenses/redeem", tag = "licenses", security(("session" = [])), request_body = RedeemBody,
-    responses((status = 201, body = OwnLicense), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 201, body = OwnLicense), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn redeem(
     State(state): State<AppState>,
     _: Attempt,
@@ -457,7 +458,7 @@ pub struct Activated {
 
 /// Activate a device on a license the user holds.
 #[utoipa::path(post, path = "/v1/activations", tag = "licenses", security(("session" = [])), request_body = ActivateBody,
-    responses((status = 201, body = Activated), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Activated), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn activate(
     State(state): State<AppState>,
     client: Client,

@@ -16,16 +16,18 @@
 //! Every handler that checks a credential takes `extract::Attempt`, which
 //! only a limited group provides: one put in the wrong group fails at once.
 
+use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::openapi::ApiDoc;
+use super::openapi::{self, ApiDoc};
 use super::rate_limit::{GroupLimit, enforce};
 use super::{AppState, accounts, admin, email, eula, factors, health, keys, licenses, support, tokens};
 
-fn limited(group: OpenApiRouter<AppState>, limit: &GroupLimit) -> OpenApiRouter<AppState> {
+fn limited(mut group: OpenApiRouter<AppState>, limit: &GroupLimit) -> OpenApiRouter<AppState> {
+    openapi::add_to_every_operation(group.get_openapi_mut(), StatusCode::TOO_MANY_REQUESTS, &openapi::rate_limited());
     group.route_layer(from_fn_with_state(limit.clone(), enforce))
 }
 
@@ -33,7 +35,7 @@ fn limited(group: OpenApiRouter<AppState>, limit: &GroupLimit) -> OpenApiRouter<
 pub fn all(state: &AppState) -> OpenApiRouter<AppState> {
     let credentials = &state.edge.credentials;
     let public = if state.edge.metrics_apart { public() } else { public().routes(routes!(health::metrics)) };
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let mut all = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(public)
         .merge(limited(sign_in(), credentials))
         .merge(session())
@@ -41,7 +43,9 @@ pub fn all(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(limited(product(), &state.edge.product))
         .merge(support())
         .merge(limited(support_credentials(), credentials))
-        .merge(admin())
+        .merge(admin());
+    openapi::finish(all.get_openapi_mut());
+    all
 }
 
 fn public() -> OpenApiRouter<AppState> {
@@ -116,7 +120,7 @@ fn support_credentials() -> OpenApiRouter<AppState> {
 }
 
 fn admin() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
+    let mut admin = OpenApiRouter::new()
         .routes(routes!(admin::create_api_key, admin::list_api_keys))
         .routes(routes!(admin::revoke_api_key))
         .routes(routes!(licenses::issue, licenses::list))
@@ -129,5 +133,8 @@ fn admin() -> OpenApiRouter<AppState> {
         .routes(routes!(eula::publish))
         .routes(routes!(eula::export))
         .routes(routes!(eula::verify))
-        .routes(routes!(keys::rotate))
+        .routes(routes!(keys::rotate));
+    // A support key is a valid credential, just not enough here.
+    openapi::add_to_every_operation(admin.get_openapi_mut(), StatusCode::FORBIDDEN, &openapi::admin_only());
+    admin
 }

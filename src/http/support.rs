@@ -44,6 +44,7 @@ pub struct VerifyRequest {
 
 /// How much of the timeline to read.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineParams {
     /// How many events, newest first (1-500, default 100).
@@ -109,7 +110,7 @@ pub async fn create_pin(
 /// Verify a caller by the PIN they read out, or by a token their widget
 /// holds. A wrong answer says nothing about why; five wrong PINs for one
 /// address in 15 minutes lock it.
-#[utoipa::path(post, path = "/v1/support/verify", tag = "support", security(("api_key" = [])), request_body = VerifyRequest,
+#[utoipa::path(post, path = "/v1/support/verify", operation_id = "verify_caller", tag = "support", security(("api_key" = [])), request_body = VerifyRequest,
     responses((status = 200, body = Verification), (status = 401, body = Problem), (status = 422, body = Problem),
         (status = 429, body = Problem)))]
 pub async fn verify(

@@ -94,7 +94,16 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if is_form {
             let malformed = |text: String| ApiError::new(crate::domain::reason::Code::MalformedBody, text);
-            let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| malformed(e.body_text()))?;
+            let bytes = axum::body::Bytes::from_request(request, state).await.map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::new(
+                        crate::domain::reason::Code::PayloadTooLarge,
+                        "The request body is larger than 64 KiB.",
+                    )
+                } else {
+                    malformed(e.body_text())
+                }
+            })?;
             let text = std::str::from_utf8(&bytes).map_err(|e| malformed(e.to_string()))?;
             if super::input::percent_decodes_to_control(text) {
                 return Err(Invalid::new("body", Rule::NoControlCharacters).into());
@@ -135,7 +144,7 @@ pub struct IntrospectionView {
 
 /// Is this token live? `{active:false}` for revoked, expired, malformed or foreign tokens.
 #[utoipa::path(post, path = "/v1/tokens/introspect", tag = "tokens", security(("api_key" = [])),
-    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
+    request_body(content((TokenParams = "application/x-www-form-urlencoded"), (TokenParams = "application/json"))),
     responses((status = 200, body = IntrospectionView), (status = 401, body = Problem)))]
 pub async fn introspect(
     State(state): State<AppState>,
@@ -179,8 +188,8 @@ impl axum::extract::FromRequestParts<AppState> for TokenOwnerOrStaff {
 }
 
 /// RFC 7009: revoke one of our tokens. Always 200, whatever the token was.
-#[utoipa::path(post, path = "/v1/tokens/revoke", tag = "tokens", security(("session" = []), ("api_key" = [])),
-    request_body(content = TokenParams, content_type = "application/x-www-form-urlencoded"),
+#[utoipa::path(post, path = "/v1/tokens/revoke", operation_id = "revoke_token", tag = "tokens", security(("session" = []), ("api_key" = [])),
+    request_body(content((TokenParams = "application/x-www-form-urlencoded"), (TokenParams = "application/json"))),
     responses((status = 200), (status = 401, body = Problem)))]
 pub async fn revoke(
     State(state): State<AppState>,

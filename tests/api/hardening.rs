@@ -185,3 +185,22 @@ async fn sqlite_files_are_private_and_durable() {
     let settings = crate::helpers::test_settings(&db);
     assert_eq!(settings.sqlite_synchronous, latchkey::config::SqliteSynchronous::Full);
 }
+
+/// A form body (token revocation takes one, as RFC 7009 says) over the
+/// limit is `payload_too_large`, as a JSON body is, not a malformed body.
+#[tokio::test]
+async fn form_bodies_over_the_limit_are_too_large() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, _, token) = app.signed_in_user().await;
+    let mut body = b"token=".to_vec();
+    body.resize(100 * 1024, b'a');
+    let huge = reqwest::Client::new()
+        .post(app.url("/v1/tokens/revoke"))
+        .bearer_auth(&token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(huge, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}

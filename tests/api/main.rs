@@ -19,6 +19,7 @@ mod instances;
 mod licenses;
 mod lockout;
 mod mail;
+mod openapi;
 mod passkeys;
 mod purge;
 mod readiness;
