@@ -22,6 +22,7 @@ mod mail;
 mod passkeys;
 mod purge;
 mod readiness;
+mod readme;
 mod reasons;
 mod secrets_at_rest;
 mod signing;
