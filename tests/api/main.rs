@@ -23,6 +23,7 @@ mod openapi;
 mod passkeys;
 mod purge;
 mod readiness;
+mod readme;
 mod reasons;
 mod secrets_at_rest;
 mod signing;
