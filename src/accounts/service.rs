@@ -14,7 +14,7 @@ use crate::domain::account::{Authenticated, Session, User};
 use crate::domain::codes::ActivationCode;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::{
-    Acr, Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated, strong_enough_to_weaken,
+    Enrolled, Method, PENDING_SIGN_IN_LIFETIME, amr_with, recently_authenticated, strong_enough_to_weaken,
 };
 use crate::domain::ids::{SessionId, UserId, new_id};
 use crate::domain::mail::{MailKind, REQUESTED_MAIL_PER_HOUR};
@@ -459,7 +459,7 @@ impl Accounts {
         // Whoever controls the address can reset the password: moving it
         // weakens the account as much as removing a factor does.
         let enrolled = self.store.enrolled_factors(&caller.user.id).await?;
-        strong_enough_to_weaken(enrolled, Acr::of(&caller.session.amr)).map_err(AccountError::StrongerProofRequired)?;
+        strong_enough_to_weaken(enrolled, caller.session.proof_acr).map_err(AccountError::StrongerProofRequired)?;
         if email.as_str() == caller.user.email {
             return Err(AccountError::SameEmail);
         }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
+use super::factors::Acr;
 use super::ids::{ApiKeyId, SessionId, UserId};
 
 /// An end user's account.
@@ -64,8 +65,10 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     /// When the user last proved who they are (sign-in or step-up).
     pub auth_time: OffsetDateTime,
-    /// RFC 8176 authentication method references.
+    /// RFC 8176 authentication method references: all it ever proved.
     pub amr: Vec<String>,
+    /// How strong its latest proof (sign-in or step-up) was by itself.
+    pub proof_acr: Acr,
     /// Where it began.
     pub ip: Option<String>,
     /// Which browser or app began it.

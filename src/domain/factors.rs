@@ -92,6 +92,22 @@ impl Acr {
         }
     }
 
+    /// The level one proof shows by itself, given in a session that already
+    /// proved the password: a code stands for the app (or the recovery codes
+    /// that back it), a passkey with user verification cannot be phished.
+    pub const fn of_proof(method: Method) -> Self {
+        match method {
+            Method::Password => Self::Password,
+            Method::OneTimePassword => Self::MultiFactor,
+            Method::Passkey { .. } => Self::PhishingResistant,
+        }
+    }
+
+    /// Reads a level as `as_str` writes it.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Password, Self::MultiFactor, Self::PhishingResistant].into_iter().find(|acr| acr.as_str() == text)
+    }
+
     /// The level as the API and `acr` values name it.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -343,6 +359,17 @@ mod tests {
         assert_eq!(FactorFloor::of([SignInRequirement::Password]).unmet_by(none), None);
         let passkey = FactorFloor::of([SignInRequirement::Passkey]);
         assert_eq!(passkey.unmet_by(Enrolled { totp: true, ..none }), Some(SignInRequirement::Passkey));
+    }
+
+    #[test]
+    fn a_proof_alone_has_its_own_level() {
+        assert_eq!(Acr::of_proof(Method::Password), Acr::Password);
+        assert_eq!(Acr::of_proof(Method::OneTimePassword), Acr::MultiFactor);
+        assert_eq!(Acr::of_proof(Method::Passkey { synced: true }), Acr::PhishingResistant);
+        for acr in [Acr::Password, Acr::MultiFactor, Acr::PhishingResistant] {
+            assert_eq!(Acr::parse(acr.as_str()), Some(acr));
+        }
+        assert_eq!(Acr::parse("strong"), None);
     }
 
     #[test]

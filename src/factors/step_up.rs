@@ -43,11 +43,11 @@ impl Factors {
         }
     }
 
-    /// Before removing a factor: a recent proof, and a session as strong as
-    /// the strongest factor enrolled (see `domain::factors::strong_enough_to_weaken`).
+    /// Before removing a factor: a recent proof, itself as strong as the
+    /// strongest factor enrolled (see `domain::factors::strong_enough_to_weaken`).
     pub fn require_strong_recent_authentication(&self, caller: &Authenticated, enrolled: Enrolled) -> FactorResult<()> {
         self.require_recent_authentication(caller)?;
-        strong_enough_to_weaken(enrolled, Acr::of(&caller.session.amr)).map_err(FactorError::StrongerProofRequired)
+        strong_enough_to_weaken(enrolled, caller.session.proof_acr).map_err(FactorError::StrongerProofRequired)
     }
 
     /// Checks the session against a policy's `[sign_in] require`.
@@ -85,7 +85,7 @@ impl Factors {
         self.accounts.forget_failures(&step_up_counter(caller)).await;
         let amr = amr_with(&caller.session.amr, &[method]);
         let event = NewEvent::new(&user.id, EventKind::Reauthenticated, json!({"amr": amr}), client, self.now());
-        self.store.refresh_authentication(&caller.session.id, &amr, &event, self.now()).await?;
+        self.store.refresh_authentication(&caller.session.id, &amr, Acr::of_proof(method), &event, self.now()).await?;
         Ok(amr)
     }
 

@@ -7,6 +7,7 @@ use super::sql::{Pool, SqlStore, unique_violation};
 use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
 use crate::domain::account::{ApiKey, ApiKeyRole, Session, User, UserCredentials};
 use crate::domain::event::{EventKind, NewEvent};
+use crate::domain::factors::Acr;
 use crate::domain::ids::{ApiKeyId, EventId, SessionId, UserId, new_id};
 use crate::domain::lockout::{self, AttemptKey, AttemptKind};
 use crate::domain::mail::MailKind;
@@ -115,6 +116,7 @@ impl NewSession {
             expires_at: from_millis(to_millis(self.expires_at))?,
             auth_time: created,
             amr: self.amr.clone(),
+            proof_acr: Acr::of(&self.amr),
             ip: self.ip.clone(),
             user_agent: self.user_agent.clone(),
             revoked_at: None,
@@ -266,6 +268,7 @@ struct SessionRow {
     expires_at: i64,
     auth_time: i64,
     amr: String,
+    proof_acr: Option<String>,
     ip: Option<String>,
     user_agent: Option<String>,
     revoked_at: Option<i64>,
@@ -274,8 +277,14 @@ struct SessionRow {
 impl TryFrom<SessionRow> for Session {
     type Error = StoreError;
     fn try_from(row: SessionRow) -> StoreResult<Self> {
+        let amr: Vec<String> = from_json("session amr", &row.amr)?;
+        let proof_acr = match row.proof_acr.as_deref() {
+            None => Acr::of(&amr),
+            Some(text) => Acr::parse(text).ok_or_else(|| StoreError::Corrupt(format!("session proof_acr {text:?}")))?,
+        };
         Ok(Session {
-            amr: from_json("session amr", &row.amr)?,
+            amr,
+            proof_acr,
             id: row.id,
             user_id: row.user_id,
             created_at: from_millis(row.created_at)?,
@@ -290,7 +299,7 @@ impl TryFrom<SessionRow> for Session {
 }
 
 const SESSION_COLUMNS: &str =
-    "id, user_id, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent, revoked_at";
+    "id, user_id, created_at, last_seen_at, expires_at, auth_time, amr, proof_acr, ip, user_agent, revoked_at";
 
 #[derive(sqlx::FromRow)]
 struct ApiKeyRow {

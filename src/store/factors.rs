@@ -9,7 +9,7 @@ use super::sql::{Decided, Pool, SqlStore, unique_violation};
 use super::{Backend, Duplicate, NewSession, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
 use crate::domain::account::Session;
 use crate::domain::event::{NewEvent, UserEvent};
-use crate::domain::factors::{Enrolled, FactorFloor, RegisteredPasskey};
+use crate::domain::factors::{Acr, Enrolled, FactorFloor, RegisteredPasskey};
 use crate::domain::ids::{EventId, PasskeyId, SessionId, UserId};
 
 /// An authenticator app's secret, sealed.
@@ -215,11 +215,13 @@ pub trait FactorStore {
     /// answered again.
     async fn take_ceremony(&self, id: &str, purpose: &str) -> StoreResult<Option<Ceremony>>;
 
-    /// Marks a session as freshly authenticated with this `amr`.
+    /// Marks a session as freshly authenticated with this `amr`, by a proof
+    /// of strength `proof_acr`.
     async fn refresh_authentication(
         &self,
         session_id: &crate::domain::ids::SessionId,
         amr: &[String],
+        proof_acr: Acr,
         event: &NewEvent,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
@@ -741,15 +743,17 @@ impl FactorStore for SqlStore {
         &self,
         session_id: &crate::domain::ids::SessionId,
         amr: &[String],
+        proof_acr: Acr,
         event: &NewEvent,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
         let amr = to_json(&amr)?;
         in_tx!(self, |tx| {
-            sqlx::query("UPDATE sessions SET auth_time = $2, amr = $3 WHERE id = $1")
+            sqlx::query("UPDATE sessions SET auth_time = $2, amr = $3, proof_acr = $4 WHERE id = $1")
                 .bind(session_id)
                 .bind(to_millis(now))
                 .bind(&amr)
+                .bind(proof_acr.as_str())
                 .execute(&mut *tx)
                 .await?;
             insert_user_event!(event, &mut *tx);

@@ -51,8 +51,8 @@ macro_rules! in_tx_deciding {
 macro_rules! insert_session {
     ($session:expr, $amr:expr, $executor:expr) => {
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7, $8)",
+            "INSERT INTO sessions (id, user_id, token_hash, created_at, last_seen_at, expires_at, auth_time, amr, ip, user_agent, proof_acr) \
+             VALUES ($1, $2, $3, $4, $4, $5, $4, $6, $7, $8, $9)",
         )
         .bind(&$session.id)
         .bind(&$session.user_id)
@@ -62,6 +62,7 @@ macro_rules! insert_session {
         .bind($amr)
         .bind(&$session.ip)
         .bind(&$session.user_agent)
+        .bind($crate::domain::factors::Acr::of(&$session.amr).as_str())
         .execute($executor)
         .await
         .map_err(|e| unique_violation(e, $crate::store::Duplicate::RandomValue))?

@@ -197,6 +197,7 @@ const LANDED: &[(&str, &str)] = &[
     ("0008_mail.sql", "e65e32d22de4b55f6fa295176b1d16e56f039d2741d39100e055d8edb4a636f1"),
     ("0009_attempts_and_devices.sql", "f9f6bb51c080e4f809ac9943b85b2d01708cedbb5b5d4b25e9d14a207a29d1df"),
     ("0010_purge_indexes.sql", "65256bed537af0c73f6b1e65a39ddaf190178994fd074aaa1430a034e278f394"),
+    ("0011_session_proof.sql", "cbdc41fdf874b59209052925d6d3f963379ffaf34891ff6e9a1d662685caad0f"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).

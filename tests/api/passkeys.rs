@@ -20,6 +20,7 @@ on_both_backends!(
     passwordless_sign_in_with_a_discoverable_passkey,
     forged_replayed_and_cloned_answers_are_refused,
     passkeys_are_named_listed_renamed_and_removed,
+    removing_a_passkey_needs_the_passkey_shown_last,
 );
 
 /// The origin the tests' settings publish (the default public URL).
@@ -314,4 +315,39 @@ async fn passkeys_are_named_listed_renamed_and_removed(backend: Backend) {
         "validation_failed",
     )
     .await;
+}
+
+/// A session that signed in with a passkey and later stepped up with a
+/// recovery code has shown a recovery code lately, not the passkey: that is
+/// not enough to remove the passkey, however strong the session once was.
+async fn removing_a_passkey_needs_the_passkey_shown_last(backend: Backend) {
+    let (app, _policies) = app_with_factor_policies(TestDb::new(backend).await).await;
+    let (email, password, token) = app.signed_in_user().await;
+    let mut key = authenticator();
+    let (passkey_id, _) = register(&app, &token, &mut key, "Laptop").await;
+    let pending = app.pending_sign_in(&email, &password).await;
+    let options = second_factor_options(&app, &pending).await;
+    let credential = sign(&mut key, &options);
+    let session = json_of(finish_second_factor(&app, &pending, &options, &credential).await, StatusCode::CREATED).await;
+    let strong = session["token"].as_str().unwrap().to_owned();
+    let codes = json_of(app.post("/v1/me/recovery-codes", &json!({}), Some(&strong)).await, StatusCode::CREATED).await;
+    let code = codes["recovery_codes"][0].as_str().unwrap().to_owned();
+
+    app.clock.advance(time::Duration::minutes(6));
+    let body = json!({"method": "recovery_code", "code": code});
+    let stepped = json_of(app.post("/v1/me/reauthenticate", &body, Some(&strong)).await, StatusCode::OK).await;
+    assert_eq!(stepped["acr"], "phishing_resistant", "everything the session proved still counts for policies");
+    let refused = app.delete(&format!("/v1/me/passkeys/{passkey_id}"), Some(&strong)).await;
+    let problem = assert_problem(refused, StatusCode::UNAUTHORIZED, "reauthentication_required").await;
+    assert_eq!(problem["factor"], "passkey", "{problem}");
+
+    let options =
+        json_of(app.post("/v1/me/reauthenticate/options", &json!({}), Some(&strong)).await, StatusCode::OK).await;
+    let credential = sign(&mut key, &options);
+    let body = json!({"method": "webauthn", "challenge_id": options["challenge_id"], "credential": credential});
+    json_of(app.post("/v1/me/reauthenticate", &body, Some(&strong)).await, StatusCode::OK).await;
+    assert_eq!(
+        app.delete(&format!("/v1/me/passkeys/{passkey_id}"), Some(&strong)).await.status(),
+        StatusCode::NO_CONTENT
+    );
 }
