@@ -215,13 +215,20 @@ impl Accounts {
 
     /// Mails the owner of `email`, if it has one, that someone tried to use
     /// it; at most a few an hour, so this cannot be turned into a mail bomb.
-    pub(crate) async fn tell_owner_address_in_use(&self, email: &str) -> AccountResult<()> {
-        let Some(owner) = self.store.user_credentials_by_email(email).await? else { return Ok(()) };
+    async fn tell_owner_address_in_use(&self, email: &str) -> AccountResult<()> {
+        match self.store.user_credentials_by_email(email).await? {
+            Some(owner) => self.notify_address_in_use(owner.user.id).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Queues the "someone tried to use your address" note to `owner`.
+    async fn notify_address_in_use(&self, owner: UserId) -> AccountResult<()> {
         let now = self.now();
         let notice = NewMail {
             id: new_id(),
             kind: MailKind::AddressInUse,
-            user_id: owner.user.id,
+            user_id: owner,
             recipient: None,
             detail: json!({}),
             at: now,
@@ -463,8 +470,8 @@ impl Accounts {
         if email.as_str() == caller.user.email {
             return Err(AccountError::SameEmail);
         }
-        if self.store.user_credentials_by_email(email.as_str()).await?.is_some() {
-            self.tell_owner_address_in_use(email.as_str()).await?;
+        if let Some(owner) = self.store.user_credentials_by_email(email.as_str()).await? {
+            self.notify_address_in_use(owner.user.id).await?;
             return Ok(email);
         }
         let now = self.now();

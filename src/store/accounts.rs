@@ -520,17 +520,14 @@ impl AccountStore for SqlStore {
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query("DELETE FROM attempts WHERE kind = $1 AND subject = $2 AND at <= $3")
-                    .bind(key.kind.as_str())
-                    .bind(&key.subject)
-                    .bind(window_start)
-                    .execute(&mut *tx)
-                    .await?;
-                let recent: Vec<i64> = sqlx::query_scalar("SELECT at FROM attempts WHERE kind = $1 AND subject = $2")
-                    .bind(key.kind.as_str())
-                    .bind(&key.subject)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                // Rows past the window are the purge's to remove (`store::purge`).
+                let recent: Vec<i64> =
+                    sqlx::query_scalar("SELECT at FROM attempts WHERE kind = $1 AND subject = $2 AND at > $3")
+                        .bind(key.kind.as_str())
+                        .bind(&key.subject)
+                        .bind(window_start)
+                        .fetch_all(&mut *tx)
+                        .await?;
                 let recent = recent.into_iter().map(from_millis).collect::<StoreResult<Vec<_>>>()?;
                 if let Some(until) = lockout::refused_until(&recent, key.kind.throttle(), now)
                     && refused.is_none_or(|(latest, _)| until > latest)

@@ -588,9 +588,8 @@ impl FactorStore for SqlStore {
     async fn create_pending_sign_in(&self, pending: &NewPendingSignIn) -> StoreResult<()> {
         let amr = to_json(&pending.amr)?;
         let now = to_millis(pending.now);
+        // Expired rows are the purge's to remove (`store::purge`), not every sign-in's.
         on_pool!(self, |pool| {
-            // Expired rows are useless; clearing them here keeps the table small without a janitor.
-            sqlx::query("DELETE FROM pending_sign_ins WHERE expires_at <= $1").bind(now).execute(pool).await?;
             sqlx::query(
                 "INSERT INTO pending_sign_ins (id, user_id, token_hash, amr, device_hash, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -84,7 +84,7 @@ async fn compare(
     gateway: &Gateway,
     name: &str,
     samples: usize,
-    request: impl Fn(&str, usize) -> (String, Value, Option<String>),
+    request: impl Fn(&str) -> (String, Value, Option<String>),
     expected: u16,
     pause: Duration,
 ) -> f64 {
@@ -92,7 +92,7 @@ async fn compare(
     let mut unknown = Vec::new();
     for n in 0..samples {
         for (prefix, series) in [("user", &mut known), ("ghost", &mut unknown)] {
-            let (path, body, bearer) = request(&format!("{prefix}{n}@example.com"), n);
+            let (path, body, bearer) = request(&format!("{prefix}{n}@example.com"));
             let client = u32::try_from(n * 2 + usize::from(prefix == "ghost")).unwrap();
             let (status, took) = gateway.post(&path, &body, bearer.as_deref(), client).await;
             assert_eq!(status, expected, "{name} for {prefix}{n}");
@@ -130,7 +130,7 @@ async fn main() {
             &gateway,
             "sign-in, wrong password",
             samples,
-            |email, _| ("/v1/sessions".into(), json!({"email": email, "password": "wrong horse battery"}), None),
+            |email| ("/v1/sessions".into(), json!({"email": email, "password": "wrong horse battery"}), None),
             401,
             Duration::ZERO,
         )
@@ -139,7 +139,7 @@ async fn main() {
             &gateway,
             "sign-up",
             samples,
-            |email, _| ("/v1/users".into(), json!({"email": email, "password": "another horse battery"}), None),
+            |email| ("/v1/users".into(), json!({"email": email, "password": "another horse battery"}), None),
             202,
             Duration::ZERO,
         )
@@ -148,7 +148,7 @@ async fn main() {
             &gateway,
             "support PIN check",
             samples,
-            |email, _| ("/v1/support/verify".into(), json!({"email": email, "pin": "123456"}), Some(support.clone())),
+            |email| ("/v1/support/verify".into(), json!({"email": email, "pin": "123456"}), Some(support.clone())),
             200,
             // The refusal's event is written after the answer: let it land
             // before the next request, as it would between callers.
@@ -159,7 +159,7 @@ async fn main() {
             &gateway,
             "password reset",
             samples,
-            |email, _| ("/v1/password-resets".into(), json!({"email": email}), None),
+            |email| ("/v1/password-resets".into(), json!({"email": email}), None),
             202,
             // The work happens after the answer, at most 32 at once (beyond
             // that the answer is a 503): give each time to finish.
