@@ -240,6 +240,11 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// How SQLite commits: `full` (survives power loss) or `normal` (faster).
     pub sqlite_synchronous: SqliteSynchronous,
+    /// The vendor's own help page, linked from every page's help.
+    pub help_url: Option<Url>,
+    /// Web origins (the vendor's own sites) whose scripts may call the JSON
+    /// API from a browser; none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// Where mail goes.
@@ -338,6 +343,31 @@ impl FromStr for ProxyList {
     }
 }
 
+/// Web origins, comma-separated: `https://www.example.com`, scheme and host
+/// (and port) only, as browsers send them in `Origin`.
+struct OriginList(Vec<String>);
+
+impl FromStr for OriginList {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|origin| {
+                let url = Url::parse(origin).map_err(|e| format!("`{origin}`: {e}"))?;
+                let serialized = url.origin().ascii_serialization();
+                let bare = serialized == origin.trim_end_matches('/');
+                if matches!(url.scheme(), "http" | "https") && bare {
+                    Ok(serialized)
+                } else {
+                    Err(format!("`{origin}` is not an origin such as https://www.example.com (no path, no wildcard)"))
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
 /// Every key the file accepts; the environment variable is `LATCHKEY_` + upper case.
 const KEYS: &[&str] = &[
     "listen",
@@ -371,6 +401,8 @@ const KEYS: &[&str] = &[
     "require_verified_email",
     "metrics_listen",
     "sqlite_synchronous",
+    "help_url",
+    "cors_origins",
 ];
 
 /// The one structured setting: a list of tables, so it has no environment variable.
@@ -614,6 +646,8 @@ impl Settings {
             integrations,
             metrics_listen: r.raw("metrics_listen").map(|_| r.parse("metrics_listen", listen)).transpose()?,
             sqlite_synchronous: r.parse("sqlite_synchronous", SqliteSynchronous::Full)?,
+            help_url: r.raw("help_url").map(|_| r.parse("help_url", default_public_url(listen))).transpose()?,
+            cors_origins: r.parse("cors_origins", OriginList(Vec::new()))?.0,
         };
         match (settings.mail, &settings.smtp_url) {
             (MailMode::Smtp, None) => {

@@ -11,7 +11,8 @@
 //!    `eula`, `tokens`, `licensing`, `support`, `mail`, `health`, bundled
 //!    as `services::Services`; beside them the `purge` worker.
 //! 5. `http`: the JSON API, an adapter over the services.
-//! 6. `startup`, then `cli`: building and running it all.
+//! 6. `web`: the end-user pages, served beside the API.
+//! 7. `startup`, then `cli`: building and running it all.
 #![warn(missing_docs)]
 
 /// Sign-up, sign-in, sessions, password and address changes, mailed links.
@@ -56,3 +57,5 @@ pub mod support;
 pub mod telemetry;
 /// What Latchkey signs: keys, JWKS, certificates, and tokens for integrations.
 pub mod tokens;
+/// The end-user pages: HTML in four languages over the same services.
+pub mod web;

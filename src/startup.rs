@@ -91,6 +91,8 @@ pub struct Application {
     /// Removes stale rows every `purge_interval` while the application serves.
     purger: Purger,
     purge_interval: std::time::Duration,
+    /// The end-user pages' settings.
+    pages: Arc<crate::web::Pages>,
 }
 
 impl std::fmt::Debug for Application {
@@ -129,6 +131,7 @@ impl Application {
         let services = build_services(&settings, &store, &clock, &master_key, &policies, &metrics).await?;
         warn_of_integrations_without_secret(&services).await;
         let from = settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?;
+        let pages = Arc::new(crate::web::Pages::new(&settings, &master_key));
         let mailer = mail_transport(&settings)?.map(|transport| {
             Mailer::new(MailerConfig {
                 store: store.clone(),
@@ -156,6 +159,7 @@ impl Application {
             mailer,
             purger,
             purge_interval: settings.purge_interval,
+            pages,
             limits,
             metrics_listener: None,
         })
@@ -175,7 +179,7 @@ impl Application {
 
     /// The HTTP application: the JSON API and everything served beside it.
     pub fn router(&self) -> Router {
-        http::router(self.state.clone())
+        crate::web::app(self.state.clone(), self.pages.clone())
     }
 
     /// Serves on `listener` until `shutdown` completes, then lets in-flight

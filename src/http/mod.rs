@@ -29,7 +29,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 use crate::clock::Clock;
@@ -95,17 +94,15 @@ pub fn metrics_router(state: AppState) -> Router {
     Router::new().route("/metrics", get(health::metrics)).with_state(state)
 }
 
-/// The whole application router.
-pub fn router(state: AppState) -> Router {
+/// The JSON API's routes with their input checks; the envelope (request
+/// ids, time limit, metrics) and the fallback are added where it is served
+/// beside the pages (`web::app`).
+pub fn api(state: AppState) -> Router {
     let (api, spec) = routes::all(&state).split_for_parts();
     let spec = Arc::new(spec);
     api.route("/openapi.json", get(move || openapi::serve(spec.clone())))
-        .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             error::ApiError::new(crate::domain::reason::Code::MethodNotAllowed, "method not allowed")
         })
-        .layer(axum::middleware::from_fn(input::refuse_control_characters))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::envelope))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -125,11 +125,21 @@ impl TestApp {
         clock: Arc<ManualClock>,
         configure: impl FnOnce(&mut Settings),
     ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        Self::spawn_listening(listener, db, clock, configure).await
+    }
+
+    /// The same on a listener of the caller's (whose port the settings may name).
+    pub async fn spawn_listening(
+        listener: TcpListener,
+        db: Arc<TestDb>,
+        clock: Arc<ManualClock>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let mut settings = test_settings(&db);
         configure(&mut settings);
         let app = Application::build(settings, clock.clone()).await.expect("app builds");
         let admin_key = app.first_admin_key.as_ref().map(|k| k.expose_secret().to_owned());
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(app.serve(listener, async move {

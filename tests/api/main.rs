@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod admin_keys;
 mod architecture;
+mod browser;
 mod cli;
 mod connections;
 mod emails;

@@ -1,0 +1,96 @@
+// Latchkey pages: small enhancements on forms that work without this file.
+// Copy buttons, countdowns, and `postJson` for the passkey script.
+"use strict";
+
+window.latchkey = (function () {
+  const csrf = () => {
+    const field = document.querySelector('input[name="csrf"]');
+    return field ? field.value : "";
+  };
+
+  async function postJson(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf(), accept: "application/json" },
+      body: JSON.stringify(body || {}),
+    });
+    let data = null;
+    try { data = await response.json(); } catch (_) { data = null; }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  function say(regionId, text) {
+    const region = document.getElementById(regionId);
+    if (!region) return;
+    region.textContent = "";
+    const box = document.createElement("div");
+    box.className = "alert";
+    box.setAttribute("role", "alert");
+    const p = document.createElement("p");
+    p.textContent = text;
+    box.appendChild(p);
+    region.appendChild(box);
+  }
+
+  function setUpCopyButtons() {
+    document.querySelectorAll("[data-copy]").forEach((button) => {
+      button.classList.remove("hidden");
+      button.addEventListener("click", async () => {
+        const source = document.getElementById(button.dataset.copy);
+        if (!source) return;
+        try {
+          await navigator.clipboard.writeText(source.textContent.trim());
+          const done = button.dataset.copied;
+          if (done) { const before = button.textContent; button.textContent = done; setTimeout(() => { button.textContent = before; }, 2000); }
+        } catch (_) {
+          const range = document.createRange(); range.selectNodeContents(source);
+          const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+        }
+      });
+    });
+  }
+
+  // <span data-countdown="2026-11-29T12:00:00Z" data-expired="…">: mm:ss left, in the page's language.
+  function setUpCountdowns() {
+    document.querySelectorAll("[data-countdown]").forEach((element) => {
+      const until = Date.parse(element.dataset.countdown);
+      if (Number.isNaN(until)) return;
+      const tick = () => {
+        const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+        if (left === 0) {
+          element.textContent = element.dataset.expired || "0:00";
+          clearInterval(timer);
+          return;
+        }
+        const minutes = Math.floor(left / 60), seconds = left % 60;
+        element.textContent = minutes + ":" + String(seconds).padStart(2, "0");
+      };
+      const timer = setInterval(tick, 1000);
+      tick();
+    });
+  }
+
+  // Activation codes: upper-case and grouped as typed.
+  function setUpCodeInputs() {
+    document.querySelectorAll("input[data-code-format]").forEach((input) => {
+      input.addEventListener("input", () => {
+        const raw = input.value.toUpperCase().replace(/[^0-9A-Z]/g, "");
+        const groups = raw.match(/.{1,4}/g) || [];
+        const formatted = groups.join("-");
+        if (formatted !== input.value) {
+          input.value = formatted;
+          input.setSelectionRange(formatted.length, formatted.length);
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    setUpCopyButtons();
+    setUpCountdowns();
+    setUpCodeInputs();
+  });
+
+  return { postJson, say, csrf };
+})();

@@ -1,0 +1,177 @@
+//! What stands in front of every page: the visitor's language, a form token
+//! bound to this browser and checked on every POST, and the headers that
+//! keep pages from being framed, sniffed or fed foreign scripts.
+
+use std::time::Duration;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::Web;
+use super::cookies;
+use super::errors::{self, Failed, PageError};
+use super::i18n::Lang;
+use super::page::{Page, Visit};
+use crate::domain::event::ClientInfo;
+
+/// Header our scripts send the form token in with JSON posts.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+const LANG_COOKIE_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The page headers: scripts and styles only from our own files (no
+/// inline code, so an injected `<script>` does nothing), no framing, no
+/// referrer beyond this site, no content sniffing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn is_browser_id(value: &str) -> bool {
+    value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn new_browser_id() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes[..]);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The language: one just picked (`?lang=`), else the remembered one,
+/// else the browser's preference.
+fn language(request: &Request, web: &Web) -> (Lang, bool) {
+    let picked = request
+        .uri()
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "lang").map(|(_, v)| v.into_owned()))
+        .and_then(|tag| Lang::from_tag(&tag));
+    if let Some(lang) = picked {
+        return (lang, true);
+    }
+    let remembered = web.pages.jar.read(request.headers(), cookies::LANG).and_then(|tag| Lang::from_tag(&tag));
+    let lang = remembered.unwrap_or_else(|| {
+        let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        Lang::negotiate(accept)
+    });
+    (lang, false)
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    url::form_urlencoded::parse(body).find(|(key, _)| key == name).map(|(_, value)| value.into_owned())
+}
+
+/// A POST from another site is refused whatever it carries: browsers send
+/// `Origin` with every POST, and ours names this site.
+fn same_origin(headers: &HeaderMap, web: &Web) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => origin == web.pages.origin,
+        None => true,
+    }
+}
+
+/// The guard itself.
+pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> Response {
+    if super::is_api_path(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let (lang, picked) = language(&request, &web);
+    let jar = web.pages.jar;
+    let existing = jar.read(request.headers(), cookies::BROWSER).filter(|id| is_browser_id(id));
+    let fresh = existing.is_none();
+    let browser = existing.unwrap_or_else(new_browser_id);
+    let csrf = web.pages.form_token(&browser);
+    let has_session = jar.read(request.headers(), cookies::SESSION).is_some();
+    let here =
+        request.uri().path_and_query().map_or_else(|| request.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let page = Page {
+        lang,
+        csrf: csrf.clone(),
+        product: web.pages.product.clone(),
+        here,
+        signed_in: has_session,
+        client: ClientInfo { ip: None, user_agent: None },
+    };
+    request.extensions_mut().insert(Visit { lang, csrf: csrf.clone(), has_session });
+
+    let checked = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let mut response = if checked {
+        let (parts, body) = request.into_parts();
+        match to_bytes(body, crate::http::BODY_LIMIT).await {
+            Err(_) => PageError::said(super::reasons::Said::code(crate::domain::reason::Code::PayloadTooLarge))
+                .into_response(),
+            Ok(bytes) => {
+                let sent = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+                    .or_else(|| form_field(&bytes, "csrf"));
+                let genuine = !fresh
+                    && same_origin(&parts.headers, &web)
+                    && sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), csrf.as_bytes()));
+                if genuine {
+                    next.run(Request::from_parts(parts, Body::from(bytes))).await
+                } else {
+                    PageError::form_expired().into_response()
+                }
+            }
+        }
+    } else {
+        next.run(request).await
+    };
+
+    if let Some(Failed(said)) = response.extensions_mut().remove::<Failed>() {
+        response = errors::render(&page, &said);
+    }
+    let headers = response.headers_mut();
+    if fresh {
+        // For the browser's whole life: the token is bound to it, not to a session.
+        headers.append(header::SET_COOKIE, jar.set(cookies::BROWSER, &browser, None));
+    }
+    if picked {
+        headers.append(header::SET_COOKIE, jar.set(cookies::LANG, lang.tag(), Some(LANG_COOKIE_LIFETIME)));
+    }
+    secure_headers(headers);
+    response
+}
+
+/// The headers every page carries.
+pub fn secure_headers(headers: &mut HeaderMap) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Pages show who is signed in and one-time secrets: never from a cache.
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_ids_are_what_we_make() {
+        assert!(is_browser_id(&new_browser_id()));
+        assert!(!is_browser_id("short"));
+        assert!(!is_browser_id(&"a".repeat(42).add_char('=')));
+    }
+
+    trait AddChar {
+        fn add_char(self, c: char) -> String;
+    }
+    impl AddChar for String {
+        fn add_char(mut self, c: char) -> String {
+            self.push(c);
+            self
+        }
+    }
+}
