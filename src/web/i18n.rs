@@ -115,8 +115,14 @@ impl Lang {
     }
 
     /// Whether this language has the message itself (not by falling back).
+    /// A message that needs arguments fails to format without them, but is there.
     pub fn has(self, key: &str) -> bool {
-        LOCALES.try_lookup_complete(&self.id(), key, None).is_some()
+        match LOCALES.lookup_single_language::<&str>(&self.id(), key, None) {
+            Ok(_) => true,
+            // The crate does not export its error type; its formatting
+            // errors (a missing argument) say "Fluent errors".
+            Err(error) => error.to_string().starts_with("Fluent errors"),
+        }
     }
 
     /// A date and time in this language's usual form, in UTC.
@@ -232,5 +238,47 @@ mod tests {
         assert_eq!(Lang::Et.date(at), "29. november 2026");
         assert_eq!(Lang::Lv.date(at), "2026. gada 29. novembris");
         assert_eq!(Lang::Ru.date(at), "29 ноября 2026 г.");
+    }
+}
+
+#[cfg(test)]
+mod completeness {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::Lang;
+
+    fn message_ids(lang: Lang) -> BTreeSet<String> {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/locales").join(lang.tag());
+        let mut ids = BTreeSet::new();
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for line in text.lines() {
+                let Some((id, _)) = line.split_once(" =") else { continue };
+                if id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    ids.insert(id.to_owned());
+                }
+            }
+        }
+        ids
+    }
+
+    /// Every language has every message English has, and nothing else: a
+    /// page never falls back to English in the middle of Estonian.
+    #[test]
+    fn every_language_has_every_message() {
+        let english = message_ids(Lang::En);
+        assert!(english.len() > 100, "{} English messages", english.len());
+        for lang in [Lang::Et, Lang::Lv, Lang::Ru] {
+            let theirs = message_ids(lang);
+            let missing: Vec<_> = english.difference(&theirs).collect();
+            let extra: Vec<_> = theirs.difference(&english).collect();
+            assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:?}, extra {extra:?}", lang.tag());
+            for id in &english {
+                assert!(lang.has(id), "{} cannot format {id}", lang.tag());
+            }
+        }
     }
 }

@@ -146,7 +146,11 @@ async fn fallback(request: Request) -> Response {
     }
 }
 
-/// Paths the pages leave to the API.
+/// Paths the pages leave to the API: its prefix, and the operators' and
+/// machines' paths beside it (which answer 404 in JSON when not served here).
 pub fn is_api_path(path: &str) -> bool {
-    path == "/v1" || path.starts_with("/v1/")
+    path == "/v1"
+        || path.starts_with("/v1/")
+        || path.starts_with("/.well-known/")
+        || matches!(path, "/metrics" | "/healthz" | "/readyz" | "/openapi.json")
 }

@@ -354,3 +354,99 @@ impl From<SupportError> for Said {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_rule() -> Vec<Rule> {
+        vec![
+            Rule::Email(EmailError::Empty),
+            Rule::Email(EmailError::TooLong),
+            Rule::Email(EmailError::Malformed),
+            Rule::Email(EmailError::InvisibleCharacter),
+            Rule::Password(PasswordError::TooShort),
+            Rule::Password(PasswordError::TooLong),
+            Rule::ActivationCode(CodeError::WrongLength(16)),
+            Rule::ActivationCode(CodeError::BadSymbol('U')),
+            Rule::ActivationCode(CodeError::CheckFailed),
+            Rule::Fingerprint(FingerprintError::Empty),
+            Rule::Fingerprint(FingerprintError::TooLong),
+            Rule::Required,
+            Rule::Text { max_chars: 200 },
+            Rule::Name { max_chars: 100 },
+            Rule::PathSafeName { max_chars: 64 },
+            Rule::Bytes { max_bytes: 1024 },
+            Rule::LanguageTag,
+            Rule::OneOf(&["a", "b"]),
+            Rule::Between { min: 1, max: 9 },
+            Rule::InFuture,
+            Rule::UnknownPolicy,
+            Rule::PerpetualPolicy,
+            Rule::UnknownAudience,
+            Rule::NotPublished,
+            Rule::HashMismatch,
+            Rule::LinkExpired,
+            Rule::RemovalLinkExpired,
+            Rule::SecondFactorRequired,
+            Rule::NotACredential,
+            Rule::Id,
+            Rule::NoControlCharacters,
+        ]
+    }
+
+    /// Every reason a service can give, and every rule a field can break,
+    /// has its words in every language: a new code or a new language
+    /// without them fails here, not in front of a user.
+    #[test]
+    fn every_reason_is_worded_in_every_language() {
+        let mut keys: Vec<&'static str> = Vec::new();
+        for code in Code::ALL {
+            let (what, next) = super::keys(code);
+            keys.extend([what, next]);
+        }
+        for rule in every_rule() {
+            keys.push(super::rule(&rule).0);
+        }
+        keys.extend([factor_key(Factor::SecondFactor), factor_key(Factor::Passkey), "wait-seconds", "wait-minutes"]);
+        for what in
+            [Refusal::Password, Refusal::TotpCode, Refusal::RecoveryCode, Refusal::Passkey, Refusal::PossiblyCloned]
+        {
+            keys.push(refusal(what));
+        }
+        keys.extend([
+            "refusal-no_attempts_left",
+            "code-unknown",
+            "code-used_up",
+            "pending-gone",
+            "account-same_email",
+            "account-already_verified",
+            "totp-already_set_up",
+            "totp-nothing_to_confirm",
+            "passkey-already_registered",
+            "eula-already_decided",
+            "busy",
+            "error-form-expired",
+            "error-form-expired-next",
+        ]);
+        let mut missing = Vec::new();
+        for lang in Lang::ALL {
+            for key in &keys {
+                if !lang.has(key) {
+                    missing.push(format!("{}: {key}", lang.tag()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "reasons without words: {missing:?}");
+    }
+
+    #[test]
+    fn a_wait_reads_in_the_pages_language() {
+        let said = Said::from(AccountError::AccountLocked { retry_after_secs: 600 });
+        assert_eq!(said.code, Code::AccountLocked);
+        let said_in = |lang| format!("{} {}", said.what_in(lang), said.next_in(lang));
+        assert!(said_in(Lang::En).contains("10 minutes"), "{}", said_in(Lang::En));
+        assert!(said_in(Lang::Et).contains("10 minutit"), "{}", said_in(Lang::Et));
+        assert!(said_in(Lang::Ru).contains("10 минут"), "{}", said_in(Lang::Ru));
+    }
+}
