@@ -18,6 +18,8 @@ use super::errors::{self, Failed, PageError};
 use super::i18n::Lang;
 use super::page::{Page, Visit};
 use crate::domain::event::ClientInfo;
+use crate::domain::reason::{Invalid, Rule};
+use crate::http::input::{json_has_control, percent_decodes_to_control};
 
 /// Header our scripts send the form token in with JSON posts.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -97,7 +99,11 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     request.extensions_mut().insert(Visit { lang, csrf: csrf.clone(), has_session });
 
     let checked = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let mut response = if checked {
+    let uri = request.uri();
+    let mut response = if percent_decodes_to_control(uri.path()) || uri.query().is_some_and(percent_decodes_to_control)
+    {
+        PageError::said(Invalid::new("link", Rule::NoControlCharacters).into()).into_response()
+    } else if checked {
         let (parts, body) = request.into_parts();
         match to_bytes(body, crate::http::BODY_LIMIT).await {
             Err(_) => PageError::said(super::reasons::Said::code(crate::domain::reason::Code::PayloadTooLarge))
@@ -112,10 +118,13 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
                 let genuine = !fresh
                     && same_origin(&parts.headers, &web)
                     && sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), csrf.as_bytes()));
-                if genuine {
-                    next.run(Request::from_parts(parts, Body::from(bytes))).await
-                } else {
+                if !genuine {
                     PageError::form_expired().into_response()
+                } else if carries_control_characters(&parts.headers, &bytes) {
+                    // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
+                    PageError::said(Invalid::new("body", Rule::NoControlCharacters).into()).into_response()
+                } else {
+                    next.run(Request::from_parts(parts, Body::from(bytes))).await
                 }
             }
         }
@@ -136,6 +145,15 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     }
     secure_headers(headers);
     response
+}
+
+/// Our forms are url-encoded (one-line fields only) and our scripts post JSON.
+fn carries_control_characters(headers: &HeaderMap, body: &[u8]) -> bool {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if json { json_has_control(body) } else { percent_decodes_to_control(&String::from_utf8_lossy(body)) }
 }
 
 /// The headers every page carries.

@@ -110,7 +110,7 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
     Router::new()
         .merge(api)
         .fallback_service(pages)
-        .layer(axum::middleware::from_fn(crate::http::input::refuse_control_characters))
+        .layer(axum::middleware::from_fn(api_input))
         .layer(axum::middleware::from_fn_with_state(state, crate::http::middleware::envelope))
         .layer(DefaultBodyLimit::max(crate::http::BODY_LIMIT))
 }
@@ -134,6 +134,16 @@ fn cors(api: Router, origins: &[HeaderValue]) -> Router {
         .expose_headers([header::RETRY_AFTER, header::HeaderName::from_static("x-request-id")])
         .max_age(std::time::Duration::from_secs(600));
     api.layer(layer)
+}
+
+/// Control characters in an API path or query are refused before routing
+/// (in JSON); the guard does the same for pages, with a page.
+async fn api_input(request: Request, next: axum::middleware::Next) -> Response {
+    if is_api_path(request.uri().path()) {
+        crate::http::input::refuse_control_characters(request, next).await
+    } else {
+        next.run(request).await
+    }
 }
 
 /// Any path nothing else answers: under the API's prefix the API's

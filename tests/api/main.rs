@@ -21,6 +21,7 @@ mod licenses;
 mod lockout;
 mod mail;
 mod openapi;
+mod pages;
 mod passkeys;
 mod purge;
 mod readiness;

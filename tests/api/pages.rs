@@ -1,0 +1,112 @@
+//! The pages' edge without a browser: form tokens, hostile bodies and the
+//! headers, on both databases (the browser scenarios run on SQLite).
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_backends;
+
+on_both_backends!(a_form_needs_its_token_and_hostile_bodies_change_nothing, pages_and_assets_carry_their_headers,);
+
+/// The browser cookie and the form token of a fresh visit to `path`.
+async fn visit(app: &TestApp, path: &str) -> (String, String) {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lk_browser="))
+        .and_then(|v| v.split(';').next())
+        .expect("a browser cookie")
+        .to_owned();
+    let html = response.text().await.unwrap();
+    let start = html.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
+    let token = html[start..].split('"').next().unwrap().to_owned();
+    (cookie, token)
+}
+
+async fn post_form(app: &TestApp, path: &str, cookie: &str, body: String) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header(COOKIE, cookie)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn a_form_needs_its_token_and_hostile_bodies_change_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (cookie, token) = visit(&app, "/sign-up").await;
+    let form = |email: &str, token: &str| format!("email={email}&password=correct+horse+battery&csrf={token}");
+
+    // Without the token, or with another browser's: a page, not an account.
+    let response =
+        post_form(&app, "/sign-up", &cookie, "email=a%40example.com&password=correct+horse+battery".into()).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let (other_cookie, _) = visit(&app, "/sign-in").await;
+    let response = post_form(&app, "/sign-up", &other_cookie, form("a%40example.com", &token)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A NUL in a field: refused in words before any service sees it.
+    let response = post_form(&app, "/sign-up", &cookie, form("nul%00%40example.com", &token)).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.text().await.unwrap().contains("data-code=\"validation_failed\""));
+    let response = app.client.get(app.url("/sign-in?next=%00")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Too large a body: refused, and no half of it acted on.
+    let huge = form(&format!("{}%40example.com", "a".repeat(200_000)), &token);
+    let response = post_form(&app, "/sign-up", &cookie, huge).await;
+    assert!(response.status() == StatusCode::PAYLOAD_TOO_LARGE, "{}", response.status());
+
+    // A body that is not the form at all.
+    let response = post_form(&app, "/sign-up", &cookie, format!("csrf={token}&%ff%fe=1")).await;
+    assert!(response.status().is_client_error(), "{}", response.status());
+
+    // None of it made an account: signing up for real still mails a first link.
+    let response = post_form(&app, "/sign-up", &cookie, form("a%40example.com", &token)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = app.try_sign_in("a@example.com", "correct horse battery").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+async fn pages_and_assets_carry_their_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in ["/sign-in", "/sign-up", "/no/such/page", "/account"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+    }
+    // Signed out, an account page leads to sign-in and back.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/account?tab=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/sign-in?next=%2Faccount%3Ftab%3D1");
+
+    // The stylesheet comes from us, cached for good under its content hash.
+    let html = app.client.get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+    let start = html.find("/assets/app.").unwrap();
+    let path = html[start..].split('"').next().unwrap();
+    let response = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let response = app.client.get(app.url("/assets/app.0000.css")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
