@@ -102,6 +102,15 @@ impl GroupLimit {
     pub fn new(kind: Limited, limiter: Arc<IpRateLimiter>, trusted_proxies: Arc<[IpNet]>) -> Self {
         Self { kind, limiter, trusted_proxies }
     }
+
+    /// Takes one from the budget of the request's client; `Err` holds the
+    /// seconds to wait. For the pages, which answer a refusal with a page.
+    pub fn take(&self, parts: &axum::http::request::Parts) -> Result<(), u64> {
+        match client_ip(parts, &self.trusted_proxies) {
+            Some(ip) => self.limiter.check(ip),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The layer: refuses a client past its budget, and marks the requests it

@@ -89,5 +89,8 @@ pub fn render(page: &Page, said: &Said) -> Response {
     };
     let mut response = layout::page(page, &said.what_in(lang), body).into_response();
     *response.status_mut() = said.status();
+    if let Some(wait) = said.wait_secs() {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
+    }
     response
 }

@@ -17,6 +17,7 @@ use super::cookies;
 use super::errors::{self, Failed, PageError};
 use super::i18n::Lang;
 use super::page::{Page, Visit};
+use super::reasons::Said;
 use crate::domain::event::ClientInfo;
 use crate::domain::reason::{Invalid, Rule};
 use crate::http::input::{json_has_control, percent_decodes_to_control};
@@ -120,6 +121,11 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
                     && sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), csrf.as_bytes()));
                 if !genuine {
                     PageError::form_expired().into_response()
+                } else if let Err(wait) = web.app.edge.credentials.take(&parts) {
+                    // Every page POST counts against the client's credential
+                    // budget, as the API's credential routes do: people post
+                    // forms far slower than the limit, guessers do not.
+                    PageError::said(Said::rate_limited(wait)).into_response()
                 } else if carries_control_characters(&parts.headers, &bytes) {
                     // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
                     PageError::said(Invalid::new("body", Rule::NoControlCharacters).into()).into_response()

@@ -62,6 +62,19 @@ impl Said {
         Self { what, ..Self::code(code) }
     }
 
+    /// How long to wait before trying again, when the refusal says.
+    pub fn wait_secs(&self) -> Option<u64> {
+        self.args.iter().find_map(|(_, value)| match value {
+            Arg::Wait(seconds) => Some(*seconds),
+            _ => None,
+        })
+    }
+
+    /// Too many attempts from this client: wait this many seconds.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self::code(Code::RateLimited).with("wait", Arg::Wait(retry_after_secs))
+    }
+
     fn with(mut self, name: &'static str, value: Arg) -> Self {
         self.args.push((name, value));
         self
