@@ -8,8 +8,13 @@ use std::sync::Arc;
 use super::{LicenseError, LicenseResult, Licensing, OwnedLicense};
 use crate::domain::account::Authenticated;
 use crate::domain::codes::ActivationCode;
+use crate::domain::event::EventKind;
+use crate::domain::ids::LicenseId;
 use crate::domain::policy::Policy;
-use crate::domain::reason::Rule;
+use crate::domain::reason::{Code, Rule};
+
+/// Timeline events read to find the product's last refused activation.
+const RECENT_EVENTS: u32 = 100;
 
 /// Longest gap between opening `/activate` and a working license that the
 /// histogram believes; anything longer is a stale cookie, not a journey.
@@ -64,6 +69,35 @@ impl Licensing {
             return Err(unusable.into());
         }
         Ok(CodePreview { code: code.as_str().to_owned(), policy, held: None })
+    }
+
+    /// For each of the caller's licenses whose latest device event is a
+    /// refused activation, why it was refused: the product sends the person
+    /// to their licenses page, which then says what the product was told
+    /// (all seats taken, the license expired…). Read from the timeline,
+    /// where `activate` records each refusal; a later activation or removal
+    /// on the same license makes it old news.
+    #[tracing::instrument(skip_all)]
+    pub async fn refused_activations(&self, caller: &Authenticated) -> LicenseResult<Vec<(LicenseId, Code)>> {
+        let events = self.store.user_events(&caller.user.id, RECENT_EVENTS).await?;
+        let device_events =
+            [EventKind::ActivationFailed, EventKind::DeviceActivated, EventKind::DeviceDeactivated, EventKind::CodeRedeemed]
+                .map(EventKind::as_str);
+        let mut seen = std::collections::HashSet::new();
+        let mut refused = Vec::new();
+        // Newest first: the first event naming a license is its latest.
+        for event in events.iter().filter(|e| device_events.contains(&e.kind.as_str())) {
+            let Some(license) = event.detail.get("license_id").and_then(serde_json::Value::as_str) else { continue };
+            if !seen.insert(license.to_owned()) || event.kind != EventKind::ActivationFailed.as_str() {
+                continue;
+            }
+            let code = event.detail.get("code").and_then(serde_json::Value::as_str);
+            let code = Code::ALL.into_iter().find(|c| Some(c.as_str()) == code);
+            if let (Some(license), Some(code)) = (LicenseId::parse(license), code) {
+                refused.push((license, code));
+            }
+        }
+        Ok(refused)
     }
 
     /// When someone began activating, as the funnel's cookie keeps it.

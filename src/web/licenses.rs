@@ -36,12 +36,32 @@ struct Shown {
 
 /// `GET /account/licenses`.
 async fn show(State(web): State<Web>, signed_in: SignedIn, Query(shown): Query<Shown>) -> PageResult {
-    let owned = web.app.services.licensing.owned(&signed_in.caller).await?;
+    let licenses = held(&web, &signed_in).await?;
     let notice = shown.removed.is_some().then(|| signed_in.page.t("licenses-device-removed"));
-    Ok(render(&signed_in, &owned, notice.as_deref(), None))
+    Ok(render(&signed_in, &licenses, notice.as_deref(), None))
 }
 
-fn render(signed_in: &SignedIn, owned: &[OwnedLicense], notice: Option<&str>, refused: Option<&Said>) -> Response {
+/// A license on the account, and why the product's last try to activate a
+/// device on it was refused, if that is the latest news.
+struct Held {
+    owned: OwnedLicense,
+    refused: Option<Code>,
+}
+
+async fn held(web: &Web, signed_in: &SignedIn) -> PageResult<Vec<Held>> {
+    let licensing = &web.app.services.licensing;
+    let owned = licensing.owned(&signed_in.caller).await?;
+    let refused = licensing.refused_activations(&signed_in.caller).await?;
+    Ok(owned
+        .into_iter()
+        .map(|owned| {
+            let refused = refused.iter().find(|(id, _)| *id == owned.license.id).map(|(_, code)| *code);
+            Held { owned, refused }
+        })
+        .collect())
+}
+
+fn render(signed_in: &SignedIn, owned: &[Held], notice: Option<&str>, refused: Option<&Said>) -> Response {
     let page = &signed_in.page;
     let lang = page.lang;
     let body = html! {
@@ -83,7 +103,8 @@ fn status_text(lang: Lang, held: &OwnedLicense) -> String {
     }
 }
 
-fn license(signed_in: &SignedIn, held: &OwnedLicense, index: usize) -> Markup {
+fn license(signed_in: &SignedIn, shown: &Held, index: usize) -> Markup {
+    let held = &shown.owned;
     let page = &signed_in.page;
     let lang = page.lang;
     let license = &held.license;
@@ -111,8 +132,11 @@ fn license(signed_in: &SignedIn, held: &OwnedLicense, index: usize) -> Markup {
             }
             h3 { (lang.t_with("licenses-devices", vec![
                 ("used", arg(held.activations.len())), ("seats", arg(license.max_activations))])) }
-            @if seats_full && license.max_activations > 0 {
-                (layout::alert(lang, &Said::code(Code::SeatLimitReached)))
+            @if let Some(code) = shown.refused {
+                p class="refused-intro" { (lang.t("licenses-refused")) }
+                (layout::alert(lang, &Said::code(code)))
+            } @else if seats_full {
+                p class="muted" { (lang.t("licenses-seats-full")) }
             }
             @if held.activations.is_empty() {
                 p class="muted" { (lang.t("licenses-no-devices")) }
@@ -175,8 +199,8 @@ async fn remove_device(State(web): State<Web>, signed_in: SignedIn, Path(id): Pa
                 let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("next", HERE).finish();
                 return Ok(Redirect::to(&format!("/account/confirm?{query}")).into_response());
             }
-            let owned = services.licensing.owned(&signed_in.caller).await?;
-            let mut response = render(&signed_in, &owned, None, Some(&said));
+            let licenses = held(&web, &signed_in).await?;
+            let mut response = render(&signed_in, &licenses, None, Some(&said));
             *response.status_mut() = said.status();
             Ok(response)
         }

@@ -29,3 +29,5 @@ licenses-lease-lapsed = Lapsed: the device will activate again when it goes onli
 licenses-remove = Remove this device
 licenses-remove-named = Remove this device: { $name }
 licenses-device-removed = The device was removed. Its place is free for another device.
+licenses-refused = The last time you tried to use this license on a new device, it was refused:
+licenses-seats-full = Every device this license allows is in use. To use it on another device, remove one here first.

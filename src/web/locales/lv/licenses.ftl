@@ -29,3 +29,5 @@ licenses-lease-lapsed = Beigusies: ierīce tiks aktivizēta no jauna, kad tā pi
 licenses-remove = Noņemt šo ierīci
 licenses-remove-named = Noņemt šo ierīci: { $name }
 licenses-device-removed = Ierīce tika noņemta. Tās vieta ir brīva citai ierīcei.
+licenses-refused = Kad pēdējo reizi mēģinājāt izmantot šo licenci jaunā ierīcē, tas tika atteikts:
+licenses-seats-full = Licence jau tiek izmantota visās atļautajās ierīcēs. Lai to izmantotu citā ierīcē, vispirms šeit noņemiet kādu ierīci.
