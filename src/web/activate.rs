@@ -416,7 +416,7 @@ fn eula_step(page: &Page, journey: &Journey) -> Markup {
             input type="hidden" name="locale" value=(document.locale);
             input type="hidden" name="sha256" value=(document.sha256);
             div class="field check" {
-                input type="checkbox" id="accept" name="accept" value="yes" required;
+                input type="checkbox" id="accept" name="accept" value="yes";
                 label for="accept" { (lang.t_with("activate-eula-checkbox", vec![("version", arg(document.version.clone()))])) }
             }
             div class="actions" { button type="submit" { (lang.t("activate-eula-accept")) } }

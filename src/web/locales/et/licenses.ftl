@@ -29,5 +29,5 @@ licenses-lease-lapsed = Aegunud: seade aktiveeritakse uuesti, kui see võrku üh
 licenses-remove = Eemalda see seade
 licenses-remove-named = Eemalda see seade: { $name }
 licenses-device-removed = Seade eemaldati. Selle koht on nüüd vaba teise seadme jaoks.
-licenses-refused = Kui proovisite viimati seda litsentsi uues seadmes kasutada, keelduti:
+licenses-refused = Kui proovisite viimati seda litsentsi uues seadmes kasutada, see ei õnnestunud:
 licenses-seats-full = Litsentsi kasutatakse juba kõigis lubatud seadmetes. Et seda teises seadmes kasutada, eemaldage siin esmalt üks seade.
