@@ -57,12 +57,8 @@ impl Licensing {
         if self.store.is_holder(&license.id, &user.id).await? {
             let activations = self.store.activations_of_license(&license.id).await?;
             let activations = activations.into_iter().filter(|a| a.deactivated_at.is_none()).collect();
-            let held = OwnedLicense {
-                key: self.reveal_key(&license)?,
-                license,
-                activations,
-                checked_at: self.clock.now(),
-            };
+            let held =
+                OwnedLicense { key: self.reveal_key(&license)?, license, activations, checked_at: self.clock.now() };
             return Ok(CodePreview { code: code.as_str().to_owned(), policy, held: Some(held) });
         }
         if let Some(unusable) = license.unusable(policy.expiration, self.clock.now()) {
@@ -80,9 +76,13 @@ impl Licensing {
     #[tracing::instrument(skip_all)]
     pub async fn refused_activations(&self, caller: &Authenticated) -> LicenseResult<Vec<(LicenseId, Code)>> {
         let events = self.store.user_events(&caller.user.id, RECENT_EVENTS).await?;
-        let device_events =
-            [EventKind::ActivationFailed, EventKind::DeviceActivated, EventKind::DeviceDeactivated, EventKind::CodeRedeemed]
-                .map(EventKind::as_str);
+        let device_events = [
+            EventKind::ActivationFailed,
+            EventKind::DeviceActivated,
+            EventKind::DeviceDeactivated,
+            EventKind::CodeRedeemed,
+        ]
+        .map(EventKind::as_str);
         let mut seen = std::collections::HashSet::new();
         let mut refused = Vec::new();
         // Newest first: the first event naming a license is its latest.

@@ -30,9 +30,9 @@ use super::reasons::Said;
 use crate::domain::eula::{Channel, EulaDocument, Standing};
 use crate::domain::factors::{Factor, Shortfall};
 use crate::domain::policy::SignInRequirement;
+use crate::domain::reason::Code;
 use crate::eula::DecisionRequest;
 use crate::factors::FactorError;
-use crate::domain::reason::Code;
 use crate::licensing::{CodePreview, LicenseError, Licensing, OwnedLicense};
 
 /// How long the browser remembers when the activation began.
@@ -278,10 +278,8 @@ fn render(
     let current = steps.iter().find(|(_, done)| !done).map_or(Step::Done, |(step, _)| *step);
     let licensing = &web.app.services.licensing;
     licensing.record_activation_step(journey.product(), current.name());
-    let checklist: Vec<(String, bool, Option<String>)> = steps
-        .iter()
-        .map(|(step, done)| (step.label(lang), *done, None))
-        .collect();
+    let checklist: Vec<(String, bool, Option<String>)> =
+        steps.iter().map(|(step, done)| (step.label(lang), *done, None)).collect();
     let body = html! {
         @if let Some(notice) = notice { (layout::notice(notice)) }
         @if let Some(said) = refused { (layout::alert(lang, said)) }
