@@ -216,12 +216,17 @@ async fn journey(web: &Web, signed_in: Option<SignedIn>, typed: Option<String>, 
 }
 
 /// A refusal of the code itself: an unknown code is worded as one, in the
-/// code's field, rather than as a missing page.
+/// code's field, rather than as a missing page. A license that ended before
+/// its code was used cannot be renewed by the person holding the code: they
+/// need a new code from whoever sold it.
 fn code_refusal(error: LicenseError) -> PageResult<Said> {
-    if matches!(error, LicenseError::NotFound) {
-        return Ok(Said { what: "code-unknown", field: Some("activation_code"), ..Said::code(Code::NotFound) });
+    match error {
+        LicenseError::NotFound => {
+            Ok(Said { what: "code-unknown", field: Some("activation_code"), ..Said::code(Code::NotFound) })
+        }
+        LicenseError::LicenseExpired => Ok(Said { next: "activate-expired-next", ..Said::code(Code::LicenseExpired) }),
+        error => refusal(error),
     }
-    refusal(error)
 }
 
 /// A refusal to show in the form; a failure becomes an error page.

@@ -266,6 +266,7 @@ def test_refusals_of_a_code_are_said_in_words(page, api, mailbox, clock):
     response = page.goto("/activate?code=" + expired["activation_code"])
     assert response.status >= 400
     assert "This license has expired." in page.get_by_role("alert").inner_text()
+    assert "for a new one" in page.get_by_role("alert").inner_text()
     page.checks.page_ok("code-expired-en")
     page.goto("/activate?lang=et&code=" + expired["activation_code"])
     assert page.locator("html").get_attribute("lang") == "et"

@@ -52,3 +52,4 @@ activate-done-open = Open { $product } on your computer.
 activate-done-sign-in = Sign in there with this account, or choose to enter a license key.
 activate-done-paste = If you chose the key, paste the key above. The product does the rest.
 activate-done-licenses = See your licenses and devices
+activate-expired-next = Ask the shop or person who gave you this code for a new one.

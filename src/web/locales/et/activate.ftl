@@ -52,3 +52,4 @@ activate-done-open = Avage { $product } oma arvutis.
 activate-done-sign-in = Logige seal selle kontoga sisse või valige litsentsivõtme sisestamine.
 activate-done-paste = Kui valisite võtme, kleepige ülal olev võti. Ülejäänu teeb toode ise.
 activate-done-licenses = Vaadake oma litsentse ja seadmeid
+activate-expired-next = Küsige uut koodi poest või inimeselt, kellelt selle koodi saite.

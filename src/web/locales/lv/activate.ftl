@@ -52,3 +52,4 @@ activate-done-open = Atveriet { $product } savā datorā.
 activate-done-sign-in = Pierakstieties tajā ar šo kontu vai izvēlieties ievadīt licences atslēgu.
 activate-done-paste = Ja izvēlējāties atslēgu, ielīmējiet augstāk redzamo atslēgu. Pārējo produkts paveiks pats.
 activate-done-licenses = Skatīt savas licences un ierīces
+activate-expired-next = Palūdziet jaunu kodu veikalam vai personai, no kuras saņēmāt šo kodu.
