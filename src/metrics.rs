@@ -57,12 +57,24 @@ struct TableLabels {
     table: &'static str,
 }
 
+/// Steps are the activation page's own constants, so the label set stays small.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StepLabels {
+    product: String,
+    step: &'static str,
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ValidationLabels {
     code: &'static str,
 }
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// 10 s … ~45 h: from a code typed in one go to one finished the next day.
+fn journey_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(10.0, 2.0, 15))
+}
 
 fn latency_histogram() -> Histogram {
     // 1 ms … ~4 s.
@@ -98,6 +110,8 @@ pub struct Metrics {
     codes_redeemed: Family<ProductLabels, Counter>,
     first_activations: Family<ProductLabels, Counter>,
     validations: Family<ValidationLabels, Counter>,
+    activation_steps: Family<StepLabels, Counter>,
+    activation_time_to_value: HistogramFamily<ProductLabels>,
     rows_purged: Family<TableLabels, Counter>,
     reset_requests_dropped: Counter,
 }
@@ -134,6 +148,18 @@ impl Metrics {
         );
         let validations = Family::<ValidationLabels, Counter>::default();
         registry.register("license_validations", "License validations by result code", validations.clone());
+        let activation_steps = Family::<StepLabels, Counter>::default();
+        registry.register(
+            "activation_step",
+            "Activation checklist steps shown as the next one, by product and step",
+            activation_steps.clone(),
+        );
+        let activation_time_to_value: HistogramFamily<ProductLabels> = Family::new_with_constructor(journey_histogram);
+        registry.register(
+            "activation_time_to_value_seconds",
+            "Time from first opening the activation page to a license ready to use, by product",
+            activation_time_to_value.clone(),
+        );
         let rows_purged = Family::<TableLabels, Counter>::default();
         registry.register("rows_purged", "Rows removed by the periodic purge, by table", rows_purged.clone());
         let reset_requests_dropped = Counter::default();
@@ -154,6 +180,8 @@ impl Metrics {
             codes_redeemed,
             first_activations,
             validations,
+            activation_steps,
+            activation_time_to_value,
             rows_purged,
             reset_requests_dropped,
         }
@@ -209,6 +237,16 @@ impl Metrics {
     /// Activation funnel: a license went into use (its only held seat taken).
     pub fn first_activation(&self, product: &str) {
         self.first_activations.get_or_create(&ProductLabels { product: product.to_owned() }).inc();
+    }
+
+    /// Activation funnel: a checklist step shown as the next one.
+    pub fn activation_step(&self, product: &str, step: &'static str) {
+        self.activation_steps.get_or_create(&StepLabels { product: product.to_owned(), step }).inc();
+    }
+
+    /// Activation funnel: seconds from opening the activation page to a license ready to use.
+    pub fn activation_time_to_value(&self, product: &str, seconds: f64) {
+        self.activation_time_to_value.get_or_create(&ProductLabels { product: product.to_owned() }).observe(seconds);
     }
 
     /// A license validation, by its result code.

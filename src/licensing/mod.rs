@@ -7,12 +7,14 @@
 //! - `policies`: loading the policy folder.
 
 mod error;
+mod funnel;
 pub mod policies;
 mod seats;
 mod service;
 mod validation;
 
 pub use error::{LicenseError, LicenseResult};
+pub use funnel::CodePreview;
 pub use seats::{DeviceRequest, Granted, OwnedLicense};
 pub use service::{
     IssueRequest, Issued, IssuedLicense, LicenseDetail, Licensing, LicensingConfig, MAX_ISSUE_COUNT, Revocations,

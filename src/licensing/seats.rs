@@ -63,6 +63,9 @@ pub struct OwnedLicense {
     pub key: String,
     /// Its activations that are not deactivated.
     pub activations: Vec<Activation>,
+    /// When this was read, by the service's clock: what expiry and leases
+    /// are compared with.
+    pub checked_at: time::OffsetDateTime,
 }
 
 impl std::fmt::Debug for OwnedLicense {
@@ -132,7 +135,7 @@ impl Licensing {
         let license = result?;
         let activations = self.store.activations_of_license(&license.id).await?;
         let activations = activations.into_iter().filter(|a| a.deactivated_at.is_none()).collect();
-        Ok(OwnedLicense { key: self.reveal_key(&license)?, license, activations })
+        Ok(OwnedLicense { key: self.reveal_key(&license)?, license, activations, checked_at: self.clock.now() })
     }
 
     async fn redeem_code(&self, caller: &Authenticated, typed_code: &str) -> LicenseResult<License> {
@@ -165,12 +168,13 @@ impl Licensing {
     /// activations: two reads, however many licenses.
     #[tracing::instrument(skip_all)]
     pub async fn owned(&self, caller: &Authenticated) -> LicenseResult<Vec<OwnedLicense>> {
+        let checked_at = self.clock.now();
         self.store
             .held_licenses(&caller.user.id)
             .await?
             .into_iter()
             .map(|LicenseWithSeats { license, activations }| {
-                Ok(OwnedLicense { key: self.reveal_key(&license)?, license, activations })
+                Ok(OwnedLicense { key: self.reveal_key(&license)?, license, activations, checked_at })
             })
             .collect()
     }

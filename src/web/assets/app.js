@@ -94,3 +94,57 @@ window.latchkey = (function () {
 
   return { postJson, say, csrf };
 })();
+
+// activate: an activation code's check symbol (Luhn mod 32 over Crockford
+// base32, as src/domain/codes.rs), checked when the last symbol is typed,
+// so a typo is caught before the form is sent; the server checks anyway.
+(function () {
+  "use strict";
+  const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const SYMBOLS = 16;
+
+  function value(c) {
+    const forgiven = c === "I" || c === "L" ? "1" : c === "O" ? "0" : c;
+    return ALPHABET.indexOf(forgiven);
+  }
+
+  function checkValue(values) {
+    let sum = 0;
+    values.slice().reverse().forEach((v, i) => {
+      let addend = i % 2 === 0 ? v * 2 : v;
+      addend = Math.floor(addend / 32) + (addend % 32);
+      sum += addend;
+    });
+    return (32 - (sum % 32)) % 32;
+  }
+
+  // True for a complete code that is right, false for a complete one with a
+  // typo, null while it is still being typed.
+  function codeIsRight(text) {
+    const symbols = text.toUpperCase().replace(/[-\s]/g, "").split("");
+    if (symbols.length < SYMBOLS) return null;
+    const values = symbols.map(value);
+    if (symbols.length > SYMBOLS || values.some((v) => v < 0)) return false;
+    const check = values.pop();
+    return checkValue(values) === check;
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("input[data-code-format][data-typo]").forEach((input) => {
+      const regionId = input.dataset.typoRegion;
+      const judge = () => {
+        const right = codeIsRight(input.value);
+        const region = regionId ? document.getElementById(regionId) : null;
+        if (right === false) {
+          input.setAttribute("aria-invalid", "true");
+          if (regionId) window.latchkey.say(regionId, input.dataset.typo);
+        } else {
+          input.removeAttribute("aria-invalid");
+          if (region) region.textContent = "";
+        }
+      };
+      input.addEventListener("input", judge);
+      input.addEventListener("blur", judge);
+    });
+  });
+})();

@@ -1,0 +1,33 @@
+# /account/licenses: the user's licenses, keys and devices.
+
+licenses-title = Licenses and devices
+licenses-empty = You have no licenses on this account yet.
+licenses-empty-next = If you bought the product, enter the activation code from your receipt below.
+licenses-add-title = Add another code
+licenses-add-submit = Add license
+licenses-policy = Plan
+licenses-status = Status
+licenses-status-active = Active
+licenses-status-expired = Expired
+licenses-status-suspended = Suspended
+licenses-status-revoked = Cancelled
+licenses-expires = Valid until
+licenses-never = Does not expire
+licenses-entitlements = Includes
+licenses-none = Nothing extra
+licenses-key = License key
+licenses-devices = Devices ({ $used } of { $seats })
+licenses-no-devices = Not activated on any device yet. Open the product and sign in to activate it.
+licenses-unnamed-device = Unnamed device
+licenses-platform = System
+licenses-unknown = Not known
+licenses-last-seen = Last seen
+licenses-lease = Activation
+licenses-lease-none = Stays activated
+licenses-lease-until = Active until { $when }
+licenses-lease-lapsed = Lapsed: the device will activate again when it goes online
+licenses-remove = Remove this device
+licenses-remove-named = Remove this device: { $name }
+licenses-device-removed = The device was removed. Its place is free for another device.
+licenses-refused = The last time you tried to use this license on a new device, it was refused:
+licenses-seats-full = Every device this license allows is in use. To use it on another device, remove one here first.

@@ -1,0 +1,33 @@
+# /account/licenses: kasutaja litsentsid, võtmed ja seadmed.
+
+licenses-title = Litsentsid ja seadmed
+licenses-empty = Sellel kontol ei ole veel ühtegi litsentsi.
+licenses-empty-next = Kui ostsite toote, sisestage allpool kviitungil olev aktiveerimiskood.
+licenses-add-title = Lisage veel üks kood
+licenses-add-submit = Lisa litsents
+licenses-policy = Pakett
+licenses-status = Olek
+licenses-status-active = Kehtiv
+licenses-status-expired = Aegunud
+licenses-status-suspended = Peatatud
+licenses-status-revoked = Tühistatud
+licenses-expires = Kehtib kuni
+licenses-never = Ei aegu
+licenses-entitlements = Sisaldab
+licenses-none = Lisavõimalusi pole
+licenses-key = Litsentsivõti
+licenses-devices = Seadmed ({ $used }/{ $seats })
+licenses-no-devices = Litsentsi pole veel üheski seadmes aktiveeritud. Avage toode ja logige sisse, et see aktiveerida.
+licenses-unnamed-device = Nimeta seade
+licenses-platform = Süsteem
+licenses-unknown = Teadmata
+licenses-last-seen = Viimati nähtud
+licenses-lease = Aktiveering
+licenses-lease-none = Jääb aktiveerituks
+licenses-lease-until = Aktiivne kuni { $when }
+licenses-lease-lapsed = Aegunud: seade aktiveeritakse uuesti, kui see võrku ühendub
+licenses-remove = Eemalda see seade
+licenses-remove-named = Eemalda see seade: { $name }
+licenses-device-removed = Seade eemaldati. Selle koht on nüüd vaba teise seadme jaoks.
+licenses-refused = Kui proovisite viimati seda litsentsi uues seadmes kasutada, see ei õnnestunud:
+licenses-seats-full = Litsentsi kasutatakse juba kõigis lubatud seadmetes. Et seda teises seadmes kasutada, eemaldage siin esmalt üks seade.

@@ -1,0 +1,33 @@
+# /account/licenses: lietotāja licences, atslēgas un ierīces.
+
+licenses-title = Licences un ierīces
+licenses-empty = Šajā kontā vēl nav nevienas licences.
+licenses-empty-next = Ja iegādājāties produktu, zemāk ievadiet aktivizācijas kodu no čeka.
+licenses-add-title = Pievienot vēl vienu kodu
+licenses-add-submit = Pievienot licenci
+licenses-policy = Plāns
+licenses-status = Statuss
+licenses-status-active = Aktīva
+licenses-status-expired = Beigusies
+licenses-status-suspended = Apturēta
+licenses-status-revoked = Atcelta
+licenses-expires = Derīga līdz
+licenses-never = Nebeidzas
+licenses-entitlements = Ietver
+licenses-none = Nekā papildu
+licenses-key = Licences atslēga
+licenses-devices = Ierīces ({ $used } no { $seats })
+licenses-no-devices = Licence vēl nav aktivizēta nevienā ierīcē. Atveriet produktu un pierakstieties, lai to aktivizētu.
+licenses-unnamed-device = Ierīce bez nosaukuma
+licenses-platform = Sistēma
+licenses-unknown = Nav zināms
+licenses-last-seen = Pēdējo reizi redzēta
+licenses-lease = Aktivizācija
+licenses-lease-none = Paliek aktivizēta
+licenses-lease-until = Aktīva līdz { $when }
+licenses-lease-lapsed = Beigusies: ierīce tiks aktivizēta no jauna, kad tā pieslēgsies tīklam
+licenses-remove = Noņemt šo ierīci
+licenses-remove-named = Noņemt šo ierīci: { $name }
+licenses-device-removed = Ierīce tika noņemta. Tās vieta ir brīva citai ierīcei.
+licenses-refused = Kad pēdējo reizi mēģinājāt izmantot šo licenci jaunā ierīcē, tas tika atteikts:
+licenses-seats-full = Licence jau tiek izmantota visās atļautajās ierīcēs. Lai to izmantotu citā ierīcē, vispirms šeit noņemiet kādu ierīci.

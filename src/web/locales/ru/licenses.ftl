@@ -1,0 +1,33 @@
+# /account/licenses: лицензии пользователя, ключи и устройства.
+
+licenses-title = Лицензии и устройства
+licenses-empty = В этой учётной записи пока нет лицензий.
+licenses-empty-next = Если вы купили продукт, введите ниже код активации из чека.
+licenses-add-title = Добавить ещё один код
+licenses-add-submit = Добавить лицензию
+licenses-policy = Тариф
+licenses-status = Состояние
+licenses-status-active = Действует
+licenses-status-expired = Истекла
+licenses-status-suspended = Приостановлена
+licenses-status-revoked = Отозвана
+licenses-expires = Действует до
+licenses-never = Бессрочная
+licenses-entitlements = Включает
+licenses-none = Ничего дополнительного
+licenses-key = Лицензионный ключ
+licenses-devices = Устройства ({ $used } из { $seats })
+licenses-no-devices = Лицензия ещё не активирована ни на одном устройстве. Откройте продукт и войдите, чтобы активировать её.
+licenses-unnamed-device = Устройство без названия
+licenses-platform = Система
+licenses-unknown = Неизвестно
+licenses-last-seen = Последняя активность
+licenses-lease = Активация
+licenses-lease-none = Остаётся активированным
+licenses-lease-until = Активно до { $when }
+licenses-lease-lapsed = Истекла: устройство активируется снова, когда подключится к сети
+licenses-remove = Удалить это устройство
+licenses-remove-named = Удалить это устройство: { $name }
+licenses-device-removed = Устройство удалено. Его место свободно для другого устройства.
+licenses-refused = Когда вы в последний раз пытались использовать эту лицензию на новом устройстве, в этом было отказано:
+licenses-seats-full = Лицензия уже используется на всех разрешённых устройствах. Чтобы использовать её на другом устройстве, сначала удалите здесь одно из них.
