@@ -125,7 +125,7 @@ fn the_api_and_the_pages_reach_the_application_only_through_services() {
     // The API's per-IP limiter reads the clock for its buckets; pages read neither.
     for (adapter, below_limits) in [("http", &["store"][..]), ("web", &["store", "clock"][..])] {
         for below in below_limits {
-            assert!(!graph[adapter].contains(below), "{adapter} imports {below}: {:?}", graph[adapter]);
+            assert!(!graph[adapter].contains(*below), "{adapter} imports {below}: {:?}", graph[adapter]);
         }
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(adapter);
         let mut files = Vec::new();
