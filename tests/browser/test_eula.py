@@ -16,13 +16,14 @@ def api_session(api, email):
     return answer["token"]
 
 
-def test_a_newer_agreement_is_accepted_in_estonian_and_latvian_gets_a_note(page, mailbox, api):
+def test_a_newer_agreement_is_accepted_in_estonian_and_latvian_gets_a_note(page, mailbox, api, clock):
     email = unique_email("eula")
     sign_up_and_verify(page, mailbox, email)
     page.get_by_role("heading", name="Address confirmed").wait_for()
     token = api_session(api, email)
+    # The admin API answers with a list of the licenses it issued.
     issued = api.issue("notes-team")
-    status, owned = api.call("POST", "/v1/me/licenses/redeem", {"activation_code": issued["activation_code"]}, token)
+    status, owned = api.call("POST", "/v1/me/licenses/redeem", {"activation_code": issued["licenses"][0]["activation_code"]}, token)
     assert status == 201, owned
 
     run = uuid.uuid4().hex[:6]
@@ -32,6 +33,8 @@ def test_a_newer_agreement_is_accepted_in_estonian_and_latvian_gets_a_note(page,
     decision = {"product": "notes", "version": v1, "sha256": first["sha256"], "decision": "accepted", "locale": "en"}
     status, answer = api.call("POST", "/v1/me/eula-acceptances", decision, token)
     assert status == 201, answer
+    # The app's clock stands still; "newer" is by publication time.
+    clock.advance(60)
     api.publish_eula("notes", v2, "Notes terms", EN_TEXT)
     api.publish_eula("notes", v2, "Notes'i tingimused", ET_TEXT, locale="et")
 
@@ -68,6 +71,7 @@ def test_a_newer_agreement_is_accepted_in_estonian_and_latvian_gets_a_note(page,
     assert newest["user_agent"]
 
     # A version with no Latvian text: the English one, with a note.
+    clock.advance(60)
     api.publish_eula("notes", v3, "Notes terms", EN_TEXT + "\n\nVersion three.")
     page.goto("/account/eula?lang=lv")
     page.get_by_role("heading", name="Notes terms").wait_for()
