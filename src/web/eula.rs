@@ -147,7 +147,7 @@ fn history_section(lang: Lang, history: &[Acceptance]) -> Markup {
             p { (lang.t("eula-history-empty")) }
         } @else {
             div class="table-scroll" tabindex="0" role="region" aria-label=(lang.t("eula-history-title")) {
-                table {
+                table class="stack-table" {
                     thead { tr {
                         th scope="col" { (lang.t("eula-col-version")) }
                         th scope="col" { (lang.t("eula-col-decision")) }
@@ -157,10 +157,12 @@ fn history_section(lang: Lang, history: &[Acceptance]) -> Markup {
                     tbody {
                         @for record in history.iter().rev() {
                             tr {
-                                td { (record.product) " " (record.version) " (" (language_name(&record.locale)) ")" }
-                                td { (decision_word(lang, &record.decision)) }
-                                td { (lang.date_time(record.at)) }
-                                td { (signed_in_how(lang, &record.amr)) }
+                                td data-label=(lang.t("eula-col-version")) {
+                                    (record.product) " " (record.version) " (" (language_name(&record.locale)) ")"
+                                }
+                                td data-label=(lang.t("eula-col-decision")) { (decision_word(lang, &record.decision)) }
+                                td data-label=(lang.t("eula-col-when")) { (lang.date_time(record.at)) }
+                                td data-label=(lang.t("eula-col-how")) { (signed_in_how(lang, &record.amr)) }
                             }
                         }
                     }

@@ -43,6 +43,18 @@ fn with_status(markup: Markup, said: &Said) -> Response {
     response
 }
 
+/// A mailed link that did not work: what happened, and why links stop
+/// working. The page's button then offers the way on (the reasons' own
+/// "next" speaks of form fields, and here the only field is the link).
+fn link_alert(lang: super::i18n::Lang, said: &Said) -> Markup {
+    html! {
+        div class="alert" role="alert" data-code=(said.code.as_str()) {
+            p class="what" { (said.what_in(lang)) }
+            p class="next" { (lang.t("links-expired-next")) }
+        }
+    }
+}
+
 /// A refusal that is a failure (not the visitor's doing) becomes an error page.
 fn refused(error: impl Into<Said>) -> PageResult<Said> {
     let said = error.into();
@@ -53,7 +65,7 @@ fn verify_page(page: &Page, token: &str, signed_in: bool, refusal: Option<&Said>
     let lang = page.lang;
     let body = html! {
         @if let Some(said) = refusal {
-            (layout::alert(lang, said))
+            (link_alert(lang, said))
             @if signed_in {
                 p { a class="button" href="/account/security#email" { (lang.t("links-verify-new-link")) } }
             } @else {
@@ -145,7 +157,7 @@ fn new_password_page(page: &Page, token: &str, refusal: Option<&Said>) -> Markup
     let field_error = refusal.filter(|said| said.field == Some("new_password")).map(|said| said.what_in(lang));
     let body = html! {
         @if let Some(said) = refusal.filter(|said| said.field != Some("new_password")) {
-            (layout::alert(lang, said))
+            (link_alert(lang, said))
             p { a class="button" href="/reset-password" { (lang.t("links-reset-ask-again")) } }
         } @else {
             p { (lang.t("links-reset-new-explain")) }
@@ -226,7 +238,7 @@ fn removal_page(page: &Page, link: &RemovalLink, refusal: Option<&Said>) -> Mark
     let lang = page.lang;
     let body = html! {
         @if let Some(said) = refusal {
-            (layout::alert(lang, said))
+            (link_alert(lang, said))
             p { a class="button" href="/account/licenses" { (lang.t("links-remove-manage")) } }
         } @else {
             p { (lang.t("links-remove-explain")) }

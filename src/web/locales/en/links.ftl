@@ -2,6 +2,7 @@
 
 ## Confirm the address
 links-verify-title = Confirm your email address
+links-expired-next = Each link in our emails works only once and only for a limited time.
 links-verify-explain = You opened the link from our email. Press the button to confirm that this email address is yours.
 links-verify-submit = Confirm my email address
 links-verify-not-you = If you did not create an account with us, close this page. Nothing happens unless you press the button.

@@ -2,6 +2,7 @@
 
 ## Aadressi kinnitamine
 links-verify-title = Kinnitage oma e-posti aadress
+links-expired-next = Iga meie e-kirjades olev link töötab ainult üks kord ja piiratud aja jooksul.
 links-verify-explain = Avasite meie e-kirjas olnud lingi. Vajutage nuppu, et kinnitada, et see e-posti aadress kuulub teile.
 links-verify-submit = Kinnitan oma e-posti aadressi
 links-verify-not-you = Kui te ei loonud meie juures kontot, sulgege see leht. Midagi ei juhtu, kui te nuppu ei vajuta.

@@ -2,6 +2,7 @@
 
 ## Adreses apstiprināšana
 links-verify-title = Apstipriniet savu e-pasta adresi
+links-expired-next = Katra saite mūsu e-pasta vēstulēs darbojas tikai vienu reizi un tikai ierobežotu laiku.
 links-verify-explain = Jūs atvērāt saiti no mūsu e-pasta vēstules. Nospiediet pogu, lai apstiprinātu, ka šī e-pasta adrese pieder jums.
 links-verify-submit = Apstiprināt manu e-pasta adresi
 links-verify-not-you = Ja jūs neesat izveidojis kontu pie mums, aizveriet šo lapu. Nekas nenotiks, ja nenospiedīsiet pogu.
