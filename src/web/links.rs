@@ -89,7 +89,8 @@ fn verify_page(page: &Page, token: &str, signed_in: bool, refusal: Option<&Said>
 async fn verify_form(page: Page, signed_in: Option<SignedIn>, Query(query): Query<LinkToken>) -> Response {
     let token = query.token.as_ref().map(|t| t.expose_secret().to_owned()).unwrap_or_default();
     if token.is_empty() {
-        let said = Said::from(crate::accounts::AccountError::invalid("token", crate::domain::reason::Rule::LinkExpired));
+        let said =
+            Said::from(crate::accounts::AccountError::invalid("token", crate::domain::reason::Rule::LinkExpired));
         return with_status(verify_page(&page, "", signed_in.is_some(), Some(&said)), &said);
     }
     verify_page(&page, &token, signed_in.is_some(), None).into_response()
@@ -269,9 +270,7 @@ async fn remove_device(State(web): State<Web>, page: Page, Form(link): Form<Remo
     // A damaged expiry is an expired link: the service refuses it as such.
     let expires = link.expires.as_deref().and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
     let sig = link.sig.as_deref().unwrap_or_default();
-    if let Err(error) =
-        web.app.services.licensing.remove_device_by_link(activation, expires, sig, &page.client).await
-    {
+    if let Err(error) = web.app.services.licensing.remove_device_by_link(activation, expires, sig, &page.client).await {
         let said = refused(error)?;
         return Ok(with_status(removal_page(&page, &link, Some(&said)), &said));
     }
