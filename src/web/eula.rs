@@ -246,3 +246,17 @@ async fn accept(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<Ac
     }
     Ok(Redirect::to("/account/eula?accepted=1").into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Lang, signed_in_how};
+
+    #[test]
+    fn how_a_session_signed_in_reads_as_words() {
+        let amr = |methods: &[&str]| methods.iter().map(|m| (*m).to_owned()).collect::<Vec<_>>();
+        assert_eq!(signed_in_how(Lang::En, &amr(&["pwd", "otp", "mfa"])), "password + one-time code");
+        assert_eq!(signed_in_how(Lang::En, &amr(&["hwk", "user", "mfa"])), "passkey");
+        assert_eq!(signed_in_how(Lang::Et, &amr(&["swk", "user"])), "pääsuvõti");
+        assert_eq!(signed_in_how(Lang::En, &[]), "not recorded");
+    }
+}

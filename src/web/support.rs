@@ -133,3 +133,41 @@ async fn issue_pin(State(web): State<Web>, signed_in: SignedIn) -> PageResult {
     let widgets = widgets(&web, &signed_in).await;
     Ok(render(&web, &signed_in, Some(&pin), &widgets).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Minted, Widget, widget_markup};
+
+    #[test]
+    fn widgets_get_their_tokens_in_data_attributes_not_in_script() {
+        let widgets = [
+            Widget {
+                kind: "zendesk_messaging",
+                audience: "zendesk".into(),
+                minted: Minted::Token {
+                    token: "header.claims.signature".into(),
+                    token_type: "JWT",
+                    expires_at: time::OffsetDateTime::UNIX_EPOCH,
+                    audience: "zendesk".into(),
+                },
+            },
+            Widget {
+                kind: "hmac",
+                audience: "helpscout".into(),
+                minted: Minted::IdentityHash {
+                    identifier: "a\"b@example.com".into(),
+                    hash: "abc123".into(),
+                    audience: "helpscout".into(),
+                },
+            },
+        ];
+        let html = widget_markup(&widgets).into_string();
+        assert!(html.starts_with("<div id=\"help-widget\""), "{html}");
+        assert!(html.contains("data-kind=\"zendesk_messaging\""), "{html}");
+        assert!(html.contains("data-token=\"header.claims.signature\""), "{html}");
+        assert!(html.contains("data-expires=\"1970-01-01T00:00:00Z\""), "{html}");
+        assert!(html.contains("data-identifier=\"a&quot;b@example.com\""), "{html}");
+        assert!(html.contains("data-hash=\"abc123\""), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+    }
+}
