@@ -38,6 +38,7 @@ async fn help(State(web): State<Web>, page: Page) -> Markup {
             h2 id="help-device" { (lang.t("help-device-title")) }
             p { (lang.t("help-device-text")) }
             p { (lang.t("help-device-no-codes")) }
+            @if web.pages.help_url.is_none() { p { (lang.t("support-contact-mail")) } }
         }
         @if !page.signed_in {
             p { a href="/sign-in" { (lang.t("help-sign-in")) } }
