@@ -153,6 +153,22 @@ impl Eulas {
         self.store.current_eula(product, locale.as_deref()).await?.ok_or(EulaError::NotFound)
     }
 
+    /// The newest version of a product's EULA, in `locale_tag` when that
+    /// version is published in it, else in the default language, else in
+    /// the language it was first published in. Unlike [`Self::current`],
+    /// never an older version because an older one has the language.
+    #[tracing::instrument(skip_all)]
+    pub async fn current_version_in(&self, product: &str, locale_tag: &str) -> EulaResult<EulaDocument> {
+        let newest = self.store.current_eula(product, None).await?.ok_or(EulaError::NotFound)?;
+        let wanted = locale(Some(locale_tag))?;
+        for candidate in [wanted.as_deref(), Some(DEFAULT_LOCALE), None] {
+            if let Some(document) = self.store.eula_version(product, &newest.version, candidate).await? {
+                return Ok(document);
+            }
+        }
+        Ok(newest)
+    }
+
     /// Records a decision. The hash must be that of the published text, so
     /// nobody can claim acceptance of a text the client did not show.
     #[tracing::instrument(skip_all)]

@@ -330,6 +330,17 @@ impl Tokens {
         Ok(())
     }
 
+    /// The integrations a help widget on the support page can be fed, by
+    /// name and kind. Zendesk SSO is left out: its token is single-use and
+    /// belongs in a redirect to the help centre, not in a page.
+    pub fn widget_integrations(&self) -> Vec<(String, IntegrationKind)> {
+        self.integrations
+            .iter()
+            .filter(|i| i.kind != IntegrationKind::ZendeskSso)
+            .map(|i| (i.name.clone(), i.kind))
+            .collect()
+    }
+
     /// The integrations that sign with a shared secret but have none yet:
     /// their tokens answer `unavailable` until the operator sets one, which
     /// the start says by name.

@@ -10,7 +10,9 @@ pub mod activate;
 pub mod assets;
 pub mod cookies;
 pub mod errors;
+pub mod eula;
 pub mod guard;
+pub mod help;
 pub mod i18n;
 pub mod layout;
 pub mod licenses;
@@ -103,6 +105,8 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
         .merge(security::routes())
         .merge(links::routes())
         .merge(support::routes())
+        .merge(eula::routes())
+        .merge(help::routes())
         .route("/assets/{file}", get(assets::serve))
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(web.clone(), guard::guard))

@@ -1,10 +1,173 @@
-//! (Being built.)
+//! `/account/support`: a support PIN to read out to an agent, and the help
+//! widget's identity tokens. The pages allow no third-party script, so a
+//! vendor widget the operator adds reads its token from the page through
+//! `window.latchkey.helpWidget()` (see `assets/app.js`); we never load it.
 
 use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use time::format_description::well_known::Rfc3339;
 
 use super::Web;
+use super::errors::PageResult;
+use super::i18n::arg;
+use super::layout;
+use super::page::SignedIn;
+use super::reasons::Said;
+use crate::support::IssuedPin;
+use crate::tokens::Minted;
 
 /// The routes of this group.
 pub fn routes() -> Router<Web> {
-    Router::new()
+    Router::new().route("/account/support", axum::routing::get(overview).post(issue_pin))
+}
+
+/// One configured widget and what it was given.
+struct Widget {
+    kind: &'static str,
+    audience: String,
+    minted: Minted,
+}
+
+/// Fresh tokens for every widget integration the user may have one for.
+/// One that refuses (a missing secret, an unverified address) is left out
+/// rather than failing the page: the PIN still works.
+async fn widgets(web: &Web, signed_in: &SignedIn) -> Vec<Widget> {
+    let tokens = &web.app.services.tokens;
+    let mut widgets = Vec::new();
+    for (audience, kind) in tokens.widget_integrations() {
+        match tokens.mint(&signed_in.caller, &audience).await {
+            Ok(minted) => widgets.push(Widget { kind: kind.as_str(), audience, minted }),
+            Err(error) => tracing::info!(%audience, code = Said::from(error).code.as_str(), "help widget left out"),
+        }
+    }
+    widgets
+}
+
+fn widget_markup(widgets: &[Widget]) -> Markup {
+    html! {
+        div id="help-widget" class="help-widget" {
+            @for widget in widgets {
+                @match &widget.minted {
+                    Minted::Token { token, expires_at, .. } => {
+                        div data-help-widget data-kind=(widget.kind) data-audience=(widget.audience)
+                            data-token=(token) data-expires=(expires_at.format(&Rfc3339).unwrap_or_default()) {}
+                    }
+                    Minted::IdentityHash { identifier, hash, .. } => {
+                        div data-help-widget data-kind=(widget.kind) data-audience=(widget.audience)
+                            data-identifier=(identifier) data-hash=(hash) {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn render(web: &Web, signed_in: &SignedIn, pin: Option<&IssuedPin>, widgets: &[Widget]) -> Markup {
+    let page = &signed_in.page;
+    let lang = page.lang;
+    let body = html! {
+        section aria-labelledby="pin-title" {
+            h2 id="pin-title" { (lang.t("support-pin-title")) }
+            @if let Some(pin) = pin {
+                p { (lang.t("support-pin-read-out")) }
+                p class="support-pin" {
+                    span class="visually-hidden" { (lang.t("support-pin-label")) " " }
+                    span id="support-pin" { (pin.pin) }
+                }
+                p {
+                    (lang.t("support-pin-time-left")) " "
+                    span class="countdown" data-countdown=(pin.expires_at.format(&Rfc3339).unwrap_or_default())
+                        data-expired=(lang.t("support-pin-expired")) role="timer" aria-live="off" {
+                        (lang.t("support-pin-minutes"))
+                    }
+                }
+                p class="muted" {
+                    (lang.t_with("support-pin-valid-until", vec![("time", arg(lang.date_time(pin.expires_at)))]))
+                }
+                p { (lang.t("support-pin-never-share")) }
+                form method="post" action="/account/support" {
+                    (layout::csrf(page))
+                    div class="actions" { button type="submit" class="secondary" { (lang.t("support-pin-again")) } }
+                }
+            } @else {
+                p { (lang.t("support-pin-explain")) }
+                form method="post" action="/account/support" {
+                    (layout::csrf(page))
+                    div class="actions" { button type="submit" { (lang.t("support-pin-submit")) } }
+                }
+            }
+        }
+        section aria-labelledby="contact-title" {
+            h2 id="contact-title" { (lang.t("support-contact-title")) }
+            @if widgets.is_empty() {
+                @if let Some(help_url) = &web.pages.help_url {
+                    p { (lang.t("support-contact-help-page")) }
+                    p { a class="button secondary" href=(help_url) { (lang.t("support-contact-open-help")) } }
+                } @else {
+                    p { (lang.t("support-contact-mail")) }
+                }
+            } @else {
+                p { (lang.t("support-contact-widget")) }
+                (widget_markup(widgets))
+                @if let Some(help_url) = &web.pages.help_url {
+                    p { a href=(help_url) { (lang.t("support-contact-open-help")) } }
+                }
+            }
+        }
+    };
+    layout::page(page, &lang.t("support-title"), body)
+}
+
+/// `GET /account/support`. The tokens are fresh on every load; the guard
+/// marks every page `no-store`, so none is kept by a cache.
+async fn overview(State(web): State<Web>, signed_in: SignedIn) -> Response {
+    let widgets = widgets(&web, &signed_in).await;
+    render(&web, &signed_in, None, &widgets).into_response()
+}
+
+/// `POST /account/support`: a new PIN, replacing any earlier one, shown once.
+async fn issue_pin(State(web): State<Web>, signed_in: SignedIn) -> PageResult {
+    let pin = web.app.services.support.issue_pin(&signed_in.caller, &signed_in.page.client).await?;
+    let widgets = widgets(&web, &signed_in).await;
+    Ok(render(&web, &signed_in, Some(&pin), &widgets).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Minted, Widget, widget_markup};
+
+    #[test]
+    fn widgets_get_their_tokens_in_data_attributes_not_in_script() {
+        let widgets = [
+            Widget {
+                kind: "zendesk_messaging",
+                audience: "zendesk".into(),
+                minted: Minted::Token {
+                    token: "header.claims.signature".into(),
+                    token_type: "JWT",
+                    expires_at: time::OffsetDateTime::UNIX_EPOCH,
+                    audience: "zendesk".into(),
+                },
+            },
+            Widget {
+                kind: "hmac",
+                audience: "helpscout".into(),
+                minted: Minted::IdentityHash {
+                    identifier: "a\"b@example.com".into(),
+                    hash: "abc123".into(),
+                    audience: "helpscout".into(),
+                },
+            },
+        ];
+        let html = widget_markup(&widgets).into_string();
+        assert!(html.starts_with("<div id=\"help-widget\""), "{html}");
+        assert!(html.contains("data-kind=\"zendesk_messaging\""), "{html}");
+        assert!(html.contains("data-token=\"header.claims.signature\""), "{html}");
+        assert!(html.contains("data-expires=\"1970-01-01T00:00:00Z\""), "{html}");
+        assert!(html.contains("data-identifier=\"a&quot;b@example.com\""), "{html}");
+        assert!(html.contains("data-hash=\"abc123\""), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+    }
 }

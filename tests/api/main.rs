@@ -12,6 +12,7 @@ mod architecture;
 mod browser;
 mod cli;
 mod connections;
+mod cors;
 mod emails;
 mod eula;
 mod factors;

@@ -148,3 +148,28 @@ window.latchkey = (function () {
     });
   });
 })();
+
+// links: the help widget hook. Our pages load no third-party script; an
+// operator who adds a vendor's widget (Zendesk, Intercom…) to their own
+// site's script reads the signed-in user's fresh identity tokens here:
+//   window.latchkey.helpWidget() → [{kind, audience, token, expiresAt, identifier, hash}]
+// `kind` is the integration's kind from the settings (`jwt`,
+// `zendesk_messaging`, `intercom`, `hmac`); `token` is set for JWT kinds,
+// `identifier` and `hash` for identity hashes. A `latchkey:help-widget`
+// event on `document` carries the same list once the page has loaded.
+window.latchkey.helpWidget = function () {
+  return Array.from(document.querySelectorAll("#help-widget [data-help-widget]")).map((element) => ({
+    kind: element.dataset.kind,
+    audience: element.dataset.audience,
+    token: element.dataset.token || null,
+    expiresAt: element.dataset.expires || null,
+    identifier: element.dataset.identifier || null,
+    hash: element.dataset.hash || null,
+  }));
+};
+document.addEventListener("DOMContentLoaded", () => {
+  const widgets = window.latchkey.helpWidget();
+  if (widgets.length > 0) {
+    document.dispatchEvent(new CustomEvent("latchkey:help-widget", { detail: widgets }));
+  }
+});
