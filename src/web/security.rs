@@ -184,7 +184,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
                 @if let Some(alert) = flash.alert_in("email-change", lang).filter(|_| flash.said.as_ref().is_some_and(|s| s.field.is_none())) { (alert) }
                 form method="post" action="/account/security/email" novalidate {
                     (layout::csrf(page))
-                    (Field::new("email", lang.t("security-email-new"), "email", "email")
+                    (Field::new("new_email", lang.t("security-email-new"), "email", "email")
                         .value(flash.typed_email.as_deref())
                         .hint(lang.t("security-email-new-hint"))
                         .error(flash.field_error("email-change", "email", lang)).render())
@@ -427,13 +427,14 @@ async fn send_verification(State(web): State<Web>, signed_in: SignedIn) -> PageR
 
 #[derive(Deserialize)]
 struct EmailForm {
-    email: String,
+    /// Not `email`: the section holding the form has that id.
+    new_email: String,
 }
 
 /// `POST /account/security/email`: the new address gets a link; nothing
 /// changes until it is followed.
 async fn change_email(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<EmailForm>) -> PageResult {
-    match web.app.services.accounts.change_email(&signed_in.caller, &form.email).await {
+    match web.app.services.accounts.change_email(&signed_in.caller, &form.new_email).await {
         Ok(email) => {
             let page = &signed_in.page;
             let lang = page.lang;
@@ -452,7 +453,7 @@ async fn change_email(State(web): State<Web>, signed_in: SignedIn, Form(form): F
             if needs_confirmation(&said) {
                 return Ok(confirm_first(&format!("{SECURITY}#email")));
             }
-            let flash = Flash { typed_email: Some(form.email), ..Flash::refusal("email-change", said) };
+            let flash = Flash { typed_email: Some(form.new_email), ..Flash::refusal("email-change", said) };
             overview_refused(&web, &signed_in, flash).await
         }
     }

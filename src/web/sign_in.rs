@@ -360,6 +360,8 @@ pub fn way_form(page: &Page, form: WayForm<'_>) -> Markup {
         @match way {
             Way::Passkey => {
                 p { (lang.t("signin-passkey-explain")) }
+                // The script sends this page's form token with the ceremony; no form carries it here.
+                (layout::csrf(page))
                 (layout::live_region("passkey-status"))
                 div class="actions passkey-only hidden" {
                     button type="button" data-passkey-get=(passkey.options) data-answer=(passkey.answer) data-next=(next)
