@@ -25,8 +25,7 @@ use super::layout::{self, Field};
 use super::page::{Page, SignedIn, safe_next};
 use super::reasons::Said;
 use super::sign_in::{
-    CodeForm, PasskeyAnswer, PasskeyUrls, Way, WayForm, json_options, json_redirect, json_refusal, way_form,
-    with_query,
+    CodeForm, PasskeyAnswer, PasskeyUrls, Way, WayForm, json_options, json_redirect, json_refusal, way_form, with_query,
 };
 use crate::domain::codes::RecoveryCode;
 use crate::domain::factors::Enrolled;
@@ -502,7 +501,13 @@ struct NextForm {
 
 /// The key in groups of four, as apps ask for it typed.
 fn grouped(secret: &str) -> String {
-    secret.chars().collect::<Vec<_>>().chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+    secret
+        .chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The QR code, the key to type, and the code that confirms it.
@@ -631,7 +636,8 @@ fn recovery_codes_page(page: &Page, codes: &[RecoveryCode], next: &str, news: &s
         (layout::notice(&lang.t(news)))
         p { (lang.t("security-recovery-save")) }
         ul id="recovery-codes" class="codes" {
-            @for code in &text { li { code { (code) } } }
+            // The line breaks make the copied text one code a line.
+            @for code in &text { li { code { (code) } "\n" } }
         }
         form method="post" action="/account/security/recovery/download" class="actions" {
             (layout::csrf(page))
@@ -650,7 +656,9 @@ fn recovery_codes_page(page: &Page, codes: &[RecoveryCode], next: &str, news: &s
 /// `POST /account/security/recovery`: new codes; the old ones stop working.
 async fn recovery_regenerate(State(web): State<Web>, signed_in: SignedIn) -> PageResult {
     match web.app.services.factors.regenerate_recovery_codes(&signed_in.caller, &signed_in.page.client).await {
-        Ok(codes) => Ok(recovery_codes_page(&signed_in.page, &codes, SECURITY, "security-recovery-new").into_response()),
+        Ok(codes) => {
+            Ok(recovery_codes_page(&signed_in.page, &codes, SECURITY, "security-recovery-new").into_response())
+        }
         Err(error) => section_refusal(&web, &signed_in, "recovery", error.into()).await,
     }
 }
@@ -704,7 +712,7 @@ fn add_passkey_widget(page: &Page, next: &str) -> Markup {
                         aria-describedby="passkey-name-hint";
                 }
                 div class="actions" {
-                    button type="button" id="passkey-add" data-passkey-create="/account/security/passkey/options"
+                    button type="button" id="passkey-add" data-passkey-create=(with_query("/account/security/passkey/options", &[("next", next)]))
                         data-answer="/account/security/passkey" data-next=(next) data-name="passkey-name"
                         data-cancelled=(lang.t("signin-passkey-cancelled")) data-failed=(lang.t("signin-passkey-failed")) {
                         (lang.t("security-passkey-add"))
@@ -755,7 +763,8 @@ async fn passkey_register(
     let credential = match serde_json::from_value(answer.credential.clone()) {
         Ok(credential) => credential,
         Err(_) => {
-            let invalid = crate::domain::reason::Invalid::new("credential", crate::domain::reason::Rule::NotACredential);
+            let invalid =
+                crate::domain::reason::Invalid::new("credential", crate::domain::reason::Rule::NotACredential);
             return json_refusal(lang, &Said::from(invalid));
         }
     };
@@ -830,11 +839,7 @@ struct ConfirmQuery {
 /// The ways this account can confirm it is you: its factors, or the
 /// password when it has none.
 fn confirm_ways(enrolled: Enrolled) -> Vec<Way> {
-    if enrolled.has_second_factor() {
-        Way::offered(&enrolled.methods())
-    } else {
-        vec![Way::Password]
-    }
+    if enrolled.has_second_factor() { Way::offered(&enrolled.methods()) } else { vec![Way::Password] }
 }
 
 fn confirm_page(page: &Page, way: Way, offered: &[Way], next: &str, why: bool, error: Option<String>) -> Markup {
@@ -916,5 +921,72 @@ async fn confirm_passkey(
     match web.app.services.factors.reauthenticate(&signed_in.caller, proof, &signed_in.page.client).await {
         Ok(_) => json_redirect(&next),
         Err(error) => json_refusal(lang, &Said::from(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message these pages name, read from their source, and the ones
+    /// they build from `DONE` and `EVENT_KINDS`.
+    fn keys() -> Vec<String> {
+        let mut keys = Vec::new();
+        for source in [include_str!("security.rs"), include_str!("sign_in.rs")] {
+            for prefix in ["\"security-", "\"signin-"] {
+                for (at, _) in source.match_indices(prefix) {
+                    let rest = source.get(at + 1..).unwrap_or_default();
+                    let key: String = rest.chars().take_while(|c| *c != '"').collect();
+                    if !key.contains('{') && !key.ends_with('-') {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        keys.extend(DONE.iter().map(|done| format!("security-done-{done}")));
+        keys.extend(EVENT_KINDS.iter().map(|kind| format!("security-event-{kind}")));
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// This group's words in each language, as files (`Lang::has` cannot
+    /// tell a message with arguments from a missing one).
+    const FILES: [(&str, &str, &str); 4] = [
+        ("en", include_str!("locales/en/signin.ftl"), include_str!("locales/en/security.ftl")),
+        ("et", include_str!("locales/et/signin.ftl"), include_str!("locales/et/security.ftl")),
+        ("lv", include_str!("locales/lv/signin.ftl"), include_str!("locales/lv/security.ftl")),
+        ("ru", include_str!("locales/ru/signin.ftl"), include_str!("locales/ru/security.ftl")),
+    ];
+
+    #[test]
+    fn every_message_is_in_every_language() {
+        let keys = keys();
+        assert!(keys.len() > 100, "{keys:?}");
+        for (lang, signin, security) in FILES {
+            let text = format!("{signin}\n{security}");
+            let missing: Vec<_> =
+                keys.iter().filter(|key| !text.lines().any(|line| line.starts_with(&format!("{key} =")))).collect();
+            assert!(missing.is_empty(), "{lang}: {missing:?}");
+        }
+        for lang in Lang::ALL {
+            assert_ne!(lang.t("security-title"), "security-title");
+        }
+    }
+
+    #[test]
+    fn keys_are_grouped_for_typing_and_agents_named_plainly() {
+        assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");
+        let chrome =
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36";
+        assert_eq!(device_words(chrome), "Chrome · Linux");
+    }
+
+    #[test]
+    fn only_a_factor_or_the_password_confirms() {
+        let none = Enrolled { totp: false, passkeys: 0, recovery_codes: 0 };
+        assert_eq!(confirm_ways(none), vec![Way::Password]);
+        let app = Enrolled { totp: true, passkeys: 1, recovery_codes: 10 };
+        assert_eq!(confirm_ways(app), vec![Way::Passkey, Way::Totp, Way::Recovery]);
     }
 }

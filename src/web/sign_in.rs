@@ -434,7 +434,8 @@ pub fn json_refusal(lang: super::i18n::Lang, said: &Said) -> Response {
     if let Some(cause) = &said.cause {
         tracing::error!(code = said.code.as_str(), %cause, "passkey ceremony failed");
     }
-    let body = json!({ "error": { "code": said.code.as_str(), "what": said.what_in(lang), "next": said.next_in(lang) } });
+    let body =
+        json!({ "error": { "code": said.code.as_str(), "what": said.what_in(lang), "next": said.next_in(lang) } });
     (said.status(), axum::Json(body)).into_response()
 }
 
@@ -625,11 +626,7 @@ async fn passwordless_options(State(web): State<Web>, page: Page) -> Response {
 }
 
 /// `POST /sign-in/passkey` (JSON): a passkey alone signs in.
-async fn passwordless(
-    State(web): State<Web>,
-    page: Page,
-    axum::Json(answer): axum::Json<PasskeyAnswer>,
-) -> Response {
+async fn passwordless(State(web): State<Web>, page: Page, axum::Json(answer): axum::Json<PasskeyAnswer>) -> Response {
     let next = safe_next(answer.next.as_deref());
     let credential = match answer.assertion() {
         Ok(credential) => credential,

@@ -64,6 +64,7 @@ security-passkey-page-title = Add a passkey
 security-recovery-title = Recovery codes
 security-recovery-intro = If you lose your phone or passkey, a recovery code lets you sign in. Each code works once.
 security-recovery-left = { $n ->
+    [0] You have no unused codes. Make new ones below.
     [one] You have one unused code.
    *[other] You have { $n } unused codes.
 }

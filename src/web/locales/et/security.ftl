@@ -64,6 +64,7 @@ security-passkey-page-title = Pääsuvõtme lisamine
 security-recovery-title = Taastekoodid
 security-recovery-intro = Kui kaotate telefoni või pääsuvõtme, saate taastekoodiga sisse logida. Iga kood töötab üks kord.
 security-recovery-left = { $n ->
+    [0] Teil pole kasutamata koode. Looge allpool uued.
     [one] Teil on üks kasutamata kood.
    *[other] Teil on { $n } kasutamata koodi.
 }

@@ -64,7 +64,8 @@ security-passkey-page-title = Piekļuves atslēgas pievienošana
 security-recovery-title = Atkopšanas kodi
 security-recovery-intro = Ja pazaudējat tālruni vai piekļuves atslēgu, ar atkopšanas kodu varat pierakstīties. Katrs kods der vienu reizi.
 security-recovery-left = { $n ->
-    [zero] Jums nav neizmantotu kodu.
+    [0] Jums nav neizmantotu kodu. Izveidojiet jaunus zemāk.
+    [zero] Jums ir { $n } neizmantotu kodu.
     [one] Jums ir { $n } neizmantots kods.
    *[other] Jums ir { $n } neizmantoti kodi.
 }
