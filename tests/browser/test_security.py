@@ -19,7 +19,7 @@ def signed_in_account(page, label):
     return email
 
 
-def test_sessions_and_passkeys_on_the_security_page(page, api, passkeys):
+def test_sessions_and_passkeys_on_the_security_page(page, api, mailbox, passkeys):
     email = signed_in_account(page, "security")
     # Another session, as an app would start one.
     status, answer = api.call("POST", "/v1/sessions", {"email": email, "password": PASSWORD})
@@ -33,7 +33,9 @@ def test_sessions_and_passkeys_on_the_security_page(page, api, passkeys):
     page.checks.page_ok("security")
     email_section = page.locator("#email").inner_text()
     assert email in email_section and "Not confirmed yet" in email_section
-    assert page.locator("#email").get_by_role("button", name="Send the link again").count() == 1
+    page.locator("#email").get_by_role("button", name="Send the link again").click()
+    page.get_by_text("We sent the link again.").wait_for()
+    mailbox.wait_for(email, "confirm", count=2)
 
     other = page.locator("#sessions li:not(.this-session)")
     other.get_by_role("button", name="Sign out this device").click()

@@ -99,6 +99,15 @@ def test_password_then_authenticator_app_or_recovery_code(page, clock):
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(re.compile(r"/account$"))
 
+    # New recovery codes replace the old ones, shown once.
+    page.goto("/account/security#recovery")
+    assert "You have 9 unused codes." in page.locator("#recovery").inner_text()
+    page.get_by_role("button", name="Make new recovery codes").click()
+    page.get_by_text("Here are your new recovery codes.").wait_for()
+    fresh = [c.strip() for c in page.locator("#recovery-codes li").all_inner_texts()]
+    assert len(fresh) == 10 and not set(fresh) & set(codes)
+    page.checks.page_ok("recovery-codes-new")
+
     # Removing the app later asks to confirm it is you first, with the app.
     clock.advance(6 * 60)
     page.goto("/account/security")
