@@ -518,7 +518,8 @@ fn second_step_page(page: &Page, way: Way, offered: &[Way], next: &str, error: O
 
 /// Back to the password, saying why; the pending sign-in is over.
 fn start_over(web: &Web, page: &Page, next: &str, said: &Said) -> Response {
-    let mut response = sign_in_page(page, None, next, Some(said)).into_response();
+    let said = Said { next: "signin-ended-next", ..said.clone() };
+    let mut response = sign_in_page(page, None, next, Some(&said)).into_response();
     *response.status_mut() = said.status();
     response.headers_mut().append(header::SET_COOKIE, web.pages.jar.clear(cookies::PENDING));
     response
@@ -582,7 +583,13 @@ async fn second_step_code(
                 Ok(methods) => Way::offered(&methods),
                 Err(_) => vec![way],
             };
-            let message = format!("{} {}", said.what_in(page.lang), said.next_in(page.lang));
+            // "What" says what to fix in the code; the general next step
+            // ("check both") is about the password form.
+            let message = if said.code == Code::InvalidCredentials {
+                said.what_in(page.lang)
+            } else {
+                format!("{} {}", said.what_in(page.lang), said.next_in(page.lang))
+            };
             let mut response = second_step_page(&page, way, &offered, &next, Some(message)).into_response();
             *response.status_mut() = said.status();
             Ok(response)

@@ -3,6 +3,7 @@
 signin-second-step-title = One more step
 signin-second-step-intro = Your password was right. Now show it is you with your second sign-in step.
 signin-continue = Continue
+signin-ended-next = Enter your email address and password again.
 signin-start-over = Start again with your password
 signin-another-way = Use another way
 signin-use-passkey = Use a passkey instead

@@ -3,6 +3,7 @@
 signin-second-step-title = Veel üks samm
 signin-second-step-intro = Parool oli õige. Nüüd kinnitage oma isik sisselogimise teise sammuga.
 signin-continue = Jätka
+signin-ended-next = Sisestage uuesti oma e-posti aadress ja parool.
 signin-start-over = Alustage uuesti parooliga
 signin-another-way = Kasutage muud viisi
 signin-use-passkey = Kasutage hoopis pääsuvõtit

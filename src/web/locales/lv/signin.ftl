@@ -3,6 +3,7 @@
 signin-second-step-title = Vēl viens solis
 signin-second-step-intro = Parole bija pareiza. Tagad apstipriniet, ka tas esat jūs, ar pierakstīšanās otro soli.
 signin-continue = Turpināt
+signin-ended-next = Ievadiet vēlreiz savu e-pasta adresi un paroli.
 signin-start-over = Sākt no jauna ar paroli
 signin-another-way = Izmantot citu veidu
 signin-use-passkey = Izmantot piekļuves atslēgu

@@ -3,6 +3,7 @@
 signin-second-step-title = Ещё один шаг
 signin-second-step-intro = Пароль верный. Теперь подтвердите, что это вы, вторым шагом входа.
 signin-continue = Продолжить
+signin-ended-next = Введите адрес электронной почты и пароль ещё раз.
 signin-start-over = Начать заново с пароля
 signin-another-way = Другой способ
 signin-use-passkey = Использовать ключ доступа
