@@ -173,7 +173,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
                 p class="good" { "✓ " (lang.t("security-email-verified")) }
             } @else {
                 p class="warn" { (lang.t("security-email-unverified")) }
-                form method="post" action="/account/security/email/verify" {
+                form method="post" action="/account/security/email/verify#email" {
                     (layout::csrf(page))
                     button type="submit" class="secondary" { (lang.t("security-email-send-again")) }
                 }
@@ -181,7 +181,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
             details open[flash.section == Some("email-change")] {
                 summary { (lang.t("security-email-change")) }
                 @if let Some(alert) = flash.alert_in("email-change", lang).filter(|_| flash.said.as_ref().is_some_and(|s| s.field.is_none())) { (alert) }
-                form method="post" action="/account/security/email" novalidate {
+                form method="post" action="/account/security/email#email" novalidate {
                     (layout::csrf(page))
                     (Field::new("new_email", lang.t("security-email-new"), "email", "email")
                         .value(flash.typed_email.as_deref())
@@ -199,7 +199,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
             h3 { (lang.t("security-totp-title")) }
             @if enrolled.totp {
                 p class="good" { "✓ " (lang.t("security-totp-on")) }
-                form method="post" action="/account/security/totp/remove" {
+                form method="post" action="/account/security/totp/remove#two-step" {
                     (layout::csrf(page))
                     button type="submit" class="danger" { (lang.t("security-totp-remove")) }
                 }
@@ -231,7 +231,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
                             }
                             details {
                                 summary { (lang.t_with("security-passkey-rename", vec![("name", arg(passkey.name.clone()))])) }
-                                form method="post" action=(format!("/account/security/passkeys/{id}/rename")) {
+                                form method="post" action=(format!("/account/security/passkeys/{id}/rename#passkeys")) {
                                     (layout::csrf(page))
                                     div class="field" {
                                         label for=(format!("name-{id}")) { (lang.t("security-passkey-new-name")) }
@@ -241,7 +241,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
                                     div class="actions" { button type="submit" class="secondary" { (lang.t("security-passkey-rename-submit")) } }
                                 }
                             }
-                            form method="post" action=(format!("/account/security/passkeys/{id}/remove")) {
+                            form method="post" action=(format!("/account/security/passkeys/{id}/remove#passkeys")) {
                                 (layout::csrf(page))
                                 button type="submit" class="danger"
                                     aria-label=(lang.t_with("security-passkey-remove-named", vec![("name", arg(passkey.name.clone()))])) {
@@ -261,7 +261,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
             @if let Some(alert) = flash.alert_in("recovery", lang) { (alert) }
             @if enrolled.has_second_factor() {
                 p { (lang.t_with("security-recovery-left", vec![("n", arg(i64::try_from(enrolled.recovery_codes).unwrap_or(0)))])) }
-                form method="post" action="/account/security/recovery" {
+                form method="post" action="/account/security/recovery#recovery" {
                     (layout::csrf(page))
                     button type="submit" class="secondary" { (lang.t("security-recovery-regenerate")) }
                 }
@@ -273,7 +273,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
         section id="password" aria-labelledby="password-title" {
             h2 id="password-title" { (lang.t("security-password-title")) }
             @if let Some(alert) = flash.alert_in("password", lang).filter(|_| flash.said.as_ref().is_some_and(|s| s.field.is_none())) { (alert) }
-            form method="post" action="/account/security/password" novalidate {
+            form method="post" action="/account/security/password#password" novalidate {
                 (layout::csrf(page))
                 input type="text" name="username" autocomplete="username" value=(user.email) class="hidden" aria-hidden="true" tabindex="-1";
                 (Field::new("current_password", lang.t("security-password-current"), "password", "current-password")
@@ -304,7 +304,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
                             @if let Some(ip) = &session.ip { " · " (ip) }
                         }
                         @if !this {
-                            form method="post" action=(format!("/account/security/sessions/{}/revoke", session.id.as_str())) {
+                            form method="post" action=(format!("/account/security/sessions/{}/revoke#sessions", session.id.as_str())) {
                                 (layout::csrf(page))
                                 button type="submit" class="secondary" { (lang.t("security-session-revoke")) }
                             }
