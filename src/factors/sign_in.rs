@@ -103,6 +103,14 @@ impl Factors {
         Ok(SignedIn { token, session, user, device_token })
     }
 
+    /// How the pending sign-in's user can finish it (`totp`, `webauthn`,
+    /// `recovery_code`), so the page offers only what the account has.
+    #[tracing::instrument(skip_all)]
+    pub async fn pending_methods(&self, pending_token: &str) -> FactorResult<Vec<&'static str>> {
+        let pending = self.pending(pending_token).await?;
+        Ok(self.enrolled(&pending.user_id).await?.methods())
+    }
+
     /// Finishes a password sign-in with a typed code. Codes can be guessed,
     /// so each one counts where the password's failure would have, and
     /// toward this pending sign-in's five.
