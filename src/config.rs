@@ -356,7 +356,7 @@ impl FromStr for OriginList {
             .map(|origin| {
                 let url = Url::parse(origin).map_err(|e| format!("`{origin}`: {e}"))?;
                 let serialized = url.origin().ascii_serialization();
-                let bare = serialized == origin.trim_end_matches('/');
+                let bare = serialized == origin.trim_end_matches('/') && !origin.contains('*');
                 if matches!(url.scheme(), "http" | "https") && bare {
                     Ok(serialized)
                 } else {
@@ -613,6 +613,15 @@ impl Settings {
                 message: "must be an http:// or https:// origin such as https://login.example.com".into(),
             });
         }
+        // Session cookies, form tokens and passkeys rely on a secure origin;
+        // browsers treat only the local machine as one without TLS.
+        if public_url.scheme() == "http" && !is_loopback_host(&public_url) {
+            return Err(ConfigError::Invalid {
+                origin: "LATCHKEY_PUBLIC_URL".into(),
+                message: "must be https:// (plain http only for localhost): browsers sign in safely only over TLS"
+                    .into(),
+            });
+        }
         let smtp_url = r.secret("smtp_url")?;
         let invalid =
             |origin: &str, message: &str| ConfigError::Invalid { origin: origin.into(), message: message.into() };
@@ -719,6 +728,16 @@ impl Settings {
 
 /// The origin users see when none is set: this machine's name for the
 /// listening port, so a local trial works (WebAuthn wants a name, not an IP).
+/// `localhost`, a name under it, or a loopback address.
+fn is_loopback_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 fn default_public_url(listen: SocketAddr) -> Url {
     Url::parse(&format!("http://localhost:{}", listen.port())).unwrap_or_else(|_| unreachable_url())
 }
@@ -761,6 +780,24 @@ mod tests {
         std::fs::write(&file, "lisen = 1\n").unwrap();
         let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
         assert!(err.to_string().contains("unknown setting `lisen`"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_only_on_this_machine_and_cors_takes_bare_origins() {
+        let load = |pairs: &[(&str, &str)]| Settings::load(Sources { file: None, env: env(pairs) });
+        for local in ["http://localhost:8080", "http://127.0.0.1:9000", "http://[::1]:8080", "http://app.localhost"] {
+            assert!(load(&[("LATCHKEY_PUBLIC_URL", local)]).is_ok(), "{local}");
+        }
+        let err = load(&[("LATCHKEY_PUBLIC_URL", "http://login.example.com")]).unwrap_err();
+        assert!(err.to_string().contains("https"), "{err}");
+        assert!(load(&[("LATCHKEY_PUBLIC_URL", "https://login.example.com")]).is_ok());
+
+        let s = load(&[("LATCHKEY_CORS_ORIGINS", "https://www.example.com, http://localhost:3000")]).unwrap();
+        assert_eq!(s.cors_origins, ["https://www.example.com", "http://localhost:3000"]);
+        for wrong in ["https://www.example.com/app", "*", "https://*.example.com", "ftp://example.com"] {
+            let err = load(&[("LATCHKEY_CORS_ORIGINS", wrong)]).unwrap_err();
+            assert!(err.to_string().starts_with("LATCHKEY_CORS_ORIGINS"), "{wrong}: {err}");
+        }
     }
 
     #[test]
