@@ -46,6 +46,13 @@ pub struct DecisionRequest {
     pub decision: String,
 }
 
+impl DecisionRequest {
+    /// Accepting the text shown in `locale`, as a page's form carries it.
+    pub fn acceptance(product: String, version: String, locale: String, sha256: String) -> Self {
+        Self { product, version, locale: Some(locale), sha256, decision: "accepted".to_owned() }
+    }
+}
+
 /// The outcome of walking the whole ledger.
 #[derive(Debug, Clone)]
 pub struct Verification {

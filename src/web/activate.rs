@@ -517,13 +517,7 @@ async fn accept_eula(
         let said = Said { what: "activate-eula-untick", next: "activate-eula-untick-next", ..said };
         return again(&web, signed_in, form.code, &said, &headers).await;
     }
-    let request = DecisionRequest {
-        product: form.product,
-        version: form.version,
-        locale: Some(form.locale),
-        sha256: form.sha256,
-        decision: "accepted".to_owned(),
-    };
+    let request = DecisionRequest::acceptance(form.product, form.version, form.locale, form.sha256);
     let decided = web.app.services.eulas.decide(&signed_in.caller, request, &signed_in.page.client, Channel::Web).await;
     match decided {
         Ok(_) => Ok(Redirect::to(&activate_url(Some(&form.code))).into_response()),

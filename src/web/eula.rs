@@ -224,13 +224,7 @@ async fn accept(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<Ac
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
-    let request = DecisionRequest {
-        product: form.product,
-        version: form.version,
-        locale: Some(form.locale),
-        sha256: form.sha256,
-        decision: "accepted".to_owned(),
-    };
+    let request = DecisionRequest::acceptance(form.product, form.version, form.locale, form.sha256);
     let decided = web.app.services.eulas.decide(&signed_in.caller, request, &signed_in.page.client, Channel::Web).await;
     if let Err(error) = decided {
         // Most likely a newer version was published while the page was open:

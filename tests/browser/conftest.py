@@ -271,3 +271,28 @@ def sign_in(page, email, password=PASSWORD):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_up(page, email, password=PASSWORD):
+    """An account made through the sign-up page (its address not yet confirmed)."""
+    page.goto("/sign-up")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Choose a password").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_text(email).first.wait_for()
+
+
+def signed_in_account(page, label):
+    """A new account, signed in on the pages; its address."""
+    email = unique_email(label)
+    sign_up(page, email)
+    sign_in(page, email)
+    page.wait_for_url(re.compile(r"/account$"))
+    return email
+
+
+def api_session(api, email, password=PASSWORD):
+    """A bearer session for the same account, to look at it through the API."""
+    status, answer = api.call("POST", "/v1/sessions", {"email": email, "password": password})
+    assert status in (200, 201) and answer["state"] == "authenticated", f"{status} {answer}"
+    return answer["token"]

@@ -6,7 +6,7 @@ import uuid
 import datetime
 import urllib.parse
 
-from conftest import BASE, PASSWORD, Mailbox, request, unique_email
+from conftest import BASE, PASSWORD, request, unique_email
 
 
 # --- helpers: one per step a person takes ---------------------------------

@@ -4,16 +4,12 @@ with a note saying so."""
 
 import uuid
 
-from conftest import PASSWORD, sign_in, sign_up_and_verify, unique_email
+from conftest import api_session, sign_in, sign_up_and_verify, unique_email
 
 EN_TEXT = "These terms govern your use of Notes.\n\nYou may install Notes on the devices your license allows."
 ET_TEXT = "Need tingimused reguleerivad Notes'i kasutamist.\n\nVõite Notes'i paigaldada nii paljudele seadmetele, kui litsents lubab."
 
 
-def api_session(api, email):
-    status, answer = api.call("POST", "/v1/sessions", {"email": email, "password": PASSWORD})
-    assert status in (200, 201) and answer["state"] == "authenticated", f"{status} {answer}"
-    return answer["token"]
 
 
 def test_a_newer_agreement_is_accepted_in_estonian_and_latvian_gets_a_note(page, mailbox, api, clock):

@@ -4,16 +4,11 @@ a device. Each GET only shows what the button will do; the POST acts."""
 import re
 import uuid
 
-from conftest import PASSWORD, Mailbox, sign_in, sign_up_and_verify, totp, unique_email
+from conftest import Mailbox, PASSWORD, api_session, sign_in, sign_up_and_verify, totp, unique_email
 
 NEW_PASSWORD = "a different horse battery staple"
 
 
-def api_session(api, email, password=PASSWORD):
-    """A bearer session for the same account, to look at it through the API."""
-    status, answer = api.call("POST", "/v1/sessions", {"email": email, "password": password})
-    assert status in (200, 201) and answer["state"] == "authenticated", f"{status} {answer}"
-    return answer["token"]
 
 
 def email_verified(api, token):

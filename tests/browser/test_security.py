@@ -4,19 +4,9 @@ address section, and the enrollment pages that return to `next`."""
 
 import re
 
-from conftest import PASSWORD, sign_in, unique_email
+from conftest import PASSWORD, signed_in_account, unique_email
 
 
-def signed_in_account(page, label):
-    email = unique_email(label)
-    page.goto("/sign-up")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Choose a password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_text(email).first.wait_for()
-    sign_in(page, email)
-    page.wait_for_url(re.compile(r"/account$"))
-    return email
 
 
 def test_sessions_and_passkeys_on_the_security_page(page, api, mailbox, passkeys):

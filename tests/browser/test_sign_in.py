@@ -5,25 +5,13 @@ and a locked account said in words."""
 import re
 from pathlib import Path
 
-from conftest import PASSWORD, sign_in, totp, unique_email
+from conftest import PASSWORD, sign_in, sign_up, signed_in_account, totp, unique_email
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def sign_up(page, email):
-    page.goto("/sign-up")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Choose a password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_text(email).first.wait_for()
 
 
-def signed_in_account(page, label):
-    email = unique_email(label)
-    sign_up(page, email)
-    sign_in(page, email)
-    page.wait_for_url(re.compile(r"/account$"))
-    return email
 
 
 def sign_out(page):
