@@ -121,10 +121,7 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
                     && sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), csrf.as_bytes()));
                 if !genuine {
                     PageError::form_expired().into_response()
-                } else if let Err(wait) = web.app.edge.credentials.take(&parts) {
-                    // Every page POST counts against the client's credential
-                    // budget, as the API's credential routes do: people post
-                    // forms far slower than the limit, guessers do not.
+                } else if let Err(wait) = charge(&web, &parts) {
                     PageError::said(Said::rate_limited(wait)).into_response()
                 } else if carries_control_characters(&parts.headers, &bytes) {
                     // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
@@ -133,6 +130,12 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
                     next.run(Request::from_parts(parts, Body::from(bytes))).await
                 }
             }
+        }
+    } else if looks_up_a_code(&request) {
+        let (parts, body) = request.into_parts();
+        match charge(&web, &parts) {
+            Err(wait) => PageError::said(Said::rate_limited(wait)).into_response(),
+            Ok(()) => next.run(Request::from_parts(parts, body)).await,
         }
     } else {
         next.run(request).await
@@ -151,6 +154,28 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     }
     secure_headers(headers);
     response
+}
+
+/// Page posts count against the client's credential budget, as the API's
+/// credential routes do: people post forms far slower than the limit,
+/// guessers do not. Signing out is never refused, and fetching a passkey
+/// challenge checks nothing (every sign-in page asks for one, for autofill).
+fn charge(web: &Web, parts: &axum::http::request::Parts) -> Result<(), u64> {
+    let path = parts.uri.path();
+    if path == "/sign-out" || path.ends_with("/options") {
+        return Ok(());
+    }
+    web.app.edge.credentials.take(parts)
+}
+
+/// `/activate?code=…` looks an activation code up on a GET (the product
+/// opens that link), so it takes from the same budget as a posted code.
+fn looks_up_a_code(request: &Request) -> bool {
+    request.uri().path() == "/activate"
+        && request
+            .uri()
+            .query()
+            .is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "code" && !v.is_empty()))
 }
 
 /// Our forms are url-encoded (one-line fields only) and our scripts post JSON.

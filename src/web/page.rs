@@ -5,11 +5,14 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Web;
 use super::cookies;
+use super::errors::PageError;
 use super::i18n::Lang;
+use super::reasons::Said;
 use crate::domain::account::Authenticated;
 use crate::domain::event::ClientInfo;
 
@@ -44,14 +47,16 @@ pub struct Page {
 impl Page {
     /// This page in another language.
     pub fn switch_to(&self, lang: Lang) -> String {
-        let (path, query) = self.here.split_once('?').unwrap_or((&self.here, ""));
+        let query = self.here.split_once('?').map_or("", |(_, query)| query);
         let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .filter(|(key, _)| key != "lang")
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         pairs.push(("lang".into(), lang.tag().into()));
         let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-        format!("{path}?{query}")
+        // Only the query, relative to this page: the path came from the
+        // request, and one such as `//evil.example/` would lead off the site.
+        format!("?{query}")
     }
 
     /// A message in the page's language.
@@ -99,16 +104,43 @@ impl FromRequestParts<Web> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Self::Rejection> {
         let page = Page::from_request_parts(parts, web).await?;
-        let token = web.pages.jar.read(&parts.headers, cookies::SESSION);
-        let caller = match token {
-            Some(token) => web.app.services.accounts.authenticate(&token).await.ok(),
-            None => None,
+        let jar = web.pages.jar;
+        let Some(token) = jar.read(&parts.headers, cookies::SESSION) else {
+            return Err(Redirect::to(&sign_in_then(&return_to(parts, &page))).into_response());
         };
-        match caller {
-            Some(caller) => Ok(Self { caller, page: Page { signed_in: true, ..page } }),
-            None => Err(Redirect::to(&sign_in_then(&page.here)).into_response()),
+        match web.app.services.accounts.authenticate(&token).await {
+            Ok(caller) => Ok(Self { caller, page: Page { signed_in: true, ..page } }),
+            Err(error) => {
+                let said = Said::from(error);
+                if said.cause.is_some() {
+                    // An outage is not a signed-out visitor: say so, keep the cookie.
+                    return Err(PageError::said(said).into_response());
+                }
+                // Ended or expired: forget it here, so the pages stop looking signed in.
+                let mut response = Redirect::to(&sign_in_then(&return_to(parts, &page))).into_response();
+                response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::SESSION));
+                Err(response)
+            }
         }
     }
+}
+
+/// Where to come back to after signing in: this page, or for a form that
+/// was posted, the page the form was on (a POST address answers no GET).
+fn return_to(parts: &Parts, page: &Page) -> String {
+    if parts.method == axum::http::Method::GET {
+        return page.here.clone();
+    }
+    let from_referer = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| url::Url::parse(referer).ok())
+        .map(|url| match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        });
+    safe_next(from_referer.as_deref())
 }
 
 impl axum::extract::OptionalFromRequestParts<Web> for SignedIn {
