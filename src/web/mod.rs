@@ -19,6 +19,7 @@ pub mod licenses;
 pub mod links;
 pub mod page;
 pub mod reasons;
+pub mod second_step;
 pub mod security;
 pub mod sign_in;
 pub mod support;
@@ -99,6 +100,7 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
     let web = Web { app: state.clone(), pages };
     let pages = Router::new()
         .merge(sign_in::routes())
+        .merge(second_step::routes())
         .merge(account::routes())
         .merge(activate::routes())
         .merge(licenses::routes())
