@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use axum::Form;
+use super::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -108,7 +108,7 @@ enum FactorOwed {
     /// None set up yet: set one up.
     Enroll(Factor),
     /// Set up, but this session did not use it: confirm with it.
-    Confirm,
+    Confirm(Factor),
 }
 
 /// Where the visitor stands.
@@ -200,7 +200,9 @@ async fn journey(web: &Web, signed_in: Option<SignedIn>, typed: Option<String>, 
     if policy.eula_required
         && matches!(services.eulas.standing(&caller.user.id, &policy.product).await?, Standing::Required { .. })
     {
-        journey.eula_owed = Some(services.eulas.current(&policy.product, Some(lang.tag())).await?);
+        // The newest version, in the page's language where it is published in
+        // it: an older version in the language would not settle what is owed.
+        journey.eula_owed = Some(services.eulas.current_version_in(&policy.product, lang.tag()).await?);
     }
     journey.factor_owed = match services.factors.require_sign_in(caller, policy.sign_in).await {
         Ok(()) => None,
@@ -208,7 +210,7 @@ async fn journey(web: &Web, signed_in: Option<SignedIn>, typed: Option<String>, 
         // Holding the license already, the factor being set up is enough:
         // the product asks for it when the user signs in there.
         Err(FactorError::Shortfall(Shortfall::StrongerSignInRequired(_))) if preview.held.is_some() => None,
-        Err(FactorError::Shortfall(Shortfall::StrongerSignInRequired(_))) => Some(FactorOwed::Confirm),
+        Err(FactorError::Shortfall(Shortfall::StrongerSignInRequired(factor))) => Some(FactorOwed::Confirm(factor)),
         Err(error) => return Err(error.into()),
     };
     journey.preview = Some(preview);
@@ -438,9 +440,11 @@ fn factor_step(page: &Page, owed: Option<FactorOwed>, here: &str) -> Markup {
         Some(FactorOwed::Enroll(_)) => {
             ("activate-factor-totp", with_next("/account/security/totp", here), "activate-factor-totp-go")
         }
-        Some(FactorOwed::Confirm) | None => {
-            ("activate-factor-confirm", with_next("/account/confirm", here), "activate-factor-confirm-go")
+        Some(FactorOwed::Confirm(factor)) => {
+            let need = Said::code(Code::MfaRequired).with_factor(factor);
+            ("activate-factor-confirm", super::security::confirm_url(here, &need), "activate-factor-confirm-go")
         }
+        None => ("activate-factor-confirm", with_next("/account/confirm", here), "activate-factor-confirm-go"),
     };
     html! {
         p { (lang.t(text)) }

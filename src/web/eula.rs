@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use axum::Form;
+use super::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -196,8 +196,7 @@ async fn remove_device(State(web): State<Web>, signed_in: SignedIn, Path(id): Pa
                 return Err(said.into());
             }
             if matches!(said.code, Code::ReauthenticationRequired | Code::MfaRequired) {
-                let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("next", HERE).finish();
-                return Ok(Redirect::to(&format!("/account/confirm?{query}")).into_response());
+                return Ok(Redirect::to(&super::security::confirm_url(HERE, &said)).into_response());
             }
             let licenses = held(&web, &signed_in).await?;
             let mut response = render(&signed_in, &licenses, None, Some(&said));

@@ -2,7 +2,7 @@
 //! `/devices/remove`. Mail scanners and link previews fetch every link, so
 //! each GET only shows what a click would do; the button's POST acts.
 
-use axum::Form;
+use super::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header;

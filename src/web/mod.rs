@@ -111,6 +111,9 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
         .merge(help::routes())
         .route("/assets/{file}", get(assets::serve))
         .fallback(fallback)
+        .method_not_allowed_fallback(|| async {
+            errors::PageError::said(reasons::Said::code(crate::domain::reason::Code::MethodNotAllowed))
+        })
         .layer(axum::middleware::from_fn_with_state(web.clone(), guard::guard))
         .with_state(web);
     Router::new()

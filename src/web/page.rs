@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::Web;
@@ -148,6 +148,23 @@ impl axum::extract::OptionalFromRequestParts<Web> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Option<Self>, Self::Rejection> {
         Ok(<Self as FromRequestParts<Web>>::from_request_parts(parts, web).await.ok())
+    }
+}
+
+/// A posted form, as `axum::Form` reads it; a body that is not the form
+/// (a field missing, bytes that are not text) gets a page in the
+/// visitor's language instead of axum's plain-text English.
+#[derive(Debug)]
+pub struct Form<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Form<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(_) => Err(PageError::said(Said::code(crate::domain::reason::Code::ValidationFailed)).into_response()),
+        }
     }
 }
 

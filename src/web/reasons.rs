@@ -62,6 +62,14 @@ impl Said {
         Self { what, ..Self::code(code) }
     }
 
+    /// The factor the refusal asks for, when it names one.
+    pub fn factor(&self) -> Option<Factor> {
+        self.args.iter().find_map(|(_, value)| match value {
+            Arg::Factor(factor) => Some(*factor),
+            _ => None,
+        })
+    }
+
     /// How long to wait before trying again, when the refusal says.
     pub fn wait_secs(&self) -> Option<u64> {
         self.args.iter().find_map(|(_, value)| match value {
@@ -73,6 +81,11 @@ impl Said {
     /// Too many attempts from this client: wait this many seconds.
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self::code(Code::RateLimited).with("wait", Arg::Wait(retry_after_secs))
+    }
+
+    /// The same, naming the factor it asks for.
+    pub fn with_factor(self, factor: Factor) -> Self {
+        self.with("factor", Arg::Factor(factor))
     }
 
     fn with(mut self, name: &'static str, value: Arg) -> Self {

@@ -12,7 +12,7 @@
 //! everything after the password, and the passkey plumbing the security
 //! pages reuse, is here.
 
-use axum::Form;
+use super::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
@@ -33,7 +33,7 @@ use super::reasons::Said;
 use super::sign_in::{begin_session, begin_session_json, sign_in_page};
 use crate::domain::factors::CodeKind;
 use crate::domain::reason::{Code, Invalid, Rule};
-use crate::factors::PasskeyOptions;
+use crate::factors::{FactorError, PasskeyOptions};
 
 /// The routes of this group.
 pub fn routes() -> Router<Web> {
@@ -227,6 +227,8 @@ pub(super) fn json_options(challenge_id: String, options: &impl Serialize) -> Re
             fields.insert("challenge_id".into(), challenge_id.into());
             axum::Json(serde_json::Value::Object(fields)).into_response()
         }
+        // Options we made always serialize to an object; a page language
+        // does not matter for a failure nobody can act on.
         _ => json_refusal(super::i18n::Lang::En, &Said::code(Code::Internal)),
     }
 }
@@ -353,11 +355,14 @@ async fn second_step_code(
     match factors.sign_in_with_code(&token, kind, &code, &page.client).await {
         Ok(signed) => Ok(begin_session(&web, &signed, &next)),
         Err(error) => {
+            // This sign-in is over: no more answers, or it lapsed.
+            let over =
+                matches!(error, FactorError::PendingSignInGone | FactorError::Refused { attempts_left: Some(0), .. });
             let said = Said::from(error);
             if said.cause.is_some() {
                 return Err(said.into());
             }
-            if said.what == "refusal-no_attempts_left" || said.what == "pending-gone" {
+            if over {
                 return Ok(start_over(&web, &page, &next, &said));
             }
             let offered = match factors.pending_methods(&token).await {

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use axum::Form;
+use super::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};

@@ -83,6 +83,10 @@ async fn a_form_needs_its_token_and_hostile_bodies_change_nothing(backend: Backe
     // A body that is not the form at all.
     let response = post_form(&app, "/sign-up", &cookie, format!("csrf={token}&%ff%fe=1")).await;
     assert!(response.status().is_client_error(), "{}", response.status());
+    let response = post_form(&app, "/sign-up", &cookie, format!("csrf={token}")).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(response.text().await.unwrap().contains("data-code=\"validation_failed\""));
 
     // None of it made an account: signing up for real still mails a first link.
     let response = post_form(&app, "/sign-up", &cookie, form("a%40example.com", &token)).await;
@@ -124,6 +128,11 @@ async fn pages_and_assets_carry_their_headers(backend: Backend) {
     assert!(response.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     let response = app.client.get(app.url("/assets/app.0000.css")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // A page address asked with the wrong method: a page, not an empty answer.
+    let response = app.client.get(app.url("/sign-out")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(response.text().await.unwrap().contains("data-code=\"method_not_allowed\""));
 }
 
 async fn page_posts_share_the_per_ip_credential_limit(backend: Backend) {

@@ -113,3 +113,26 @@ def test_password_change_and_confirm_with_the_password(page, clock):
     page.checks.page_ok("totp-page-et")
     page.goto("/account?lang=en")
     assert email in page.locator("main").inner_text()
+
+
+def test_removing_a_passkey_asks_only_for_a_passkey(page, passkeys, clock):
+    """With an authenticator app and a passkey, removing the passkey needs a
+    passkey-strength proof: the confirm page offers only the passkey, so a
+    code cannot succeed there and be refused again here, round and round."""
+    from test_sign_in import enroll_totp
+
+    signed_in_account(page, "strongest")
+    enroll_totp(page, clock)
+    page.goto("/account/security")
+    page.get_by_label("Name for the new passkey (optional)").fill("Key")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.wait_for_url(re.compile(r"done=passkey-added"))
+    page.get_by_role("button", name="Remove the passkey “Key”").click()
+    page.wait_for_url(re.compile(r"/account/confirm\?.*need=passkey"))
+    assert page.get_by_label("Code from your authenticator app").count() == 0
+    assert page.get_by_role("link", name=re.compile("authenticator app", re.I)).count() == 0
+    page.checks.page_ok("confirm-only-passkey")
+    page.get_by_role("button", name="Use your passkey").click()
+    page.wait_for_url(re.compile(r"/account/security"))
+    page.get_by_role("button", name="Remove the passkey “Key”").click()
+    page.get_by_text("The passkey is removed.").wait_for()

@@ -4,7 +4,7 @@
 //! Apart from the second step's pages because they change what signs in,
 //! not how the second step is proved.
 
-use axum::Form;
+use crate::web::page::Form;
 use axum::Router;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -49,7 +49,7 @@ async fn change_password(State(web): State<Web>, signed_in: SignedIn, Form(form)
                 return refused(said);
             }
             if needs_confirmation(&said) {
-                return Ok(confirm_first(&format!("{SECURITY}#password")));
+                return Ok(confirm_first(&format!("{SECURITY}#password"), &said));
             }
             overview_refused(&web, &signed_in, Flash::refusal("password", said)).await
         }
@@ -96,7 +96,7 @@ async fn change_email(State(web): State<Web>, signed_in: SignedIn, Form(form): F
                 return refused(said);
             }
             if needs_confirmation(&said) {
-                return Ok(confirm_first(&format!("{SECURITY}#email")));
+                return Ok(confirm_first(&format!("{SECURITY}#email"), &said));
             }
             let flash = Flash { typed_email: Some(form.new_email), ..Flash::refusal("email-change", said) };
             overview_refused(&web, &signed_in, flash).await

@@ -3,7 +3,7 @@
 //! `next`. Apart because every section leads here, and it reuses the second
 //! step's forms rather than the overview's.
 
-use axum::Form;
+use crate::web::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,6 +37,8 @@ struct ConfirmQuery {
     next: Option<String>,
     method: Option<String>,
     why: Option<String>,
+    /// `passkey` when nothing weaker will do (removing a passkey, say).
+    need: Option<String>,
 }
 
 /// The ways this account can confirm it is you: its factors, or the
@@ -64,7 +66,11 @@ fn confirm_page(page: &Page, way: Way, offered: &[Way], next: &str, why: bool, e
 async fn confirm_form(State(web): State<Web>, signed_in: SignedIn, Query(query): Query<ConfirmQuery>) -> PageResult {
     let next = safe_next(query.next.as_deref());
     let enrolled = web.app.services.factors.enrolled(&signed_in.caller.user.id).await?;
-    let offered = confirm_ways(enrolled);
+    let mut offered = confirm_ways(enrolled);
+    if query.need.as_deref() == Some("passkey") && offered.contains(&Way::Passkey) {
+        // A weaker proof would succeed here and be refused again there.
+        offered = vec![Way::Passkey];
+    }
     let way = Way::pick(&offered, query.method.as_deref()).unwrap_or(Way::Password);
     Ok(confirm_page(&signed_in.page, way, &offered, &next, query.why.is_some(), None).into_response())
 }

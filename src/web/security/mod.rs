@@ -20,6 +20,7 @@ mod passkeys;
 mod sessions;
 mod totp;
 
+use crate::domain::factors::Factor;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -74,13 +75,19 @@ fn needs_confirmation(said: &Said) -> bool {
     matches!(said.code, Code::ReauthenticationRequired | Code::MfaRequired)
 }
 
-/// `/account/confirm`, then back to `next`.
-fn confirm_url(next: &str) -> String {
-    with_query("/account/confirm", &[("next", next), ("why", "1")])
+/// `/account/confirm`, then back to `next`. When only a passkey will do,
+/// the page offers only the passkey: confirming with a weaker factor would
+/// succeed and be refused again, round and round.
+pub(in crate::web) fn confirm_url(next: &str, said: &Said) -> String {
+    let mut pairs = vec![("next", next), ("why", "1")];
+    if said.factor() == Some(Factor::Passkey) {
+        pairs.push(("need", "passkey"));
+    }
+    with_query("/account/confirm", &pairs)
 }
 
-fn confirm_first(next: &str) -> Response {
-    Redirect::to(&confirm_url(next)).into_response()
+fn confirm_first(next: &str, said: &Said) -> Response {
+    Redirect::to(&confirm_url(next, said)).into_response()
 }
 
 /// A refusal that has no form to go back to, or a failure: its own page.
@@ -362,7 +369,7 @@ async fn section_refusal(web: &Web, signed_in: &SignedIn, section: &'static str,
         return refused(said);
     }
     if needs_confirmation(&said) {
-        return Ok(confirm_first(&format!("{SECURITY}#{section}")));
+        return Ok(confirm_first(&format!("{SECURITY}#{section}"), &said));
     }
     overview_refused(web, signed_in, Flash::refusal(section, said)).await
 }

@@ -3,7 +3,7 @@
 //! drives), `/account/security/passkeys/{id}/…` renames and removes. Apart
 //! because adding is a WebAuthn ceremony in JSON, not a plain form.
 
-use axum::Form;
+use crate::web::page::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -77,7 +77,7 @@ async fn passkey_options(State(web): State<Web>, signed_in: SignedIn, Query(quer
             let said = Said::from(error);
             if needs_confirmation(&said) {
                 let back = with_query("/account/security/passkey", &[("next", &safe_next(query.next.as_deref()))]);
-                return json_redirect(&confirm_url(&back));
+                return json_redirect(&confirm_url(&back, &said));
             }
             json_refusal(lang, &said)
         }

@@ -3,7 +3,7 @@
 //! key shown once) and `/account/security/recovery`. Apart because enrolling
 //! is a small flow of its own pages, not a form on the overview.
 
-use axum::Form;
+use crate::web::page::Form;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -135,7 +135,7 @@ async fn totp_start(State(web): State<Web>, signed_in: SignedIn, Form(form): For
         Err(error) => {
             let said = Said::from(error);
             if needs_confirmation(&said) {
-                return Ok(confirm_first(&with_query("/account/security/totp", &[("next", &next)])));
+                return Ok(confirm_first(&with_query("/account/security/totp", &[("next", &next)]), &said));
             }
             if said.cause.is_some() || next != SECURITY {
                 return refused(said);
@@ -166,7 +166,7 @@ async fn totp_confirm(State(web): State<Web>, signed_in: SignedIn, Form(form): F
                 return refused(said);
             }
             if needs_confirmation(&said) {
-                return Ok(confirm_first(&with_query("/account/security/totp", &[("next", &next)])));
+                return Ok(confirm_first(&with_query("/account/security/totp", &[("next", &next)]), &said));
             }
             if said.code != Code::InvalidCredentials || !form.uri.starts_with("otpauth://") {
                 return refused(said);
