@@ -51,6 +51,23 @@ impl Factors {
         Ok(TotpEnrollment { secret: totp::base32(&secret), qr_svg: totp::qr_svg(&otpauth_uri), otpauth_uri })
     }
 
+    /// The enrollment waiting for its code, shown again (a page that
+    /// refused a wrong code asks for another one with the same key).
+    pub async fn pending_totp(&self, caller: &Authenticated) -> FactorResult<TotpEnrollment> {
+        let user = &caller.user;
+        let credential = self.store.totp_credential(&user.id).await?;
+        let Some(credential) = credential.filter(|c| c.confirmed_at.is_none()) else {
+            return Err(FactorError::NothingToConfirm);
+        };
+        let secret = self
+            .master_key
+            .open(&secret_context(&user.id), &credential.secret_sealed)
+            .map_err(|e| FactorError::corrupt("totp secret", e))?;
+        let otpauth_uri = totp::otpauth_uri(&secret, &self.issuer, &user.email)
+            .map_err(|e| FactorError::corrupt("totp secret", e))?;
+        Ok(TotpEnrollment { secret: totp::base32(&secret), qr_svg: totp::qr_svg(&otpauth_uri), otpauth_uri })
+    }
+
     /// Activates the pending secret with a right code; returns the new
     /// recovery codes, which replace any old ones. The account's other
     /// sessions that no second factor went into end.

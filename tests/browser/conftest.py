@@ -195,7 +195,7 @@ def browser():
 @pytest.fixture
 def context(browser):
     context = browser.new_context(base_url=BASE, locale="en-US", viewport=DESKTOP)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     yield context
     context.close()
 

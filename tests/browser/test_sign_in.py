@@ -27,6 +27,11 @@ def enroll_totp(page, clock):
     key = page.locator("#totp-key").inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{16,}", key), key
     page.checks.page_ok("totp-enroll")
+    # A wrong code: said under the field, and the same key shown again.
+    page.get_by_label("Code from your authenticator app").fill(totp(key, clock.now() - 3600))
+    page.get_by_role("button", name="Turn on").click()
+    page.locator("#code-error").wait_for()
+    assert page.locator("#totp-key").inner_text().replace(" ", "") == key
     page.get_by_label("Code from your authenticator app").fill(totp(key, clock.now()))
     page.get_by_role("button", name="Turn on").click()
     page.get_by_role("heading", name="Your recovery codes").wait_for()

@@ -85,18 +85,17 @@ fn grouped(secret: &str) -> String {
 }
 
 /// The QR code, the key to type, and the code that confirms it.
-fn totp_enroll_page(page: &Page, secret: &str, uri: &str, next: &str, error: Option<String>) -> Markup {
+fn totp_enroll_page(page: &Page, enrollment: &TotpEnrollment, next: &str, error: Option<String>) -> Markup {
     let lang = page.lang;
-    let qr = crate::domain::totp::qr_svg(uri);
     let body = html! {
         ol class="steps" {
             li {
                 p { (lang.t("security-totp-step-scan")) }
-                div class="qr" role="img" aria-label=(lang.t("security-totp-qr-label")) { (layout::trusted(qr)) }
+                div class="qr" role="img" aria-label=(lang.t("security-totp-qr-label")) { (layout::trusted(enrollment.qr_svg.clone())) }
             }
             li {
                 p { (lang.t("security-totp-step-type")) }
-                p { code id="totp-key" class="secret" { (grouped(secret)) } }
+                p { code id="totp-key" class="secret" { (grouped(&enrollment.secret)) } }
                 button type="button" class="secondary hidden" data-copy="totp-key" data-copied=(lang.t("security-copied")) {
                     (lang.t("security-copy-key"))
                 }
@@ -106,8 +105,6 @@ fn totp_enroll_page(page: &Page, secret: &str, uri: &str, next: &str, error: Opt
                 form method="post" action="/account/security/totp/confirm" novalidate {
                     (layout::csrf(page))
                     input type="hidden" name="next" value=(next);
-                    input type="hidden" name="secret" value=(secret);
-                    input type="hidden" name="uri" value=(uri);
                     div class={ "field" @if error.is_some() { " invalid" } } {
                         label for="code" { (lang.t("signin-totp-label")) }
                         @if let Some(error) = &error { p id="code-error" class="field-error" { (error) } }
@@ -124,7 +121,7 @@ fn totp_enroll_page(page: &Page, secret: &str, uri: &str, next: &str, error: Opt
 }
 
 fn show_enrollment(page: &Page, enrollment: &TotpEnrollment, next: &str) -> Markup {
-    totp_enroll_page(page, &enrollment.secret, &enrollment.otpauth_uri, next, None)
+    totp_enroll_page(page, enrollment, next, None)
 }
 
 /// `POST /account/security/totp/start`: a fresh key, shown once.
@@ -148,8 +145,6 @@ async fn totp_start(State(web): State<Web>, signed_in: SignedIn, Form(form): For
 #[derive(Deserialize)]
 struct TotpConfirmForm {
     code: SecretString,
-    secret: String,
-    uri: String,
     next: Option<String>,
 }
 
@@ -168,13 +163,14 @@ async fn totp_confirm(State(web): State<Web>, signed_in: SignedIn, Form(form): F
             if needs_confirmation(&said) {
                 return Ok(confirm_first(&with_query("/account/security/totp", &[("next", &next)]), &said));
             }
-            if said.code != Code::InvalidCredentials || !form.uri.starts_with("otpauth://") {
+            if said.code != Code::InvalidCredentials {
                 return refused(said);
             }
+            // The same key again, from the service: the page never trusts a key the browser sends back.
+            let enrollment = web.app.services.factors.pending_totp(&signed_in.caller).await?;
             let lang = signed_in.page.lang;
             let message = format!("{} {}", said.what_in(lang), said.next_in(lang));
-            let mut response =
-                totp_enroll_page(&signed_in.page, &form.secret, &form.uri, &next, Some(message)).into_response();
+            let mut response = totp_enroll_page(&signed_in.page, &enrollment, &next, Some(message)).into_response();
             *response.status_mut() = said.status();
             Ok(response)
         }
