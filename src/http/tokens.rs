@@ -251,6 +251,7 @@ pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResp
             "exp",
             "iat",
             "jti",
+            "sid",
             "client_id",
             "auth_time",
             "amr",

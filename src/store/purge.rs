@@ -71,7 +71,9 @@ const RULES: &[Rule] = &[
     Rule { table: "pending_sign_ins", key: "id", done: "expires_at <= $1", cutoff: now },
     Rule { table: "known_devices", key: "token_hash", done: "expires_at <= $1", cutoff: now },
     Rule { table: "support_pins", key: "user_id", done: "expires_at <= $1", cutoff: now },
-    Rule { table: "issued_tokens", key: "jti", done: "expires_at <= $1", cutoff: now },
+    // A revoked token past its `exp` is refused as expired; its entry on
+    // the revocation list has nothing left to stop.
+    Rule { table: "revoked_tokens", key: "jti", done: "expires_at <= $1", cutoff: now },
     // `publish_until` was set at retirement to outlast every token the key
     // signed; past it the key verifies nothing and only swells the JWKS.
     Rule { table: "signing_keys", key: "kid", done: "retired_at IS NOT NULL AND publish_until <= $1", cutoff: now },

@@ -1,39 +1,34 @@
-//! Tokens minted for our own audiences (by `jti`, for introspection and
-//! revocation) and the sealed shared secrets of vendor integrations.
+//! The revocation list of the access tokens we mint, and the sealed shared
+//! secrets of vendor integrations. Minting writes nothing: a token is ours
+//! when one of our published keys signed it, and it is recorded only when
+//! it is revoked.
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::sql::{Pool, SqlStore};
 use super::{StoreResult, from_millis, to_millis};
-use crate::domain::ids::{SessionId, UserId};
 
-/// An access token we minted, recorded for introspection and revocation.
+/// An access token put on the revocation list.
 #[derive(Debug, Clone)]
-pub struct MintedToken {
+pub struct Revocation {
     /// Its `jti`.
     pub jti: String,
-    /// Whose.
-    pub user_id: UserId,
-    /// The session that asked for it; ending the session ends the token.
-    pub session_id: SessionId,
-    /// Its `aud`.
-    pub audience: String,
-    /// Its `iat`.
-    pub issued_at: OffsetDateTime,
-    /// Its `exp`.
+    /// Its `exp`: past it the token is refused anyway, and the entry is purged.
     pub expires_at: OffsetDateTime,
+    /// When it was revoked.
+    pub revoked_at: OffsetDateTime,
 }
 
-/// Whether a minted token still stands: neither it nor its session revoked.
+/// Whether a validly signed, unexpired access token still stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MintedTokenState {
-    /// It stands.
+pub enum TokenState {
+    /// It stands: not revoked, and its session is live.
     Live,
-    /// It or its session was revoked, or the session ended.
+    /// It is on the revocation list.
     Revoked,
-    /// Never minted here, or purged after expiry.
-    Unknown,
+    /// The session it was minted from was ended, ran out, or is gone.
+    SessionEnded,
 }
 
 /// A shared secret as stored: sealed, under the vendor's key id.
@@ -58,16 +53,16 @@ impl std::fmt::Debug for IntegrationSecretRecord {
     }
 }
 
-/// Minted tokens and integration secrets.
+/// The revocation list and integration secrets.
 #[async_trait]
 pub trait TokenStore {
-    /// Records a minted token, and forgets tokens expired before `now`.
-    async fn record_issued_token(&self, token: &MintedToken) -> StoreResult<()>;
-    /// Live means: not revoked, and its session neither revoked nor past its absolute end at `now`.
-    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<MintedTokenState>;
-    /// Revokes a token; with `owner`, only if it is that user's. True when
-    /// a live token was revoked.
-    async fn revoke_issued_token(&self, jti: &str, owner: Option<&UserId>, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Whether the token `jti`, minted from session `session_id`, stands at
+    /// `now`: not on the revocation list, and the session neither ended
+    /// nor past its end. One read.
+    async fn token_state(&self, jti: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<TokenState>;
+    /// Puts a token on the revocation list, on every instance at once.
+    /// True when it was not on it already.
+    async fn revoke_token(&self, revocation: &Revocation) -> StoreResult<bool>;
 
     /// Stores (or replaces, for the same key id) an integration's secret.
     async fn set_integration_secret(&self, secret: &IntegrationSecretRecord) -> StoreResult<()>;
@@ -77,9 +72,8 @@ pub trait TokenStore {
 
 #[derive(sqlx::FromRow)]
 struct StateRow {
-    revoked_at: Option<i64>,
     session_revoked_at: Option<i64>,
-    live_session: Option<String>,
+    revoked_jti: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -93,64 +87,39 @@ struct SecretRow {
 #[async_trait]
 impl TokenStore for SqlStore {
     #[tracing::instrument(skip_all)]
-    async fn record_issued_token(&self, token: &MintedToken) -> StoreResult<()> {
-        in_tx!(self, |tx| {
-            // Expired tokens are inactive whatever their row says; dropping
-            // them keeps the table as small as the set of live tokens.
-            sqlx::query("DELETE FROM issued_tokens WHERE expires_at < $1")
-                .bind(to_millis(token.issued_at))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO issued_tokens (jti, user_id, session_id, audience, issued_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&token.jti)
-            .bind(&token.user_id)
-            .bind(&token.session_id)
-            .bind(&token.audience)
-            .bind(to_millis(token.issued_at))
-            .bind(to_millis(token.expires_at))
-            .execute(&mut *tx)
-            .await?;
-            Ok(())
-        })
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn issued_token_state(&self, jti: &str, now: OffsetDateTime) -> StoreResult<MintedTokenState> {
+    async fn token_state(&self, jti: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<TokenState> {
+        // The session by its key, and the list by the token's: one indexed
+        // read. No row means the session ran out or was purged.
         let row: Option<StateRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT t.revoked_at, s.revoked_at AS session_revoked_at, \
-             s.id AS live_session \
-             FROM issued_tokens t LEFT JOIN sessions s ON s.id = t.session_id AND s.expires_at > $2 \
-             WHERE t.jti = $1"
+            "SELECT s.revoked_at AS session_revoked_at, r.jti AS revoked_jti \
+             FROM sessions s LEFT JOIN revoked_tokens r ON r.jti = $1 \
+             WHERE s.id = $2 AND s.expires_at > $3"
         )
         .bind(jti)
+        .bind(session_id)
         .bind(to_millis(now))
         .fetch_optional(pool)
         .await?);
         Ok(match row {
-            None => MintedTokenState::Unknown,
-            Some(row) if row.revoked_at.is_some() || row.session_revoked_at.is_some() || row.live_session.is_none() => {
-                MintedTokenState::Revoked
-            }
-            Some(_) => MintedTokenState::Live,
+            Some(StateRow { revoked_jti: Some(_), .. }) => TokenState::Revoked,
+            None | Some(StateRow { session_revoked_at: Some(_), .. }) => TokenState::SessionEnded,
+            Some(StateRow { session_revoked_at: None, revoked_jti: None }) => TokenState::Live,
         })
     }
 
     #[tracing::instrument(skip_all)]
-    async fn revoke_issued_token(&self, jti: &str, owner: Option<&UserId>, now: OffsetDateTime) -> StoreResult<bool> {
-        let revoked = on_pool!(self, |pool| sqlx::query(
-            "UPDATE issued_tokens SET revoked_at = $1 \
-             WHERE jti = $2 AND revoked_at IS NULL AND ($3 IS NULL OR user_id = $3)"
+    async fn revoke_token(&self, revocation: &Revocation) -> StoreResult<bool> {
+        let added = on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (jti) DO NOTHING"
         )
-        .bind(to_millis(now))
-        .bind(jti)
-        .bind(owner)
+        .bind(&revocation.jti)
+        .bind(to_millis(revocation.expires_at))
+        .bind(to_millis(revocation.revoked_at))
         .execute(pool)
         .await?
         .rows_affected());
-        Ok(revoked == 1)
+        Ok(added == 1)
     }
 
     #[tracing::instrument(skip_all)]

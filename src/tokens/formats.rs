@@ -58,8 +58,12 @@ pub struct AccessClaims {
     pub exp: i64,
     /// Issued at, Unix seconds.
     pub iat: i64,
-    /// Unique token id, recorded so the token can be revoked.
+    /// Unique token id: what the revocation list holds once the token is
+    /// revoked. Nothing is recorded when it is minted.
     pub jti: String,
+    /// The session it was minted from (OpenID's `sid`): ending the session
+    /// ends the token, on every instance. An id, not the session's secret.
+    pub sid: String,
     /// The integration the token was minted for (RFC 9068); same as `aud`.
     pub client_id: String,
     /// When the user last proved who they are, Unix seconds.

@@ -25,7 +25,7 @@ use crate::eula::Eulas;
 use crate::factors::Factors;
 use crate::metrics::Metrics;
 use crate::secrets::MasterKey;
-use crate::store::{IntegrationSecretRecord, MintedToken, MintedTokenState, Store, StoreError};
+use crate::store::{IntegrationSecretRecord, Revocation, Store, StoreError, TokenState};
 
 const SECRET_CONTEXT: &str = "integration-secret";
 /// Most licenses one token describes, so it stays small enough for a header.
@@ -273,6 +273,7 @@ impl Tokens {
             exp: expires_at.unix_timestamp(),
             iat: now.unix_timestamp(),
             jti: new_id(),
+            sid: caller.session.id.as_str().to_owned(),
             client_id: integration.name.clone(),
             auth_time: caller.session.auth_time.unix_timestamp(),
             acr: Acr::of(&caller.session.amr).as_str().to_owned(),
@@ -283,23 +284,17 @@ impl Tokens {
             licenses: licenses.iter().take(MAX_LICENSES_IN_TOKEN).map(LicenseClaim::from).collect(),
             eula,
         };
-        // Recorded before it is handed out: a token we cannot revoke never leaves.
-        self.store
-            .record_issued_token(&MintedToken {
-                jti: claims.jti.clone(),
-                user_id: user.id.clone(),
-                session_id: caller.session.id.clone(),
-                audience: integration.name.clone(),
-                issued_at: now,
-                expires_at,
-            })
-            .await?;
+        // Nothing is written: the signature makes it ours, its `sid` ties it
+        // to the session, and revoking it puts its `jti` on the list.
         let token = self.keys.sign_jwt(ACCESS_TOKEN_TYP, &claims).await?;
         Ok(Minted::Token { token, token_type: "Bearer", expires_at, audience: integration.name.clone() })
     }
 
-    /// One of our access tokens, if it is live: signed by a published key,
-    /// unexpired, and neither it nor the session it came from revoked.
+    /// One of our access tokens, if it is live: signed by one of our
+    /// published keys (retired ones stay published until what they signed
+    /// has expired), unexpired, not on the revocation list, and the session
+    /// it came from (its `sid`) not ended. Tokens minted before `sid`
+    /// existed do not decode, and are inactive.
     #[tracing::instrument(skip_all)]
     pub async fn introspect(&self, token: &str) -> TokenResult<Introspection> {
         let claims: AccessClaims = match self.keys.verify_jwt(ACCESS_TOKEN_TYP, token).await {
@@ -307,14 +302,18 @@ impl Tokens {
             Err(Rejected::Keys(e)) => return Err(e.into()),
             Err(Rejected::Foreign | Rejected::Expired | Rejected::Signature) => return Ok(Introspection::Inactive),
         };
-        match self.store.issued_token_state(&claims.jti, self.clock.now()).await? {
-            MintedTokenState::Live => Ok(Introspection::Active(Box::new(claims))),
-            MintedTokenState::Revoked | MintedTokenState::Unknown => Ok(Introspection::Inactive),
+        match self.store.token_state(&claims.jti, &claims.sid, self.clock.now()).await? {
+            TokenState::Live => Ok(Introspection::Active(Box::new(claims))),
+            TokenState::Revoked | TokenState::SessionEnded => Ok(Introspection::Inactive),
         }
     }
 
-    /// Revokes one of our access tokens (RFC 7009): anything else, or a
-    /// token of another user, is quietly left alone, as the RFC asks.
+    /// Revokes one of our access tokens (RFC 7009): its `jti` goes on the
+    /// revocation list, which every instance reads, until the token's own
+    /// expiry. Ours means signed by one of our published keys and unexpired;
+    /// it was never recorded at mint, so this is its first row. Anything
+    /// else, or a token of another user, is quietly left alone, as the RFC
+    /// asks.
     #[tracing::instrument(skip_all)]
     pub async fn revoke(&self, token: &str, by: Revoker<'_>) -> TokenResult<()> {
         let claims: AccessClaims = match self.keys.verify_jwt(ACCESS_TOKEN_TYP, token).await {
@@ -322,11 +321,15 @@ impl Tokens {
             Err(Rejected::Keys(e)) => return Err(e.into()),
             Err(_) => return Ok(()),
         };
-        let owner = match by {
-            Revoker::User(user) => Some(&user.id),
-            Revoker::Staff => None,
-        };
-        self.store.revoke_issued_token(&claims.jti, owner, self.clock.now()).await?;
+        // The signature vouches for `sub`: a user revokes only the tokens that name them.
+        if let Revoker::User(user) = by
+            && claims.sub != user.id.as_str()
+        {
+            return Ok(());
+        }
+        // `verify_jwt` checked `exp`; one beyond the calendar is no lifetime we ever give.
+        let Ok(expires_at) = OffsetDateTime::from_unix_timestamp(claims.exp) else { return Ok(()) };
+        self.store.revoke_token(&Revocation { jti: claims.jti, expires_at, revoked_at: self.clock.now() }).await?;
         Ok(())
     }
 

@@ -115,8 +115,7 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
             "INSERT INTO known_devices (token_hash, user_id, created_at, expires_at) VALUES ('{id}', '{ada}', {created}, {expires})"
         ));
         rows.push(format!(
-            "INSERT INTO issued_tokens (jti, user_id, session_id, audience, issued_at, expires_at) \
-             VALUES ('{id}', '{ada}', 'fresh', 'app', {created}, {expires})"
+            "INSERT INTO revoked_tokens (jti, expires_at, revoked_at) VALUES ('{id}', {expires}, {created})"
         ));
         // A retired key is kept while it is published; the current key always.
         rows.push(format!(
@@ -155,7 +154,7 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
         ("webauthn_challenges", "id", 1),
         ("pending_sign_ins", "id", 1),
         ("known_devices", "token_hash", 1),
-        ("issued_tokens", "jti", 1),
+        ("revoked_tokens", "jti", 1),
         ("signing_keys", "kid", 1),
         ("outbox", "id", 2),
         ("support_pins", "user_id", 1),

@@ -11,7 +11,7 @@ use latchkey::domain::ids::{ApiKeyId, EventId, PasskeyId, SessionId, UserId};
 use latchkey::domain::lockout::{AttemptKey, AttemptKind};
 use latchkey::store::{
     AttemptReservation, Ceremony, Duplicate, NewApiKey, NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal,
-    Store, StoreError,
+    Revocation, Store, StoreError, TokenState,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -31,6 +31,7 @@ on_both_backends!(
     a_pending_sign_in_completes_once_and_ends_at_five_failures,
     passkey_counters_only_move_forward,
     concurrent_removals_cannot_take_a_user_below_the_floor,
+    the_revocation_list_holds_revoked_tokens_until_they_expire,
 );
 
 fn t0() -> OffsetDateTime {
@@ -475,4 +476,39 @@ fn password_event(user_id: &UserId) -> NewEvent {
         user_agent: None,
         at: t0(),
     }
+}
+
+/// Minting writes nothing; a token stands while its `jti` is off the list
+/// and its session is live, and an entry lasts until the token would expire.
+async fn the_revocation_list_holds_revoked_tokens_until_they_expire(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let ada = user(store.as_ref(), "ada@example.com").await;
+    let sid = session(store.as_ref(), &ada, t0()).await;
+    let (jti, other) = (new_id(), new_id());
+    let state = |jti: String, sid: String, at| {
+        let store = store.clone();
+        async move { store.token_state(&jti, &sid, at).await.unwrap() }
+    };
+    assert_eq!(state(jti.clone(), sid.to_string(), t0()).await, TokenState::Live, "never recorded, yet live");
+
+    let revocation = Revocation { jti: jti.clone(), expires_at: t0() + Duration::minutes(30), revoked_at: t0() };
+    let racing = join_all((0..5).map(|_| store.revoke_token(&revocation))).await;
+    assert_eq!(racing.into_iter().filter(|r| *r.as_ref().unwrap()).count(), 1, "listed once");
+    assert!(!store.revoke_token(&revocation).await.unwrap(), "revoking twice reports nothing to do");
+    assert_eq!(state(jti.clone(), sid.to_string(), t0()).await, TokenState::Revoked);
+    assert_eq!(state(other.clone(), sid.to_string(), t0()).await, TokenState::Live, "only that token");
+
+    // The session's end is the token's end: revoked, run out, or unknown.
+    assert_eq!(state(other.clone(), new_id(), t0()).await, TokenState::SessionEnded);
+    let ended = t0() + Duration::days(30);
+    assert_eq!(state(other.clone(), sid.to_string(), ended).await, TokenState::SessionEnded);
+    assert!(store.revoke_session(&ada, &sid, t0()).await.unwrap());
+    assert_eq!(state(other, sid.to_string(), t0()).await, TokenState::SessionEnded);
+
+    // The purge keeps the entry while the token could be live, then drops it.
+    let purged = store.purge(t0() + Duration::minutes(29)).await.unwrap();
+    assert_eq!(purged.of("revoked_tokens"), 0);
+    let purged = store.purge(t0() + Duration::minutes(30)).await.unwrap();
+    assert_eq!(purged.of("revoked_tokens"), 1);
+    assert!(store.revoke_token(&revocation).await.unwrap(), "gone from the list");
 }

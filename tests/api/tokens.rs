@@ -258,6 +258,10 @@ async fn every_format_verifies_independently(backend: Backend) {
     assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 30 * 60);
     assert!((claims["iat"].as_i64().unwrap() - now).abs() <= 1);
     assert_eq!(claims["jti"].as_str().unwrap().len(), 36);
+    // `sid` names the session that asked (its id, as the user's session list shows it).
+    let sessions: Value = app.get("/v1/me/sessions", Some(&token)).await.json().await.unwrap();
+    let current = sessions["sessions"].as_array().unwrap().iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(claims["sid"], current["id"], "{sessions}");
 
     // Zendesk messaging: HS256 with the key id Zendesk showed, user scope, stable external id.
     let zd = &checked["shared"][0];
@@ -408,6 +412,14 @@ async fn introspection_and_revocation(backend: Backend) {
     assert_eq!(revoke(&app, &token, "garbage").await, StatusCode::OK, "RFC 7009: unknown tokens are fine");
     assert_eq!(revoke(&app, "lk_ses_unknown", &live).await, StatusCode::UNAUTHORIZED);
 
+    // Nothing was recorded at mint: the holder revokes from any of their
+    // sessions, as the token's signed `sub` is what says whose it is.
+    let elsewhere = app.sign_in("lin@example.com", PASSWORD).await;
+    let sibling = mint(&app, &token, "backend").await["token"].as_str().unwrap().to_owned();
+    assert_eq!(revoke(&app, &elsewhere, &sibling).await, StatusCode::OK);
+    assert_eq!(introspect(&app, &support, &sibling).await["active"], false);
+    assert_eq!(revoke(&app, &elsewhere, &sibling).await, StatusCode::OK, "twice is fine");
+
     // Support can revoke any; signing out ends the session's tokens.
     let second = mint(&app, &token, "backend").await["token"].as_str().unwrap().to_owned();
     let third = mint(&app, &token, "backend").await["token"].as_str().unwrap().to_owned();
@@ -436,6 +448,12 @@ async fn introspection_and_revocation(backend: Backend) {
     assert_eq!(refused, json!({"verified": false}));
     let both = app.post("/v1/support/verify", &json!({"token": fifth, "email": "x@y.z"}), Some(&support)).await;
     assert_problem(both, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // Minting wrote nothing: the list holds the three revocations (by the
+    // holder, from a second session, by support), not the refused one or
+    // the garbage, and each entry goes once its token would have expired.
+    let store = app.db.store().await;
+    assert_eq!(store.purge(app.clock_now() + Duration::minutes(1)).await.unwrap().of("revoked_tokens"), 3);
 }
 
 async fn rotation_and_revocation_hold_across_instances(backend: Backend) {
@@ -483,6 +501,11 @@ async fn rotation_and_revocation_hold_across_instances(backend: Backend) {
     assert_eq!(revoke(&first, &token, &from_second).await, StatusCode::OK);
     assert_eq!(introspect(&second, &support, &from_second).await["active"], false);
     assert_eq!(introspect(&second, &support, &after).await["active"], true);
+    // A token of the retired (still published) key, minted on the first
+    // instance, revoked by staff on the second: dead on both.
+    assert_eq!(revoke(&second, &support, &before).await, StatusCode::OK);
+    assert_eq!(introspect(&first, &support, &before).await["active"], false);
+    assert_eq!(introspect(&second, &support, &before).await["active"], false);
 
     // When the old key's retention ends (the policy's 14-day offline lease)
     // it leaves the JWKS, and what it signed no longer verifies anywhere.
