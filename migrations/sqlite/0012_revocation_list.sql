@@ -15,4 +15,7 @@ CREATE INDEX revoked_tokens_expiry_idx ON revoked_tokens (expires_at);
 -- within one token lifetime, and their holders mint new ones.
 INSERT INTO revoked_tokens (jti, expires_at, revoked_at)
 SELECT jti, expires_at, revoked_at FROM issued_tokens WHERE revoked_at IS NOT NULL;
-DROP TABLE issued_tokens;
+
+-- `issued_tokens` stays for now: instances of the previous release still
+-- write it while a rolling upgrade runs. A later release drops it (expand
+-- now, contract later).

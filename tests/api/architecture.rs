@@ -204,7 +204,7 @@ const LANDED: &[(&str, &str)] = &[
     ("0009_attempts_and_devices.sql", "f9f6bb51c080e4f809ac9943b85b2d01708cedbb5b5d4b25e9d14a207a29d1df"),
     ("0010_purge_indexes.sql", "65256bed537af0c73f6b1e65a39ddaf190178994fd074aaa1430a034e278f394"),
     ("0011_session_proof.sql", "cbdc41fdf874b59209052925d6d3f963379ffaf34891ff6e9a1d662685caad0f"),
-    ("0012_revocation_list.sql", "3fdf45cdbb82e783b93d3f982421ddcc1f08927695f8f72dc1df1dcc8d117cf4"),
+    ("0012_revocation_list.sql", "ce8de3f7b2850f552fc07b98e871ee0e0ebb36fff6998b91fc233542a3536e44"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).
