@@ -114,6 +114,7 @@ pub struct Metrics {
     activation_time_to_value: HistogramFamily<ProductLabels>,
     rows_purged: Family<TableLabels, Counter>,
     reset_requests_dropped: Counter,
+    password_work_shed: Counter,
 }
 
 impl Metrics {
@@ -168,6 +169,12 @@ impl Metrics {
             "Password reset requests refused because too many were in progress",
             reset_requests_dropped.clone(),
         );
+        let password_work_shed = Counter::default();
+        registry.register(
+            "password_work_shed",
+            "Password checks and hashes refused (503) because the hashing pool and its queue were full",
+            password_work_shed.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -184,6 +191,7 @@ impl Metrics {
             activation_time_to_value,
             rows_purged,
             reset_requests_dropped,
+            password_work_shed,
         }
     }
 
@@ -195,6 +203,11 @@ impl Metrics {
     /// A password reset request refused for want of capacity.
     pub fn reset_request_dropped(&self) {
         self.reset_requests_dropped.inc();
+    }
+
+    /// A password check or hash refused for want of hashing capacity.
+    pub fn password_work_shed(&self) {
+        self.password_work_shed.inc();
     }
 
     /// A sign-in attempt (password, second factor or passkey).

@@ -11,7 +11,9 @@ use axum::Router;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 
-use crate::accounts::{AccountError, Accounts, AccountsConfig, EmailFlows, EmailFlowsConfig, PasswordHasher};
+use crate::accounts::{
+    AccountError, Accounts, AccountsConfig, EmailFlows, EmailFlowsConfig, PasswordHasher, PasswordPool,
+};
 use crate::api_keys::{ApiKeys, ApiKeysConfig, mint};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -248,7 +250,7 @@ async fn build_services(
     let accounts = Accounts::new(AccountsConfig {
         store: store.clone(),
         clock: clock.clone(),
-        passwords: PasswordHasher::new().await?,
+        passwords: PasswordHasher::new(PasswordPool::for_this_machine(), metrics.clone())?,
         limits: SessionLimits {
             idle: time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::days(7)),
             absolute: time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::days(30)),

@@ -11,5 +11,5 @@ mod service;
 pub(crate) use attempts::{Judged, step_up_counter};
 pub use email::{EmailFlows, EmailFlowsConfig};
 pub use error::{AccountError, AccountResult, CodeRefusal};
-pub use password::PasswordHasher;
+pub use password::{PasswordHasher, PasswordPool};
 pub use service::{Accounts, AccountsConfig, PendingChallenge, SignInOutcome, SignedIn, reveal};

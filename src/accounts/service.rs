@@ -89,7 +89,7 @@ pub struct AccountsConfig {
 pub struct Accounts {
     pub(super) store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    passwords: PasswordHasher,
+    pub(super) passwords: PasswordHasher,
     limits: SessionLimits,
     signup: SignupMode,
     metrics: Arc<Metrics>,
@@ -288,7 +288,8 @@ impl Accounts {
                 return Err(refused);
             }
         };
-        let verified = self.passwords.verify(&password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
+        let verified =
+            self.verify_reserved(&reserved, &password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
         let Some(account) = account else { return Err(AccountError::InvalidCredentials) };
         if !verified {
             self.record_failure_detached(&account.user.id, "wrong_password", client);
@@ -536,9 +537,9 @@ impl Accounts {
     pub(crate) async fn verify_password(&self, caller: &Authenticated, password: SecretString) -> AccountResult<()> {
         password::check_offered(&password).map_err(weak("password"))?;
         let counter = step_up_counter(caller);
-        self.reserve(std::slice::from_ref(&counter)).await?;
+        let reserved = self.reserve(std::slice::from_ref(&counter)).await?;
         let account = self.store.user_credentials(&caller.user.id).await?.ok_or(AccountError::Unauthenticated)?;
-        if !self.passwords.verify(&password, Some(&account.password_hash)).await? {
+        if !self.verify_reserved(&reserved, &password, Some(&account.password_hash)).await? {
             return Err(AccountError::WrongCurrentPassword);
         }
         self.forget_failures(&counter).await;

@@ -97,14 +97,21 @@ async fn main() {
             client.post(url).json(&body).send().await.unwrap().status()
         })
     });
+    // Past the hashing pool's queue, sign-ins are shed (503) rather than kept waiting.
+    let (mut signed_in, mut shed) = (0_usize, 0_usize);
     for request in requests.collect::<Vec<_>>() {
-        assert_eq!(request.await.unwrap(), 201);
+        match request.await.unwrap().as_u16() {
+            201 => signed_in += 1,
+            503 => shed += 1,
+            other => panic!("unexpected status {other}"),
+        }
     }
+    assert!(signed_in > 0);
     let elapsed = started.elapsed();
     println!(
-        "{concurrent} concurrent successful sign-ins: {:.2} s, {:.1} sign-ins/s on {} cores",
+        "{concurrent} concurrent correct sign-ins: {signed_in} signed in, {shed} shed, {:.2} s, {:.1} sign-ins/s on {} cores",
         elapsed.as_secs_f64(),
-        concurrent as f64 / elapsed.as_secs_f64(),
+        signed_in as f64 / elapsed.as_secs_f64(),
         std::thread::available_parallelism().map(usize::from).unwrap_or(0)
     );
 }
