@@ -106,7 +106,7 @@ impl FromRequestParts<Web> for SignedIn {
         let page = Page::from_request_parts(parts, web).await?;
         let jar = web.pages.jar;
         let Some(token) = jar.read(&parts.headers, cookies::SESSION) else {
-            return Err(Redirect::to(&sign_in_then(&return_to(parts, &page))).into_response());
+            return Err(to_sign_in(parts, &page));
         };
         match web.app.services.accounts.authenticate(&token).await {
             Ok(caller) => Ok(Self { caller, page: Page { signed_in: true, ..page } }),
@@ -117,11 +117,28 @@ impl FromRequestParts<Web> for SignedIn {
                     return Err(PageError::said(said).into_response());
                 }
                 // Ended or expired: forget it here, so the pages stop looking signed in.
-                let mut response = Redirect::to(&sign_in_then(&return_to(parts, &page))).into_response();
+                let mut response = to_sign_in(parts, &page);
                 response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::SESSION));
                 Err(response)
             }
         }
+    }
+}
+
+/// To the sign-in page and back. Our scripts' JSON calls get the address
+/// to go to in JSON (a redirect would hand them a page they cannot read).
+fn to_sign_in(parts: &Parts, page: &Page) -> Response {
+    let target = sign_in_then(&return_to(parts, page));
+    let wants_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if wants_json {
+        let body = serde_json::json!({ "redirect": target });
+        (axum::http::StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+    } else {
+        Redirect::to(&target).into_response()
     }
 }
 

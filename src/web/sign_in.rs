@@ -144,14 +144,24 @@ async fn sign_in_form(signed_in: Option<SignedIn>, page: Page, Query(query): Que
 async fn sign_in(
     State(web): State<Web>,
     page: Page,
+    previous: Option<SignedIn>,
     headers: axum::http::HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
     let device = web.pages.jar.read(&headers, cookies::DEVICE);
-    let outcome = web.app.services.accounts.sign_in(&form.email, form.password, device.as_deref(), &page.client).await;
+    let accounts = &web.app.services.accounts;
+    let outcome = accounts.sign_in(&form.email, form.password, device.as_deref(), &page.client).await;
     match outcome {
-        Ok(SignInOutcome::Authenticated(signed)) => Ok(begin_session(&web, &signed, &next)),
+        Ok(SignInOutcome::Authenticated(signed)) => {
+            // Signing in again from a browser already signed in (another
+            // tab, another account) replaces its cookie: the session it
+            // held would otherwise live on with nobody holding it.
+            if let Some(previous) = previous {
+                let _ = accounts.sign_out(&previous.caller).await;
+            }
+            Ok(begin_session(&web, &signed, &next))
+        }
         Ok(SignInOutcome::SecondFactorRequired(pending)) => Ok(second_step(&web, reveal(&pending.token), &next)),
         Err(error) => {
             let said = Said::from(error);

@@ -11,6 +11,7 @@ on_both_backends!(
     a_form_needs_its_token_and_hostile_bodies_change_nothing,
     pages_and_assets_carry_their_headers,
     page_posts_share_the_per_ip_credential_limit,
+    signing_in_again_ends_the_session_it_replaces,
 );
 
 /// The browser cookie and the form token of a fresh visit to `path`.
@@ -129,6 +130,22 @@ async fn pages_and_assets_carry_their_headers(backend: Backend) {
     let response = app.client.get(app.url("/assets/app.0000.css")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
+    // Our scripts' JSON calls, signed out: where to go, in JSON, back to the page they came from.
+    let (cookie, token) = visit(&app, "/sign-in").await;
+    let response = app
+        .client
+        .post(app.url("/account/confirm/passkey/options"))
+        .header(COOKIE, cookie)
+        .header("x-csrf-token", token)
+        .header("referer", app.url("/account/security"))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["redirect"], "/sign-in?next=%2Faccount%2Fsecurity");
+
     // A page address asked with the wrong method: a page, not an empty answer.
     let response = app.client.get(app.url("/sign-out")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
@@ -151,4 +168,42 @@ async fn page_posts_share_the_per_ip_credential_limit(backend: Backend) {
     // The same budget as the API's credential routes.
     let response = app.try_sign_in("someone@example.com", "not the password").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// The value of the cookie `name` the response sets.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|rest| rest.split(';').next().unwrap_or("").to_owned()))
+        .filter(|value| !value.is_empty())
+}
+
+async fn signing_in_again_ends_the_session_it_replaces(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("twice@example.com", "correct horse battery").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (browser, token) = visit(&app, "/sign-in").await;
+    let form = format!("email=twice%40example.com&password=correct+horse+battery&csrf={token}");
+    let post = |cookies: String| {
+        client
+            .post(app.url("/sign-in"))
+            .header(COOKIE, cookies)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form.clone())
+            .send()
+    };
+    let first = post(browser.clone()).await.unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let first_session = set_cookie(&first, "lk_session").expect("a session cookie");
+    assert_eq!(app.get("/v1/me", Some(&first_session)).await.status(), StatusCode::OK);
+
+    let second = post(format!("{browser}; lk_session={first_session}")).await.unwrap();
+    assert_eq!(second.status(), StatusCode::SEE_OTHER);
+    let second_session = set_cookie(&second, "lk_session").expect("a new session cookie");
+    assert_ne!(first_session, second_session);
+    assert_eq!(app.get("/v1/me", Some(&first_session)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/v1/me", Some(&second_session)).await.status(), StatusCode::OK);
 }

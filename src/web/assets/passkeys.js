@@ -92,7 +92,8 @@
 
   async function send(url, body, button) {
     const answer = await window.latchkey.postJson(url, body);
-    if (answer.ok && answer.data && answer.data.redirect) { window.location.assign(answer.data.redirect); return true; }
+    // A success says where to go; so does a session that ended meanwhile (to sign in).
+    if (answer.data && answer.data.redirect) { window.location.assign(answer.data.redirect); return true; }
     refusal(answer, button);
     return false;
   }
