@@ -43,11 +43,13 @@ pub async fn progress(web: &Web, signed_in: &SignedIn) -> PageResult<Progress> {
     let caller = &signed_in.caller;
     let enrolled = services.factors.enrolled(&caller.user.id).await?;
     let owned = services.licensing.owned(caller).await?;
+    // One question per product, however many licenses it has.
+    let products: std::collections::BTreeSet<&str> = owned.iter().map(|l| l.license.product.as_str()).collect();
     let mut eula = true;
-    for license in &owned {
-        let standing = services.eulas.standing(&caller.user.id, &license.license.product).await?;
-        if matches!(standing, Standing::Required { .. }) {
+    for product in products {
+        if matches!(services.eulas.standing(&caller.user.id, product).await?, Standing::Required { .. }) {
             eula = false;
+            break;
         }
     }
     Ok(Progress {
