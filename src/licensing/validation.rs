@@ -9,6 +9,7 @@ use crate::domain::license::{Activation, License, LicenseStatus};
 use crate::domain::policy::Policy;
 use crate::domain::reason::Rule;
 use crate::domain::validation::{self, DeviceFacts, LicenseFacts, ValidationCode};
+use crate::store::ValidationFacts;
 
 /// The outcome of one validation.
 #[derive(Debug, Clone)]
@@ -62,20 +63,23 @@ impl Licensing {
         };
         // Malformed keys cannot exist; they answer exactly like unknown ones.
         let Some(key) = LicenseKey::parse(key) else { return Ok(not_found) };
-        let Some(license) = self.store.license_by_key_hash(&key.hash()).await? else { return Ok(not_found) };
+        // One statement: the license, the device's activation and the seat count.
+        let fingerprint_hash = fingerprint.map(Fingerprint::hash);
+        let Some(ValidationFacts { license, activation, seats_taken }) =
+            self.store.validation_facts(&key.hash(), fingerprint_hash.as_deref(), now).await?
+        else {
+            return Ok(not_found);
+        };
         let policy = self.policy_of(&license)?.clone();
-        let (device, activation) = match fingerprint {
-            None => (DeviceFacts::NoFingerprint, None),
-            Some(fingerprint) => match self.store.activation_by_fingerprint(&license.id, &fingerprint.hash()).await? {
-                Some(activation) => {
-                    let eula_accepted = self.eula_accepted(&policy, &license, &activation).await?;
-                    (DeviceFacts::Activated { leased: activation.holds_seat(now), eula_accepted }, Some(activation))
-                }
-                None => {
-                    let taken = self.store.seats_taken(&license.id, now).await?;
-                    (DeviceFacts::NotActivated { seats_free: taken < license.max_activations }, None)
-                }
-            },
+        let (device, activation) = match (fingerprint, activation) {
+            (None, _) => (DeviceFacts::NoFingerprint, None),
+            (Some(_), Some(activation)) => {
+                let eula_accepted = self.eula_accepted(&policy, &license, &activation).await?;
+                (DeviceFacts::Activated { leased: activation.holds_seat(now), eula_accepted }, Some(activation))
+            }
+            (Some(_), None) => {
+                (DeviceFacts::NotActivated { seats_free: seats_taken < i64::from(license.max_activations) }, None)
+            }
         };
         let facts = LicenseFacts {
             suspended: license.status == LicenseStatus::Suspended,

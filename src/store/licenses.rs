@@ -132,6 +132,19 @@ pub struct LicenseWithSeats {
     pub activations: Vec<Activation>,
 }
 
+/// What validating a key on a device needs, read in one statement.
+#[derive(Debug, Clone)]
+pub struct ValidationFacts {
+    /// The license the key belongs to.
+    pub license: License,
+    /// The device's live (not deactivated) activation, lapsed lease or not;
+    /// always `None` when no fingerprint was given.
+    pub activation: Option<Activation>,
+    /// How many seats of the license are held at `now`, by the seat rule
+    /// (as `seats_taken` counts them).
+    pub seats_taken: i64,
+}
+
 /// Licenses, codes, seats and license history.
 #[async_trait]
 pub trait LicenseStore {
@@ -190,6 +203,16 @@ pub trait LicenseStore {
         license_id: &LicenseId,
         fingerprint_hash: &str,
     ) -> StoreResult<Option<Activation>>;
+    /// The license whose key hashes to `key_hash`, with the live activation
+    /// of the device whose fingerprint hashes to `fingerprint_hash` (when
+    /// given) and the seats held at `now`: `license_by_key_hash`,
+    /// `activation_by_fingerprint` and `seats_taken` in one statement.
+    async fn validation_facts(
+        &self,
+        key_hash: &str,
+        fingerprint_hash: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<ValidationFacts>>;
     /// Ends an activation; false when it was already ended.
     async fn deactivate(&self, activation_id: &ActivationId, actor: &Actor, now: OffsetDateTime) -> StoreResult<bool>;
     /// Extends a floating lease that has not lapsed; `None` when it has (or is gone).
@@ -301,6 +324,68 @@ impl TryFrom<ActivationRow> for Activation {
 }
 
 const ACTIVATION_COLUMNS: &str = "id, license_id, user_id, fingerprint_hash, name, platform, created_at, last_seen_at, lease_expires_at, deactivated_at";
+
+/// A license row with the device's activation (its columns prefixed
+/// `a_`, all null when there is none) and the seat count.
+#[derive(sqlx::FromRow)]
+struct ValidationRow {
+    #[sqlx(flatten)]
+    license: LicenseRow,
+    a_id: Option<ActivationId>,
+    a_license_id: Option<LicenseId>,
+    a_user_id: Option<UserId>,
+    a_fingerprint_hash: Option<String>,
+    a_name: Option<String>,
+    a_platform: Option<String>,
+    a_created_at: Option<i64>,
+    a_last_seen_at: Option<i64>,
+    a_lease_expires_at: Option<i64>,
+    a_deactivated_at: Option<i64>,
+    seats_taken: i64,
+}
+
+impl TryFrom<ValidationRow> for ValidationFacts {
+    type Error = StoreError;
+    fn try_from(row: ValidationRow) -> StoreResult<Self> {
+        let activation = match row.a_id {
+            None => None,
+            Some(id) => {
+                let missing = |column: &str| StoreError::Corrupt(format!("joined activation without {column}"));
+                Some(Activation::try_from(ActivationRow {
+                    id,
+                    license_id: row.a_license_id.ok_or_else(|| missing("license_id"))?,
+                    user_id: row.a_user_id,
+                    fingerprint_hash: row.a_fingerprint_hash.ok_or_else(|| missing("fingerprint_hash"))?,
+                    name: row.a_name,
+                    platform: row.a_platform,
+                    created_at: row.a_created_at.ok_or_else(|| missing("created_at"))?,
+                    last_seen_at: row.a_last_seen_at.ok_or_else(|| missing("last_seen_at"))?,
+                    lease_expires_at: row.a_lease_expires_at,
+                    deactivated_at: row.a_deactivated_at,
+                })?)
+            }
+        };
+        Ok(ValidationFacts { license: License::try_from(row.license)?, activation, seats_taken: row.seats_taken })
+    }
+}
+
+/// `validation_facts` in one statement: $1 the key hash, $2 `now` (as
+/// `HOLDS_SEAT` expects), $3 the fingerprint hash or NULL (which joins
+/// nothing). The join condition is `activation_by_fingerprint`'s, the
+/// correlated count is `seats_taken`'s; the live-fingerprint unique index
+/// keeps it to one row.
+fn validation_facts_sql() -> String {
+    format!(
+        "SELECT {LICENSE_COLUMNS}, \
+         a.id AS a_id, a.license_id AS a_license_id, a.user_id AS a_user_id, a.fingerprint_hash AS a_fingerprint_hash, \
+         a.name AS a_name, a.platform AS a_platform, a.created_at AS a_created_at, a.last_seen_at AS a_last_seen_at, \
+         a.lease_expires_at AS a_lease_expires_at, a.deactivated_at AS a_deactivated_at, \
+         (SELECT COUNT(*) FROM activations WHERE activations.license_id = licenses.id AND {HOLDS_SEAT}) AS seats_taken \
+         FROM licenses LEFT JOIN activations a \
+         ON a.license_id = licenses.id AND a.fingerprint_hash = $3 AND a.deactivated_at IS NULL \
+         WHERE licenses.key_hash = $1"
+    )
+}
 
 #[derive(sqlx::FromRow)]
 struct EventRow {
@@ -721,6 +806,25 @@ impl LicenseStore for SqlStore {
                 .await?
         });
         row.map(Activation::try_from).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn validation_facts(
+        &self,
+        key_hash: &str,
+        fingerprint_hash: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<ValidationFacts>> {
+        let sql = validation_facts_sql();
+        let row: Option<ValidationRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(key_hash)
+                .bind(to_millis(now))
+                .bind(fingerprint_hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(ValidationFacts::try_from).transpose()
     }
 
     #[tracing::instrument(skip_all)]

@@ -7,11 +7,12 @@ use futures::future::join_all;
 use latchkey::domain::account::ApiKeyRole;
 use latchkey::domain::event::{EventKind, NewEvent};
 use latchkey::domain::factors::{FactorFloor, RegisteredPasskey};
-use latchkey::domain::ids::{ApiKeyId, EventId, PasskeyId, SessionId, UserId};
+use latchkey::domain::ids::{ActivationId, ApiKeyId, EventId, LicenseId, PasskeyId, SessionId, UserId};
+use latchkey::domain::license::Actor;
 use latchkey::domain::lockout::{AttemptKey, AttemptKind};
 use latchkey::store::{
-    AttemptReservation, Ceremony, Duplicate, NewApiKey, NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal,
-    Revocation, Store, StoreError, TokenState,
+    AttemptReservation, Ceremony, Duplicate, NewApiKey, NewLicense, NewPendingSignIn, NewSession, NewUser, PasskeyUse,
+    Removal, Revocation, SeatClaim, SeatRequest, Store, StoreError, TokenState,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -32,6 +33,7 @@ on_both_backends!(
     passkey_counters_only_move_forward,
     concurrent_removals_cannot_take_a_user_below_the_floor,
     the_revocation_list_holds_revoked_tokens_until_they_expire,
+    validation_facts_agree_with_the_lookups_they_replace,
 );
 
 fn t0() -> OffsetDateTime {
@@ -511,4 +513,127 @@ async fn the_revocation_list_holds_revoked_tokens_until_they_expire(backend: Bac
     let purged = store.purge(t0() + Duration::minutes(30)).await.unwrap();
     assert_eq!(purged.of("revoked_tokens"), 1);
     assert!(store.revoke_token(&revocation).await.unwrap(), "gone from the list");
+}
+
+/// A license of `seats` seats issued at `t0()`; answers its id and key hash.
+async fn issued_license(store: &dyn Store, seats: u32) -> (LicenseId, String) {
+    let id = LicenseId::new();
+    let key_hash = new_id();
+    let new = NewLicense {
+        id: id.clone(),
+        key_hash: key_hash.clone(),
+        key_sealed: "sealed".into(),
+        policy: "desk".into(),
+        policy_revision: "r1".into(),
+        product: "studio".into(),
+        max_activations: seats,
+        entitlements: vec![],
+        metadata: None,
+        owner_email: None,
+        expires_at: None,
+        code_hash: new_id(),
+        code_uses: 5,
+    };
+    store.issue_licenses(&[new], &Actor::Cli, None, t0()).await.unwrap();
+    (id, key_hash)
+}
+
+async fn seat(
+    store: &dyn Store,
+    license_id: &LicenseId,
+    user_id: &UserId,
+    fingerprint_hash: &str,
+    lease: Option<Duration>,
+) {
+    let claim = store
+        .claim_seat(&SeatRequest {
+            activation_id: ActivationId::new(),
+            license_id: license_id.clone(),
+            user_id: user_id.clone(),
+            fingerprint_hash: fingerprint_hash.into(),
+            name: None,
+            platform: None,
+            lease,
+            max_activations: 2,
+            now: t0(),
+            activated: event(user_id, EventKind::DeviceActivated),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(claim, SeatClaim::New { .. }), "{claim:?}");
+}
+
+/// `validation_facts` must answer exactly what `license_by_key_hash`,
+/// `activation_by_fingerprint` and `seats_taken` answer between them.
+async fn assert_facts_agree(store: &dyn Store, key_hash: &str, fingerprint_hash: Option<&str>, now: OffsetDateTime) {
+    let facts = store.validation_facts(key_hash, fingerprint_hash, now).await.unwrap();
+    let Some(license) = store.license_by_key_hash(key_hash).await.unwrap() else {
+        assert!(facts.is_none(), "unknown key: {facts:?}");
+        return;
+    };
+    let facts = facts.expect("a known key has facts");
+    assert_eq!(format!("{:?}", facts.license), format!("{license:?}"));
+    let activation = match fingerprint_hash {
+        None => None,
+        Some(fingerprint_hash) => store.activation_by_fingerprint(&license.id, fingerprint_hash).await.unwrap(),
+    };
+    assert_eq!(format!("{:?}", facts.activation), format!("{activation:?}"), "fingerprint {fingerprint_hash:?}");
+    let taken = store.seats_taken(&license.id, now).await.unwrap();
+    assert_eq!(facts.seats_taken, i64::from(taken), "fingerprint {fingerprint_hash:?} at {now}");
+}
+
+async fn validation_facts_agree_with_the_lookups_they_replace(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let store = store.as_ref();
+    let ada = user(store, "ada@example.com").await;
+    let (fixed, fixed_key) = issued_license(store, 2).await;
+    let (floating, floating_key) = issued_license(store, 2).await;
+
+    // Unknown key; no fingerprint; a fingerprint on a license with no seats taken.
+    assert!(store.validation_facts("no-such-key", Some("fp-1"), t0()).await.unwrap().is_none());
+    assert_facts_agree(store, "no-such-key", None, t0()).await;
+    assert_facts_agree(store, &fixed_key, None, t0()).await;
+    assert_facts_agree(store, &fixed_key, Some("fp-1"), t0()).await;
+
+    // Activated fingerprint; an unactivated one with a seat free.
+    seat(store, &fixed, &ada, "fp-1", None).await;
+    let facts = store.validation_facts(&fixed_key, Some("fp-1"), t0()).await.unwrap().unwrap();
+    assert_eq!(facts.activation.as_ref().map(|a| a.fingerprint_hash.as_str()), Some("fp-1"));
+    assert_eq!(facts.seats_taken, 1);
+    assert_facts_agree(store, &fixed_key, Some("fp-1"), t0()).await;
+    assert_facts_agree(store, &fixed_key, Some("fp-new"), t0()).await;
+    assert_facts_agree(store, &fixed_key, None, t0()).await;
+
+    // Seats full: an unactivated fingerprint sees both taken, activated ones see themselves.
+    seat(store, &fixed, &ada, "fp-2", None).await;
+    let facts = store.validation_facts(&fixed_key, Some("fp-new"), t0()).await.unwrap().unwrap();
+    assert!(facts.activation.is_none());
+    assert_eq!(facts.seats_taken, 2);
+    for fingerprint in [Some("fp-1"), Some("fp-2"), Some("fp-new"), None] {
+        assert_facts_agree(store, &fixed_key, fingerprint, t0()).await;
+    }
+    // Another license's fingerprints do not count.
+    assert_facts_agree(store, &floating_key, Some("fp-1"), t0()).await;
+
+    // A deactivated device is not activated, and frees its seat.
+    let fp2 = store.activation_by_fingerprint(&fixed, "fp-2").await.unwrap().unwrap();
+    assert!(store.deactivate(&fp2.id, &Actor::Cli, t0()).await.unwrap());
+    let facts = store.validation_facts(&fixed_key, Some("fp-2"), t0()).await.unwrap().unwrap();
+    assert!(facts.activation.is_none());
+    assert_eq!(facts.seats_taken, 1);
+    assert_facts_agree(store, &fixed_key, Some("fp-2"), t0()).await;
+
+    // A floating lease: held while it runs, a lapsed one is still the
+    // device's activation but no longer takes a seat (`now` decides).
+    seat(store, &floating, &ada, "fp-f", Some(Duration::hours(1))).await;
+    seat(store, &floating, &ada, "fp-g", Some(Duration::hours(3))).await;
+    let lapsed = t0() + Duration::hours(2);
+    let facts = store.validation_facts(&floating_key, Some("fp-f"), lapsed).await.unwrap().unwrap();
+    assert!(facts.activation.as_ref().is_some_and(|a| !a.holds_seat(lapsed)), "{facts:?}");
+    assert_eq!(facts.seats_taken, 1);
+    for now in [t0(), t0() + Duration::hours(1), lapsed, t0() + Duration::hours(4)] {
+        for fingerprint in [Some("fp-f"), Some("fp-g"), Some("fp-new"), None] {
+            assert_facts_agree(store, &floating_key, fingerprint, now).await;
+        }
+    }
 }
