@@ -6,7 +6,7 @@ import uuid
 import datetime
 import urllib.parse
 
-from conftest import BASE, PASSWORD, request, unique_email
+from conftest import BASE, PASSWORD, request, sign_in, sign_up, unique_email
 
 
 # --- helpers: one per step a person takes ---------------------------------
@@ -46,15 +46,8 @@ def create_account_on_the_checklist(page, mailbox, email):
 
 def sign_up_and_sign_in(page, email):
     """An account with no code, signed in."""
-    page.goto("/sign-up")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Choose a password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_text("Check your email").first.wait_for()
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_up(page, email)
+    sign_in(page, email)
     page.wait_for_url(re.compile(r"/account"))
 
 

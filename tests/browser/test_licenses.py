@@ -4,7 +4,7 @@ in words, removing a device (with the step-up a policy asks for)."""
 import re
 import urllib.parse
 
-from conftest import BASE, PASSWORD, request, totp, unique_email
+from conftest import BASE, PASSWORD, request, sign_up, totp, unique_email
 from test_activate import activate_device, create_account_on_the_checklist, issue, session_token
 
 
@@ -19,11 +19,7 @@ def account_with_license(page, api, mailbox, policy, label):
 
 def test_empty_state_says_what_to_do(page):
     email = unique_email("empty")
-    page.goto("/sign-up")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Choose a password").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-    page.get_by_text("Check your email").first.wait_for()
+    sign_up(page, email)
     page.goto("/sign-in?next=/account/licenses")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
