@@ -224,6 +224,12 @@ pub struct Settings {
     pub product_name: String,
     /// Most database connections this instance holds open at once.
     pub database_max_connections: u32,
+    /// Threads hashing passwords at once, each holding 19 MiB; `None` is
+    /// one per core, at most four.
+    pub password_workers: Option<usize>,
+    /// Password checks that may wait for a hashing thread before the next
+    /// is refused (503 + `Retry-After`); `None` is four per worker.
+    pub password_queue: Option<usize>,
     /// `smtp://host:port` or `smtps://user:pass@host`.
     pub smtp_url: Option<SecretString>,
     /// Where mail goes: SMTP, the log (development only), or nowhere yet.
@@ -393,6 +399,8 @@ const KEYS: &[&str] = &[
     "log_format",
     "product_name",
     "database_max_connections",
+    "password_workers",
+    "password_queue",
     "smtp_url",
     "smtp_url_file",
     "mail",
@@ -647,6 +655,8 @@ impl Settings {
             log_format: r.parse("log_format", LogFormat::Text)?,
             product_name: r.parse("product_name", "Latchkey".to_owned())?,
             database_max_connections: r.parse("database_max_connections", 10)?,
+            password_workers: r.raw("password_workers").map(|_| r.parse("password_workers", 1)).transpose()?,
+            password_queue: r.raw("password_queue").map(|_| r.parse("password_queue", 0)).transpose()?,
             smtp_url: smtp_url.clone(),
             mail: r.parse("mail", if smtp_url.is_some() { MailMode::Smtp } else { MailMode::Off })?,
             mail_from: r.parse("mail_from", "Latchkey <no-reply@localhost>".to_owned())?,
@@ -696,6 +706,12 @@ impl Settings {
         }
         if settings.database_max_connections == 0 {
             return Err(invalid("LATCHKEY_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
+        if settings.password_workers.is_some_and(|n| !(1..=64).contains(&n)) {
+            return Err(invalid("LATCHKEY_PASSWORD_WORKERS", "must be between 1 and 64 (each holds 19 MiB)"));
+        }
+        if settings.password_queue.is_some_and(|n| n > 10_000) {
+            return Err(invalid("LATCHKEY_PASSWORD_QUEUE", "must be at most 10000"));
         }
         if settings.master_key.is_some() && settings.master_key_file.is_some() {
             return Err(ConfigError::Invalid {

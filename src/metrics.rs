@@ -90,6 +90,9 @@ pub enum SignInOutcome {
     InvalidCredentials,
     /// Refused before checking: the account is locked.
     Locked,
+    /// Refused before checking: the password hashing pool was full
+    /// (503 + `Retry-After`); the caller is asked to come back.
+    Shed,
     /// Anything else (bad input, an outage).
     Error,
 }
@@ -216,6 +219,7 @@ impl Metrics {
             SignInOutcome::Success => "success",
             SignInOutcome::InvalidCredentials => "invalid_credentials",
             SignInOutcome::Locked => "locked",
+            SignInOutcome::Shed => "shed",
             SignInOutcome::Error => "error",
         };
         self.sign_ins.get_or_create(&OutcomeLabels { outcome }).inc();

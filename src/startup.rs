@@ -250,7 +250,10 @@ async fn build_services(
     let accounts = Accounts::new(AccountsConfig {
         store: store.clone(),
         clock: clock.clone(),
-        passwords: PasswordHasher::new(PasswordPool::for_this_machine(), metrics.clone())?,
+        passwords: PasswordHasher::new(
+            PasswordPool::sized(settings.password_workers, settings.password_queue),
+            metrics.clone(),
+        )?,
         limits: SessionLimits {
             idle: time::Duration::try_from(settings.session_idle).unwrap_or(time::Duration::days(7)),
             absolute: time::Duration::try_from(settings.session_absolute).unwrap_or(time::Duration::days(30)),

@@ -3,8 +3,6 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use secrecy::SecretString;
-
 use super::{AccountError, AccountResult, Accounts};
 use crate::domain::account::Authenticated;
 use crate::domain::event::ClientInfo;
@@ -130,28 +128,6 @@ impl Accounts {
     pub(crate) async fn answered_right(&self, reserved: &ReservedAttempt) {
         if let Err(error) = self.store.forget_attempts(&reserved.ids_of(AttemptKind::Client)).await {
             tracing::warn!(%error, "could not take back a provisional failure");
-        }
-    }
-
-    /// Checks `password` against `stored` (the dummy hash when `None`) for
-    /// a reserved attempt. When the check is shed (`Busy`), nothing was
-    /// guessed: the reservation is taken back, so a flood cannot lock an
-    /// owner by failures that were never checked.
-    pub(crate) async fn verify_reserved(
-        &self,
-        reserved: &ReservedAttempt,
-        password: &SecretString,
-        stored: Option<&str>,
-    ) -> AccountResult<bool> {
-        match self.passwords.verify(password, stored).await {
-            Err(AccountError::Busy) => {
-                let ids: Vec<String> = reserved.rows.iter().map(|(_, id)| id.clone()).collect();
-                if let Err(error) = self.store.forget_attempts(&ids).await {
-                    tracing::warn!(%error, "could not take back an attempt that was never checked");
-                }
-                Err(AccountError::Busy)
-            }
-            checked => checked,
         }
     }
 

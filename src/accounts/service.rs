@@ -116,6 +116,7 @@ pub(crate) fn counted<T>(result: &AccountResult<T>) -> Counted {
         Ok(_) => Counted::Success,
         Err(AccountError::InvalidCredentials) => Counted::InvalidCredentials,
         Err(AccountError::AccountLocked { .. } | AccountError::RateLimited { .. }) => Counted::Locked,
+        Err(AccountError::Busy) => Counted::Shed,
         Err(_) => Counted::Error,
     }
 }
@@ -273,8 +274,12 @@ impl Accounts {
         client: &ClientInfo,
     ) -> AccountResult<SignInOutcome> {
         password::check_offered(&password).map_err(weak("password"))?;
+        // First a place in the hashing pool: when there is none, the
+        // sign-in is shed here, before it costs a read or a write, and
+        // without counting as an attempt against anyone.
+        let place = self.passwords.take_place().await?;
         let Ok(email) = Email::parse(email) else {
-            self.passwords.verify(&password, None).await?;
+            self.passwords.verify_in(place, &password, None).await?;
             return Err(AccountError::InvalidCredentials);
         };
         let account = self.store.user_credentials_by_email(email.as_str()).await?;
@@ -288,8 +293,8 @@ impl Accounts {
                 return Err(refused);
             }
         };
-        let verified =
-            self.verify_reserved(&reserved, &password, account.as_ref().map(|a| a.password_hash.as_str())).await?;
+        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        let verified = self.passwords.verify_in(place, &password, stored).await?;
         let Some(account) = account else { return Err(AccountError::InvalidCredentials) };
         if !verified {
             self.record_failure_detached(&account.user.id, "wrong_password", client);
@@ -536,10 +541,11 @@ impl Accounts {
     /// it quickly, nor to lock the owner's sign-in.
     pub(crate) async fn verify_password(&self, caller: &Authenticated, password: SecretString) -> AccountResult<()> {
         password::check_offered(&password).map_err(weak("password"))?;
+        let place = self.passwords.take_place().await?;
         let counter = step_up_counter(caller);
-        let reserved = self.reserve(std::slice::from_ref(&counter)).await?;
+        self.reserve(std::slice::from_ref(&counter)).await?;
         let account = self.store.user_credentials(&caller.user.id).await?.ok_or(AccountError::Unauthenticated)?;
-        if !self.verify_reserved(&reserved, &password, Some(&account.password_hash)).await? {
+        if !self.passwords.verify_in(place, &password, Some(&account.password_hash)).await? {
             return Err(AccountError::WrongCurrentPassword);
         }
         self.forget_failures(&counter).await;

@@ -12,7 +12,7 @@ use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::ids::{UserId, new_id};
 use crate::domain::reason::Rule;
 use crate::metrics::Metrics;
-use crate::store::{Duplicate, NewAcceptance, Store, StoreError};
+use crate::store::{Duplicate, EulaStanding, NewAcceptance, Store, StoreError};
 
 /// What an admin publishes.
 #[derive(Debug, Clone)]
@@ -285,22 +285,21 @@ impl Eulas {
     /// Where the user stands with `product`'s EULA. An acceptance suffices
     /// while it is the user's latest decision and its version was published
     /// no earlier than the newest material version: non-material versions
-    /// published since are offered but do not block.
+    /// published since are offered but do not block. One read, and one more
+    /// only for a user who must act (to name the newest version).
     #[tracing::instrument(skip_all)]
     pub async fn standing(&self, user_id: &UserId, product: &str) -> EulaResult<Standing> {
-        let Some(required) = self.store.latest_material_eula(product).await? else {
-            return Ok(Standing::NothingToAccept);
-        };
-        let latest = self.store.latest_decision(user_id, product).await?;
-        if let Some(latest) = latest.filter(|d| d.decision == Decision::Accepted.as_str()) {
-            let accepted_published = self.store.eula_published_at(product, &latest.version).await?;
-            if accepted_published.is_some_and(|at| at >= required.published_at) {
-                return Ok(Standing::Accepted { version: latest.version });
-            }
+        let EulaStanding { material_published, accepted_version, stands } =
+            self.store.eula_standing(user_id, product).await?;
+        match (material_published, accepted_version) {
+            (false, _) => Ok(Standing::NothingToAccept),
+            (true, Some(version)) if stands => Ok(Standing::Accepted { version }),
+            (true, _) => match self.store.current_eula(product, None).await? {
+                Some(current) => Ok(Standing::Required { current: current.version }),
+                // Gone between the two reads (no version is ever removed).
+                None => Ok(Standing::NothingToAccept),
+            },
         }
-        // Only a user who must act needs to know the newest version.
-        let current = self.store.current_eula(product, None).await?.map_or(required.version, |d| d.version);
-        Ok(Standing::Required { current })
     }
 
     /// Refuses unless the user's acceptance suffices; returns the accepted

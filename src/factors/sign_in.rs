@@ -24,6 +24,7 @@ fn counted<T>(result: &FactorResult<T>) -> Counted {
         Err(FactorError::Account(
             crate::accounts::AccountError::AccountLocked { .. } | crate::accounts::AccountError::RateLimited { .. },
         )) => Counted::Locked,
+        Err(FactorError::Account(crate::accounts::AccountError::Busy)) => Counted::Shed,
         Err(_) => Counted::Error,
     }
 }

@@ -4,12 +4,10 @@ use time::OffsetDateTime;
 
 use super::{LicenseError, LicenseResult, Licensing};
 use crate::domain::codes::{Fingerprint, LicenseKey};
-use crate::domain::eula::Standing;
 use crate::domain::license::{Activation, License, LicenseStatus};
-use crate::domain::policy::Policy;
 use crate::domain::reason::Rule;
 use crate::domain::validation::{self, DeviceFacts, LicenseFacts, ValidationCode};
-use crate::store::ValidationFacts;
+use crate::store::{DeviceOnRecord, ValidationFacts};
 
 /// The outcome of one validation.
 #[derive(Debug, Clone)]
@@ -63,21 +61,22 @@ impl Licensing {
         };
         // Malformed keys cannot exist; they answer exactly like unknown ones.
         let Some(key) = LicenseKey::parse(key) else { return Ok(not_found) };
-        // One statement: the license, the device's activation and the seat count.
+        // One statement: the license, and the device's activation with its
+        // user's EULA standing, or the seat count when it has none.
         let fingerprint_hash = fingerprint.map(Fingerprint::hash);
-        let Some(ValidationFacts { license, activation, seats_taken }) =
+        let Some(ValidationFacts { license, device }) =
             self.store.validation_facts(&key.hash(), fingerprint_hash.as_deref(), now).await?
         else {
             return Ok(not_found);
         };
-        let policy = self.policy_of(&license)?.clone();
-        let (device, activation) = match (fingerprint, activation) {
-            (None, _) => (DeviceFacts::NoFingerprint, None),
-            (Some(_), Some(activation)) => {
-                let eula_accepted = self.eula_accepted(&policy, &license, &activation).await?;
-                (DeviceFacts::Activated { leased: activation.holds_seat(now), eula_accepted }, Some(activation))
+        let policy = self.policy_of(&license)?;
+        let (device, activation) = match device {
+            DeviceOnRecord::Unnamed => (DeviceFacts::NoFingerprint, None),
+            DeviceOnRecord::Activated { activation, eula_accepted } => {
+                let eula_accepted = eula_accepted || !policy.eula_required;
+                (DeviceFacts::Activated { leased: activation.holds_seat(now), eula_accepted }, Some(*activation))
             }
-            (Some(_), None) => {
+            DeviceOnRecord::NotActivated { seats_taken } => {
                 (DeviceFacts::NotActivated { seats_free: seats_taken < i64::from(license.max_activations) }, None)
             }
         };
@@ -87,17 +86,7 @@ impl Licensing {
             product: &license.product,
             expires_at: license.expires_at,
         };
-        let (code, valid) = validation::validate(&policy, facts, product, device, now);
+        let (code, valid) = validation::validate(policy, facts, product, device, now);
         Ok(Validation { code, valid, license: Some(license), activation, checked_at: now })
-    }
-
-    /// Whether the user who activated the device still stands by the
-    /// product's current EULA; a device whose user is gone cannot.
-    async fn eula_accepted(&self, policy: &Policy, license: &License, activation: &Activation) -> LicenseResult<bool> {
-        if !policy.eula_required {
-            return Ok(true);
-        }
-        let Some(user_id) = &activation.user_id else { return Ok(false) };
-        Ok(!matches!(self.eulas.standing(user_id, &license.product).await?, Standing::Required { .. }))
     }
 }

@@ -102,6 +102,9 @@ pub trait EulaStore {
     /// When `version` of `product` was first published, in any locale.
     async fn eula_published_at(&self, product: &str, version: &str) -> StoreResult<Option<OffsetDateTime>>;
 
+    /// Where `user_id` stands with `product`'s EULA, in one statement.
+    async fn eula_standing(&self, user_id: &UserId, product: &str) -> StoreResult<EulaStanding>;
+
     /// Numbers, links and stores one record.
     async fn append_acceptance(&self, record: &NewAcceptance) -> StoreResult<Acceptance>;
     /// The user's newest decision about `product`.
@@ -138,6 +141,48 @@ impl TryFrom<DocumentRow> for EulaDocument {
             published_at: from_millis(row.published_at)?,
         })
     }
+}
+
+/// What decides a user's standing with a product's EULA.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EulaStanding {
+    /// Whether any version of the product is published as material.
+    pub material_published: bool,
+    /// The version the user's newest decision accepted; `None` when that
+    /// decision was no acceptance, or there is none.
+    pub accepted_version: Option<String>,
+    /// Whether that acceptance suffices: no material version was published
+    /// after the accepted version was first published. Always true when
+    /// nothing material is published.
+    pub stands: bool,
+}
+
+/// The standing rule as an SQL condition on a user and a product (SQL
+/// expressions): no material version published after the version the
+/// user's newest decision accepted was first published. Shared by
+/// `eula_standing` and the validation statement, so both judge alike.
+pub(super) fn stands_by_eula_sql(user_id: &str, product: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM eula_documents m WHERE m.product = {product} AND m.material = TRUE \
+         AND NOT COALESCE(m.published_at <= ({}), FALSE))",
+        accepted_first_published_sql(user_id, product)
+    )
+}
+
+/// When the version the user's newest decision accepted was first
+/// published; NULL when that decision was no acceptance.
+fn accepted_first_published_sql(user_id: &str, product: &str) -> String {
+    format!(
+        "SELECT MIN(d.published_at) FROM eula_documents d WHERE d.product = {product} AND d.version = ({})",
+        accepted_version_sql(user_id, product)
+    )
+}
+
+fn accepted_version_sql(user_id: &str, product: &str) -> String {
+    format!(
+        "SELECT CASE WHEN e.decision = 'accepted' THEN e.version END FROM eula_acceptances e \
+         WHERE e.user_id = {user_id} AND e.product = {product} ORDER BY e.seq DESC LIMIT 1"
+    )
 }
 
 const DOCUMENT_COLUMNS: &str = "id, product, locale, version, title, body, sha256, material, published_at";
@@ -229,6 +274,19 @@ impl EulaStore for SqlStore {
                 .await?
         });
         at.map(from_millis).transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn eula_standing(&self, user_id: &UserId, product: &str) -> StoreResult<EulaStanding> {
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM eula_documents WHERE product = $2 AND material = TRUE) AS material_published, \
+             ({}) AS accepted_version, {} AS stands",
+            accepted_version_sql("$1", "$2"),
+            stands_by_eula_sql("$1", "$2")
+        );
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(product).fetch_one(pool).await?
+        }))
     }
 
     #[tracing::instrument(skip_all)]

@@ -137,12 +137,33 @@ pub struct LicenseWithSeats {
 pub struct ValidationFacts {
     /// The license the key belongs to.
     pub license: License,
-    /// The device's live (not deactivated) activation, lapsed lease or not;
-    /// always `None` when no fingerprint was given.
-    pub activation: Option<Activation>,
-    /// How many seats of the license are held at `now`, by the seat rule
-    /// (as `seats_taken` counts them).
-    pub seats_taken: i64,
+    /// What is on record for the device asking.
+    pub device: DeviceOnRecord,
+}
+
+/// The device's side of a validation: only what the answer depends on is
+/// read (the seat count only for a device not yet activated, the EULA
+/// standing only for one that is).
+#[derive(Debug, Clone)]
+pub enum DeviceOnRecord {
+    /// No fingerprint was given.
+    Unnamed,
+    /// The fingerprint's live (not deactivated) activation, lapsed lease or not.
+    Activated {
+        /// The activation.
+        activation: Box<Activation>,
+        /// Whether the user who activated it stands by the product's newest
+        /// material EULA: their newest decision is an acceptance of a
+        /// version first published no earlier than it. True when there is
+        /// none; false when the user is gone.
+        eula_accepted: bool,
+    },
+    /// The fingerprint has no live activation; the seats of the license
+    /// held at `now`, by the seat rule (as `seats_taken` counts them).
+    NotActivated {
+        /// Seats held at `now`.
+        seats_taken: i64,
+    },
 }
 
 /// Licenses, codes, seats and license history.
@@ -326,7 +347,9 @@ impl TryFrom<ActivationRow> for Activation {
 const ACTIVATION_COLUMNS: &str = "id, license_id, user_id, fingerprint_hash, name, platform, created_at, last_seen_at, lease_expires_at, deactivated_at";
 
 /// A license row with the device's activation (its columns prefixed
-/// `a_`, all null when there is none) and the seat count.
+/// `a_`, all null when there is none), its user's EULA standing (null
+/// without an activation) and the seat count (null unless a fingerprint
+/// without an activation asked).
 #[derive(sqlx::FromRow)]
 struct ValidationRow {
     #[sqlx(flatten)]
@@ -341,17 +364,17 @@ struct ValidationRow {
     a_last_seen_at: Option<i64>,
     a_lease_expires_at: Option<i64>,
     a_deactivated_at: Option<i64>,
-    seats_taken: i64,
+    eula_accepted: Option<bool>,
+    seats_taken: Option<i64>,
 }
 
 impl TryFrom<ValidationRow> for ValidationFacts {
     type Error = StoreError;
     fn try_from(row: ValidationRow) -> StoreResult<Self> {
-        let activation = match row.a_id {
-            None => None,
-            Some(id) => {
-                let missing = |column: &str| StoreError::Corrupt(format!("joined activation without {column}"));
-                Some(Activation::try_from(ActivationRow {
+        let missing = |column: &str| StoreError::Corrupt(format!("joined activation without {column}"));
+        let device = match (row.a_id, row.seats_taken) {
+            (Some(id), _) => DeviceOnRecord::Activated {
+                activation: Box::new(Activation::try_from(ActivationRow {
                     id,
                     license_id: row.a_license_id.ok_or_else(|| missing("license_id"))?,
                     user_id: row.a_user_id,
@@ -362,10 +385,13 @@ impl TryFrom<ValidationRow> for ValidationFacts {
                     last_seen_at: row.a_last_seen_at.ok_or_else(|| missing("last_seen_at"))?,
                     lease_expires_at: row.a_lease_expires_at,
                     deactivated_at: row.a_deactivated_at,
-                })?)
-            }
+                })?),
+                eula_accepted: row.eula_accepted.ok_or_else(|| missing("its EULA standing"))?,
+            },
+            (None, Some(seats_taken)) => DeviceOnRecord::NotActivated { seats_taken },
+            (None, None) => DeviceOnRecord::Unnamed,
         };
-        Ok(ValidationFacts { license: License::try_from(row.license)?, activation, seats_taken: row.seats_taken })
+        Ok(ValidationFacts { license: License::try_from(row.license)?, device })
     }
 }
 
@@ -373,14 +399,22 @@ impl TryFrom<ValidationRow> for ValidationFacts {
 /// `HOLDS_SEAT` expects), $3 the fingerprint hash or NULL (which joins
 /// nothing). The join condition is `activation_by_fingerprint`'s, the
 /// correlated count is `seats_taken`'s; the live-fingerprint unique index
-/// keeps it to one row.
+/// keeps it to one row. Each `CASE` runs its subquery only when the answer
+/// needs it, which both databases honour.
+///
+/// The EULA standing is `eula_standing`'s rule, in the same SQL.
 fn validation_facts_sql() -> String {
+    let stands_by_eula = super::eula::stands_by_eula_sql("a.user_id", "licenses.product");
     format!(
         "SELECT {LICENSE_COLUMNS}, \
          a.id AS a_id, a.license_id AS a_license_id, a.user_id AS a_user_id, a.fingerprint_hash AS a_fingerprint_hash, \
          a.name AS a_name, a.platform AS a_platform, a.created_at AS a_created_at, a.last_seen_at AS a_last_seen_at, \
          a.lease_expires_at AS a_lease_expires_at, a.deactivated_at AS a_deactivated_at, \
-         (SELECT COUNT(*) FROM activations WHERE activations.license_id = licenses.id AND {HOLDS_SEAT}) AS seats_taken \
+         CASE WHEN a.id IS NULL THEN NULL WHEN a.user_id IS NULL THEN FALSE \
+              ELSE {stands_by_eula} END AS eula_accepted, \
+         CASE WHEN $3 IS NOT NULL AND a.id IS NULL \
+              THEN (SELECT COUNT(*) FROM activations WHERE activations.license_id = licenses.id AND {HOLDS_SEAT}) \
+         END AS seats_taken \
          FROM licenses LEFT JOIN activations a \
          ON a.license_id = licenses.id AND a.fingerprint_hash = $3 AND a.deactivated_at IS NULL \
          WHERE licenses.key_hash = $1"

@@ -37,6 +37,10 @@ pub(super) async fn connect(url: &DatabaseUrl, options: StoreOptions) -> StoreRe
     let pool = SqlitePoolOptions::new()
         .max_connections(options.max_connections.max(2))
         .acquire_timeout(Duration::from_secs(10))
+        // A file on this machine does not hang up: sqlx's default ping
+        // before every use only doubled each statement's trips to the
+        // connection's thread.
+        .test_before_acquire(false)
         .connect_with(connect)
         .await?;
     Ok(SqlStore { pool: Pool::Sqlite(pool) })

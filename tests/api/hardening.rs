@@ -204,3 +204,36 @@ async fn form_bodies_over_the_limit_are_too_large() {
         .unwrap();
     assert_problem(huge, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 }
+
+/// A sign-in flood beyond what the hashing pool can take is shed with 503
+/// and `Retry-After` (each request waiting at most a second for a place),
+/// counted as `shed`; every sign-in the pool took succeeded.
+#[tokio::test]
+async fn a_sign_in_flood_is_shed_and_counted() {
+    let app = TestApp::spawn_on(TestDb::new(Backend::Sqlite).await, |settings| {
+        settings.password_workers = Some(1);
+        settings.password_queue = Some(0);
+        settings.ip_rate_per_minute = 1_000_000;
+    })
+    .await;
+    app.sign_up("flood@example.com", "correct horse battery").await;
+    let credentials = json!({"email": "flood@example.com", "password": "correct horse battery"});
+    let answers = futures::future::join_all((0..150).map(|_| app.post("/v1/sessions", &credentials, None))).await;
+    let (mut signed_in, mut shed) = (0, 0);
+    for response in answers {
+        match response.status() {
+            StatusCode::CREATED => signed_in += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(response.headers()["retry-after"], "1");
+                assert_problem(response, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+                shed += 1;
+            }
+            other => panic!("a flooded sign-in answered {other}"),
+        }
+    }
+    assert!(signed_in > 0 && shed > 0, "{signed_in} signed in, {shed} shed");
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    assert!(metrics.contains(&format!("latchkey_sign_ins_total{{outcome=\"shed\"}} {shed}\n")), "{metrics}");
+    assert!(metrics.contains(&format!("latchkey_password_work_shed_total {shed}\n")), "{metrics}");
+    assert!(metrics.contains(&format!("latchkey_sign_ins_total{{outcome=\"success\"}} {signed_in}\n")), "{metrics}");
+}

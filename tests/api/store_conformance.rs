@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use futures::future::join_all;
 use latchkey::domain::account::ApiKeyRole;
+use latchkey::domain::eula::{Channel, Decision, EulaDocument};
 use latchkey::domain::event::{EventKind, NewEvent};
 use latchkey::domain::factors::{FactorFloor, RegisteredPasskey};
 use latchkey::domain::ids::{ActivationId, ApiKeyId, EventId, LicenseId, PasskeyId, SessionId, UserId};
 use latchkey::domain::license::Actor;
 use latchkey::domain::lockout::{AttemptKey, AttemptKind};
 use latchkey::store::{
-    AttemptReservation, Ceremony, Duplicate, NewApiKey, NewLicense, NewPendingSignIn, NewSession, NewUser, PasskeyUse,
-    Removal, Revocation, SeatClaim, SeatRequest, Store, StoreError, TokenState,
+    AttemptReservation, Ceremony, DeviceOnRecord, Duplicate, NewAcceptance, NewApiKey, NewLicense, NewPendingSignIn,
+    NewSession, NewUser, PasskeyUse, Removal, Revocation, SeatClaim, SeatRequest, Store, StoreError, TokenState,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -34,6 +35,7 @@ on_both_backends!(
     concurrent_removals_cannot_take_a_user_below_the_floor,
     the_revocation_list_holds_revoked_tokens_until_they_expire,
     validation_facts_agree_with_the_lookups_they_replace,
+    validation_facts_carry_the_eula_standing,
 );
 
 fn t0() -> OffsetDateTime {
@@ -573,13 +575,71 @@ async fn assert_facts_agree(store: &dyn Store, key_hash: &str, fingerprint_hash:
     };
     let facts = facts.expect("a known key has facts");
     assert_eq!(format!("{:?}", facts.license), format!("{license:?}"));
+    let context = format!("fingerprint {fingerprint_hash:?} at {now}");
     let activation = match fingerprint_hash {
-        None => None,
+        None => {
+            assert!(matches!(facts.device, DeviceOnRecord::Unnamed), "{context}: {:?}", facts.device);
+            return;
+        }
         Some(fingerprint_hash) => store.activation_by_fingerprint(&license.id, fingerprint_hash).await.unwrap(),
     };
-    assert_eq!(format!("{:?}", facts.activation), format!("{activation:?}"), "fingerprint {fingerprint_hash:?}");
-    let taken = store.seats_taken(&license.id, now).await.unwrap();
-    assert_eq!(facts.seats_taken, i64::from(taken), "fingerprint {fingerprint_hash:?} at {now}");
+    match (facts.device, activation) {
+        (DeviceOnRecord::Activated { activation, eula_accepted }, Some(expected)) => {
+            assert_eq!(format!("{activation:?}"), format!("{expected:?}"), "{context}");
+            let stands = stands_by_eula(store, activation.user_id.as_ref(), &license.product).await;
+            assert_eq!(eula_accepted, stands, "{context}");
+        }
+        (DeviceOnRecord::NotActivated { seats_taken }, None) => {
+            let taken = store.seats_taken(&license.id, now).await.unwrap();
+            assert_eq!(seats_taken, i64::from(taken), "{context}");
+        }
+        (device, expected) => panic!("{context}: {device:?}, expected the activation {expected:?}"),
+    }
+}
+
+/// The EULA standing as the EULA service works it out, call by call.
+async fn stands_by_eula(store: &dyn Store, user_id: Option<&UserId>, product: &str) -> bool {
+    let Some(user_id) = user_id else { return false };
+    let Some(required) = store.latest_material_eula(product).await.unwrap() else { return true };
+    let Some(latest) = store.latest_decision(user_id, product).await.unwrap() else { return false };
+    if latest.decision != Decision::Accepted.as_str() {
+        return false;
+    }
+    let published = store.eula_published_at(product, &latest.version).await.unwrap();
+    published.is_some_and(|at| at >= required.published_at)
+}
+
+async fn publish(store: &dyn Store, version: &str, locale: &str, material: bool, at: OffsetDateTime) {
+    let document = EulaDocument {
+        id: new_id(),
+        product: "studio".into(),
+        locale: locale.into(),
+        version: version.into(),
+        title: "Terms".into(),
+        body: format!("Version {version} in {locale}"),
+        sha256: new_id(),
+        material,
+        published_at: at,
+    };
+    store.publish_eula(&document).await.unwrap();
+}
+
+async fn decide(store: &dyn Store, user_id: &UserId, version: &str, decision: Decision, at: OffsetDateTime) {
+    let record = NewAcceptance {
+        id: new_id(),
+        user_id: user_id.clone(),
+        product: "studio".into(),
+        locale: "en".into(),
+        version: version.into(),
+        sha256: new_id(),
+        decision,
+        at,
+        ip: None,
+        user_agent: None,
+        channel: Channel::Api,
+        amr: vec!["pwd".into()],
+    };
+    store.append_acceptance(&record).await.unwrap();
 }
 
 async fn validation_facts_agree_with_the_lookups_they_replace(backend: Backend) {
@@ -598,8 +658,10 @@ async fn validation_facts_agree_with_the_lookups_they_replace(backend: Backend) 
     // Activated fingerprint; an unactivated one with a seat free.
     seat(store, &fixed, &ada, "fp-1", None).await;
     let facts = store.validation_facts(&fixed_key, Some("fp-1"), t0()).await.unwrap().unwrap();
-    assert_eq!(facts.activation.as_ref().map(|a| a.fingerprint_hash.as_str()), Some("fp-1"));
-    assert_eq!(facts.seats_taken, 1);
+    assert!(
+        matches!(&facts.device, DeviceOnRecord::Activated { activation, .. } if activation.fingerprint_hash == "fp-1"),
+        "{facts:?}"
+    );
     assert_facts_agree(store, &fixed_key, Some("fp-1"), t0()).await;
     assert_facts_agree(store, &fixed_key, Some("fp-new"), t0()).await;
     assert_facts_agree(store, &fixed_key, None, t0()).await;
@@ -607,8 +669,7 @@ async fn validation_facts_agree_with_the_lookups_they_replace(backend: Backend) 
     // Seats full: an unactivated fingerprint sees both taken, activated ones see themselves.
     seat(store, &fixed, &ada, "fp-2", None).await;
     let facts = store.validation_facts(&fixed_key, Some("fp-new"), t0()).await.unwrap().unwrap();
-    assert!(facts.activation.is_none());
-    assert_eq!(facts.seats_taken, 2);
+    assert!(matches!(facts.device, DeviceOnRecord::NotActivated { seats_taken: 2 }), "{facts:?}");
     for fingerprint in [Some("fp-1"), Some("fp-2"), Some("fp-new"), None] {
         assert_facts_agree(store, &fixed_key, fingerprint, t0()).await;
     }
@@ -619,8 +680,7 @@ async fn validation_facts_agree_with_the_lookups_they_replace(backend: Backend) 
     let fp2 = store.activation_by_fingerprint(&fixed, "fp-2").await.unwrap().unwrap();
     assert!(store.deactivate(&fp2.id, &Actor::Cli, t0()).await.unwrap());
     let facts = store.validation_facts(&fixed_key, Some("fp-2"), t0()).await.unwrap().unwrap();
-    assert!(facts.activation.is_none());
-    assert_eq!(facts.seats_taken, 1);
+    assert!(matches!(facts.device, DeviceOnRecord::NotActivated { seats_taken: 1 }), "{facts:?}");
     assert_facts_agree(store, &fixed_key, Some("fp-2"), t0()).await;
 
     // A floating lease: held while it runs, a lapsed one is still the
@@ -629,11 +689,76 @@ async fn validation_facts_agree_with_the_lookups_they_replace(backend: Backend) 
     seat(store, &floating, &ada, "fp-g", Some(Duration::hours(3))).await;
     let lapsed = t0() + Duration::hours(2);
     let facts = store.validation_facts(&floating_key, Some("fp-f"), lapsed).await.unwrap().unwrap();
-    assert!(facts.activation.as_ref().is_some_and(|a| !a.holds_seat(lapsed)), "{facts:?}");
-    assert_eq!(facts.seats_taken, 1);
+    assert!(
+        matches!(&facts.device, DeviceOnRecord::Activated { activation, .. } if !activation.holds_seat(lapsed)),
+        "{facts:?}"
+    );
+    let facts = store.validation_facts(&floating_key, Some("fp-new"), lapsed).await.unwrap().unwrap();
+    assert!(matches!(facts.device, DeviceOnRecord::NotActivated { seats_taken: 1 }), "{facts:?}");
     for now in [t0(), t0() + Duration::hours(1), lapsed, t0() + Duration::hours(4)] {
         for fingerprint in [Some("fp-f"), Some("fp-g"), Some("fp-new"), None] {
             assert_facts_agree(store, &floating_key, fingerprint, now).await;
         }
     }
+}
+
+async fn validation_facts_carry_the_eula_standing(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let store = store.as_ref();
+    let ada = user(store, "ada@example.com").await;
+    let bob = user(store, "bob@example.com").await;
+    let (license, key) = issued_license(store, 2).await;
+    seat(store, &license, &ada, "fp-ada", None).await;
+    seat(store, &license, &bob, "fp-bob", None).await;
+    let key = key.as_str();
+    let standing = |fingerprint: &'static str| async move {
+        assert_facts_agree(store, key, Some(fingerprint), t0()).await;
+        let (activation, eula_accepted) =
+            match store.validation_facts(key, Some(fingerprint), t0()).await.unwrap().unwrap().device {
+                DeviceOnRecord::Activated { activation, eula_accepted } => (activation, eula_accepted),
+                other => panic!("{other:?}"),
+            };
+        // The one-statement standing the EULA service reads says the same.
+        let user_id = activation.user_id.unwrap();
+        let standing = store.eula_standing(&user_id, "studio").await.unwrap();
+        assert_eq!(standing.stands, eula_accepted, "{standing:?}");
+        let latest = store.latest_decision(&user_id, "studio").await.unwrap();
+        let accepted = latest.filter(|d| d.decision == Decision::Accepted.as_str()).map(|d| d.version);
+        assert_eq!(standing.accepted_version, accepted);
+        assert_eq!(standing.material_published, store.latest_material_eula("studio").await.unwrap().is_some());
+        eula_accepted
+    };
+    let minute = |n: i64| t0() + Duration::minutes(n);
+
+    // Nothing material published: nothing to accept.
+    assert!(standing("fp-ada").await);
+    publish(store, "1", "en", false, minute(1)).await;
+    assert!(standing("fp-ada").await);
+
+    // A material version: only an acceptance of it (or of a later one) stands.
+    publish(store, "2", "en", true, minute(2)).await;
+    assert!(!standing("fp-ada").await);
+    decide(store, &ada, "1", Decision::Accepted, minute(3)).await;
+    assert!(!standing("fp-ada").await, "an older version does not suffice");
+    decide(store, &ada, "2", Decision::Accepted, minute(4)).await;
+    assert!(standing("fp-ada").await);
+    assert!(!standing("fp-bob").await, "one user's acceptance is not another's");
+
+    // A translation published later as no material change leaves it standing.
+    publish(store, "2", "et", false, minute(5)).await;
+    assert!(standing("fp-ada").await);
+    // A later non-material version leaves the acceptance standing; a material one ends it.
+    publish(store, "2.1", "en", false, minute(6)).await;
+    assert!(standing("fp-ada").await);
+    publish(store, "3", "en", true, minute(7)).await;
+    assert!(!standing("fp-ada").await);
+    decide(store, &ada, "3", Decision::Accepted, minute(8)).await;
+    assert!(standing("fp-ada").await);
+
+    // The newest decision counts: withdrawing ends the standing.
+    decide(store, &ada, "3", Decision::Withdrawn, minute(9)).await;
+    assert!(!standing("fp-ada").await);
+    decide(store, &bob, "3", Decision::Declined, minute(9)).await;
+    decide(store, &bob, "3", Decision::Accepted, minute(10)).await;
+    assert!(standing("fp-bob").await);
 }

@@ -3,11 +3,9 @@
 //! with an account and for addresses without one are interleaved, and the
 //! medians compared: the difference must stay under 5% of the smaller one.
 //!
-//! Run with `cargo bench --bench enumeration` (150 samples a side). The test
+//! Run with `cargo bench -- enumeration` (150 samples a side). The test
 //! command runs it in smoke mode (`LATCHKEY_BENCH_SMOKE=1`: a few samples,
 //! no verdict, debug build), so it cannot rot.
-
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -111,9 +109,9 @@ async fn compare(
     difference
 }
 
-#[tokio::main]
-async fn main() {
-    let smoke = std::env::var_os("LATCHKEY_BENCH_SMOKE").is_some();
+pub async fn run() {
+    println!("\n== enumeration: answers for addresses with and without an account");
+    let smoke = crate::harness::smoke();
     let samples = if smoke { 4 } else { 150 };
     let (gateway, _dir) = start().await;
     // Every known address a request uses is a real account; each is used
