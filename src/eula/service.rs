@@ -296,7 +296,7 @@ impl Eulas {
             (true, Some(version)) if stands => Ok(Standing::Accepted { version }),
             (true, _) => match self.store.current_eula(product, None).await? {
                 Some(current) => Ok(Standing::Required { current: current.version }),
-                // Gone between the two reads (no version is ever removed).
+                // Cannot happen (versions are never removed); nothing blocks then.
                 None => Ok(Standing::NothingToAccept),
             },
         }
