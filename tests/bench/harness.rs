@@ -252,6 +252,14 @@ impl Server {
     }
 }
 
+/// A benchmark that fails midway must not leave its server running.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub const PASSWORD: &str = "correct horse battery";
 
 pub struct Licensed {
