@@ -817,6 +817,23 @@ mod tests {
     }
 
     #[test]
+    fn the_password_pool_is_sized_by_the_machine_unless_told() {
+        let load = |pairs: &[(&str, &str)]| Settings::load(Sources { file: None, env: env(pairs) });
+        let s = load(&[]).unwrap();
+        assert_eq!((s.password_workers, s.password_queue), (None, None));
+        let s = load(&[("LATCHKEY_PASSWORD_WORKERS", "1"), ("LATCHKEY_PASSWORD_QUEUE", "0")]).unwrap();
+        assert_eq!((s.password_workers, s.password_queue), (Some(1), Some(0)));
+        for (var, wrong) in [
+            ("LATCHKEY_PASSWORD_WORKERS", "0"),
+            ("LATCHKEY_PASSWORD_WORKERS", "65"),
+            ("LATCHKEY_PASSWORD_QUEUE", "10001"),
+        ] {
+            let err = load(&[(var, wrong)]).unwrap_err();
+            assert!(err.to_string().starts_with(var), "{var}={wrong}: {err}");
+        }
+    }
+
+    #[test]
     fn integrations_are_tables_in_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("latchkey.toml");

@@ -97,10 +97,6 @@ pub trait EulaStore {
     ) -> StoreResult<Option<EulaDocument>>;
     /// The newest version, preferring `locale` and falling back to any.
     async fn current_eula(&self, product: &str, locale: Option<&str>) -> StoreResult<Option<EulaDocument>>;
-    /// The newest version whose `material` flag is set, in any locale.
-    async fn latest_material_eula(&self, product: &str) -> StoreResult<Option<EulaDocument>>;
-    /// When `version` of `product` was first published, in any locale.
-    async fn eula_published_at(&self, product: &str, version: &str) -> StoreResult<Option<OffsetDateTime>>;
 
     /// Where `user_id` stands with `product`'s EULA, in one statement.
     async fn eula_standing(&self, user_id: &UserId, product: &str) -> StoreResult<EulaStanding>;
@@ -257,23 +253,6 @@ impl EulaStore for SqlStore {
             return Ok(Some(document));
         }
         self.fetch_document(&format!("product = $1 {NEWEST}"), &[product]).await
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn latest_material_eula(&self, product: &str) -> StoreResult<Option<EulaDocument>> {
-        self.fetch_document("product = $1 AND material = TRUE ORDER BY published_at DESC, id DESC", &[product]).await
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn eula_published_at(&self, product: &str, version: &str) -> StoreResult<Option<OffsetDateTime>> {
-        let at: Option<i64> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT MIN(published_at) FROM eula_documents WHERE product = $1 AND version = $2")
-                .bind(product)
-                .bind(version)
-                .fetch_one(pool)
-                .await?
-        });
-        at.map(from_millis).transpose()
     }
 
     #[tracing::instrument(skip_all)]

@@ -94,6 +94,9 @@ struct Loaded {
     kid: String,
     algorithm: Algorithm,
     encoding: EncodingKey,
+    /// The base64url protected header of detached signatures, made once per
+    /// key rather than for every signed answer.
+    detached_header: String,
     loaded_at: OffsetDateTime,
 }
 
@@ -205,7 +208,9 @@ impl SigningKeys {
             Algorithm::EdDSA => EncodingKey::from_ed_der(&der),
             _ => EncodingKey::from_ec_der(&der),
         };
-        Ok(Loaded { kid: record.kid.clone(), algorithm, encoding, loaded_at: now })
+        let alg = if algorithm == Algorithm::EdDSA { "EdDSA" } else { "ES256" };
+        let detached_header = URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": alg, "kid": record.kid}).to_string());
+        Ok(Loaded { kid: record.kid.clone(), algorithm, encoding, detached_header, loaded_at: now })
     }
 
     async fn current(&self) -> KeyResult<Arc<Loaded>> {
@@ -234,9 +239,7 @@ impl SigningKeys {
     /// the base64url of the exact body between the dots.
     pub async fn sign_detached(&self, payload: &[u8]) -> KeyResult<String> {
         let key = self.current().await?;
-        let alg = if key.algorithm == Algorithm::EdDSA { "EdDSA" } else { "ES256" };
-        let header = serde_json::json!({"alg": alg, "kid": key.kid});
-        let protected = URL_SAFE_NO_PAD.encode(header.to_string());
+        let protected = &key.detached_header;
         let signing_input = format!("{protected}.{}", URL_SAFE_NO_PAD.encode(payload));
         let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding, key.algorithm)
             .map_err(|e| KeyError::Crypto(e.to_string()))?;

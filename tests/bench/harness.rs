@@ -207,22 +207,15 @@ impl Server {
         answer
     }
 
-    /// A signed-in user with a license of the bench policy redeemed, its
+    /// Publishes the product's EULA (once per server), and makes a
+    /// signed-in user with a license of the bench policy redeemed, the
     /// EULA accepted and one device activated: what product software
     /// validating and a widget minting have behind them.
     pub async fn licensed_device(&self, email: &str) -> Licensed {
         let admin = Some(self.admin_key.as_str());
         let eula = json!({"product": "bench", "version": "1", "title": "Terms", "body": "Be kind.", "material": true});
-        let (status, published) = self.post("/v1/admin/eulas", admin, &eula).await;
-        // Published once per server; later calls find it there.
-        let sha256 = if status == 409 {
-            let current: Value =
-                self.client.get(self.url("/v1/eulas/bench/current")).send().await.unwrap().json().await.unwrap();
-            current["sha256"].as_str().unwrap().to_owned()
-        } else {
-            assert!((200..300).contains(&status), "publishing the EULA: {status} {published}");
-            published["sha256"].as_str().unwrap().to_owned()
-        };
+        let published = self.post_ok("/v1/admin/eulas", admin, &eula).await;
+        let sha256 = published["sha256"].as_str().unwrap();
         let issued = self.post_ok("/v1/admin/licenses", admin, &json!({"policy": "bench-seats"})).await;
         let license = issued["licenses"][0].clone();
         let token = self.signed_in(email).await;
