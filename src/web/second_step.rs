@@ -22,7 +22,6 @@ use maud::{Markup, html};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::Web;
 use super::cookies;
@@ -247,8 +246,9 @@ pub(super) struct PasskeyAnswer {
 }
 
 impl PasskeyAnswer {
-    /// The credential, if it is one.
-    pub fn assertion(&self) -> Result<PublicKeyCredential, Said> {
+    /// The credential (a passkey's assertion or a new passkey's
+    /// attestation), if it is one.
+    pub fn credential<T: serde::de::DeserializeOwned>(&self) -> Result<T, Said> {
         serde_json::from_value(self.credential.clone())
             .map_err(|_| Said::from(Invalid::new("credential", Rule::NotACredential)))
     }
@@ -402,7 +402,7 @@ async fn second_step_passkey(
     let Some(token) = pending_token(&web, &headers) else {
         return json_refusal(page.lang, &Said::from(crate::factors::FactorError::PendingSignInGone));
     };
-    let credential = match answer.assertion() {
+    let credential = match answer.credential() {
         Ok(credential) => credential,
         Err(said) => return json_refusal(page.lang, &said),
     };
@@ -421,7 +421,7 @@ async fn passwordless_options(State(web): State<Web>, page: Page) -> Response {
 /// `POST /sign-in/passkey` (JSON): a passkey alone signs in.
 async fn passwordless(State(web): State<Web>, page: Page, axum::Json(answer): axum::Json<PasskeyAnswer>) -> Response {
     let next = safe_next(answer.next.as_deref());
-    let credential = match answer.assertion() {
+    let credential = match answer.credential() {
         Ok(credential) => credential,
         Err(said) => return json_refusal(page.lang, &said),
     };

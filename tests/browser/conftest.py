@@ -296,3 +296,17 @@ def api_session(api, email, password=PASSWORD):
     status, answer = api.call("POST", "/v1/sessions", {"email": email, "password": password})
     assert status in (200, 201) and answer["state"] == "authenticated", f"{status} {answer}"
     return answer["token"]
+
+
+def verified_holder(page, mailbox, api, email, policy):
+    """An account made and confirmed through the pages, holding a fresh
+    license of `policy` redeemed through the API: its bearer session and
+    the license as the API shows it."""
+    sign_up_and_verify(page, mailbox, email)
+    page.get_by_role("heading", name="Address confirmed").wait_for()
+    token = api_session(api, email)
+    # The admin API answers with a list of the licenses it issued.
+    code = api.issue(policy)["licenses"][0]["activation_code"]
+    status, owned = api.call("POST", "/v1/me/licenses/redeem", {"activation_code": code}, token)
+    assert status == 201, owned
+    return token, owned

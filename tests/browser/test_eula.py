@@ -4,7 +4,7 @@ with a note saying so."""
 
 import uuid
 
-from conftest import api_session, sign_in, sign_up_and_verify, unique_email
+from conftest import sign_in, unique_email, verified_holder
 
 EN_TEXT = "These terms govern your use of Notes.\n\nYou may install Notes on the devices your license allows."
 ET_TEXT = "Need tingimused reguleerivad Notes'i kasutamist.\n\nVõite Notes'i paigaldada nii paljudele seadmetele, kui litsents lubab."
@@ -14,13 +14,7 @@ ET_TEXT = "Need tingimused reguleerivad Notes'i kasutamist.\n\nVõite Notes'i pa
 
 def test_a_newer_agreement_is_accepted_in_estonian_and_latvian_gets_a_note(page, mailbox, api, clock):
     email = unique_email("eula")
-    sign_up_and_verify(page, mailbox, email)
-    page.get_by_role("heading", name="Address confirmed").wait_for()
-    token = api_session(api, email)
-    # The admin API answers with a list of the licenses it issued.
-    issued = api.issue("notes-team")
-    status, owned = api.call("POST", "/v1/me/licenses/redeem", {"activation_code": issued["licenses"][0]["activation_code"]}, token)
-    assert status == 201, owned
+    token, _ = verified_holder(page, mailbox, api, email, "notes-team")
 
     run = uuid.uuid4().hex[:6]
     v1, v2, v3 = f"1-{run}", f"2-{run}", f"3-{run}"

@@ -4,7 +4,7 @@ a device. Each GET only shows what the button will do; the POST acts."""
 import re
 import uuid
 
-from conftest import Mailbox, PASSWORD, api_session, sign_in, sign_up_and_verify, totp, unique_email
+from conftest import Mailbox, PASSWORD, api_session, sign_in, sign_up_and_verify, totp, unique_email, verified_holder
 
 NEW_PASSWORD = "a different horse battery staple"
 
@@ -117,13 +117,7 @@ def activations(api, token):
 
 def test_the_mailed_device_removal_link_removes_only_on_the_button(page, mailbox, api):
     email = unique_email("device")
-    sign_up_and_verify(page, mailbox, email)
-    page.get_by_role("heading", name="Address confirmed").wait_for()
-    token = api_session(api, email)
-    # The admin API answers with a list of the licenses it issued.
-    issued = api.issue("notes-single")
-    status, owned = api.call("POST", "/v1/me/licenses/redeem", {"activation_code": issued["licenses"][0]["activation_code"]}, token)
-    assert status == 201, owned
+    token, owned = verified_holder(page, mailbox, api, email, "notes-single")
     body = {"license_id": owned["id"], "fingerprint": f"laptop-{uuid.uuid4().hex}", "name": "Work laptop"}
     status, activated = api.call("POST", "/v1/activations", body, token)
     assert status in (200, 201), activated

@@ -101,17 +101,19 @@
   // A conditional (autofill) request in progress, aborted when a button takes over.
   let autofill = null;
 
-  async function get(button) {
-    if (autofill) { autofill.abort(); autofill = null; }
+  // One ceremony behind a button: options from the server, the credential
+  // from the browser (a cancel is said as such), the answer back.
+  async function ceremony(button, optionsUrl, makeCredential, answerFields) {
     button.disabled = true;
     try {
-      const offered = await options(button.dataset.passkeyGet, button);
+      const offered = await options(optionsUrl, button);
       if (!offered) return;
       let credential;
       try {
-        credential = await navigator.credentials.get({ publicKey: requestOptions(offered.publicKey) });
+        credential = await makeCredential(offered.publicKey);
       } catch (_) { say(button.dataset.cancelled); return; }
-      await send(button.dataset.answer, { challenge_id: offered.challenge_id, credential: assertionJson(credential), next: button.dataset.next }, button);
+      const answer = Object.assign({ challenge_id: offered.challenge_id, next: button.dataset.next }, answerFields(credential));
+      await send(button.dataset.answer, answer, button);
     } catch (_) {
       say(button.dataset.failed);
     } finally {
@@ -119,23 +121,21 @@
     }
   }
 
-  async function create(button) {
-    button.disabled = true;
-    try {
-      const offered = await options(button.dataset.passkeyCreate, button);
-      if (!offered) return;
-      let credential;
-      try {
-        credential = await navigator.credentials.create({ publicKey: creationOptions(offered.publicKey) });
-      } catch (_) { say(button.dataset.cancelled); return; }
-      const field = document.getElementById(button.dataset.name || "");
-      const name = field && field.value.trim() ? field.value.trim() : null;
-      await send(button.dataset.answer, { challenge_id: offered.challenge_id, credential: attestationJson(credential), name, next: button.dataset.next }, button);
-    } catch (_) {
-      say(button.dataset.failed);
-    } finally {
-      button.disabled = false;
-    }
+  function get(button) {
+    if (autofill) { autofill.abort(); autofill = null; }
+    return ceremony(button, button.dataset.passkeyGet,
+      (publicKey) => navigator.credentials.get({ publicKey: requestOptions(publicKey) }),
+      (credential) => ({ credential: assertionJson(credential) }));
+  }
+
+  function create(button) {
+    return ceremony(button, button.dataset.passkeyCreate,
+      (publicKey) => navigator.credentials.create({ publicKey: creationOptions(publicKey) }),
+      (credential) => {
+        const field = document.getElementById(button.dataset.name || "");
+        const name = field && field.value.trim() ? field.value.trim() : null;
+        return { credential: attestationJson(credential), name };
+      });
   }
 
   // Passkey autofill: the browser lists passkeys under the email field

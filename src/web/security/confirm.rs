@@ -122,7 +122,7 @@ async fn confirm_passkey(
 ) -> Response {
     let lang = signed_in.page.lang;
     let next = safe_next(answer.next.as_deref());
-    let credential = match answer.assertion() {
+    let credential = match answer.credential() {
         Ok(credential) => credential,
         Err(said) => return json_refusal(lang, &said),
     };

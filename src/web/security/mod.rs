@@ -114,6 +114,12 @@ impl Flash {
         Some(layout::alert(lang, said))
     }
 
+    /// The section's alert when the refusal is not about one field (a
+    /// field's refusal is shown beside that field instead).
+    fn form_alert_in(&self, section: &str, lang: Lang) -> Option<Markup> {
+        self.alert_in(section, lang).filter(|_| self.said.as_ref().is_some_and(|s| s.field.is_none()))
+    }
+
     fn field_error(&self, section: &str, field: &str, lang: Lang) -> Option<String> {
         let said = self.said.as_ref().filter(|s| self.section == Some(section) && s.field == Some(field))?;
         Some(said.what_in(lang))
@@ -181,7 +187,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
             }
             details open[flash.section == Some("email-change")] {
                 summary { (lang.t("security-email-change")) }
-                @if let Some(alert) = flash.alert_in("email-change", lang).filter(|_| flash.said.as_ref().is_some_and(|s| s.field.is_none())) { (alert) }
+                @if let Some(alert) = flash.form_alert_in("email-change", lang) { (alert) }
                 form method="post" action="/account/security/email#email" novalidate {
                     (layout::csrf(page))
                     (Field::new("new_email", lang.t("security-email-new"), "email", "email")
@@ -273,7 +279,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
 
         section id="password" aria-labelledby="password-title" {
             h2 id="password-title" { (lang.t("security-password-title")) }
-            @if let Some(alert) = flash.alert_in("password", lang).filter(|_| flash.said.as_ref().is_some_and(|s| s.field.is_none())) { (alert) }
+            @if let Some(alert) = flash.form_alert_in("password", lang) { (alert) }
             form method="post" action="/account/security/password#password" novalidate {
                 (layout::csrf(page))
                 input type="text" name="username" autocomplete="username" value=(user.email) class="hidden" aria-hidden="true" tabindex="-1";

@@ -92,13 +92,9 @@ async fn passkey_register(
 ) -> Response {
     let lang = signed_in.page.lang;
     let next = safe_next(answer.next.as_deref());
-    let credential = match serde_json::from_value(answer.credential.clone()) {
+    let credential = match answer.credential() {
         Ok(credential) => credential,
-        Err(_) => {
-            let invalid =
-                crate::domain::reason::Invalid::new("credential", crate::domain::reason::Rule::NotACredential);
-            return json_refusal(lang, &Said::from(invalid));
-        }
+        Err(said) => return json_refusal(lang, &said),
     };
     let factors = &web.app.services.factors;
     let result = factors
