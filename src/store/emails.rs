@@ -128,6 +128,7 @@ impl SqlStore {
             .execute(pool)
             .await?
             .rows_affected());
+            self.marks.wrote();
             if updated == 1 {
                 report.licenses_rewritten.push(id);
             }

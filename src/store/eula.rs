@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::marks::Mark;
 use super::sql::{Pool, SqlStore, unique_violation};
 use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
 use crate::domain::eula::{Acceptance, AcceptanceFilter, Channel, Decision, EulaDocument, GENESIS};
@@ -153,6 +154,14 @@ pub struct EulaStanding {
     pub stands: bool,
 }
 
+/// A standing with the EULA change mark it was read under.
+#[derive(sqlx::FromRow)]
+struct StandingRow {
+    #[sqlx(flatten)]
+    standing: EulaStanding,
+    eula_mark: Option<i64>,
+}
+
 /// The standing rule as an SQL condition on a user and a product (SQL
 /// expressions): no material version published after the version the
 /// user's newest decision accepted was first published. Shared by
@@ -222,6 +231,7 @@ impl EulaStore for SqlStore {
             .map_err(|e| unique_violation(e, Duplicate::EulaVersion))?
             .rows_affected()
         });
+        self.marks.wrote();
         Ok(())
     }
 
@@ -255,17 +265,27 @@ impl EulaStore for SqlStore {
         self.fetch_document(&format!("product = $1 {NEWEST}"), &[product]).await
     }
 
-    #[tracing::instrument(skip_all)]
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn eula_standing(&self, user_id: &UserId, product: &str) -> StoreResult<EulaStanding> {
+        self.marks.refresh(async || self.read_change_marks().await).await?;
+        let key = (user_id.clone(), product.to_owned());
+        if let Some(standing) = self.standings.get(&self.marks, &key) {
+            return Ok(standing);
+        }
         let sql = format!(
             "SELECT EXISTS (SELECT 1 FROM eula_documents WHERE product = $2 AND material = TRUE) AS material_published, \
-             ({}) AS accepted_version, {} AS stands",
+             ({}) AS accepted_version, {} AS stands, \
+             (SELECT n FROM change_marks WHERE name = 'eula') AS eula_mark",
             accepted_version_sql("$1", "$2"),
             stands_by_eula_sql("$1", "$2")
         );
-        Ok(on_pool!(self, |pool| {
+        let row: StandingRow = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(product).fetch_one(pool).await?
-        }))
+        });
+        if let Some(mark) = row.eula_mark {
+            self.standings.put(key, row.standing.clone(), vec![(Mark::Eula, mark)]);
+        }
+        Ok(row.standing)
     }
 
     #[tracing::instrument(skip_all)]

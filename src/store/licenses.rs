@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::NewUser;
+use super::marks::{Mark, ReadUnder};
 use super::sql::Decided;
 use super::sql::{Pool, SqlStore, unique_violation};
 use super::{Backend, Duplicate, StoreError, StoreResult, from_json, from_millis, to_json, to_millis};
@@ -190,6 +191,9 @@ pub trait LicenseStore {
     async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>>;
     /// Licenses matching `filter`, newest first.
     async fn licenses(&self, filter: &LicenseFilter) -> StoreResult<Vec<License>>;
+    /// The licenses `user_id` holds, newest first (at most 1000): what a
+    /// token speaks for, kept in memory while unchanged.
+    async fn licenses_of_holder(&self, user_id: &UserId) -> StoreResult<Vec<License>>;
     /// The licenses `user_id` holds, newest first, each with its live
     /// activations: two statements, however many licenses.
     async fn held_licenses(&self, user_id: &UserId) -> StoreResult<Vec<LicenseWithSeats>>;
@@ -366,6 +370,15 @@ struct ValidationRow {
     a_deactivated_at: Option<i64>,
     eula_accepted: Option<bool>,
     seats_taken: Option<i64>,
+    license_mark: Option<i64>,
+    eula_mark: Option<i64>,
+}
+
+impl ValidationRow {
+    /// The change marks the row was read under.
+    fn read_under(&self) -> Option<ReadUnder> {
+        Some(vec![(Mark::license(self.license.id.as_str())?, self.license_mark?), (Mark::Eula, self.eula_mark?)])
+    }
 }
 
 impl TryFrom<ValidationRow> for ValidationFacts {
@@ -395,6 +408,15 @@ impl TryFrom<ValidationRow> for ValidationFacts {
     }
 }
 
+/// A held license with the change marks it was read under.
+#[derive(sqlx::FromRow)]
+struct HoldingRow {
+    #[sqlx(flatten)]
+    license: LicenseRow,
+    license_mark: Option<i64>,
+    holder_mark: Option<i64>,
+}
+
 /// `validation_facts` in one statement: $1 the key hash, $2 `now` (as
 /// `HOLDS_SEAT` expects), $3 the fingerprint hash or NULL (which joins
 /// nothing). The join condition is `activation_by_fingerprint`'s, the
@@ -402,7 +424,8 @@ impl TryFrom<ValidationRow> for ValidationFacts {
 /// keeps it to one row. Each `CASE` runs its subquery only when the answer
 /// needs it, which both databases honour.
 ///
-/// The EULA standing is `eula_standing`'s rule, in the same SQL.
+/// The EULA standing is `eula_standing`'s rule, in the same SQL; the
+/// change marks come with the facts, read in the same snapshot.
 fn validation_facts_sql() -> String {
     let stands_by_eula = super::eula::stands_by_eula_sql("a.user_id", "licenses.product");
     format!(
@@ -414,7 +437,9 @@ fn validation_facts_sql() -> String {
               ELSE {stands_by_eula} END AS eula_accepted, \
          CASE WHEN $3 IS NOT NULL AND a.id IS NULL \
               THEN (SELECT COUNT(*) FROM activations WHERE activations.license_id = licenses.id AND {HOLDS_SEAT}) \
-         END AS seats_taken \
+         END AS seats_taken, \
+         (SELECT n FROM change_marks WHERE name = 'license:' || substr(licenses.id, 36, 1)) AS license_mark, \
+         (SELECT n FROM change_marks WHERE name = 'eula') AS eula_mark \
          FROM licenses LEFT JOIN activations a \
          ON a.license_id = licenses.id AND a.fingerprint_hash = $3 AND a.deactivated_at IS NULL \
          WHERE licenses.key_hash = $1"
@@ -603,6 +628,38 @@ impl LicenseStore for SqlStore {
     #[tracing::instrument(skip_all)]
     async fn license_by_code_hash(&self, code_hash: &str) -> StoreResult<Option<License>> {
         self.fetch_license("WHERE id = (SELECT license_id FROM activation_codes WHERE code_hash = $1)", code_hash).await
+    }
+
+    // Hot reads served from memory trace at debug: an info span cost about
+    // a microsecond a request and adds no line to the log.
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn licenses_of_holder(&self, user_id: &UserId) -> StoreResult<Vec<License>> {
+        self.marks.refresh(async || self.read_change_marks().await).await?;
+        if let Some(licenses) = self.holdings.get(&self.marks, user_id) {
+            return Ok(licenses);
+        }
+        let Some(holder_mark) = Mark::holder(user_id.as_str()) else { return Ok(Vec::new()) };
+        let sql = format!(
+            "SELECT {LICENSE_COLUMNS}, \
+             (SELECT n FROM change_marks WHERE name = 'license:' || substr(licenses.id, 36, 1)) AS license_mark, \
+             (SELECT n FROM change_marks WHERE name = 'holder:' || substr(h.user_id, 36, 1)) AS holder_mark \
+             FROM licenses JOIN license_holders h ON h.license_id = licenses.id WHERE h.user_id = $1 \
+             ORDER BY licenses.created_at DESC, licenses.id DESC LIMIT 1000"
+        );
+        let rows: Vec<HoldingRow> =
+            on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await? });
+        // Holding nothing reads no mark: such an answer is not kept.
+        let mut read_under = Vec::with_capacity(rows.len() + 1);
+        let mut licenses = Vec::with_capacity(rows.len());
+        for row in rows {
+            read_under.push(row.holder_mark.map(|n| (holder_mark, n)));
+            read_under.push(Mark::license(row.license.id.as_str()).zip(row.license_mark));
+            licenses.push(License::try_from(row.license)?);
+        }
+        if let Some(read_under) = read_under.into_iter().collect::<Option<Vec<_>>>().filter(|r| !r.is_empty()) {
+            self.holdings.put(user_id.clone(), licenses.clone(), read_under);
+        }
+        Ok(licenses)
     }
 
     #[tracing::instrument(skip_all)]
@@ -849,6 +906,11 @@ impl LicenseStore for SqlStore {
         fingerprint_hash: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<ValidationFacts>> {
+        self.marks.refresh(async || self.read_change_marks().await).await?;
+        let key = (key_hash.to_owned(), fingerprint_hash.map(str::to_owned));
+        if let Some(facts) = self.validations.get(&self.marks, &key) {
+            return Ok(Some(facts));
+        }
         let sql = validation_facts_sql();
         let row: Option<ValidationRow> = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -858,7 +920,14 @@ impl LicenseStore for SqlStore {
                 .fetch_optional(pool)
                 .await?
         });
-        row.map(ValidationFacts::try_from).transpose()
+        let Some(row) = row else { return Ok(None) };
+        let read_under = row.read_under();
+        let facts = ValidationFacts::try_from(row)?;
+        // A seat count depends on when it was counted: never kept.
+        if let Some(read_under) = read_under.filter(|_| !matches!(facts.device, DeviceOnRecord::NotActivated { .. })) {
+            self.validations.put(key, facts.clone(), read_under);
+        }
+        Ok(Some(facts))
     }
 
     #[tracing::instrument(skip_all)]
@@ -898,6 +967,7 @@ impl LicenseStore for SqlStore {
                 .fetch_optional(pool)
                 .await?
         });
+        self.marks.wrote();
         row.map(Activation::try_from).transpose()
     }
 

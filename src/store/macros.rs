@@ -29,10 +29,11 @@ macro_rules! in_tx {
 
 /// Like `in_tx!`, for a body that decides itself whether its writes stand:
 /// it answers `Decided::Commit(value)` or `Decided::Rollback(value)`, and
-/// either way the value is the answer.
+/// either way the value is the answer. Once it has settled, this instance's
+/// cached facts are checked against the database again before use.
 macro_rules! in_tx_deciding {
-    ($self:expr, |$tx:ident| $body:expr) => {
-        match &$self.pool {
+    ($self:expr, |$tx:ident| $body:expr) => {{
+        let settled = match &$self.pool {
             Pool::Sqlite(pool) => {
                 let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 let decided: StoreResult<$crate::store::sql::Decided<_>> = async { $body }.await;
@@ -43,8 +44,10 @@ macro_rules! in_tx_deciding {
                 let decided: StoreResult<$crate::store::sql::Decided<_>> = async { $body }.await;
                 $crate::store::sql::settle($tx, decided?).await
             }
-        }
-    };
+        };
+        $self.marks.wrote();
+        settled
+    }};
 }
 
 /// Inserts a `NewSession` (its `amr` already JSON) with `$executor`.

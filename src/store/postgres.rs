@@ -38,5 +38,5 @@ pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreRes
         })
         .connect_with(options)
         .await?;
-    Ok(SqlStore { pool: Pool::Postgres(pool) })
+    Ok(SqlStore::over(Pool::Postgres(pool)))
 }

@@ -11,7 +11,10 @@ use sqlx::error::ErrorKind;
 use sqlx::migrate::Migrator;
 use sqlx::{PgPool, SqlitePool};
 
-use super::{Backend, Duplicate, NewApiKey, Store, StoreError, StoreResult, to_millis};
+use super::marks::{ChangeMarks, MarkedCache};
+use super::{Backend, Duplicate, EulaStanding, NewApiKey, Store, StoreError, StoreResult, ValidationFacts, to_millis};
+use crate::domain::ids::UserId;
+use crate::domain::license::License;
 
 pub(super) static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 pub(super) static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -24,6 +27,26 @@ pub(super) enum Pool {
 /// A `Store` over either backend's connection pool.
 pub struct SqlStore {
     pub(super) pool: Pool,
+    /// This instance's reading of the change marks (see `marks.rs`).
+    pub(super) marks: ChangeMarks,
+    /// Validation facts by key hash and fingerprint hash.
+    pub(super) validations: MarkedCache<(String, Option<String>), ValidationFacts>,
+    /// The licenses each user holds.
+    pub(super) holdings: MarkedCache<UserId, Vec<License>>,
+    /// EULA standings by user and product.
+    pub(super) standings: MarkedCache<(UserId, String), EulaStanding>,
+}
+
+impl SqlStore {
+    pub(super) fn over(pool: Pool) -> Self {
+        Self {
+            pool,
+            marks: ChangeMarks::default(),
+            validations: MarkedCache::default(),
+            holdings: MarkedCache::default(),
+            standings: MarkedCache::default(),
+        }
+    }
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -74,6 +97,11 @@ impl SqlStore {
             Pool::Sqlite(_) => Backend::Sqlite,
             Pool::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Every change mark (see `marks.rs`), by name.
+    pub(super) async fn read_change_marks(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(on_pool!(self, |pool| sqlx::query_as("SELECT name, n FROM change_marks").fetch_all(pool).await?))
     }
 
     fn migrator(&self) -> &'static Migrator {

@@ -43,7 +43,7 @@ pub(super) async fn connect(url: &DatabaseUrl, options: StoreOptions) -> StoreRe
         .test_before_acquire(false)
         .connect_with(connect)
         .await?;
-    Ok(SqlStore { pool: Pool::Sqlite(pool) })
+    Ok(SqlStore::over(Pool::Sqlite(pool)))
 }
 
 /// Creates the empty database file readable by this user only; SQLite gives

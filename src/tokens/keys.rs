@@ -93,7 +93,7 @@ pub struct SigningKeysConfig {
 struct Loaded {
     kid: String,
     algorithm: Algorithm,
-    encoding: EncodingKey,
+    private: PrivateKey,
     /// The base64url protected header of detached signatures, made once per
     /// key rather than for every signed answer.
     detached_header: String,
@@ -126,6 +126,44 @@ pub enum Rejected {
     /// Our key store failed.
     #[error(transparent)]
     Keys(#[from] KeyError),
+}
+
+/// A private key parsed once when the key is loaded: jsonwebtoken parses
+/// its `EncodingKey` (and checks the point is on the curve) for every
+/// signature, which cost more than the signature itself.
+enum PrivateKey {
+    Es256(EcdsaKeyPair),
+    EdDsa(Ed25519KeyPair),
+}
+
+impl PrivateKey {
+    fn parse(algorithm: Algorithm, der: &[u8]) -> KeyResult<Self> {
+        let rejected = |e: aws_lc_rs::error::KeyRejected| KeyError::Crypto(e.to_string());
+        match algorithm {
+            Algorithm::ES256 => {
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map(Self::Es256).map_err(rejected)
+            }
+            Algorithm::EdDSA => Ed25519KeyPair::from_pkcs8(der).map(Self::EdDsa).map_err(rejected),
+            other => Err(KeyError::Crypto(format!("cannot sign with {other:?}"))),
+        }
+    }
+
+    /// The base64url JWS signature over `message` (ES256 as R‖S, RFC 7518 §3.4).
+    fn sign(&self, message: &[u8]) -> KeyResult<String> {
+        let signature = match self {
+            Self::Es256(key) => {
+                key.sign(&SystemRandom::new(), message).map_err(|e| KeyError::Crypto(e.to_string()))?.as_ref().to_vec()
+            }
+            Self::EdDsa(key) => key.sign(message).as_ref().to_vec(),
+        };
+        Ok(URL_SAFE_NO_PAD.encode(signature))
+    }
+}
+
+/// A JWT part: the value as JSON, base64url without padding.
+fn base64url_json<T: Serialize + ?Sized>(value: &T) -> KeyResult<String> {
+    let json = serde_json::to_vec(value).map_err(|e| KeyError::Crypto(e.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 fn jose_algorithm(alg: &str) -> KeyResult<Algorithm> {
@@ -204,13 +242,10 @@ impl SigningKeys {
             .open(&format!("{SEAL_CONTEXT}:{}", record.kid), &record.private_sealed)
             .map_err(|e| KeyError::Crypto(format!("{}: {e}", record.kid)))?;
         let algorithm = jose_algorithm(&record.alg)?;
-        let encoding = match algorithm {
-            Algorithm::EdDSA => EncodingKey::from_ed_der(&der),
-            _ => EncodingKey::from_ec_der(&der),
-        };
+        let private = PrivateKey::parse(algorithm, &der)?;
         let alg = if algorithm == Algorithm::EdDSA { "EdDSA" } else { "ES256" };
         let detached_header = URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": alg, "kid": record.kid}).to_string());
-        Ok(Loaded { kid: record.kid.clone(), algorithm, encoding, detached_header, loaded_at: now })
+        Ok(Loaded { kid: record.kid.clone(), algorithm, private, detached_header, loaded_at: now })
     }
 
     async fn current(&self) -> KeyResult<Arc<Loaded>> {
@@ -231,7 +266,9 @@ impl SigningKeys {
         let mut header = Header::new(key.algorithm);
         header.kid = Some(key.kid.clone());
         header.typ = Some(typ.to_owned());
-        jsonwebtoken::encode(&header, claims, &key.encoding).map_err(|e| KeyError::Crypto(e.to_string()))
+        let signing_input = format!("{}.{}", base64url_json(&header)?, base64url_json(claims)?);
+        let signature = key.private.sign(signing_input.as_bytes())?;
+        Ok(format!("{signing_input}.{signature}"))
     }
 
     /// A JWS with a detached payload (RFC 7515 appendix F):
@@ -241,8 +278,7 @@ impl SigningKeys {
         let key = self.current().await?;
         let protected = &key.detached_header;
         let signing_input = format!("{protected}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let signature = jsonwebtoken::crypto::sign(signing_input.as_bytes(), &key.encoding, key.algorithm)
-            .map_err(|e| KeyError::Crypto(e.to_string()))?;
+        let signature = key.private.sign(signing_input.as_bytes())?;
         Ok(format!("{protected}..{signature}"))
     }
 

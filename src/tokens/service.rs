@@ -18,7 +18,7 @@ use crate::domain::account::{Authenticated, User};
 use crate::domain::factors::Acr;
 use crate::domain::ids::new_id;
 use crate::domain::integration::{Integration, IntegrationKind};
-use crate::domain::license::{License, LicenseFilter};
+use crate::domain::license::License;
 use crate::domain::policy::PolicySet;
 use crate::domain::reason::{Invalid, Rule};
 use crate::eula::Eulas;
@@ -218,11 +218,10 @@ impl Tokens {
         integration: &Integration,
     ) -> TokenResult<(Vec<License>, BTreeMap<String, String>)> {
         let now = self.clock.now();
-        let filter = LicenseFilter { holder: Some(caller.user.id.clone()), limit: 1000, ..LicenseFilter::default() };
         let mut passed = Vec::new();
         let mut eula = BTreeMap::new();
         let mut first_failure = None;
-        for license in self.store.licenses(&filter).await? {
+        for license in self.store.licenses_of_holder(&caller.user.id).await? {
             let Some(policy) = self.policies.get(&license.policy) else { continue };
             if license.unusable(policy.expiration, now).is_some() || !policy.token_audiences.contains(&integration.name)
             {

@@ -205,11 +205,14 @@ const LANDED: &[(&str, &str)] = &[
     ("0010_purge_indexes.sql", "65256bed537af0c73f6b1e65a39ddaf190178994fd074aaa1430a034e278f394"),
     ("0011_session_proof.sql", "cbdc41fdf874b59209052925d6d3f963379ffaf34891ff6e9a1d662685caad0f"),
     ("0012_revocation_list.sql", "ce8de3f7b2850f552fc07b98e871ee0e0ebb36fff6998b91fc233542a3536e44"),
+    ("0013_change_marks.sql", "efc9ace306378f7bc2a51af85c10e20ffd8442b4939379e250ffa907031ef3b8"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).
-const LANDED_POSTGRES_ONLY: &[(&str, &str)] =
-    &[("0005_eula.sql", "0e336deb30fe2b0d19dc81e197a70c6dc01d9bbf3e4a90790fe4e5399f80147b")];
+const LANDED_POSTGRES_ONLY: &[(&str, &str)] = &[
+    ("0005_eula.sql", "0e336deb30fe2b0d19dc81e197a70c6dc01d9bbf3e4a90790fe4e5399f80147b"),
+    ("0013_change_marks.sql", "dcc7f2484cdb2ad48a181f276463217d5cb94faefb96b6cc6a5b722a228e2209"),
+];
 
 #[test]
 fn landed_migrations_are_never_edited() {

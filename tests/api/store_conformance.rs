@@ -12,8 +12,9 @@ use latchkey::domain::ids::{ActivationId, ApiKeyId, EventId, LicenseId, PasskeyI
 use latchkey::domain::license::Actor;
 use latchkey::domain::lockout::{AttemptKey, AttemptKind};
 use latchkey::store::{
-    AttemptReservation, Ceremony, DeviceOnRecord, Duplicate, NewAcceptance, NewApiKey, NewLicense, NewPendingSignIn,
-    NewSession, NewUser, PasskeyUse, Removal, Revocation, SeatClaim, SeatRequest, Store, StoreError, TokenState,
+    AttemptReservation, CACHE_POLL_EVERY, Ceremony, DeviceOnRecord, Duplicate, NewAcceptance, NewApiKey, NewLicense,
+    NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal, Revocation, SeatClaim, SeatRequest, Store, StoreError,
+    TokenState,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -36,6 +37,8 @@ on_both_backends!(
     the_revocation_list_holds_revoked_tokens_until_they_expire,
     validation_facts_agree_with_the_lookups_they_replace,
     validation_facts_carry_the_eula_standing,
+    validation_facts_follow_changes_made_by_another_instance,
+    holdings_and_standings_follow_changes_made_by_another_instance,
 );
 
 fn t0() -> OffsetDateTime {
@@ -755,4 +758,183 @@ async fn validation_facts_carry_the_eula_standing(backend: Backend) {
     decide(store, &bob, "3", Decision::Declined, minute(9)).await;
     decide(store, &bob, "3", Decision::Accepted, minute(10)).await;
     assert!(standing("fp-bob").await);
+}
+
+/// A validation as the follow-up tests look at it: the license, the
+/// device's activation, and whether its user stands by the EULA.
+type Seen = (latchkey::domain::license::License, Option<Box<latchkey::domain::license::Activation>>, bool);
+
+/// Each instance keeps validation facts in memory; a change another
+/// instance (or the CLI) makes reaches it within the marks' poll interval,
+/// and its own changes at once.
+async fn validation_facts_follow_changes_made_by_another_instance(backend: Backend) {
+    let (db, here) = store(backend).await;
+    let elsewhere = db.store().await;
+    let (here, elsewhere) = (here.as_ref(), elsewhere.as_ref());
+    let ada = user(here, "ada@example.com").await;
+    let (license, key) = issued_license(here, 2).await;
+    seat(here, &license, &ada, "fp-1", Some(Duration::hours(1))).await;
+    let key = key.as_str();
+    let device = |facts: latchkey::store::ValidationFacts| match facts.device {
+        DeviceOnRecord::Activated { activation, eula_accepted } => (facts.license, Some(activation), eula_accepted),
+        DeviceOnRecord::Unnamed => (facts.license, None, true),
+        other => panic!("{other:?}"),
+    };
+    // Asks `here` until `seen` holds, for at most two seconds: far longer
+    // than the poll interval, short enough to fail a broken cache quickly.
+    let eventually = |fingerprint: Option<&'static str>, what: &'static str, seen: fn(&Seen) -> bool| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            let facts = device(here.validation_facts(key, fingerprint, t0()).await.unwrap().unwrap());
+            if seen(&facts) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "{what} never reached this instance: {facts:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    // Once the marks are read again and the facts cached under them, an
+    // answer from memory would be stale: each change below starts there.
+    let cached = || async move {
+        tokio::time::sleep(CACHE_POLL_EVERY * 2).await;
+        for _ in 0..2 {
+            for fingerprint in [Some("fp-1"), None] {
+                here.validation_facts(key, fingerprint, t0()).await.unwrap().unwrap();
+            }
+        }
+    };
+    let (fresh, activation, stands) = device(here.validation_facts(key, Some("fp-1"), t0()).await.unwrap().unwrap());
+    assert!(fresh.status == latchkey::domain::license::LicenseStatus::Active && stands);
+    let activation = activation.unwrap();
+
+    use latchkey::domain::license::LicenseStatus::{Active, Suspended};
+    cached().await;
+    elsewhere.change_status(&license, &[Active], Suspended, &Actor::Cli, t0()).await.unwrap().unwrap();
+    eventually(Some("fp-1"), "a suspension", |(l, ..)| l.status == Suspended).await;
+    eventually(None, "a suspension", |(l, ..)| l.status == Suspended).await;
+
+    cached().await;
+    elsewhere.renew(&license, t0() + Duration::days(30), &Actor::Cli, t0()).await.unwrap().unwrap();
+    eventually(None, "a renewal", |(l, ..)| l.expires_at == Some(t0() + Duration::days(30))).await;
+
+    cached().await;
+    elsewhere.heartbeat(&activation.id, Duration::hours(5), t0()).await.unwrap().unwrap();
+    eventually(Some("fp-1"), "a heartbeat", |(_, a, _)| {
+        a.as_ref().and_then(|a| a.lease_expires_at) == Some(t0() + Duration::hours(5))
+    })
+    .await;
+
+    cached().await;
+    publish(elsewhere, "2", "en", true, t0()).await;
+    eventually(Some("fp-1"), "a material EULA", |(_, _, stands)| !stands).await;
+    cached().await;
+    decide(elsewhere, &ada, "2", Decision::Accepted, t0() + Duration::minutes(1)).await;
+    eventually(Some("fp-1"), "an acceptance", |(_, _, stands)| *stands).await;
+
+    // This instance's own change is seen at once, without waiting for a poll.
+    cached().await;
+    here.change_status(&license, &[Suspended], Active, &Actor::Cli, t0()).await.unwrap().unwrap();
+    let (now_active, ..) = device(here.validation_facts(key, Some("fp-1"), t0()).await.unwrap().unwrap());
+    assert_eq!(now_active.status, Active);
+
+    cached().await;
+    elsewhere.deactivate(&activation.id, &Actor::Cli, t0()).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while !matches!(
+        here.validation_facts(key, Some("fp-1"), t0()).await.unwrap().unwrap().device,
+        DeviceOnRecord::NotActivated { seats_taken: 0 }
+    ) {
+        assert!(std::time::Instant::now() < deadline, "a deactivation never reached this instance");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// What a token speaks for (the licenses a user holds, their EULA
+/// standing) is kept in memory like validation facts, and follows changes
+/// the same way.
+async fn holdings_and_standings_follow_changes_made_by_another_instance(backend: Backend) {
+    let (db, here) = store(backend).await;
+    let elsewhere = db.store().await;
+    let (here, elsewhere) = (here.as_ref(), elsewhere.as_ref());
+    let ada = &user(here, "ada@example.com").await;
+    let redeem = |code_hash: String| async move {
+        let redeemed = elsewhere.redeem(&code_hash, ada, "ada@example.com", t0()).await.unwrap();
+        assert!(matches!(redeemed, latchkey::store::Redemption::Redeemed(_)), "{redeemed:?}");
+    };
+    let first = held_license(here, t0()).await;
+    redeem(first.1).await;
+    let held = |n: usize| async move {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        loop {
+            let licenses = here.licenses_of_holder(ada).await.unwrap();
+            if licenses.len() == n {
+                return licenses;
+            }
+            assert!(std::time::Instant::now() < deadline, "holding {n} never reached this instance: {licenses:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let settle = || async move {
+        tokio::time::sleep(CACHE_POLL_EVERY * 2).await;
+        for _ in 0..2 {
+            here.licenses_of_holder(ada).await.unwrap();
+            here.eula_standing(ada, "studio").await.unwrap();
+        }
+    };
+    assert_eq!(held(1).await[0].id, first.0);
+
+    // A second license redeemed elsewhere joins the holding.
+    settle().await;
+    let second = held_license(here, t0() + Duration::minutes(1)).await;
+    redeem(second.1).await;
+    let licenses = held(2).await;
+    assert_eq!(licenses[0].id, second.0, "newest first");
+
+    // A suspension elsewhere reaches the kept licenses.
+    settle().await;
+    use latchkey::domain::license::LicenseStatus::{Active, Suspended};
+    elsewhere.change_status(&first.0, &[Active], Suspended, &Actor::Cli, t0()).await.unwrap().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while here.licenses_of_holder(ada).await.unwrap().iter().any(|l| l.id == first.0 && l.status == Active) {
+        assert!(std::time::Instant::now() < deadline, "a suspension never reached the kept holding");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+
+    // The standing follows a publication and a decision made elsewhere,
+    // and one made here at once.
+    settle().await;
+    assert!(here.eula_standing(ada, "studio").await.unwrap().stands);
+    publish(elsewhere, "2", "en", true, t0()).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while here.eula_standing(ada, "studio").await.unwrap().stands {
+        assert!(std::time::Instant::now() < deadline, "a material EULA never reached the kept standing");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    settle().await;
+    decide(here, ada, "2", Decision::Accepted, t0() + Duration::minutes(1)).await;
+    let standing = here.eula_standing(ada, "studio").await.unwrap();
+    assert_eq!((standing.stands, standing.accepted_version.as_deref()), (true, Some("2")));
+}
+
+/// A license issued with a code whose hash is returned, for redeeming.
+async fn held_license(store: &dyn Store, issued_at: OffsetDateTime) -> (LicenseId, String) {
+    let id = LicenseId::new();
+    let code_hash = new_id();
+    let new = NewLicense {
+        id: id.clone(),
+        key_hash: new_id(),
+        key_sealed: "sealed".into(),
+        policy: "desk".into(),
+        policy_revision: "r1".into(),
+        product: "studio".into(),
+        max_activations: 2,
+        entitlements: vec![],
+        metadata: None,
+        owner_email: None,
+        expires_at: None,
+        code_hash: code_hash.clone(),
+        code_uses: 1,
+    };
+    store.issue_licenses(&[new], &Actor::Cli, None, issued_at).await.unwrap();
+    (id, code_hash)
 }

@@ -177,6 +177,15 @@ impl Server {
         self.dir.path()
     }
 
+    /// CPU seconds the server process has used so far (user and system).
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
+    }
+
     /// The server process's resident memory, in MiB.
     pub fn resident_mib(&self) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
@@ -317,6 +326,8 @@ pub struct Load {
     pub refused: u64,
     /// Connect, read, write and timeout errors.
     pub errors: u64,
+    /// The server's CPU time per request, when measured (`wrk`), in µs.
+    pub server_cpu_us: f64,
 }
 
 impl Load {
@@ -326,7 +337,15 @@ impl Load {
     }
 
     pub fn row(&self, name: &str) -> String {
-        format!("{name:<44} {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms", self.per_second, self.p50_ms, self.p99_ms)
+        let cpu = if self.server_cpu_us > 0.0 {
+            format!("   server CPU {:>5.1} µs", self.server_cpu_us)
+        } else {
+            String::new()
+        };
+        format!(
+            "{name:<44} {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms{cpu}",
+            self.per_second, self.p50_ms, self.p99_ms
+        )
     }
 
     /// Every answer a success, no socket errors.
@@ -377,7 +396,10 @@ pub fn start_wrk(server: &Server, request: &Request<'_>, connections: u32, durat
 
 /// Runs `wrk` to the end.
 pub fn wrk(server: &Server, request: &Request<'_>, connections: u32) -> Load {
-    start_wrk(server, request, connections, window()).finish()
+    let cpu_before = server.cpu_seconds();
+    let mut load = start_wrk(server, request, connections, window()).finish();
+    load.server_cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / load.requests.max(1) as f64;
+    load
 }
 
 /// Reads `Requests/sec`, the latency distribution and the error lines of
@@ -407,6 +429,7 @@ fn parse_wrk(text: &str) -> Option<Load> {
         requests,
         refused: number_after("Non-2xx or 3xx responses:").map_or(0, |n| n as u64),
         errors,
+        server_cpu_us: 0.0,
     })
 }
 
