@@ -33,7 +33,7 @@ pub const POLL_EVERY: Duration = Duration::from_millis(100);
 
 /// Values kept at most per cache; a full cache starts over rather than
 /// track use.
-const MOST_ENTRIES: usize = 20_000;
+const MOST_ENTRIES: usize = 10_000;
 
 /// Licenses (and holders) are spread over this many marks, by the last hex
 /// digit of their ids.
