@@ -638,7 +638,6 @@ impl LicenseStore for SqlStore {
         if let Some(licenses) = self.holdings.get(&self.marks, user_id) {
             return Ok(licenses);
         }
-        let Some(holder_mark) = Mark::holder(user_id.as_str()) else { return Ok(Vec::new()) };
         let sql = format!(
             "SELECT {LICENSE_COLUMNS}, \
              (SELECT n FROM change_marks WHERE name = 'license:' || substr(licenses.id, 36, 1)) AS license_mark, \
@@ -648,15 +647,13 @@ impl LicenseStore for SqlStore {
         );
         let rows: Vec<HoldingRow> =
             on_pool!(self, |pool| { sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(pool).await? });
-        // Holding nothing reads no mark: such an answer is not kept.
-        let mut read_under = Vec::with_capacity(rows.len() + 1);
-        let mut licenses = Vec::with_capacity(rows.len());
-        for row in rows {
-            read_under.push(row.holder_mark.map(|n| (holder_mark, n)));
-            read_under.push(Mark::license(row.license.id.as_str()).zip(row.license_mark));
-            licenses.push(License::try_from(row.license)?);
-        }
-        if let Some(read_under) = read_under.into_iter().collect::<Option<Vec<_>>>().filter(|r| !r.is_empty()) {
+        // The holder's mark, then each license's. Holding nothing reads no
+        // mark at all: such an answer is not kept.
+        let holder = rows.first().map(|row| Mark::holder(user_id.as_str()).zip(row.holder_mark));
+        let each_license = rows.iter().map(|row| Mark::license(row.license.id.as_str()).zip(row.license_mark));
+        let read_under: Option<ReadUnder> = holder.into_iter().chain(each_license).collect();
+        let licenses = rows.into_iter().map(|row| License::try_from(row.license)).collect::<StoreResult<Vec<_>>>()?;
+        if let Some(read_under) = read_under.filter(|marks| !marks.is_empty()) {
             self.holdings.put(user_id.clone(), licenses.clone(), read_under);
         }
         Ok(licenses)

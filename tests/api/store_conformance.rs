@@ -780,18 +780,10 @@ async fn validation_facts_follow_changes_made_by_another_instance(backend: Backe
         DeviceOnRecord::Unnamed => (facts.license, None, true),
         other => panic!("{other:?}"),
     };
-    // Asks `here` until `seen` holds, for at most two seconds: far longer
-    // than the poll interval, short enough to fail a broken cache quickly.
-    let eventually = |fingerprint: Option<&'static str>, what: &'static str, seen: fn(&Seen) -> bool| async move {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        loop {
-            let facts = device(here.validation_facts(key, fingerprint, t0()).await.unwrap().unwrap());
-            if seen(&facts) {
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "{what} never reached this instance: {facts:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+    let eventually = |fingerprint: Option<&'static str>, what: &'static str, seen: fn(&Seen) -> bool| {
+        reaches(what, move || async move {
+            seen(&device(here.validation_facts(key, fingerprint, t0()).await.unwrap().unwrap()))
+        })
     };
     // Once the marks are read again and the facts cached under them, an
     // answer from memory would be stale: each change below starts there.
@@ -839,12 +831,19 @@ async fn validation_facts_follow_changes_made_by_another_instance(backend: Backe
 
     cached().await;
     elsewhere.deactivate(&activation.id, &Actor::Cli, t0()).await.unwrap();
+    reaches("a deactivation", || async {
+        let facts = here.validation_facts(key, Some("fp-1"), t0()).await.unwrap().unwrap();
+        matches!(facts.device, DeviceOnRecord::NotActivated { seats_taken: 0 })
+    })
+    .await;
+}
+
+/// Asks `check` until it holds, for at most two seconds: far longer than
+/// the marks' poll interval, short enough to fail a broken cache quickly.
+async fn reaches<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while !matches!(
-        here.validation_facts(key, Some("fp-1"), t0()).await.unwrap().unwrap().device,
-        DeviceOnRecord::NotActivated { seats_taken: 0 }
-    ) {
-        assert!(std::time::Instant::now() < deadline, "a deactivation never reached this instance");
+    while !check().await {
+        assert!(std::time::Instant::now() < deadline, "{what} never reached this instance");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
@@ -864,15 +863,8 @@ async fn holdings_and_standings_follow_changes_made_by_another_instance(backend:
     let first = held_license(here, t0()).await;
     redeem(first.1).await;
     let held = |n: usize| async move {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-        loop {
-            let licenses = here.licenses_of_holder(ada).await.unwrap();
-            if licenses.len() == n {
-                return licenses;
-            }
-            assert!(std::time::Instant::now() < deadline, "holding {n} never reached this instance: {licenses:?}");
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        reaches("a redemption", || async { here.licenses_of_holder(ada).await.unwrap().len() == n }).await;
+        here.licenses_of_holder(ada).await.unwrap()
     };
     let settle = || async move {
         tokio::time::sleep(CACHE_POLL_EVERY * 2).await;
@@ -894,22 +886,17 @@ async fn holdings_and_standings_follow_changes_made_by_another_instance(backend:
     settle().await;
     use latchkey::domain::license::LicenseStatus::{Active, Suspended};
     elsewhere.change_status(&first.0, &[Active], Suspended, &Actor::Cli, t0()).await.unwrap().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while here.licenses_of_holder(ada).await.unwrap().iter().any(|l| l.id == first.0 && l.status == Active) {
-        assert!(std::time::Instant::now() < deadline, "a suspension never reached the kept holding");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    reaches("a suspension", || async {
+        here.licenses_of_holder(ada).await.unwrap().iter().any(|l| l.id == first.0 && l.status == Suspended)
+    })
+    .await;
 
     // The standing follows a publication and a decision made elsewhere,
     // and one made here at once.
     settle().await;
     assert!(here.eula_standing(ada, "studio").await.unwrap().stands);
     publish(elsewhere, "2", "en", true, t0()).await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    while here.eula_standing(ada, "studio").await.unwrap().stands {
-        assert!(std::time::Instant::now() < deadline, "a material EULA never reached the kept standing");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    reaches("a material EULA", || async { !here.eula_standing(ada, "studio").await.unwrap().stands }).await;
     settle().await;
     decide(here, ada, "2", Decision::Accepted, t0() + Duration::minutes(1)).await;
     let standing = here.eula_standing(ada, "studio").await.unwrap();
