@@ -13,6 +13,7 @@ pub mod integration;
 pub mod license;
 pub mod lockout;
 pub mod mail;
+pub mod oauth;
 pub mod password;
 pub mod policy;
 pub mod reason;

@@ -253,6 +253,13 @@ def csrf_of(page):
     return page.locator('input[name="csrf"]').first.get_attribute("value")
 
 
+def wait_for_path(page, path):
+    """Waits until the page has arrived at `path` with no query. A pattern
+    on the whole URL can match the page being left, when its `?next=` ends
+    with the same path, and let the test run ahead of the navigation."""
+    page.wait_for_url(lambda url: urllib.parse.urlsplit(url).path == path and not urllib.parse.urlsplit(url).query)
+
+
 def sign_up_and_verify(page, mailbox, email, password=PASSWORD):
     """An account made through the pages, with its address confirmed through the mailed link."""
     page.goto("/sign-up")

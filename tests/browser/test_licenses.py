@@ -4,7 +4,7 @@ in words, removing a device (with the step-up a policy asks for)."""
 import re
 import urllib.parse
 
-from conftest import BASE, PASSWORD, request, sign_up, totp, unique_email
+from conftest import BASE, PASSWORD, request, sign_up, totp, unique_email, wait_for_path
 from test_activate import activate_device, create_account_on_the_checklist, issue, session_token
 
 
@@ -24,7 +24,7 @@ def test_empty_state_says_what_to_do(page):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url(re.compile(r"/account/licenses$"))
+    wait_for_path(page, "/account/licenses")
     assert "no licenses on this account yet" in page.locator("main").inner_text()
     page.checks.page_ok("licenses-empty")
     # "Add another code" goes through the activation checklist.

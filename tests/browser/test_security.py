@@ -4,7 +4,7 @@ address section, and the enrollment pages that return to `next`."""
 
 import re
 
-from conftest import PASSWORD, signed_in_account, unique_email
+from conftest import PASSWORD, signed_in_account, unique_email, wait_for_path
 
 
 
@@ -65,7 +65,7 @@ def test_enrollment_pages_return_to_next(page, passkeys, clock):
     page.get_by_role("heading", name="Add a passkey").wait_for()
     page.checks.page_ok("passkey-page")
     page.get_by_role("button", name="Add a passkey").click()
-    page.wait_for_url(re.compile(r"/account/licenses$"))
+    wait_for_path(page, "/account/licenses")
 
     page.goto("/account/security/totp?next=/account/licenses")
     page.checks.page_ok("totp-page")

@@ -1,0 +1,316 @@
+//! The OAuth 2.0 rules that need no database: where a client may be sent
+//! back to (RFC 6749 §3.1.2, RFC 8252 for native apps), proof keys for code
+//! exchange (RFC 7636, S256 only), and the short codes people type to
+//! approve a device (RFC 8628 §6.1).
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use url::{Host, Url};
+
+/// Why a redirect URI cannot be registered for a client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedirectUriError {
+    /// Not an absolute URI.
+    #[error("is not an absolute URI")]
+    NotAbsolute,
+    /// Has a `#fragment`, which RFC 6749 forbids.
+    #[error("must not have a #fragment")]
+    Fragment,
+    /// Plain `http` to anything but this machine.
+    #[error(
+        "uses http to another machine; use https, or http://127.0.0.1 or http://[::1] for an app on the user's machine"
+    )]
+    InsecureHttp,
+    /// `http://localhost`, which a local firewall or hosts file can point elsewhere.
+    #[error("names localhost; use http://127.0.0.1 or http://[::1] (RFC 8252 §8.3)")]
+    Localhost,
+    /// A custom scheme that is not a reverse domain name.
+    #[error(
+        "uses a private scheme that is not a reverse domain name, such as com.example.app:/callback (RFC 8252 §7.1)"
+    )]
+    PrivateScheme,
+}
+
+/// A redirect URI registered for a client. A presented URI must match it
+/// exactly, except that a loopback one matches any port: a native app
+/// listens on whatever port is free when it starts (RFC 8252 §7.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri {
+    url: Url,
+    loopback: bool,
+}
+
+impl RedirectUri {
+    /// A redirect URI as written in the settings.
+    pub fn parse(text: &str) -> Result<Self, RedirectUriError> {
+        let url = Url::parse(text).map_err(|_| RedirectUriError::NotAbsolute)?;
+        if url.fragment().is_some() {
+            return Err(RedirectUriError::Fragment);
+        }
+        let loopback = is_loopback(&url);
+        match url.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            "http" if url.host_str() == Some("localhost") => return Err(RedirectUriError::Localhost),
+            "http" => return Err(RedirectUriError::InsecureHttp),
+            // A private-use scheme must be a reverse domain name the vendor owns.
+            scheme if scheme.contains('.') => {}
+            _ => return Err(RedirectUriError::PrivateScheme),
+        }
+        Ok(Self { url, loopback })
+    }
+
+    /// Whether `presented` (from an authorization request) is this URI.
+    pub fn matches(&self, presented: &str) -> bool {
+        let Ok(presented) = Url::parse(presented) else { return false };
+        if presented.fragment().is_some() {
+            return false;
+        }
+        if self.loopback {
+            return presented.scheme() == "http"
+                && presented.host() == self.url.host()
+                && presented.path() == self.url.path()
+                && presented.query() == self.url.query()
+                && presented.username().is_empty()
+                && presented.password().is_none();
+        }
+        presented == self.url
+    }
+
+    /// The URI as registered.
+    pub fn as_str(&self) -> &str {
+        self.url.as_str()
+    }
+}
+
+impl fmt::Display for RedirectUri {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.url.as_str())
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    url.scheme() == "http"
+        && match url.host() {
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            _ => false,
+        }
+}
+
+/// Why a PKCE value was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PkceError {
+    /// No `code_challenge`: every client must use PKCE.
+    #[error("code_challenge is required")]
+    Missing,
+    /// A method other than `S256` (`plain` included).
+    #[error("code_challenge_method must be S256")]
+    Method,
+    /// Not the base64url of a SHA-256 digest.
+    #[error("code_challenge must be the base64url SHA-256 of the code verifier (43 characters)")]
+    Malformed,
+}
+
+/// The `code_challenge` of an authorization request: the base64url SHA-256
+/// of a verifier only the client knows, so a stolen code is useless.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeChallenge(String);
+
+impl CodeChallenge {
+    /// The challenge and method as sent; the method defaults to `plain` in
+    /// RFC 7636, which is refused, so it must be given.
+    pub fn parse(challenge: Option<&str>, method: Option<&str>) -> Result<Self, PkceError> {
+        let challenge = challenge.ok_or(PkceError::Missing)?;
+        if method != Some("S256") {
+            return Err(PkceError::Method);
+        }
+        let decoded = URL_SAFE_NO_PAD.decode(challenge).map_err(|_| PkceError::Malformed)?;
+        if challenge.len() != 43 || decoded.len() != 32 {
+            return Err(PkceError::Malformed);
+        }
+        Ok(Self(challenge.to_owned()))
+    }
+
+    /// A challenge read back from storage.
+    pub fn from_stored(challenge: String) -> Self {
+        Self(challenge)
+    }
+
+    /// The challenge as sent and stored.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `verifier` (from the token request) is the one this
+    /// challenge was made from: 43 to 128 unreserved characters whose
+    /// SHA-256 is the challenge, compared in constant time.
+    pub fn verifies(&self, verifier: &str) -> bool {
+        let well_formed = (43..=128).contains(&verifier.len())
+            && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        let same = constant_time_eq(computed.as_bytes(), self.0.as_bytes());
+        well_formed && same
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// RFC 8628 §6.1's consonants: no vowels (no words), no look-alikes.
+const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// Letters in a user code: 20⁸ ≈ 2.6 × 10¹⁰ codes, guessed only at the
+/// rate the device page allows.
+const USER_CODE_LETTERS: usize = 8;
+
+/// The code a device shows and a person types on another screen to
+/// approve it: eight consonants, shown as `XXXX-XXXX`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserCode(String);
+
+impl UserCode {
+    /// A new random code.
+    pub fn generate() -> Self {
+        let mut letters = String::with_capacity(USER_CODE_LETTERS);
+        while letters.len() < USER_CODE_LETTERS {
+            let mut byte = [0u8; 1];
+            rand::fill(&mut byte[..]);
+            // 240 is the largest multiple of 20 that fits a byte: rejecting
+            // the rest keeps every letter equally likely.
+            let letter = Some(usize::from(byte[0]))
+                .filter(|b| *b < 240)
+                .and_then(|b| USER_CODE_ALPHABET.get(b % USER_CODE_ALPHABET.len()));
+            if let Some(&letter) = letter {
+                letters.push(char::from(letter));
+            }
+        }
+        Self(letters)
+    }
+
+    /// A code as typed: case, dashes and spaces do not matter; anything
+    /// else outside the alphabet, or the wrong length, is no code.
+    pub fn parse(input: &str) -> Option<Self> {
+        let letters: String =
+            input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
+        let valid = letters.len() == USER_CODE_LETTERS && letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
+        valid.then_some(Self(letters))
+    }
+
+    /// How it is shown: `XXXX-XXXX`.
+    pub fn display(&self) -> String {
+        let (first, second) = self.0.split_at(USER_CODE_LETTERS / 2);
+        format!("{first}-{second}")
+    }
+
+    /// What is stored: SHA-256, hex.
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+impl fmt::Debug for UserCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserCode(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_register_by_the_native_app_rules() {
+        for ok in [
+            "https://app.example.com/callback",
+            "http://127.0.0.1/callback",
+            "http://[::1]/oauth",
+            "com.example.studio:/callback",
+            "com.example.studio://callback",
+        ] {
+            assert!(RedirectUri::parse(ok).is_ok(), "{ok}");
+        }
+        let refused = [
+            ("/callback", RedirectUriError::NotAbsolute),
+            ("https://app.example.com/cb#x", RedirectUriError::Fragment),
+            ("http://app.example.com/cb", RedirectUriError::InsecureHttp),
+            ("http://localhost/cb", RedirectUriError::Localhost),
+            ("myapp:/callback", RedirectUriError::PrivateScheme),
+        ];
+        for (uri, error) in refused {
+            assert_eq!(RedirectUri::parse(uri), Err(error), "{uri}");
+        }
+    }
+
+    #[test]
+    fn a_loopback_uri_matches_any_port_and_nothing_else_varies() {
+        let loopback = RedirectUri::parse("http://127.0.0.1/callback").unwrap();
+        assert!(loopback.matches("http://127.0.0.1/callback"));
+        assert!(loopback.matches("http://127.0.0.1:49152/callback"));
+        assert!(!loopback.matches("http://127.0.0.1:49152/other"));
+        assert!(!loopback.matches("http://127.0.0.2:49152/callback"));
+        assert!(!loopback.matches("https://127.0.0.1:49152/callback"));
+        assert!(!loopback.matches("http://[::1]:49152/callback"));
+        assert!(!loopback.matches("http://127.0.0.1:49152/callback?x=1"));
+        assert!(!loopback.matches("http://127.0.0.1:49152/callback#frag"));
+        assert!(!loopback.matches("http://user@127.0.0.1:49152/callback"));
+
+        let web = RedirectUri::parse("https://app.example.com/callback").unwrap();
+        assert!(web.matches("https://app.example.com/callback"));
+        assert!(!web.matches("https://app.example.com:8443/callback"));
+        assert!(!web.matches("https://app.example.com/callback/"));
+        assert!(!web.matches("https://app.example.com.evil.test/callback"));
+        assert!(!web.matches("not a uri"));
+
+        let private = RedirectUri::parse("com.example.studio:/callback").unwrap();
+        assert!(private.matches("com.example.studio:/callback"));
+        assert!(!private.matches("com.example.studio:/other"));
+    }
+
+    /// RFC 7636 appendix B.
+    #[test]
+    fn pkce_follows_the_rfc_example_and_refuses_plain() {
+        let rfc_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        let challenge = CodeChallenge::parse(Some(rfc_challenge), Some("S256")).unwrap();
+        assert!(challenge.verifies("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        assert!(!challenge.verifies("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj"));
+        assert!(!challenge.verifies("short"));
+        assert!(!challenge.verifies(rfc_challenge), "the challenge is not its own verifier");
+        assert_eq!(CodeChallenge::parse(Some(rfc_challenge), Some("plain")), Err(PkceError::Method));
+        assert_eq!(CodeChallenge::parse(Some(rfc_challenge), None), Err(PkceError::Method));
+        assert_eq!(CodeChallenge::parse(None, Some("S256")), Err(PkceError::Missing));
+        assert_eq!(CodeChallenge::parse(Some("too-short"), Some("S256")), Err(PkceError::Malformed));
+    }
+
+    #[test]
+    fn user_codes_are_eight_consonants_typed_any_way() {
+        for _ in 0..200 {
+            let code = UserCode::generate();
+            let shown = code.display();
+            assert_eq!(shown.len(), 9);
+            assert_eq!(UserCode::parse(&shown), Some(code.clone()));
+            assert_eq!(UserCode::parse(&shown.to_lowercase().replace('-', " ")), Some(code));
+        }
+        assert_eq!(UserCode::parse("BCDF-GHJ"), None);
+        assert_eq!(UserCode::parse("BCDF-GHJA"), None, "vowels are not in the alphabet");
+        assert_eq!(UserCode::parse("BCDF-GHJK-L"), None);
+        assert_eq!(format!("{:?}", UserCode::parse("BCDF-GHJK").unwrap()), "UserCode(..)");
+    }
+
+    #[test]
+    fn every_user_code_letter_is_equally_likely() {
+        let mut counts = [0u32; 20];
+        for _ in 0..20_000 {
+            for b in UserCode::generate().0.bytes() {
+                counts[USER_CODE_ALPHABET.iter().position(|&a| a == b).unwrap()] += 1;
+            }
+        }
+        // 160,000 letters, 8,000 expected each (σ ≈ 87). Taking a byte
+        // modulo 20 instead would give the last four letters 7,500 each.
+        assert!(counts.iter().all(|&c| (7_600..=8_400).contains(&c)), "{counts:?}");
+    }
+}
