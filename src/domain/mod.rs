@@ -3,6 +3,7 @@
 //! Everything here is testable with plain values.
 
 pub mod account;
+pub mod client;
 pub mod codes;
 pub mod email;
 pub mod eula;
