@@ -100,7 +100,7 @@ pub(super) struct ChangeMarks {
     known: RwLock<Option<Known>>,
     /// Writes this instance committed; bumped after each commit.
     local_writes: AtomicU64,
-    /// One reading of the marks at a time; the others wait for it.
+    /// One reading of the marks at a time.
     reading: tokio::sync::Mutex<()>,
 }
 
@@ -122,8 +122,10 @@ impl ChangeMarks {
             .map(|known| known.marks)
     }
 
-    /// Reads the marks with `read` (name and value) unless they are fresh;
-    /// one reader at a time, and whoever waited for it uses what it read.
+    /// Reads the marks with `read` (name and value) unless they are fresh.
+    /// One reader at a time: while it reads, the others go to the database
+    /// for their answer rather than queue behind it (during an outage they
+    /// would each wait out the pool's timeout in turn).
     pub async fn refresh<F, E>(&self, read: F) -> Result<(), E>
     where
         F: AsyncFnOnce() -> Result<Vec<(String, i64)>, E>,
@@ -131,10 +133,7 @@ impl ChangeMarks {
         if self.fresh().is_some() {
             return Ok(());
         }
-        let _reading = self.reading.lock().await;
-        if self.fresh().is_some() {
-            return Ok(());
-        }
+        let Ok(_reading) = self.reading.try_lock() else { return Ok(()) };
         let after_writes = self.local_writes.load(Ordering::Acquire);
         let read_at = Instant::now();
         let mut marks = [0; MARKS];
@@ -262,6 +261,32 @@ mod tests {
         marks.wrote();
         read(&marks, &[("license:3", 6), ("eula", 2)]).await;
         assert_eq!(cache.get(&marks, "k"), None);
+    }
+
+    #[tokio::test]
+    async fn while_one_request_reads_the_marks_the_others_do_not_wait() {
+        let marks = std::sync::Arc::new(ChangeMarks::default());
+        let (release, held) = tokio::sync::oneshot::channel::<()>();
+        let first = tokio::spawn({
+            let marks = marks.clone();
+            async move {
+                marks
+                    .refresh(async || {
+                        held.await.ok();
+                        Ok::<_, ()>(vec![("eula".to_owned(), 1)])
+                    })
+                    .await
+            }
+        });
+        while marks.reading.try_lock().is_ok() {
+            tokio::task::yield_now().await;
+        }
+        let second = marks.refresh(async || -> Result<Vec<(String, i64)>, ()> { panic!("a second reading") }).await;
+        assert_eq!(second, Ok(()));
+        assert!(marks.fresh().is_none(), "nothing is trusted until the reading ends");
+        release.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        assert!(marks.fresh().is_some());
     }
 
     #[tokio::test]
