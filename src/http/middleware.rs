@@ -41,15 +41,20 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
         _ => "OTHER",
     }
     .to_owned();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    // An API route is matched by now; a page is matched further in, and
+    // says which on its response.
+    let matched = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
     let span = tracing::info_span!(
         "request",
         method = %method,
-        route = %route,
+        route = field::Empty,
         request_id = %request_id,
         status = field::Empty,
         latency_ms = field::Empty,
     );
+    if let Some(route) = &matched {
+        span.record("route", route.as_str());
+    }
     let started = Instant::now();
     let limit = state.edge.request_timeout;
     let mut response = REQUEST_ID
@@ -62,6 +67,14 @@ pub async fn envelope(State(state): State<AppState>, request: Request, next: Nex
         .instrument(span.clone())
         .await;
     let elapsed = started.elapsed();
+    let route = match matched {
+        Some(route) => route,
+        None => {
+            let route = response.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+            span.record("route", route.as_str());
+            route
+        }
+    };
     let status = response.status().as_u16();
     span.record("status", status);
     span.record("latency_ms", elapsed.as_secs_f64() * 1000.0);

@@ -27,8 +27,8 @@ pub mod support;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -110,6 +110,7 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
         .merge(eula::routes())
         .merge(help::routes())
         .route("/assets/{file}", get(assets::serve))
+        .route_layer(axum::middleware::from_fn(carry_matched_path))
         .fallback(fallback)
         .method_not_allowed_fallback(|| async {
             errors::PageError::said(reasons::Said::code(crate::domain::reason::Code::MethodNotAllowed))
@@ -143,6 +144,15 @@ fn cors(api: Router, origins: &[HeaderValue]) -> Router {
         .expose_headers([header::RETRY_AFTER, header::HeaderName::from_static("x-request-id")])
         .max_age(std::time::Duration::from_secs(600));
     api.layer(layer)
+}
+
+/// The pages are the API's fallback, so the envelope sees a page's request
+/// before the pages' router has matched it: the matched route comes back
+/// on the response, for the request metrics and the access log.
+async fn carry_matched_path(matched: MatchedPath, request: Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    response.extensions_mut().insert(matched);
+    response
 }
 
 /// Control characters in an API path or query are refused before routing

@@ -101,11 +101,18 @@ async fn openapi_describes_every_route_and_metrics_count_requests() {
         assert!(spec["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
     app.get("/healthz", None).await;
+    // Pages are counted by their route too, and a path nothing serves as one bucket.
+    app.get("/sign-in", None).await;
+    app.get("/no-such-page/12345", None).await;
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
-    assert!(
-        metrics.contains(r#"latchkey_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
-        "{metrics}"
-    );
+    for counted in [
+        r#"latchkey_http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
+        r#"latchkey_http_requests_total{method="GET",route="/sign-in",status="200"} 1"#,
+        r#"latchkey_http_requests_total{method="GET",route="unmatched",status="404"} 1"#,
+    ] {
+        assert!(metrics.contains(counted), "{counted} not in {metrics}");
+    }
+    assert!(!metrics.contains("12345"), "raw paths never become labels");
 }
 
 /// A NUL byte (which PostgreSQL refuses in text) or any other control
