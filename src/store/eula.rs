@@ -267,9 +267,9 @@ impl EulaStore for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all)]
     async fn eula_standing(&self, user_id: &UserId, product: &str) -> StoreResult<EulaStanding> {
-        self.marks.refresh(async || self.read_change_marks().await).await?;
+        let current = self.current_marks().await?;
         let key = (user_id.clone(), product.to_owned());
-        if let Some(standing) = self.standings.get(&self.marks, &key) {
+        if let Some(standing) = current.and_then(|current| self.standings.get(current, &key)) {
             return Ok(standing);
         }
         let sql = format!(

@@ -634,8 +634,8 @@ impl LicenseStore for SqlStore {
     // a microsecond a request and adds no line to the log.
     #[tracing::instrument(level = "debug", skip_all)]
     async fn licenses_of_holder(&self, user_id: &UserId) -> StoreResult<Vec<License>> {
-        self.marks.refresh(async || self.read_change_marks().await).await?;
-        if let Some(licenses) = self.holdings.get(&self.marks, user_id) {
+        let current = self.current_marks().await?;
+        if let Some(licenses) = current.and_then(|current| self.holdings.get(current, user_id)) {
             return Ok(licenses);
         }
         let sql = format!(
@@ -903,9 +903,9 @@ impl LicenseStore for SqlStore {
         fingerprint_hash: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<ValidationFacts>> {
-        self.marks.refresh(async || self.read_change_marks().await).await?;
+        let current = self.current_marks().await?;
         let key = (key_hash.to_owned(), fingerprint_hash.map(str::to_owned));
-        if let Some(facts) = self.validations.get(&self.marks, &key) {
+        if let Some(facts) = current.and_then(|current| self.validations.get(current, &key)) {
             return Ok(Some(facts));
         }
         let sql = validation_facts_sql();

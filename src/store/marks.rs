@@ -112,28 +112,29 @@ impl ChangeMarks {
     }
 
     /// The marks, if the last reading may still be trusted.
-    fn fresh(&self) -> Option<[i64; MARKS]> {
+    fn fresh(&self) -> Option<CurrentMarks> {
         let known = self.known.read().unwrap_or_else(PoisonError::into_inner);
         known
             .as_ref()
             .filter(|known| {
                 known.read_at.elapsed() < POLL_EVERY && known.after_writes == self.local_writes.load(Ordering::Acquire)
             })
-            .map(|known| known.marks)
+            .map(|known| CurrentMarks(known.marks))
     }
 
-    /// Reads the marks with `read` (name and value) unless they are fresh.
-    /// One reader at a time: while it reads, the others go to the database
-    /// for their answer rather than queue behind it (during an outage they
-    /// would each wait out the pool's timeout in turn).
-    pub async fn refresh<F, E>(&self, read: F) -> Result<(), E>
+    /// The marks a request may trust, read with `read` (name and value)
+    /// unless the last reading is fresh. One reader at a time: while it
+    /// reads, the others get `None` and go to the database for their answer
+    /// rather than queue behind it (during an outage they would each wait
+    /// out the pool's timeout in turn).
+    pub async fn current<F, E>(&self, read: F) -> Result<Option<CurrentMarks>, E>
     where
         F: AsyncFnOnce() -> Result<Vec<(String, i64)>, E>,
     {
-        if self.fresh().is_some() {
-            return Ok(());
+        if let Some(fresh) = self.fresh() {
+            return Ok(Some(fresh));
         }
-        let Ok(_reading) = self.reading.try_lock() else { return Ok(()) };
+        let Ok(_reading) = self.reading.try_lock() else { return Ok(None) };
         let after_writes = self.local_writes.load(Ordering::Acquire);
         let read_at = Instant::now();
         let mut marks = [0; MARKS];
@@ -143,9 +144,14 @@ impl ChangeMarks {
             }
         }
         *self.known.write().unwrap_or_else(PoisonError::into_inner) = Some(Known { marks, read_at, after_writes });
-        Ok(())
+        Ok(Some(CurrentMarks(marks)))
     }
 }
+
+/// The marks as one request trusts them: read once, then every kept value
+/// it looks up is judged against them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CurrentMarks([i64; MARKS]);
 
 /// The marks a kept value was read under.
 pub(super) type ReadUnder = Vec<(Mark, i64)>;
@@ -171,17 +177,16 @@ impl<K, V> Default for MarkedCache<K, V> {
 }
 
 impl<K: Hash + Eq, V: Clone> MarkedCache<K, V> {
-    /// The kept value, if the marks it was read under are the fresh ones.
-    pub fn get<Q>(&self, marks: &ChangeMarks, key: &Q) -> Option<V>
+    /// The kept value, if the marks it was read under are the current ones.
+    pub fn get<Q>(&self, current: CurrentMarks, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let current = marks.fresh()?;
         let value = {
             let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
             let kept = entries.get(key)?;
-            let stands = kept.read_under.iter().all(|(mark, n)| current.get(mark.index()) == Some(n));
+            let stands = kept.read_under.iter().all(|(mark, n)| current.0.get(mark.index()) == Some(n));
             stands.then(|| kept.value.clone())?
         };
         Some(V::clone(&value))
@@ -229,7 +234,12 @@ mod tests {
 
     async fn read(marks: &ChangeMarks, rows: &[(&str, i64)]) {
         let rows: Vec<(String, i64)> = rows.iter().map(|(name, n)| ((*name).to_owned(), *n)).collect();
-        marks.refresh(async || Ok::<_, ()>(rows)).await.unwrap();
+        marks.current(async || Ok::<_, ()>(rows)).await.unwrap();
+    }
+
+    /// What a request is served from memory when it reads no marks itself.
+    fn served(cache: &MarkedCache<String, u32>, marks: &ChangeMarks, key: &str) -> Option<u32> {
+        marks.fresh().and_then(|current| cache.get(current, key))
     }
 
     #[tokio::test]
@@ -237,30 +247,30 @@ mod tests {
         let marks = ChangeMarks::default();
         let cache: MarkedCache<String, u32> = MarkedCache::default();
         cache.put("k".into(), 7, vec![(Mark::License(3), 5), (Mark::Eula, 1)]);
-        assert_eq!(cache.get(&marks, "k"), None, "nothing is served before the marks are read");
+        assert_eq!(served(&cache, &marks, "k"), None, "nothing is served before the marks are read");
 
         read(&marks, &[("license:3", 5), ("eula", 1)]).await;
-        assert_eq!(cache.get(&marks, "k"), Some(7));
-        assert_eq!(cache.get(&marks, "other"), None);
+        assert_eq!(served(&cache, &marks, "k"), Some(7));
+        assert_eq!(served(&cache, &marks, "other"), None);
 
         // A write here: the marks must be read again before anything is served.
         marks.wrote();
-        assert_eq!(cache.get(&marks, "k"), None);
+        assert_eq!(served(&cache, &marks, "k"), None);
         read(&marks, &[("license:3", 5), ("eula", 1)]).await;
-        assert_eq!(cache.get(&marks, "k"), Some(7), "the write changed nothing this value was read under");
+        assert_eq!(served(&cache, &marks, "k"), Some(7), "the write changed nothing this value was read under");
 
         // Another shard moving leaves it; its own shard or the EULA mark moving drops it.
         marks.wrote();
         read(&marks, &[("license:3", 5), ("license:4", 9), ("eula", 1)]).await;
-        assert_eq!(cache.get(&marks, "k"), Some(7));
+        assert_eq!(served(&cache, &marks, "k"), Some(7));
         marks.wrote();
         read(&marks, &[("license:3", 6), ("eula", 1)]).await;
-        assert_eq!(cache.get(&marks, "k"), None);
+        assert_eq!(served(&cache, &marks, "k"), None);
         cache.put("k".into(), 8, vec![(Mark::License(3), 6), (Mark::Eula, 1)]);
-        assert_eq!(cache.get(&marks, "k"), Some(8));
+        assert_eq!(served(&cache, &marks, "k"), Some(8));
         marks.wrote();
         read(&marks, &[("license:3", 6), ("eula", 2)]).await;
-        assert_eq!(cache.get(&marks, "k"), None);
+        assert_eq!(served(&cache, &marks, "k"), None);
     }
 
     #[tokio::test]
@@ -271,7 +281,7 @@ mod tests {
             let marks = marks.clone();
             async move {
                 marks
-                    .refresh(async || {
+                    .current(async || {
                         held.await.ok();
                         Ok::<_, ()>(vec![("eula".to_owned(), 1)])
                     })
@@ -281,8 +291,8 @@ mod tests {
         while marks.reading.try_lock().is_ok() {
             tokio::task::yield_now().await;
         }
-        let second = marks.refresh(async || -> Result<Vec<(String, i64)>, ()> { panic!("a second reading") }).await;
-        assert_eq!(second, Ok(()));
+        let second = marks.current(async || -> Result<Vec<(String, i64)>, ()> { panic!("a second reading") }).await;
+        assert!(matches!(second, Ok(None)), "{second:?}");
         assert!(marks.fresh().is_none(), "nothing is trusted until the reading ends");
         release.send(()).unwrap();
         first.await.unwrap().unwrap();

@@ -11,7 +11,7 @@ use sqlx::error::ErrorKind;
 use sqlx::migrate::Migrator;
 use sqlx::{PgPool, SqlitePool};
 
-use super::marks::{ChangeMarks, MarkedCache};
+use super::marks::{ChangeMarks, CurrentMarks, MarkedCache};
 use super::{Backend, Duplicate, EulaStanding, NewApiKey, Store, StoreError, StoreResult, ValidationFacts, to_millis};
 use crate::domain::ids::UserId;
 use crate::domain::license::License;
@@ -99,9 +99,14 @@ impl SqlStore {
         }
     }
 
-    /// Every change mark (see `marks.rs`), by name.
-    pub(super) async fn read_change_marks(&self) -> StoreResult<Vec<(String, i64)>> {
-        Ok(on_pool!(self, |pool| sqlx::query_as("SELECT name, n FROM change_marks").fetch_all(pool).await?))
+    /// The change marks this request may trust (see `marks.rs`); `None`
+    /// while another request is reading them.
+    pub(super) async fn current_marks(&self) -> StoreResult<Option<CurrentMarks>> {
+        self.marks
+            .current(async || {
+                Ok(on_pool!(self, |pool| sqlx::query_as("SELECT name, n FROM change_marks").fetch_all(pool).await?))
+            })
+            .await
     }
 
     fn migrator(&self) -> &'static Migrator {
