@@ -1,5 +1,5 @@
-//! The codes people type and software carries: activation codes, license keys
-//! and device fingerprints. Built only by parsing; the rest of the code never
+//! The codes people type and software carries: activation codes, license keys,
+//! device fingerprints, and the user codes that approve a device's sign-in. Built only by parsing; the rest of the code never
 //! re-checks them.
 
 use std::fmt;
@@ -243,6 +243,70 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
+/// RFC 8628 §6.1's consonants: no vowels (no words), no look-alikes.
+const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// Letters in a user code: 20⁸ ≈ 2.6 × 10¹⁰ codes, guessed only at the
+/// rate the device page allows.
+const USER_CODE_LETTERS: usize = 8;
+
+/// The code a device shows and a person types on another screen to
+/// approve it: eight consonants, shown as `XXXX-XXXX`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserCode(String);
+
+impl UserCode {
+    /// A new random code.
+    pub fn generate() -> Self {
+        let mut letters = String::with_capacity(USER_CODE_LETTERS);
+        while letters.len() < USER_CODE_LETTERS {
+            let mut byte = [0u8; 1];
+            rand::fill(&mut byte[..]);
+            // 240 is the largest multiple of 20 that fits a byte: rejecting
+            // the rest keeps every letter equally likely.
+            let letter = Some(usize::from(byte[0]))
+                .filter(|b| *b < 240)
+                .and_then(|b| USER_CODE_ALPHABET.get(b % USER_CODE_ALPHABET.len()));
+            if let Some(&letter) = letter {
+                letters.push(char::from(letter));
+            }
+        }
+        Self(letters)
+    }
+
+    /// A code as typed: case, dashes and spaces do not matter; anything
+    /// else outside the alphabet, or the wrong length, is no code.
+    pub fn parse(input: &str) -> Option<Self> {
+        let letters: String =
+            input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
+        let valid = letters.len() == USER_CODE_LETTERS && letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
+        valid.then_some(Self(letters))
+    }
+
+    /// How it is shown: `XXXX-XXXX`.
+    pub fn display(&self) -> String {
+        let (first, second) = self.0.split_at(USER_CODE_LETTERS / 2);
+        format!("{first}-{second}")
+    }
+
+    /// What is stored: SHA-256, hex.
+    pub fn hash(&self) -> String {
+        sha256_hex(&self.0)
+    }
+}
+
+impl fmt::Debug for UserCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UserCode(..)")
+    }
+}
+
+/// Whether two secrets (a CSRF token, a PKCE verifier's digest) are equal,
+/// in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,5 +383,33 @@ mod tests {
                 prop_assert_eq!(ActivationCode::parse(code.as_str()).unwrap(), code);
             }
         }
+    }
+
+    #[test]
+    fn user_codes_are_eight_consonants_typed_any_way() {
+        for _ in 0..200 {
+            let code = UserCode::generate();
+            let shown = code.display();
+            assert_eq!(shown.len(), 9);
+            assert_eq!(UserCode::parse(&shown), Some(code.clone()));
+            assert_eq!(UserCode::parse(&shown.to_lowercase().replace('-', " ")), Some(code));
+        }
+        assert_eq!(UserCode::parse("BCDF-GHJ"), None);
+        assert_eq!(UserCode::parse("BCDF-GHJA"), None, "vowels are not in the alphabet");
+        assert_eq!(UserCode::parse("BCDF-GHJK-L"), None);
+        assert_eq!(format!("{:?}", UserCode::parse("BCDF-GHJK").unwrap()), "UserCode(..)");
+    }
+
+    #[test]
+    fn every_user_code_letter_is_equally_likely() {
+        let mut counts = [0u32; 20];
+        for _ in 0..20_000 {
+            for b in UserCode::generate().0.bytes() {
+                counts[USER_CODE_ALPHABET.iter().position(|&a| a == b).unwrap()] += 1;
+            }
+        }
+        // 160,000 letters, 8,000 expected each (σ ≈ 87). Taking a byte
+        // modulo 20 instead would give the last four letters 7,500 each.
+        assert!(counts.iter().all(|&c| (7_600..=8_400).contains(&c)), "{counts:?}");
     }
 }

@@ -18,6 +18,7 @@ use super::errors::{self, Failed, PageError};
 use super::i18n::Lang;
 use super::page::{Page, Visit};
 use super::reasons::Said;
+use crate::domain::codes::constant_time_eq;
 use crate::domain::event::ClientInfo;
 use crate::domain::reason::{Invalid, Rule};
 use crate::http::input::{json_has_control, percent_decodes_to_control};
@@ -197,10 +198,6 @@ pub fn secure_headers(headers: &mut HeaderMap) {
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

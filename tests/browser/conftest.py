@@ -257,7 +257,11 @@ def wait_for_path(page, path):
     """Waits until the page has arrived at `path` with no query. A pattern
     on the whole URL can match the page being left, when its `?next=` ends
     with the same path, and let the test run ahead of the navigation."""
-    page.wait_for_url(lambda url: urllib.parse.urlsplit(url).path == path and not urllib.parse.urlsplit(url).query)
+    def arrived(url):
+        parts = urllib.parse.urlsplit(url)
+        return parts.path == path and not parts.query
+
+    page.wait_for_url(arrived)
 
 
 def sign_up_and_verify(page, mailbox, email, password=PASSWORD):
