@@ -1,6 +1,6 @@
-//! The codes people type and software carries: activation codes, license keys,
-//! device fingerprints, and the user codes that approve a device's sign-in. Built only by parsing; the rest of the code never
-//! re-checks them.
+//! The codes people type and software carries: activation codes, license
+//! keys, device fingerprints, and the user codes that approve a device's
+//! sign-in. Built only by parsing; the rest of the code never re-checks them.
 
 use std::fmt;
 
