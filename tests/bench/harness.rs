@@ -183,6 +183,7 @@ impl Server {
         // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
         let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
         let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        // Linux reports these in USER_HZ, which is 100 whatever the kernel's own tick.
         ticks / 100.0
     }
 
