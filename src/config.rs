@@ -12,6 +12,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::domain::client::{Client, ClientKind, RawClient};
 use crate::domain::integration::{Integration, RawIntegration};
 
 /// Why the settings could not be loaded; always names the setting at fault.
@@ -242,6 +243,8 @@ pub struct Settings {
     pub require_verified_email: bool,
     /// Audiences users may ask tokens for; only in the file (`[[integrations]]`).
     pub integrations: Vec<Integration>,
+    /// Apps that sign their users in through us (OAuth); only in the file (`[[clients]]`).
+    pub clients: Vec<Client>,
     /// Serve `/metrics` on this address only, apart from the API.
     pub metrics_listen: Option<SocketAddr>,
     /// How SQLite commits: `full` (survives power loss) or `normal` (faster).
@@ -415,6 +418,8 @@ const KEYS: &[&str] = &[
 
 /// The one structured setting: a list of tables, so it has no environment variable.
 const INTEGRATIONS_KEY: &str = "integrations";
+/// The other list of tables: OAuth clients.
+const CLIENTS_KEY: &str = "clients";
 
 /// Where settings come from; tests pass their own environment map.
 pub struct Sources<'a> {
@@ -508,10 +513,41 @@ impl Resolver {
     }
 }
 
-/// What a settings file holds: scalar settings, and the integrations.
+/// What a settings file holds: scalar settings, the integrations and the clients.
 struct FileSettings {
     values: BTreeMap<String, Raw>,
     integrations: Vec<Integration>,
+    clients: Vec<Client>,
+}
+
+/// Relative paths in the settings file are relative to the file, like every other path in it.
+fn beside(settings_file: &Path, path: PathBuf) -> PathBuf {
+    let dir = settings_file.parent().unwrap_or(Path::new("."));
+    if path.is_relative() { dir.join(path) } else { path }
+}
+
+fn load_clients(path: &Path, value: toml::Value) -> Result<Vec<Client>, ConfigError> {
+    let invalid =
+        |message: String| ConfigError::Invalid { origin: format!("{} key `{CLIENTS_KEY}`", path.display()), message };
+    let raws: Vec<RawClient> = value
+        .try_into()
+        .map_err(|e: toml::de::Error| invalid(format!("write each as a [[clients]] table: {}", e.message())))?;
+    let mut clients: Vec<Client> = Vec::new();
+    for raw in raws {
+        let mut client = raw.validate().map_err(invalid)?;
+        if clients.iter().any(|known| known.id == client.id) {
+            return Err(invalid(format!("two clients have the id `{}`", client.id)));
+        }
+        client.secret_file = client.secret_file.take().map(|secret| beside(path, secret));
+        if client.kind == ClientKind::Confidential && client.secret_file.is_none() {
+            return Err(invalid(format!(
+                "client `{}` is confidential: give it a `secret_file` holding its secret",
+                client.id
+            )));
+        }
+        clients.push(client);
+    }
+    Ok(clients)
 }
 
 fn load_integrations(path: &Path, value: toml::Value) -> Result<Vec<Integration>, ConfigError> {
@@ -528,11 +564,7 @@ fn load_integrations(path: &Path, value: toml::Value) -> Result<Vec<Integration>
         if integrations.iter().any(|known| known.name == integration.name) {
             return Err(invalid(format!("two integrations are named `{}`", integration.name)));
         }
-        // Relative secret files are relative to the settings file, like every other path in it.
-        if let Some(secret) = integration.secret_file.take() {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            integration.secret_file = Some(if secret.is_relative() { dir.join(secret) } else { secret });
-        }
+        integration.secret_file = integration.secret_file.take().map(|secret| beside(path, secret));
         integrations.push(integration);
     }
     Ok(integrations)
@@ -546,13 +578,18 @@ fn load_file(path: &Path) -> Result<FileSettings, ConfigError> {
         .map_err(|e: toml::de::Error| ConfigError::Toml { path: path.to_owned(), message: e.to_string() })?;
     let mut values = BTreeMap::new();
     let mut integrations = Vec::new();
+    let mut clients = Vec::new();
     for (key, value) in table {
         if key == INTEGRATIONS_KEY {
             integrations = load_integrations(path, value)?;
             continue;
         }
+        if key == CLIENTS_KEY {
+            clients = load_clients(path, value)?;
+            continue;
+        }
         if !KEYS.contains(&key.as_str()) {
-            let known = format!("{}, {INTEGRATIONS_KEY}", KEYS.join(", "));
+            let known = format!("{}, {INTEGRATIONS_KEY}, {CLIENTS_KEY}", KEYS.join(", "));
             return Err(ConfigError::UnknownKey { path: path.to_owned(), key, known });
         }
         let value = match value {
@@ -568,7 +605,7 @@ fn load_file(path: &Path) -> Result<FileSettings, ConfigError> {
         };
         values.insert(key.clone(), Raw { value, origin: format!("{} key `{key}`", path.display()) });
     }
-    Ok(FileSettings { values, integrations })
+    Ok(FileSettings { values, integrations, clients })
 }
 
 impl Settings {
@@ -576,9 +613,9 @@ impl Settings {
     pub fn load(sources: Sources<'_>) -> Result<Self, ConfigError> {
         let file_path =
             sources.file.map(Path::to_owned).or_else(|| sources.env.get("LATCHKEY_CONFIG").map(PathBuf::from));
-        let FileSettings { values: file, integrations } = match &file_path {
+        let FileSettings { values: file, integrations, clients } = match &file_path {
             Some(path) => load_file(path)?,
-            None => FileSettings { values: BTreeMap::new(), integrations: Vec::new() },
+            None => FileSettings { values: BTreeMap::new(), integrations: Vec::new(), clients: Vec::new() },
         };
         let unknown_env = sources
             .env
@@ -588,6 +625,8 @@ impl Settings {
         if let Some(var) = unknown_env {
             let message = if *var == format!("LATCHKEY_{}", INTEGRATIONS_KEY.to_ascii_uppercase()) {
                 "integrations are tables: write them as [[integrations]] in the settings file"
+            } else if *var == format!("LATCHKEY_{}", CLIENTS_KEY.to_ascii_uppercase()) {
+                "clients are tables: write them as [[clients]] in the settings file"
             } else {
                 "not a Latchkey setting (check the spelling)"
             };
@@ -663,6 +702,7 @@ impl Settings {
             signing_algorithm: r.parse("signing_algorithm", SigningAlgorithm::Es256)?,
             require_verified_email: r.parse("require_verified_email", false)?,
             integrations,
+            clients,
             metrics_listen: r.raw("metrics_listen").map(|_| r.parse("metrics_listen", listen)).transpose()?,
             sqlite_synchronous: r.parse("sqlite_synchronous", SqliteSynchronous::Full)?,
             help_url: r.raw("help_url").map(|_| r.parse("help_url", default_public_url(listen))).transpose()?,
@@ -862,6 +902,32 @@ mod tests {
         assert!(err.to_string().contains("[[integrations]]"), "{err}");
         let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_INTEGRATIONS", "x")]) }).unwrap_err();
         assert!(err.to_string().contains("[[integrations]]"), "{err}");
+    }
+
+    #[test]
+    fn clients_are_tables_in_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("latchkey.toml");
+        let desktop = "[[clients]]\nid = \"desktop\"\nname = \"Studio\"\nkind = \"public\"\n\
+                       redirect_uris = [\"http://127.0.0.1/callback\"]\ngrants = [\"authorization_code\"]\nproduct = \"studio\"\n";
+        let server = "[[clients]]\nid = \"portal\"\nname = \"Portal\"\nkind = \"confidential\"\n\
+                      redirect_uris = [\"https://portal.example.com/cb\"]\ngrants = [\"authorization_code\"]\nproduct = \"studio\"\n";
+        std::fs::write(&file, format!("{desktop}{server}secret_file = \"portal.secret\"\n")).unwrap();
+        let s = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap();
+        let ids: Vec<_> = s.clients.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["desktop", "portal"]);
+        assert_eq!(s.clients[1].secret_file.as_deref(), Some(dir.path().join("portal.secret").as_path()));
+
+        let refused = |text: String, expected: &str| {
+            std::fs::write(&file, text).unwrap();
+            let err = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap_err();
+            assert!(err.to_string().contains(expected), "{expected:?} not in {err}");
+        };
+        refused(format!("{desktop}{desktop}"), "two clients have the id `desktop`");
+        refused(server.to_owned(), "give it a `secret_file`");
+        refused("clients = \"desktop\"\n".to_owned(), "[[clients]]");
+        let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_CLIENTS", "x")]) }).unwrap_err();
+        assert!(err.to_string().contains("[[clients]]"), "{err}");
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //!    layer above may use.
 //! 3. `store`: the database, behind one trait.
 //! 4. Services, the application itself: `accounts`, `api_keys`, `factors`,
-//!    `eula`, `tokens`, `licensing`, `support`, `mail`, `health`, bundled
+//!    `eula`, `tokens`, `oauth`, `licensing`, `support`, `mail`, `health`, bundled
 //!    as `services::Services`; beside them the `purge` worker.
 //! 5. `http`: the JSON API, an adapter over the services.
 //! 6. `web`: the end-user pages, served beside the API.
@@ -41,6 +41,8 @@ pub mod licensing;
 pub mod mail;
 /// Prometheus counters, recorded by services and the HTTP envelope.
 pub mod metrics;
+/// OAuth 2.0 and OpenID Connect: apps sign their users in through our pages.
+pub mod oauth;
 /// The periodic purge of rows that can no longer matter.
 pub mod purge;
 /// Master key encryption, bearer credentials, signed links.

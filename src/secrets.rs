@@ -128,6 +128,10 @@ pub enum TokenKind {
     /// Kept by a device that signed in: its sign-ins are judged by its own
     /// failures, not by the failures strangers cause for the address.
     Device,
+    /// Handed to an app at its redirect URI, exchanged once for tokens.
+    AuthorizationCode,
+    /// Kept by an app to get new tokens; replaced at every use.
+    RefreshToken,
 }
 
 impl TokenKind {
@@ -141,6 +145,8 @@ impl TokenKind {
             Self::EmailVerification => "lk_vfy_",
             Self::PasswordReset => "lk_rst_",
             Self::Device => "lk_dev_",
+            Self::AuthorizationCode => "lk_cod_",
+            Self::RefreshToken => "lk_ref_",
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::eula::Eulas;
 use crate::factors::Factors;
 use crate::health::Health;
 use crate::licensing::Licensing;
+use crate::oauth::OAuth;
 use crate::support::Support;
 use crate::tokens::{SigningKeys, Tokens};
 
@@ -30,6 +31,8 @@ pub struct Services {
     pub tokens: Tokens,
     /// The JWKS, signed answers and key rotation.
     pub keys: Arc<SigningKeys>,
+    /// Apps signing their users in (OAuth / OpenID Connect).
+    pub oauth: OAuth,
     /// Caller verification and timelines for support agents.
     pub support: Support,
     /// Staff API keys.

@@ -27,6 +27,7 @@ use crate::http::{self, AppState};
 use crate::licensing::{Licensing, LicensingConfig};
 use crate::mail::{Mailer, MailerConfig};
 use crate::metrics::Metrics;
+use crate::oauth::{OAuth, OAuthConfig};
 use crate::purge::{Purger, PurgerConfig};
 use crate::secrets::{MasterKey, SecretError};
 use crate::services::Services;
@@ -65,6 +66,14 @@ pub enum StartupError {
     Integration {
         /// The integration.
         name: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An OAuth client entry that cannot work.
+    #[error("client `{id}`: {problem}")]
+    Client {
+        /// The client id.
+        id: String,
         /// What is wrong.
         problem: String,
     },
@@ -129,6 +138,7 @@ impl Application {
         let master_key = Arc::new(load_master_key(&settings, store.as_ref()).await?);
         let first_admin_key = bootstrap(store.as_ref(), &master_key, clock.as_ref()).await?;
         check_integrations(&settings, &policies)?;
+        check_clients(&settings, &policies)?;
         let metrics = Arc::new(Metrics::new());
         let services = build_services(&settings, &store, &clock, &master_key, &policies, &metrics).await?;
         warn_of_integrations_without_secret(&services).await;
@@ -305,7 +315,7 @@ async fn build_services(
         factors: factors.clone(),
         eulas: eulas.clone(),
         keys: keys.clone(),
-        issuer,
+        issuer: issuer.clone(),
         require_verified_email: settings.require_verified_email,
         metrics: metrics.clone(),
     });
@@ -317,9 +327,20 @@ async fn build_services(
         policies: policies.clone(),
         tokens: tokens.clone(),
     });
+    let oauth = OAuth::new(OAuthConfig {
+        store: store.clone(),
+        clock: clock.clone(),
+        keys: keys.clone(),
+        tokens: tokens.clone(),
+        clients: Arc::new(settings.clients.clone()),
+        policies: policies.clone(),
+        factors: factors.clone(),
+        eulas: eulas.clone(),
+        issuer,
+    });
     let api_keys = ApiKeys::new(ApiKeysConfig { store: store.clone(), clock: clock.clone() });
     let health = Health::new(HealthConfig { store: store.clone(), metrics: metrics.clone() });
-    Ok(Services { accounts, email, factors, licensing, eulas, tokens, keys, support, api_keys, health })
+    Ok(Services { accounts, email, factors, licensing, eulas, tokens, keys, oauth, support, api_keys, health })
 }
 
 /// The way mail goes out, as the operator chose: SMTP; the log, for a
@@ -367,6 +388,30 @@ fn check_integrations(settings: &Settings, policies: &crate::domain::policy::Pol
         for audience in &policy.token_audiences {
             if !settings.integrations.iter().any(|i| &i.name == audience) {
                 tracing::warn!(policy = %policy.name, %audience, "a policy lists an audience no [[integrations]] entry defines; tokens for it are refused");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A client must speak for a product some policy issues licenses for, and
+/// a confidential one's secret must be readable: both stop the start, like
+/// a bad policy, rather than the first sign-in.
+fn check_clients(settings: &Settings, policies: &crate::domain::policy::PolicySet) -> Result<(), StartupError> {
+    for client in &settings.clients {
+        let problem = |problem: String| StartupError::Client { id: client.id.clone(), problem };
+        if !policies.iter().any(|policy| policy.product == client.product) {
+            return Err(problem(format!(
+                "no policy in {} issues product `{}`",
+                settings.policies.display(),
+                client.product
+            )));
+        }
+        if let Some(path) = &client.secret_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| problem(format!("cannot read secret_file {}: {e}", path.display())))?;
+            if text.trim_end_matches(['\n', '\r']).len() < 16 {
+                return Err(problem(format!("secret_file {} holds under 16 characters", path.display())));
             }
         }
     }

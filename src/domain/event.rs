@@ -79,11 +79,16 @@ pub enum EventKind {
     SupportPinCreated,
     /// A support agent checked the user's PIN or token.
     SupportVerification,
+    /// The user let an app sign them in (OAuth).
+    AppSignedIn,
+    /// A spent sign-in token of an app came back, so someone else holds a
+    /// copy: the app's sign-in was ended.
+    AppTokenReplayed,
 }
 
 impl EventKind {
     /// Every kind, for exhaustive checks.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 24] = [
         Self::SignedUp,
         Self::SignedIn,
         Self::SignInFailed,
@@ -106,6 +111,8 @@ impl EventKind {
         Self::EulaDecision,
         Self::SupportPinCreated,
         Self::SupportVerification,
+        Self::AppSignedIn,
+        Self::AppTokenReplayed,
     ];
 
     /// The name stored and shown on timelines.
@@ -133,6 +140,8 @@ impl EventKind {
             Self::EulaDecision => "eula_decision",
             Self::SupportPinCreated => "support_pin_created",
             Self::SupportVerification => "support_verification",
+            Self::AppSignedIn => "app_signed_in",
+            Self::AppTokenReplayed => "app_token_replayed",
         }
     }
 }

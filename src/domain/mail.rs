@@ -29,11 +29,13 @@ pub enum MailKind {
     /// Someone tried to create an account, or move one, to an address that
     /// already has an account: its owner hears of it, the stranger learns nothing.
     AddressInUse,
+    /// An app's sign-in was ended because its token was used twice.
+    AppSignedOut,
 }
 
 impl MailKind {
     /// Every kind of message.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NewDevice,
@@ -44,6 +46,7 @@ impl MailKind {
         Self::LicenseExpiring,
         Self::EmailChanged,
         Self::AddressInUse,
+        Self::AppSignedOut,
     ];
 
     /// The kind as stored in the outbox.
@@ -59,6 +62,7 @@ impl MailKind {
             Self::LicenseExpiring => "license_expiring",
             Self::EmailChanged => "email_changed",
             Self::AddressInUse => "address_in_use",
+            Self::AppSignedOut => "app_signed_out",
         }
     }
 
@@ -78,6 +82,7 @@ impl MailKind {
             EventKind::PasskeyRemoved | EventKind::TotpRemoved => Some(Self::FactorRemoved),
             EventKind::PasswordChanged | EventKind::PasswordReset => Some(Self::PasswordChanged),
             EventKind::RecoveryCodeUsed => Some(Self::RecoveryCodeUsed),
+            EventKind::AppTokenReplayed => Some(Self::AppSignedOut),
             // A clone warning is on the account's security events; mail is
             // no stronger a signal to whoever holds the clone.
             EventKind::PasskeyPossiblyCloned
@@ -92,7 +97,8 @@ impl MailKind {
             | EventKind::DeviceDeactivated
             | EventKind::EulaDecision
             | EventKind::SupportPinCreated
-            | EventKind::SupportVerification => None,
+            | EventKind::SupportVerification
+            | EventKind::AppSignedIn => None,
             // The change queues its own two messages (to the new address and the old).
             EventKind::EmailChanged => None,
         }

@@ -154,9 +154,66 @@ impl CodeChallenge {
     }
 }
 
+/// What an app may ask for. `openid` brings an ID token; `email` and
+/// `profile` the user's address and name in it and at userinfo; `license`
+/// the user's licenses for the app's product in its access tokens;
+/// `offline_access` is accepted for clients that always ask for it (every
+/// client allowed the refresh grant gets a refresh token).
+pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "license", "offline_access"];
+
+/// A scope value that is not one of [`SCOPES`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scope")]
+pub struct UnknownScope;
+
+/// The scopes of a request, known ones only, in the order of [`SCOPES`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope(Vec<&'static str>);
+
+impl Scope {
+    /// The space-separated `scope` parameter; absent or empty means `openid`.
+    pub fn parse(text: Option<&str>) -> Result<Self, UnknownScope> {
+        let asked: Vec<&str> = text.unwrap_or("").split(' ').filter(|s| !s.is_empty()).collect();
+        if let Some(_unknown) = asked.iter().find(|s| !SCOPES.contains(s)) {
+            return Err(UnknownScope);
+        }
+        let mut granted: Vec<&'static str> = SCOPES.into_iter().filter(|known| asked.contains(known)).collect();
+        if granted.is_empty() {
+            granted.push("openid");
+        }
+        Ok(Self(granted))
+    }
+
+    /// Whether `scope` was granted.
+    pub fn has(&self, scope: &str) -> bool {
+        self.0.contains(&scope)
+    }
+
+    /// The granted scopes, each once.
+    pub fn iter(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.join(" "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_are_known_words_each_once() {
+        let scope = Scope::parse(Some("license  openid email openid")).unwrap();
+        assert_eq!(scope.to_string(), "openid email license");
+        assert!(scope.has("license") && !scope.has("profile"));
+        assert_eq!(Scope::parse(None).unwrap().to_string(), "openid");
+        assert_eq!(Scope::parse(Some("")).unwrap().to_string(), "openid");
+        assert_eq!(Scope::parse(Some("openid admin")), Err(UnknownScope));
+    }
 
     #[test]
     fn redirect_uris_register_by_the_native_app_rules() {

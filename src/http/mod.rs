@@ -17,6 +17,7 @@ pub mod input;
 pub mod keys;
 pub mod licenses;
 pub mod middleware;
+pub mod oauth;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;

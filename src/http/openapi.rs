@@ -30,6 +30,7 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
         (name = "licenses", description = "Issuing, redeeming, activating and validating licenses"),
         (name = "keys", description = "Signing keys and the JWKS"),
         (name = "tokens", description = "Tokens for help desks, widgets and back ends; introspection and revocation"),
+        (name = "oauth", description = "OAuth 2.0 and OpenID Connect for apps: the token endpoint and userinfo (the browser signs in at /oauth/authorize, a page)"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -42,6 +43,7 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("session", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
         components.add_security_scheme("api_key", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("oauth_access_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

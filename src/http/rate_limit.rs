@@ -121,6 +121,10 @@ pub async fn enforce(State(limit): State<GroupLimit>, request: Request, next: Ne
     if let Some(ip) = client_ip(&parts, &limit.trusted_proxies)
         && let Err(retry_after_secs) = limit.limiter.check(ip)
     {
+        // OAuth clients parse RFC 6749 errors, not problem+json.
+        if parts.uri.path().starts_with("/oauth/") {
+            return super::oauth::rate_limited(retry_after_secs);
+        }
         return ApiError::rate_limited(retry_after_secs).into_response();
     }
     parts.extensions.insert(limit.kind);

@@ -5,7 +5,7 @@
 //! | group | caller | limit |
 //! |---|---|---|
 //! | `public` | anyone; nothing to guess (`/metrics` too, unless it has its own listener) | none |
-//! | `sign_in` | anyone presenting a password, code or link token | credential attempts per IP |
+//! | `sign_in` | anyone presenting a password, code or link token (an OAuth code or refresh token too) | credential attempts per IP |
 //! | `session` | a signed-in user | none (a session token cannot be guessed) |
 //! | `session_credentials` | a signed-in user presenting a password, code or activation code | credential attempts per IP |
 //! | `product` | product software with a license key | product calls per IP |
@@ -24,7 +24,7 @@ use utoipa_axum::routes;
 
 use super::openapi::{self, ApiDoc};
 use super::rate_limit::{GroupLimit, enforce};
-use super::{AppState, accounts, admin, email, eula, factors, health, keys, licenses, support, tokens};
+use super::{AppState, accounts, admin, email, eula, factors, health, keys, licenses, oauth, support, tokens};
 
 fn limited(mut group: OpenApiRouter<AppState>, limit: &GroupLimit) -> OpenApiRouter<AppState> {
     openapi::add_to_every_operation(group.get_openapi_mut(), StatusCode::TOO_MANY_REQUESTS, &openapi::rate_limited());
@@ -54,6 +54,8 @@ fn public() -> OpenApiRouter<AppState> {
         .routes(routes!(health::readyz))
         .routes(routes!(keys::jwks))
         .routes(routes!(tokens::discovery))
+        .routes(routes!(tokens::oauth_metadata))
+        .routes(routes!(oauth::userinfo, oauth::userinfo_post))
         .routes(routes!(eula::current))
         .routes(routes!(licenses::revocations))
 }
@@ -72,6 +74,7 @@ fn sign_in() -> OpenApiRouter<AppState> {
         .routes(routes!(email::request_reset))
         .routes(routes!(email::complete_reset))
         .routes(routes!(email::remove_device))
+        .routes(routes!(oauth::token))
 }
 
 fn session() -> OpenApiRouter<AppState> {

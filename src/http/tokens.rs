@@ -204,41 +204,69 @@ pub async fn revoke(
     Ok(StatusCode::OK)
 }
 
-/// Where verifiers find our keys and endpoints.
+/// Where apps and verifiers find our endpoints, keys and what we offer
+/// (OpenID Connect Discovery 1.0; the same fields serve RFC 8414).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Discovery {
     /// This Latchkey's public URL: the `iss` of every token it signs.
     pub issuer: String,
+    /// Where apps send the browser to sign in (a page).
+    pub authorization_endpoint: String,
+    /// Where apps exchange codes and refresh tokens.
+    pub token_endpoint: String,
+    /// OpenID Connect userinfo.
+    pub userinfo_endpoint: String,
     /// The JWKS: public keys that verify our tokens, certificates and signed answers.
     pub jwks_uri: String,
     /// The RFC 7662 introspection endpoint.
     pub introspection_endpoint: String,
     /// The RFC 7009 revocation endpoint.
     pub revocation_endpoint: String,
+    /// `code`: the authorization code flow only.
+    pub response_types_supported: Vec<&'static str>,
+    /// `query`: the code comes back in the redirect URI's query.
+    pub response_modes_supported: Vec<&'static str>,
+    /// What the token endpoint exchanges.
+    pub grant_types_supported: Vec<&'static str>,
+    /// `S256` only: PKCE is required, `plain` refused.
+    pub code_challenge_methods_supported: Vec<&'static str>,
+    /// `none` for public clients (PKCE alone), a secret for confidential ones.
+    pub token_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// The scopes apps may ask for.
+    pub scopes_supported: Vec<&'static str>,
+    /// Redirects carry `iss` (RFC 9207), so an app can tell which server answered.
+    pub authorization_response_iss_parameter_supported: bool,
     /// `bearer`: a support or admin API key.
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     /// `bearer`: the user's session token, or a support or admin API key.
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
-    /// Algorithms of the keys in the JWKS.
+    /// Algorithms of the keys in the JWKS, which sign ID tokens.
     pub id_token_signing_alg_values_supported: Vec<String>,
     /// Algorithms of the keys in the JWKS, which sign access tokens.
     pub access_token_signing_alg_values_supported: Vec<String>,
     /// `public`: `sub` is the same user id for every audience.
     pub subject_types_supported: Vec<&'static str>,
-    /// The claims access tokens carry.
+    /// The claims our ID and access tokens carry.
     pub claims_supported: Vec<&'static str>,
 }
 
-/// The discovery document: issuer, JWKS, introspection and revocation endpoints, algorithms.
-#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "tokens",
-    responses((status = 200, body = Discovery)))]
-pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
     let issuer = state.services.tokens.issuer().to_owned();
     let algorithms = state.services.keys.algorithms().await?;
-    let document = Discovery {
+    Ok(Discovery {
+        authorization_endpoint: format!("{issuer}/oauth/authorize"),
+        token_endpoint: format!("{issuer}/oauth/token"),
+        userinfo_endpoint: format!("{issuer}/oauth/userinfo"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         introspection_endpoint: format!("{issuer}/v1/tokens/introspect"),
         revocation_endpoint: format!("{issuer}/v1/tokens/revoke"),
+        response_types_supported: vec!["code"],
+        response_modes_supported: vec!["query"],
+        grant_types_supported: vec!["authorization_code", "refresh_token"],
+        code_challenge_methods_supported: vec!["S256"],
+        token_endpoint_auth_methods_supported: vec!["none", "client_secret_basic", "client_secret_post"],
+        scopes_supported: crate::domain::oauth::SCOPES.to_vec(),
+        authorization_response_iss_parameter_supported: true,
         introspection_endpoint_auth_methods_supported: vec!["bearer"],
         revocation_endpoint_auth_methods_supported: vec!["bearer"],
         id_token_signing_alg_values_supported: algorithms.clone(),
@@ -252,7 +280,10 @@ pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResp
             "iat",
             "jti",
             "sid",
+            "azp",
+            "nonce",
             "client_id",
+            "scope",
             "auth_time",
             "amr",
             "acr",
@@ -263,6 +294,21 @@ pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResp
             "eula",
         ],
         issuer,
-    };
+    })
+}
+
+/// The OpenID Connect discovery document.
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "tokens",
+    responses((status = 200, body = Discovery)))]
+pub async fn discovery(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let document = discovery_document(&state).await?;
+    Ok(([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(document)))
+}
+
+/// The same document as RFC 8414 authorization server metadata.
+#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", operation_id = "oauth_metadata", tag = "tokens",
+    responses((status = 200, body = Discovery)))]
+pub async fn oauth_metadata(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let document = discovery_document(&state).await?;
     Ok(([(header::CACHE_CONTROL, "public, max-age=60")], axum::Json(document)))
 }

@@ -153,6 +153,21 @@ pub fn render(kind: MailKind, context: &Context<'_>) -> Rendered {
                 closing: not_you,
             }
         }
+        MailKind::AppSignedOut => {
+            let app = detail_str(context, "client_name").unwrap_or("An app");
+            Parts {
+                subject: format!("{app} was signed out of your {product} account"),
+                paragraphs: vec![
+                    format!(
+                        "{app} was signed out of your account because one of its sign-in tokens was used twice. \
+                         That happens when someone else has a copy of it."
+                    ),
+                    format!("If you use {app}, sign in to it again."),
+                ],
+                action: None,
+                closing: not_you,
+            }
+        }
         MailKind::EmailChanged => {
             let new = detail_str(context, "new_email").unwrap_or("a new address");
             Parts {

@@ -19,6 +19,7 @@ mod keys;
 mod licenses;
 mod mail;
 mod marks;
+mod oauth;
 mod postgres;
 mod purge;
 mod sql;
@@ -42,6 +43,7 @@ pub use keys::*;
 pub use licenses::*;
 pub use mail::*;
 pub use marks::POLL_EVERY as CACHE_POLL_EVERY;
+pub use oauth::*;
 pub use purge::*;
 pub use sql::SqlStore;
 pub use support::*;
@@ -203,6 +205,7 @@ pub trait Store:
     + SupportStore
     + TokenStore
     + MailStore
+    + OAuthStore
     + PurgeStore
     + Send
     + Sync

@@ -74,6 +74,12 @@ const RULES: &[Rule] = &[
     // A revoked token past its `exp` is refused as expired; its entry on
     // the revocation list has nothing left to stop.
     Rule { table: "revoked_tokens", key: "jti", done: "expires_at <= $1", cutoff: now },
+    // A code is exchanged within its minute or never.
+    Rule { table: "oauth_codes", key: "code_hash", done: "expires_at <= $1", cutoff: now },
+    // An app's sign-in that ran out or was revoked: its tokens read as
+    // ended without it (as for sessions), and its codes and refresh tokens
+    // go with it (foreign keys cascade).
+    Rule { table: "oauth_grants", key: "id", done: "(expires_at <= $1 OR revoked_at <= $1)", cutoff: now },
     // `publish_until` was set at retirement to outlast every token the key
     // signed; past it the key verifies nothing and only swells the JWKS.
     Rule { table: "signing_keys", key: "kid", done: "retired_at IS NOT NULL AND publish_until <= $1", cutoff: now },

@@ -56,9 +56,9 @@ impl std::fmt::Debug for IntegrationSecretRecord {
 /// The revocation list and integration secrets.
 #[async_trait]
 pub trait TokenStore {
-    /// Whether the token `jti`, minted from session `session_id`, stands at
-    /// `now`: not on the revocation list, and the session neither ended
-    /// nor past its end. One read.
+    /// Whether the token `jti`, minted from session `session_id` (or OAuth
+    /// grant of that id), stands at `now`: not on the revocation list, and
+    /// the session neither ended nor past its end. One read.
     async fn token_state(&self, jti: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<TokenState>;
     /// Puts a token on the revocation list, on every instance at once.
     /// True when it was not on it already.
@@ -89,11 +89,16 @@ impl TokenStore for SqlStore {
     #[tracing::instrument(skip_all)]
     async fn token_state(&self, jti: &str, session_id: &str, now: OffsetDateTime) -> StoreResult<TokenState> {
         // The session by its key, and the list by the token's: one indexed
-        // read. No row means the session ran out or was purged.
+        // read. No row means the session ran out or was purged. A token an
+        // app got through OAuth names its grant instead: the app's sign-in
+        // is its session.
         let row: Option<StateRow> = on_pool!(self, |pool| sqlx::query_as(
             "SELECT s.revoked_at AS session_revoked_at, r.jti AS revoked_jti \
              FROM sessions s LEFT JOIN revoked_tokens r ON r.jti = $1 \
-             WHERE s.id = $2 AND s.expires_at > $3"
+             WHERE s.id = $2 AND s.expires_at > $3 \
+             UNION ALL \
+             SELECT g.revoked_at, r.jti FROM oauth_grants g LEFT JOIN revoked_tokens r ON r.jti = $1 \
+             WHERE g.id = $2 AND g.expires_at > $3"
         )
         .bind(jti)
         .bind(session_id)

@@ -25,6 +25,11 @@ pub struct LicenseClaim {
     pub product: String,
     /// The policy it was issued under.
     pub policy: String,
+    /// `active`, `suspended` or `revoked`; tokens list only usable
+    /// licenses, so in practice `active`. Tokens minted before the claim
+    /// existed held only active licenses too.
+    #[serde(default = "active")]
+    pub status: String,
     /// Features it grants.
     pub entitlements: Vec<String>,
     /// Expiry, Unix seconds; absent for a perpetual license.
@@ -38,10 +43,15 @@ impl From<&License> for LicenseClaim {
             id: license.id.to_string(),
             product: license.product.clone(),
             policy: license.policy.clone(),
+            status: license.status.as_str().to_owned(),
             entitlements: license.entitlements.clone(),
             expires_at: license.expires_at.map(OffsetDateTime::unix_timestamp),
         }
     }
+}
+
+fn active() -> String {
+    "active".to_owned()
 }
 
 /// Our access token: RFC 9068 claims plus who the user is, how strongly
@@ -64,8 +74,12 @@ pub struct AccessClaims {
     /// The session it was minted from (OpenID's `sid`): ending the session
     /// ends the token, on every instance. An id, not the session's secret.
     pub sid: String,
-    /// The integration the token was minted for (RFC 9068); same as `aud`.
+    /// The integration or OAuth client the token was minted for (RFC 9068); same as `aud`.
     pub client_id: String,
+    /// What an OAuth client was granted (RFC 9068), space-separated; absent
+    /// on tokens minted for integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     /// When the user last proved who they are, Unix seconds.
     pub auth_time: i64,
     /// How the session signed in (RFC 8176 method references).
@@ -83,6 +97,43 @@ pub struct AccessClaims {
     pub licenses: Vec<LicenseClaim>,
     /// Product → accepted EULA version.
     pub eula: BTreeMap<String, String>,
+}
+
+/// An OpenID Connect ID token: who signed in to the app, when and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdClaims {
+    /// Issuer: the public URL of this Latchkey.
+    pub iss: String,
+    /// Subject: the user id.
+    pub sub: String,
+    /// Audience: the client id.
+    pub aud: String,
+    /// Expiry, Unix seconds.
+    pub exp: i64,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// When the user last proved who they are, Unix seconds.
+    pub auth_time: i64,
+    /// The client's `nonce`, echoed so it can tie the token to its request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// How the user signed in (RFC 8176).
+    pub amr: Vec<String>,
+    /// Sign-in strength: `password`, `mfa` or `phishing_resistant`.
+    pub acr: String,
+    /// Authorized party: the client id.
+    pub azp: String,
+    /// The grant, as the app's session.
+    pub sid: String,
+    /// With scope `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// With scope `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// With scope `profile`, when the user gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// Zendesk messaging ("authenticate users"): `scope` and `external_id` are

@@ -274,6 +274,7 @@ impl Tokens {
             jti: new_id(),
             sid: caller.session.id.as_str().to_owned(),
             client_id: integration.name.clone(),
+            scope: None,
             auth_time: caller.session.auth_time.unix_timestamp(),
             acr: Acr::of(&caller.session.amr).as_str().to_owned(),
             amr: caller.session.amr.clone(),

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod layout;
 pub mod licenses;
 pub mod links;
+pub mod oauth;
 pub mod page;
 pub mod reasons;
 pub mod second_step;
@@ -109,6 +110,7 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
         .merge(support::routes())
         .merge(eula::routes())
         .merge(help::routes())
+        .merge(oauth::routes())
         .route("/assets/{file}", get(assets::serve))
         .route_layer(axum::middleware::from_fn(carry_matched_path))
         .fallback(fallback)
@@ -181,5 +183,5 @@ pub fn is_api_path(path: &str) -> bool {
     path == "/v1"
         || path.starts_with("/v1/")
         || path.starts_with("/.well-known/")
-        || matches!(path, "/metrics" | "/healthz" | "/readyz" | "/openapi.json")
+        || matches!(path, "/metrics" | "/healthz" | "/readyz" | "/openapi.json" | "/oauth/token" | "/oauth/userinfo")
 }

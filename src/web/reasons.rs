@@ -16,6 +16,7 @@ use crate::domain::reason::{Code, Invalid, Rule};
 use crate::eula::EulaError;
 use crate::factors::{FactorError, Refusal};
 use crate::licensing::LicenseError;
+use crate::oauth::OAuthError;
 use crate::support::SupportError;
 use crate::tokens::TokenError;
 
@@ -361,6 +362,20 @@ impl From<TokenError> for Said {
             TokenError::Keys(e) => Self::failure(e.code(), e),
             TokenError::Store(e) => Self::failure(code, e),
             _ => Self::code(code),
+        }
+    }
+}
+
+impl From<OAuthError> for Said {
+    fn from(error: OAuthError) -> Self {
+        match error {
+            OAuthError::Factor(e) => e.into(),
+            OAuthError::Eula(e) => e.into(),
+            OAuthError::Keys(e) => Self::failure(e.code(), e),
+            OAuthError::Store(e) if e.is_outage() => Self::failure(Code::Unavailable, e),
+            OAuthError::Store(e) => Self::failure(Code::Internal, e),
+            // The pages check requests before they act; a refusal here is ours.
+            OAuthError::Refused(problem) => Self::failure(Code::Internal, format!("{problem:?}")),
         }
     }
 }

@@ -107,6 +107,16 @@ async fn pages_work_in_chromium() {
         s.mail_from = "Vault <no-reply@vault.test>".into();
         s.product_name = "Vault".into();
         s.policies = policy_dir;
+        s.clients = vec![
+            toml::from_str::<latchkey::domain::client::RawClient>(
+                "id = \"studio-desktop\"\nname = \"Studio Desktop\"\nkind = \"public\"\n\
+                 redirect_uris = [\"http://127.0.0.1/callback\"]\ngrants = [\"authorization_code\", \"refresh_token\"]\n\
+                 product = \"studio\"\n",
+            )
+            .unwrap()
+            .validate()
+            .unwrap(),
+        ];
     })
     .await;
 

@@ -21,6 +21,7 @@ mod instances;
 mod licenses;
 mod lockout;
 mod mail;
+mod oauth;
 mod openapi;
 mod pages;
 mod passkeys;

@@ -57,7 +57,12 @@ async fn the_served_document_is_valid_openapi() {
                     assert_eq!(media_type, "application/problem+json", "{method} {path} {status}");
                 }
             }
-            if status.starts_with('4') || status.starts_with('5') {
+            // OAuth clients parse RFC 6749 errors, which the OAuth endpoints answer with.
+            let oauth_error = path.starts_with("/oauth/") && matches!(status.as_str(), "400" | "401" | "429");
+            if oauth_error {
+                let schema = &content["application/json"]["schema"]["$ref"];
+                assert_eq!(schema, "#/components/schemas/OAuthErrorBody", "{method} {path} {status}");
+            } else if status.starts_with('4') || status.starts_with('5') {
                 assert!(content.contains_key("application/problem+json"), "{method} {path} {status} is not a problem");
             }
         }

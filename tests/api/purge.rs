@@ -126,6 +126,26 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
     rows.push(format!(
         "INSERT INTO signing_keys (kid, alg, private_sealed, public_jwk, created_at) VALUES ('current', 'ES256', 'x', '{{}}', {created})"
     ));
+    // An app's sign-in ends when it runs out or is revoked, taking its codes and refresh tokens along.
+    for (id, expires, revoked) in [
+        ("stale", past.to_string(), "NULL".to_owned()),
+        ("fresh", future.to_string(), "NULL".to_owned()),
+        ("revoked-stale", future.to_string(), created.to_string()),
+    ] {
+        rows.push(format!(
+            "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at, revoked_at) \
+             VALUES ('{id}', 'desktop', '{ada}', 'openid', {created}, '[]', {created}, {expires}, {revoked})"
+        ));
+        rows.push(format!(
+            "INSERT INTO oauth_refresh_tokens (token_hash, grant_id, issued_at) VALUES ('{id}', '{id}', {created})"
+        ));
+    }
+    for (id, expires) in [("stale", past), ("fresh", future)] {
+        rows.push(format!(
+            "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, expires_at) \
+             VALUES ('{id}', 'fresh', 'http://127.0.0.1/cb', 'x', {expires})"
+        ));
+    }
     rows.push(format!(
         "INSERT INTO support_pins (user_id, pin_hash, created_at, expires_at) VALUES ('{ada}', 'x', {created}, {past})"
     ));
@@ -158,6 +178,8 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
         ("signing_keys", "kid", 1),
         ("outbox", "id", 2),
         ("support_pins", "user_id", 1),
+        ("oauth_codes", "code_hash", 1),
+        ("oauth_grants", "id", 2),
     ] {
         assert_eq!(purged.of(table), removed, "{table}: {purged:?}");
         let left = column(&db, backend, &format!("SELECT {key} FROM {table}")).await;
@@ -173,6 +195,7 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
     );
     assert_eq!(column(&db, backend, "SELECT kid FROM signing_keys").await, ["current", "fresh"]);
     assert_eq!(column(&db, backend, "SELECT user_id FROM support_pins").await, [bob]);
+    assert_eq!(column(&db, backend, "SELECT token_hash FROM oauth_refresh_tokens").await, ["fresh"]);
 
     // Nothing left to do: a second run removes nothing.
     let again = store.purge(now).await.unwrap();

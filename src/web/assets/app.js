@@ -173,3 +173,11 @@ document.addEventListener("DOMContentLoaded", () => {
     document.dispatchEvent(new CustomEvent("latchkey:help-widget", { detail: widgets }));
   }
 });
+
+// oauth: the page that hands the user back to an app goes on by itself.
+// Its link stays for browsers without scripts, and for a browser that asks
+// before it opens an app.
+document.addEventListener("DOMContentLoaded", () => {
+  const onward = document.querySelector("a[data-continue]");
+  if (onward) window.location.replace(onward.href);
+});

@@ -346,7 +346,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
 }
 
 /// The events the page words; the rest (licenses, support) have pages of their own.
-const EVENT_KINDS: [&str; 14] = [
+const EVENT_KINDS: [&str; 16] = [
     "signed_up",
     "signed_in",
     "sign_in_failed",
@@ -361,6 +361,8 @@ const EVENT_KINDS: [&str; 14] = [
     "passkey_possibly_cloned",
     "recovery_codes_generated",
     "recovery_code_used",
+    "app_signed_in",
+    "app_token_replayed",
 ];
 
 /// `?next=`: where an enrolling page goes afterwards.

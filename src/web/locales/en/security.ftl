@@ -109,6 +109,8 @@ security-event-passkey_removed = Passkey removed
 security-event-passkey_possibly_cloned = A copied passkey was refused
 security-event-recovery_codes_generated = New recovery codes made
 security-event-recovery_code_used = Recovery code used
+security-event-app_signed_in = An app signed in to your account
+security-event-app_token_replayed = An app was signed out: its sign-in token was used twice
 
 security-confirm-title = Confirm it is you
 security-confirm-why = For your safety, please confirm it is you before changing this.

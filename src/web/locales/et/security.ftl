@@ -109,6 +109,8 @@ security-event-passkey_removed = Pääsuvõti eemaldatud
 security-event-passkey_possibly_cloned = Kopeeritud pääsuvõti lükati tagasi
 security-event-recovery_codes_generated = Uued taastekoodid loodud
 security-event-recovery_code_used = Taastekood kasutatud
+security-event-app_signed_in = Rakendus logis teie kontole sisse
+security-event-app_token_replayed = Rakendus logiti välja: selle sisselogimisluba kasutati kaks korda
 
 security-confirm-title = Kinnitage, et see olete teie
 security-confirm-why = Teie turvalisuse huvides kinnitage enne selle muutmist, et see olete teie.

@@ -110,6 +110,8 @@ security-event-passkey_removed = Piekļuves atslēga noņemta
 security-event-passkey_possibly_cloned = Nokopēta piekļuves atslēga tika noraidīta
 security-event-recovery_codes_generated = Izveidoti jauni atkopšanas kodi
 security-event-recovery_code_used = Izmantots atkopšanas kods
+security-event-app_signed_in = Lietotne pieteicās jūsu kontā
+security-event-app_token_replayed = Lietotne tika izrakstīta: tās pieteikšanās marķieris tika izmantots divreiz
 
 security-confirm-title = Apstipriniet, ka tas esat jūs
 security-confirm-why = Jūsu drošības labad pirms šīs izmaiņas apstipriniet, ka tas esat jūs.

@@ -110,6 +110,8 @@ security-event-passkey_removed = Ключ доступа удалён
 security-event-passkey_possibly_cloned = Отклонён скопированный ключ доступа
 security-event-recovery_codes_generated = Созданы новые коды восстановления
 security-event-recovery_code_used = Использован код восстановления
+security-event-app_signed_in = Приложение вошло в вашу учётную запись
+security-event-app_token_replayed = Приложение было отключено: его токен входа использовали дважды
 
 security-confirm-title = Подтвердите, что это вы
 security-confirm-why = В целях безопасности подтвердите, что это вы, прежде чем вносить это изменение.

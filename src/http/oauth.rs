@@ -1,0 +1,278 @@
+//! The OAuth endpoints apps call directly: the token endpoint and
+//! userinfo, and the discovery documents that name them (the browser side,
+//! `/oauth/authorize`, is a page). Errors here take the RFC 6749 shape,
+//! `{"error", "error_description"}`, since OAuth client libraries parse
+//! that, not problem+json.
+
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::error::ApiResult;
+use super::extract::{Attempt, Client, bearer};
+use crate::domain::oauth::SCOPES;
+use crate::oauth::{ClientCredentials, ErrorCode, OAuthError, Problem, TokenParams};
+
+/// The token endpoint's form (RFC 6749 §4.1.3, §6), as documented.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenForm {
+    /// `authorization_code` or `refresh_token`.
+    grant_type: String,
+    /// The code from the redirect.
+    code: Option<String>,
+    /// The redirect URI of the authorization request, exactly.
+    redirect_uri: Option<String>,
+    /// The PKCE verifier the challenge was made from.
+    code_verifier: Option<String>,
+    /// The current refresh token.
+    refresh_token: Option<String>,
+    /// The client id, unless sent with HTTP Basic.
+    client_id: Option<String>,
+    /// A confidential client's secret, unless sent with HTTP Basic.
+    client_secret: Option<String>,
+    /// On refresh, a narrower scope.
+    scope: Option<String>,
+}
+
+/// Fresh tokens (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// An RFC 9068 JWT (`typ` `at+jwt`).
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Seconds until the access token expires.
+    expires_in: i64,
+    /// The next refresh token; the one presented is spent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    /// With scope `openid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+    /// What was granted, space-separated.
+    scope: String,
+}
+
+/// An OAuth error (RFC 6749 §5.2, RFC 6750 §3).
+#[derive(Serialize, ToSchema)]
+pub struct OAuthErrorBody {
+    /// The error code clients branch on.
+    error: &'static str,
+    /// For the developer: what was wrong.
+    error_description: String,
+}
+
+/// The standard claims a token's scope allows (OpenID Connect Core §5.3).
+#[derive(Serialize, ToSchema)]
+pub struct UserInfoView {
+    /// The user id.
+    sub: String,
+    /// With scope `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+    /// With scope `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_verified: Option<bool>,
+    /// With scope `profile`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+}
+
+/// For the developer reading `error_description`.
+fn describe(problem: Problem) -> String {
+    match problem {
+        Problem::Missing(name) => format!("`{name}` is required"),
+        Problem::Malformed(name) => format!("`{name}` is malformed or repeated"),
+        Problem::ResponseType => "response_type must be `code`".into(),
+        Problem::Pkce => "PKCE is required: code_challenge with code_challenge_method=S256".into(),
+        Problem::Scope => format!("scope may hold only: {}", SCOPES.join(" ")),
+        Problem::Client => "client authentication failed".into(),
+        Problem::GrantNotAllowed => "this client may not use this grant".into(),
+        Problem::GrantType => "grant_type must be authorization_code or refresh_token".into(),
+        Problem::Code => "the code is unknown, expired, already used or another client's".into(),
+        Problem::CodeReplayed => "the code was already used; every token issued from it is revoked".into(),
+        Problem::RedirectUri => "redirect_uri differs from the authorization request's".into(),
+        Problem::Verifier => "code_verifier does not match the code_challenge".into(),
+        Problem::RefreshToken => "the refresh token is unknown, expired, revoked or another client's".into(),
+        Problem::RefreshReplayed => "the refresh token was already used; the sign-in it belonged to is revoked".into(),
+        Problem::Declined => "the user declined".into(),
+    }
+}
+
+/// An OAuth error answer, never cached.
+fn error_response(status: StatusCode, error: ErrorCode, description: String) -> Response {
+    let mut response =
+        (status, no_store(), axum::Json(OAuthErrorBody { error: error.as_str(), error_description: description }))
+            .into_response();
+    match error {
+        ErrorCode::InvalidClient => {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"latchkey\""));
+        }
+        ErrorCode::TemporarilyUnavailable => {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        _ => {}
+    }
+    response
+}
+
+fn no_store() -> [(header::HeaderName, &'static str); 2] {
+    [(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")]
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let code = self.code();
+        let (status, description) = match (&self, code) {
+            (Self::Refused(problem), ErrorCode::InvalidClient) => (StatusCode::UNAUTHORIZED, describe(*problem)),
+            (Self::Refused(problem), _) => (StatusCode::BAD_REQUEST, describe(*problem)),
+            (_, ErrorCode::TemporarilyUnavailable) => {
+                tracing::warn!(error = %self, "the token endpoint could not reach the database");
+                (StatusCode::SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry".into())
+            }
+            (Self::Factor(_) | Self::Eula(_), _) => {
+                (StatusCode::BAD_REQUEST, "the user must meet the product's requirements first".into())
+            }
+            _ => {
+                tracing::error!(error = %self, "the token endpoint failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "the server failed; retry later".into())
+            }
+        };
+        error_response(status, code, description)
+    }
+}
+
+/// The client's id and secret from HTTP Basic (RFC 6749 §2.3.1: each
+/// form-urlencoded, then joined by a colon) or the body, not both.
+fn credentials(headers: &HeaderMap, params: &TokenParams) -> Result<ClientCredentials, OAuthError> {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"));
+    let Some((_, encoded)) = basic else {
+        return Ok(ClientCredentials { id: params.client_id.clone(), secret: params.client_secret.clone() });
+    };
+    let malformed = || OAuthError::Refused(Problem::Client);
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+    let text = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = text.split_once(':').ok_or_else(malformed)?;
+    let unescape = |part: &str| -> String {
+        url::form_urlencoded::parse(format!("v={part}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let id = unescape(id);
+    // Two ways at once is refused (RFC 6749 §2.3): which one would count?
+    if params.client_secret.is_some() || params.client_id.as_deref().is_some_and(|body_id| body_id != id) {
+        return Err(OAuthError::Refused(Problem::Malformed("client_id")));
+    }
+    Ok(ClientCredentials { id: Some(id), secret: Some(SecretString::from(unescape(secret))) })
+}
+
+/// Exchanges an authorization code (with its PKCE verifier) or a refresh
+/// token for fresh tokens. A refresh token is replaced at every use; one
+/// presented again revokes the sign-in it belonged to.
+#[utoipa::path(post, path = "/oauth/token", operation_id = "oauth_token", tag = "oauth",
+    request_body(content((TokenForm = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, body = TokenResponse, headers(("Cache-Control" = String), ("Pragma" = String))),
+        (status = 400, body = OAuthErrorBody, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`"),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_client`", headers(("WWW-Authenticate" = String))),
+        (status = 429, body = OAuthErrorBody, description = "`temporarily_unavailable`: too many requests from this client", headers(("Retry-After" = i64))),
+    ))]
+pub async fn token(
+    State(state): State<AppState>,
+    _attempt: Attempt,
+    Client(from): Client,
+    headers: HeaderMap,
+    form: Result<axum::Form<TokenParams>, FormRejection>,
+) -> Result<Response, OAuthError> {
+    let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
+    let credentials = credentials(&headers, &params)?;
+    let issued = state.services.oauth.token(&credentials, &params, &from).await?;
+    let body = TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        refresh_token: issued.refresh_token.map(|token| token.expose_secret().to_owned()),
+        id_token: issued.id_token,
+        scope: issued.scope,
+    };
+    Ok((no_store(), axum::Json(body)).into_response())
+}
+
+/// The rate limit's answer on OAuth paths: clients there parse the RFC 6749 shape.
+pub fn rate_limited(retry_after_secs: u64) -> Response {
+    let mut response = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TemporarilyUnavailable,
+        format!("too many requests from this client; retry after {retry_after_secs} seconds"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+fn invalid_token() -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(OAuthErrorBody {
+            error: "invalid_token",
+            error_description: "the access token is not one of ours, has expired, was revoked, or lacks scope openid"
+                .into(),
+        }),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"latchkey\", error=\"invalid_token\""),
+    );
+    response
+}
+
+/// OpenID Connect userinfo: who the access token's user is, as far as its
+/// scope allows. Read fresh, so a changed address shows at once.
+#[utoipa::path(get, path = "/oauth/userinfo", operation_id = "oauth_userinfo", tag = "oauth", security(("oauth_access_token" = [])),
+    responses(
+        (status = 200, body = UserInfoView),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_token`", headers(("WWW-Authenticate" = String))),
+    ))]
+pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let Some(token) = bearer(&headers) else { return Ok(invalid_token()) };
+    let Some(info) = state.services.oauth.userinfo(token).await.map_err(oauth_failure)? else {
+        return Ok(invalid_token());
+    };
+    let view = UserInfoView { sub: info.sub, email: info.email, email_verified: info.email_verified, name: info.name };
+    Ok((no_store(), axum::Json(view)).into_response())
+}
+
+/// Userinfo, by POST (OpenID Connect Core §5.3.1 allows both).
+#[utoipa::path(post, path = "/oauth/userinfo", operation_id = "oauth_userinfo_post", tag = "oauth", security(("oauth_access_token" = [])),
+    responses(
+        (status = 200, body = UserInfoView),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_token`", headers(("WWW-Authenticate" = String))),
+    ))]
+pub async fn userinfo_post(state: State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    userinfo(state, headers).await
+}
+
+/// Userinfo's own failures are ours (the database), answered as every API failure is.
+fn oauth_failure(error: OAuthError) -> super::error::ApiError {
+    match error {
+        OAuthError::Store(error) => crate::tokens::TokenError::Store(error).into(),
+        OAuthError::Keys(error) => error.into(),
+        other => super::error::ApiError::internal(other.to_string()),
+    }
+}

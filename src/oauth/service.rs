@@ -1,0 +1,599 @@
+//! The authorization server: apps send their users here to sign in, and get
+//! back a code they exchange for tokens (RFC 6749 with PKCE, OpenID Connect
+//! Core). The user signs in on our pages, under the same policies as
+//! everywhere: the app never sees a password, a code or a passkey.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use secrecy::{ExposeSecret, SecretString};
+use time::{Duration, OffsetDateTime};
+
+use super::error::{OAuthResult, Problem};
+use crate::clock::Clock;
+use crate::domain::account::{Authenticated, User};
+use crate::domain::client::{Client, ClientKind, Grant};
+use crate::domain::codes::constant_time_eq;
+use crate::domain::event::{ClientInfo, EventKind, NewEvent};
+use crate::domain::factors::Acr;
+use crate::domain::ids::{UserId, new_id};
+use crate::domain::oauth::{CodeChallenge, Scope};
+use crate::domain::policy::PolicySet;
+use crate::eula::Eulas;
+use crate::factors::Factors;
+use crate::secrets::{TokenKind, hash_token, issue_token};
+use crate::store::{CodeUse, GrantEnd, GrantRecord, NewCode, NewGrant, RefreshUse, Store, StoreError};
+use crate::tokens::SigningKeys;
+use crate::tokens::formats::{ACCESS_TOKEN_TYP, AccessClaims, IdClaims, LicenseClaim};
+
+/// How long a code may wait for its exchange (RFC 6749 recommends at most 10 minutes; apps need seconds).
+pub const CODE_LIFETIME: Duration = Duration::seconds(60);
+/// How long an access token lives; the app refreshes after.
+pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+/// How long an ID token may be presented to the app.
+const ID_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+/// How long one sign-in of an app lasts, however often it refreshes: then
+/// the user signs in again, under the policies as they are by then.
+pub const GRANT_LIFETIME: Duration = Duration::days(90);
+/// `typ` of ID tokens: plain JWTs, as OpenID Connect expects.
+const ID_TOKEN_TYP: &str = "JWT";
+
+/// `/oauth/authorize`'s parameters, as sent.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AuthorizeParams {
+    /// The app.
+    pub client_id: Option<String>,
+    /// Where to send the browser back to.
+    pub redirect_uri: Option<String>,
+    /// Must be `code`.
+    pub response_type: Option<String>,
+    /// Space-separated scopes.
+    pub scope: Option<String>,
+    /// The app's own value, handed back untouched.
+    pub state: Option<String>,
+    /// The app's value for the ID token.
+    pub nonce: Option<String>,
+    /// PKCE.
+    pub code_challenge: Option<String>,
+    /// Must be `S256`.
+    pub code_challenge_method: Option<String>,
+}
+
+/// A checked authorization request, ready to show and to approve.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    /// The app.
+    pub client: Client,
+    /// The redirect URI as the app sent it (a loopback one with its port).
+    pub redirect_uri: String,
+    /// What it asks for.
+    pub scope: Scope,
+    /// Handed back untouched.
+    pub state: Option<String>,
+    /// For the ID token.
+    pub nonce: Option<String>,
+    challenge: CodeChallenge,
+}
+
+/// Why an authorization request cannot go on.
+#[derive(Debug, Clone)]
+pub enum AuthorizeRefusal {
+    /// No client has this id. Shown on a page: without a trusted redirect
+    /// URI there is nowhere safe to send the browser.
+    UnknownClient,
+    /// The redirect URI is missing or not one the client registered; shown
+    /// on a page, or we would be an open redirector.
+    RedirectUri,
+    /// Anything else: told to the app at its redirect URI.
+    ToClient {
+        /// The address to send the browser to, with `error` and `state`.
+        location: String,
+        /// What was wrong.
+        problem: Problem,
+    },
+}
+
+/// What the token endpoint was sent, as sent.
+#[derive(Clone, Default, serde::Deserialize)]
+pub struct TokenParams {
+    /// `authorization_code` or `refresh_token`.
+    pub grant_type: Option<String>,
+    /// The code, for `authorization_code`.
+    pub code: Option<String>,
+    /// The redirect URI of the authorization request.
+    pub redirect_uri: Option<String>,
+    /// PKCE.
+    pub code_verifier: Option<String>,
+    /// For `refresh_token`.
+    pub refresh_token: Option<SecretString>,
+    /// In the body when not in the `Authorization` header.
+    pub client_id: Option<String>,
+    /// A confidential client's secret, in the body (`client_secret_post`).
+    pub client_secret: Option<SecretString>,
+    /// A narrower scope on refresh.
+    pub scope: Option<String>,
+}
+
+impl std::fmt::Debug for TokenParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenParams")
+            .field("grant_type", &self.grant_type)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the client proved who it is: its id, and for a confidential
+/// client its secret (from HTTP Basic or the body).
+#[derive(Clone, Default)]
+pub struct ClientCredentials {
+    /// The client id.
+    pub id: Option<String>,
+    /// The secret.
+    pub secret: Option<SecretString>,
+}
+
+/// The token endpoint's answer.
+pub struct IssuedTokens {
+    /// An RFC 9068 JWT.
+    pub access_token: String,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+    /// For the next refresh; only for clients allowed the refresh grant.
+    pub refresh_token: Option<SecretString>,
+    /// With scope `openid`.
+    pub id_token: Option<String>,
+    /// What was granted.
+    pub scope: String,
+}
+
+impl std::fmt::Debug for IssuedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedTokens").field("scope", &self.scope).finish_non_exhaustive()
+    }
+}
+
+/// Userinfo's answer: the standard claims the token's scope allows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserInfo {
+    /// The user id.
+    pub sub: String,
+    /// With scope `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// With scope `email`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
+    /// With scope `profile`, when the user gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The authorization server.
+#[derive(Clone)]
+pub struct OAuth {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    keys: Arc<SigningKeys>,
+    tokens: crate::tokens::Tokens,
+    clients: Arc<Vec<Client>>,
+    policies: Arc<PolicySet>,
+    factors: Factors,
+    eulas: Eulas,
+    issuer: String,
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth").field("clients", &self.clients.len()).finish_non_exhaustive()
+    }
+}
+
+/// Everything `OAuth` is built from.
+pub struct OAuthConfig {
+    /// Grants, codes and refresh tokens.
+    pub store: Arc<dyn Store>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Signs access and ID tokens.
+    pub keys: Arc<SigningKeys>,
+    /// Introspects access tokens for userinfo.
+    pub tokens: crate::tokens::Tokens,
+    /// The apps, from the settings file.
+    pub clients: Arc<Vec<Client>>,
+    /// What each product's licenses require.
+    pub policies: Arc<PolicySet>,
+    /// Sign-in requirements.
+    pub factors: Factors,
+    /// EULA requirements.
+    pub eulas: Eulas,
+    /// `iss`: the public URL.
+    pub issuer: String,
+}
+
+impl OAuth {
+    /// The service, from its parts.
+    pub fn new(config: OAuthConfig) -> Self {
+        let OAuthConfig { store, clock, keys, tokens, clients, policies, factors, eulas, issuer } = config;
+        Self { store, clock, keys, tokens, clients, policies, factors, eulas, issuer }
+    }
+
+    /// `iss` of our tokens and discovery documents.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn client(&self, id: &str) -> Option<&Client> {
+        self.clients.iter().find(|client| client.id == id)
+    }
+
+    /// Checks an authorization request in the order RFC 6749 §4.1.2.1 asks:
+    /// the client and redirect URI first (a failure there is never sent to
+    /// the redirect URI), then everything else (sent back to the app).
+    pub fn check(&self, params: &AuthorizeParams) -> Result<Authorization, AuthorizeRefusal> {
+        let client =
+            params.client_id.as_deref().and_then(|id| self.client(id)).ok_or(AuthorizeRefusal::UnknownClient)?;
+        let redirect_uri = params
+            .redirect_uri
+            .as_deref()
+            .filter(|presented| client.redirect_uri(presented).is_some())
+            .ok_or(AuthorizeRefusal::RedirectUri)?;
+        let refuse = |problem: Problem| AuthorizeRefusal::ToClient {
+            location: self.error_location(redirect_uri, params.state.as_deref(), problem),
+            problem,
+        };
+        if params.response_type.as_deref() != Some("code") {
+            return Err(refuse(Problem::ResponseType));
+        }
+        if !client.allows(Grant::AuthorizationCode) {
+            return Err(refuse(Problem::GrantNotAllowed));
+        }
+        let scope = Scope::parse(params.scope.as_deref()).map_err(|_| refuse(Problem::Scope))?;
+        let challenge = CodeChallenge::parse(params.code_challenge.as_deref(), params.code_challenge_method.as_deref())
+            .map_err(|_| refuse(Problem::Pkce))?;
+        Ok(Authorization {
+            client: client.clone(),
+            redirect_uri: redirect_uri.to_owned(),
+            scope,
+            state: params.state.clone(),
+            nonce: params.nonce.clone(),
+            challenge,
+        })
+    }
+
+    /// Fails with what the user must do first for the app's product: the
+    /// second factor or passkey its policies require of this session, and
+    /// its current EULA. Checked over the licenses the user holds for the
+    /// product, like tokens for integrations; a user with none may still
+    /// sign in (the app learns there is no license).
+    pub async fn check_requirements(&self, caller: &Authenticated, client: &Client) -> OAuthResult<()> {
+        let now = self.clock.now();
+        for license in self.store.licenses_of_holder(&caller.user.id).await? {
+            let Some(policy) = self.policies.get(&license.policy) else { continue };
+            if license.product != client.product || license.unusable(policy.expiration, now).is_some() {
+                continue;
+            }
+            self.factors.require_sign_in(caller, policy.sign_in).await?;
+            if policy.eula_required {
+                self.eulas.require_accepted(&caller.user.id, &license.product).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The user approved: stores the grant and its code, and returns where
+    /// to send the browser (the app's redirect URI, with the code).
+    #[tracing::instrument(skip_all, fields(client = %authorization.client.id))]
+    pub async fn approve(
+        &self,
+        caller: &Authenticated,
+        authorization: &Authorization,
+        from: &ClientInfo,
+    ) -> OAuthResult<String> {
+        self.check_requirements(caller, &authorization.client).await?;
+        let now = self.clock.now();
+        let code = issue_token(TokenKind::AuthorizationCode);
+        let grant = NewGrant {
+            id: new_id(),
+            client_id: authorization.client.id.clone(),
+            user_id: caller.user.id.clone(),
+            scope: authorization.scope.to_string(),
+            auth_time: caller.session.auth_time,
+            amr: caller.session.amr.clone(),
+            created_at: now,
+            expires_at: now + GRANT_LIFETIME,
+        };
+        let stored = NewCode {
+            code_hash: code.hash.clone(),
+            redirect_uri: authorization.redirect_uri.clone(),
+            code_challenge: authorization.challenge.as_str().to_owned(),
+            nonce: authorization.nonce.clone(),
+            expires_at: now + CODE_LIFETIME,
+        };
+        self.store.create_grant(&grant, &stored).await?;
+        let detail =
+            serde_json::json!({ "client_id": authorization.client.id, "client_name": authorization.client.name });
+        let event = NewEvent::new(&caller.user.id, EventKind::AppSignedIn, detail, from, now);
+        crate::store::record_best_effort(self.store.as_ref(), &event).await;
+        let mut pairs = vec![("code", code.secret.expose_secret())];
+        if let Some(state) = authorization.state.as_deref() {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", self.issuer.as_str()));
+        Ok(with_query(&authorization.redirect_uri, &pairs))
+    }
+
+    /// The user declined: where to send the browser.
+    pub fn decline(&self, authorization: &Authorization) -> String {
+        self.error_location(&authorization.redirect_uri, authorization.state.as_deref(), Problem::Declined)
+    }
+
+    fn error_location(&self, redirect_uri: &str, state: Option<&str>, problem: Problem) -> String {
+        let mut pairs = vec![("error", problem.code().as_str())];
+        if let Some(state) = state {
+            pairs.push(("state", state));
+        }
+        pairs.push(("iss", self.issuer.as_str()));
+        with_query(redirect_uri, &pairs)
+    }
+
+    /// The token endpoint: a code or a refresh token for fresh tokens.
+    #[tracing::instrument(skip_all)]
+    pub async fn token(
+        &self,
+        credentials: &ClientCredentials,
+        params: &TokenParams,
+        from: &ClientInfo,
+    ) -> OAuthResult<IssuedTokens> {
+        let client = self.authenticate(credentials).await?;
+        match params.grant_type.as_deref() {
+            Some("authorization_code") => self.exchange_code(client, params).await,
+            Some("refresh_token") => self.refresh(client, params, from).await,
+            Some(_) => Err(Problem::GrantType.into()),
+            None => Err(Problem::Missing("grant_type").into()),
+        }
+    }
+
+    /// The client the credentials name; a confidential one must prove its
+    /// secret, a public one must not pretend to have one.
+    async fn authenticate(&self, credentials: &ClientCredentials) -> OAuthResult<&Client> {
+        let id = credentials.id.as_deref().ok_or(Problem::Missing("client_id"))?;
+        let client = self.client(id).ok_or(Problem::Client)?;
+        match (client.kind, &credentials.secret) {
+            (ClientKind::Public, None) => Ok(client),
+            (ClientKind::Public, Some(_)) => Err(Problem::Client.into()),
+            (ClientKind::Confidential, None) => Err(Problem::Client.into()),
+            (ClientKind::Confidential, Some(presented)) => {
+                let expected = self.client_secret(client).await?;
+                if constant_time_eq(expected.expose_secret().as_bytes(), presented.expose_secret().as_bytes()) {
+                    Ok(client)
+                } else {
+                    Err(Problem::Client.into())
+                }
+            }
+        }
+    }
+
+    async fn client_secret(&self, client: &Client) -> OAuthResult<SecretString> {
+        let path = client.secret_file.as_ref().ok_or(Problem::Client)?;
+        // Read at each use, so replacing the file rotates the secret without a restart.
+        let text = tokio::fs::read_to_string(path)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("client {}: cannot read {}: {e}", client.id, path.display())))?;
+        let secret = text.trim_end_matches(['\n', '\r']);
+        if secret.len() < 16 {
+            return Err(
+                StoreError::Corrupt(format!("client {}: secret_file holds under 16 characters", client.id)).into()
+            );
+        }
+        Ok(SecretString::from(secret.to_owned()))
+    }
+
+    async fn exchange_code(&self, client: &Client, params: &TokenParams) -> OAuthResult<IssuedTokens> {
+        if !client.allows(Grant::AuthorizationCode) {
+            return Err(Problem::GrantNotAllowed.into());
+        }
+        let code = params.code.as_deref().ok_or(Problem::Missing("code"))?;
+        let redirect_uri = params.redirect_uri.as_deref().ok_or(Problem::Missing("redirect_uri"))?;
+        let verifier = params.code_verifier.as_deref().ok_or(Problem::Missing("code_verifier"))?;
+        let now = self.clock.now();
+        let taken = match self.store.take_code(&hash_token(code), &client.id, now).await? {
+            CodeUse::Taken(taken) => taken,
+            CodeUse::Unknown => return Err(Problem::Code.into()),
+            CodeUse::Replayed(grant) => {
+                tracing::warn!(client = %client.id, grant = %grant.id, "an authorization code was presented twice; its grant is revoked");
+                return Err(Problem::CodeReplayed.into());
+            }
+        };
+        let problem = if taken.redirect_uri != redirect_uri {
+            Some(Problem::RedirectUri)
+        } else if !CodeChallenge::parse(Some(&taken.code_challenge), Some("S256"))
+            .is_ok_and(|challenge| challenge.verifies(verifier))
+        {
+            Some(Problem::Verifier)
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            // The code is spent either way; nothing may come of its grant.
+            self.store.end_grant(&taken.grant.id, GrantEnd::FailedExchange, now).await?;
+            return Err(problem.into());
+        }
+        let refresh_token = if client.allows(Grant::RefreshToken) {
+            let token = issue_token(TokenKind::RefreshToken);
+            self.store.add_refresh_token(&taken.grant.id, &token.hash, now).await?;
+            Some(token.secret)
+        } else {
+            None
+        };
+        self.issue(client, &taken.grant, taken.nonce, refresh_token, now).await
+    }
+
+    async fn refresh(&self, client: &Client, params: &TokenParams, from: &ClientInfo) -> OAuthResult<IssuedTokens> {
+        if !client.allows(Grant::RefreshToken) {
+            return Err(Problem::GrantNotAllowed.into());
+        }
+        let presented = params.refresh_token.as_ref().ok_or(Problem::Missing("refresh_token"))?;
+        if let Some(asked) = params.scope.as_deref() {
+            Scope::parse(Some(asked)).map_err(|_| Problem::Scope)?;
+        }
+        let now = self.clock.now();
+        let next = issue_token(TokenKind::RefreshToken);
+        let detail = serde_json::json!({ "client_id": client.id, "client_name": client.name });
+        // The store puts it on the timeline of the grant's user.
+        let replayed =
+            NewEvent::new(&UserId::from_stored(String::new()), EventKind::AppTokenReplayed, detail, from, now);
+        let hash = hash_token(presented.expose_secret());
+        let grant = match self.store.rotate_refresh_token(&hash, &client.id, &next.hash, now, &replayed).await? {
+            RefreshUse::Rotated(grant) => grant,
+            RefreshUse::Unknown => return Err(Problem::RefreshToken.into()),
+            RefreshUse::Replayed(grant) => {
+                tracing::warn!(client = %client.id, grant = %grant.id, "a spent refresh token was presented; its grant is revoked");
+                return Err(Problem::RefreshReplayed.into());
+            }
+        };
+        // A narrower scope may be asked for; anything beyond the grant is refused.
+        if let Some(asked) = params.scope.as_deref() {
+            let granted = Scope::parse(Some(&grant.scope)).map_err(|_| StoreError::Corrupt("grant scope".into()))?;
+            if Scope::parse(Some(asked)).map_err(|_| Problem::Scope)?.iter().any(|s| !granted.has(s)) {
+                return Err(Problem::Scope.into());
+            }
+        }
+        self.issue(client, &grant, None, Some(next.secret), now).await
+    }
+
+    /// Access token, ID token (with `openid`), and the refresh token made by the caller.
+    async fn issue(
+        &self,
+        client: &Client,
+        grant: &GrantRecord,
+        nonce: Option<String>,
+        refresh_token: Option<SecretString>,
+        now: OffsetDateTime,
+    ) -> OAuthResult<IssuedTokens> {
+        let user = self.store.user(&grant.user_id).await?.ok_or(Problem::RefreshToken)?;
+        let scope = Scope::parse(Some(&grant.scope)).map_err(|_| StoreError::Corrupt("grant scope".into()))?;
+        let (licenses, eula) =
+            if scope.has("license") { self.licenses(&user, client, now).await? } else { (Vec::new(), BTreeMap::new()) };
+        let acr = Acr::of(&grant.amr).as_str().to_owned();
+        let access = AccessClaims {
+            iss: self.issuer.clone(),
+            sub: user.id.to_string(),
+            aud: client.id.clone(),
+            exp: (now + ACCESS_TOKEN_LIFETIME).unix_timestamp(),
+            iat: now.unix_timestamp(),
+            jti: new_id(),
+            sid: grant.id.clone(),
+            client_id: client.id.clone(),
+            scope: Some(scope.to_string()),
+            auth_time: grant.auth_time.unix_timestamp(),
+            amr: grant.amr.clone(),
+            acr: acr.clone(),
+            email: user.email.clone(),
+            email_verified: user.email_verified(),
+            name: user.name.clone(),
+            licenses,
+            eula,
+        };
+        let access_token = self.keys.sign_jwt(ACCESS_TOKEN_TYP, &access).await?;
+        let id_token = if scope.has("openid") {
+            let email = scope.has("email");
+            let claims = IdClaims {
+                iss: self.issuer.clone(),
+                sub: user.id.to_string(),
+                aud: client.id.clone(),
+                exp: (now + ID_TOKEN_LIFETIME).unix_timestamp(),
+                iat: now.unix_timestamp(),
+                auth_time: grant.auth_time.unix_timestamp(),
+                nonce,
+                amr: grant.amr.clone(),
+                acr,
+                azp: client.id.clone(),
+                sid: grant.id.clone(),
+                email: email.then(|| user.email.clone()),
+                email_verified: email.then(|| user.email_verified()),
+                name: if scope.has("profile") { user.name.clone() } else { None },
+            };
+            Some(self.keys.sign_jwt(ID_TOKEN_TYP, &claims).await?)
+        } else {
+            None
+        };
+        Ok(IssuedTokens {
+            access_token,
+            expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
+            refresh_token,
+            id_token,
+            scope: scope.to_string(),
+        })
+    }
+
+    /// The user's usable licenses for the client's product, with the EULA
+    /// version accepted for it.
+    async fn licenses(
+        &self,
+        user: &User,
+        client: &Client,
+        now: OffsetDateTime,
+    ) -> OAuthResult<(Vec<LicenseClaim>, BTreeMap<String, String>)> {
+        let mut licenses = Vec::new();
+        for license in self.store.licenses_of_holder(&user.id).await? {
+            let Some(policy) = self.policies.get(&license.policy) else { continue };
+            if license.product == client.product && license.unusable(policy.expiration, now).is_none() {
+                licenses.push(LicenseClaim::from(&license));
+            }
+        }
+        let mut eula = BTreeMap::new();
+        if !licenses.is_empty()
+            && let Ok(Some(version)) = self.eulas.require_accepted(&user.id, &client.product).await
+        {
+            eula.insert(client.product.clone(), version);
+        }
+        licenses.truncate(crate::tokens::MAX_LICENSES_IN_TOKEN);
+        Ok((licenses, eula))
+    }
+
+    /// OpenID Connect userinfo: the claims a live access token's scope
+    /// allows, or `None` when the token is not one of ours, not live, or
+    /// was not granted `openid`.
+    #[tracing::instrument(skip_all)]
+    pub async fn userinfo(&self, access_token: &str) -> OAuthResult<Option<UserInfo>> {
+        let claims = match self.tokens.introspect(access_token).await {
+            Ok(crate::tokens::Introspection::Active(claims)) => claims,
+            Ok(crate::tokens::Introspection::Inactive) => return Ok(None),
+            Err(crate::tokens::TokenError::Store(error)) => return Err(error.into()),
+            Err(crate::tokens::TokenError::Keys(error)) => return Err(error.into()),
+            Err(_) => return Ok(None),
+        };
+        let Some(scope) = claims.scope.as_deref().and_then(|scope| Scope::parse(Some(scope)).ok()) else {
+            return Ok(None);
+        };
+        if !scope.has("openid") {
+            return Ok(None);
+        }
+        // Read again: the address or name may have changed since the token was made.
+        let Some(user) = self.store.user(&UserId::from_stored(claims.sub.clone())).await? else { return Ok(None) };
+        let email = scope.has("email");
+        Ok(Some(UserInfo {
+            sub: user.id.to_string(),
+            email: email.then(|| user.email.clone()),
+            email_verified: email.then(|| user.email_verified()),
+            name: if scope.has("profile") { user.name.clone() } else { None },
+        }))
+    }
+}
+
+/// `uri` with `pairs` added to its query. A registered redirect URI
+/// always parses (it was checked at start); if one somehow did not, the
+/// pairs go after a `?` so the browser still lands where the app listens.
+fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(uri) {
+        Ok(mut url) => {
+            url.query_pairs_mut().extend_pairs(pairs);
+            url.to_string()
+        }
+        Err(_) => {
+            let query = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            format!("{uri}?{query}")
+        }
+    }
+}

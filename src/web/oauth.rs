@@ -1,0 +1,198 @@
+//! `/oauth/authorize`: where an app sends its user to sign in. The user
+//! signs in on our pages (the app never sees a password, a code or a
+//! passkey), meets what the app's product requires, approves, and is handed
+//! back to the app with a code.
+//!
+//! A link we cannot trust (unknown app, unregistered return address) gets a
+//! page here and never a redirect, or anyone could use us to send people
+//! anywhere. The last step back to the app is a page that goes on by
+//! itself rather than a redirect: the browser would hold a redirect after a
+//! form to the pages' `form-action 'self'` and refuse it.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::Web;
+use super::errors::PageResult;
+use super::i18n::arg;
+use super::layout;
+use super::page::{Form, Page, SignedIn, sign_in_then};
+use super::reasons::Said;
+use crate::domain::reason::Code;
+use crate::oauth::{Authorization, AuthorizeParams, AuthorizeRefusal, OAuthError};
+
+/// The routes of this group.
+pub fn routes() -> Router<Web> {
+    Router::new().route("/oauth/authorize", get(show).post(decide))
+}
+
+/// The approval form as posted: the request again, and the answer.
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(flatten)]
+    request: AuthorizeParams,
+    decision: String,
+}
+
+/// The request's fields, carried through the approval form.
+fn hidden_request(params: &AuthorizeParams) -> Markup {
+    let fields = [
+        ("client_id", &params.client_id),
+        ("redirect_uri", &params.redirect_uri),
+        ("response_type", &params.response_type),
+        ("scope", &params.scope),
+        ("state", &params.state),
+        ("nonce", &params.nonce),
+        ("code_challenge", &params.code_challenge),
+        ("code_challenge_method", &params.code_challenge_method),
+    ];
+    html! {
+        @for (name, value) in fields {
+            @if let Some(value) = value { input type="hidden" name=(name) value=(value); }
+        }
+    }
+}
+
+/// A link we cannot send anyone back from.
+fn bad_link(page: &Page) -> Response {
+    let lang = page.lang;
+    let body = html! {
+        div class="alert" role="alert" data-code="invalid_request" {
+            p { (lang.t("oauth-bad-link-what")) }
+            p class="next" { (lang.t("oauth-bad-link-next")) }
+        }
+        section class="help-box" aria-labelledby="help-title" {
+            h2 id="help-title" { (lang.t("error-help-title")) }
+            p { (lang.t("error-help-text")) }
+            p { a href="/account/support" { (lang.t("error-help-link")) } }
+        }
+    };
+    let mut response = layout::page(page, &lang.t("oauth-bad-link-title"), body).into_response();
+    *response.status_mut() = StatusCode::BAD_REQUEST;
+    response
+}
+
+/// A refused request: a page, or a redirect back to the app.
+fn refused(page: &Page, refusal: AuthorizeRefusal) -> Response {
+    match refusal {
+        AuthorizeRefusal::UnknownClient | AuthorizeRefusal::RedirectUri => bad_link(page),
+        AuthorizeRefusal::ToClient { location, .. } => Redirect::to(&location).into_response(),
+    }
+}
+
+/// The page that hands the user back to the app: it goes on by itself
+/// (`data-continue`), and its link stays for a browser that asks first
+/// before opening an app.
+fn back_to_app(page: &Page, app: &str, location: &str, title_key: &str) -> Response {
+    let lang = page.lang;
+    let name = || vec![("app", arg(app.to_owned()))];
+    let body = html! {
+        p { (lang.t_with("oauth-returning-text", name())) }
+        p { a class="button" href=(location) data-continue { (lang.t_with("oauth-returning-link", name())) } }
+    };
+    layout::page(page, &lang.t_with(title_key, name()), body).into_response()
+}
+
+/// What the app still needs from the user before it may sign them in.
+fn requirement_page(signed_in: &SignedIn, authorization: &Authorization, said: &Said) -> Response {
+    let page = &signed_in.page;
+    let lang = page.lang;
+    let app = || vec![("app", arg(authorization.client.name.clone()))];
+    let (action, label) = match said.code {
+        Code::EulaAcceptanceRequired => ("/account/eula", "error-action-eula"),
+        _ => ("/account/security", "error-action-security"),
+    };
+    let body = html! {
+        (layout::alert(lang, said))
+        p { a class="button" href=(action) { (lang.t(label)) } }
+        p { a href=(page.here) { (lang.t_with("oauth-needs-retry", app())) } }
+    };
+    let mut response = layout::page(page, &lang.t_with("oauth-needs-title", app()), body).into_response();
+    *response.status_mut() = said.status();
+    response
+}
+
+fn approval_page(signed_in: &SignedIn, authorization: &Authorization, params: &AuthorizeParams) -> Markup {
+    let page = &signed_in.page;
+    let lang = page.lang;
+    let client = &authorization.client;
+    let app = || vec![("app", arg(client.name.clone()))];
+    let body = html! {
+        p { (lang.t_with("oauth-as", vec![("email", arg(signed_in.caller.user.email.clone()))])) }
+        h2 id="oauth-gets" { (lang.t_with("oauth-wants", app())) }
+        ul aria-labelledby="oauth-gets" {
+            @for scope in authorization.scope.iter() {
+                li { (lang.t_with(&format!("oauth-scope-{scope}"), vec![("product", arg(client.product.clone()))])) }
+            }
+        }
+        p class="muted" { (lang.t_with("oauth-only-if-you-started", app())) }
+        form method="post" action="/oauth/authorize" {
+            (layout::csrf(page))
+            (hidden_request(params))
+            div class="actions" {
+                button type="submit" name="decision" value="allow" { (lang.t("oauth-allow")) }
+                button type="submit" name="decision" value="deny" class="secondary" { (lang.t("oauth-deny")) }
+            }
+        }
+    };
+    layout::page(page, &lang.t_with("oauth-title", app()), body)
+}
+
+/// `GET /oauth/authorize`: check the link, sign in, meet the product's
+/// requirements, then approve (or go straight on for the vendor's own app).
+async fn show(
+    State(web): State<Web>,
+    page: Page,
+    signed_in: Option<SignedIn>,
+    Query(params): Query<AuthorizeParams>,
+) -> PageResult {
+    let authorization = match web.app.services.oauth.check(&params) {
+        Ok(authorization) => authorization,
+        Err(refusal) => return Ok(refused(&page, refusal)),
+    };
+    let Some(signed_in) = signed_in else { return Ok(Redirect::to(&sign_in_then(&page.here)).into_response()) };
+    let oauth = &web.app.services.oauth;
+    if let Err(error) = oauth.check_requirements(&signed_in.caller, &authorization.client).await {
+        return unmet(&signed_in, &authorization, error);
+    }
+    if authorization.client.first_party {
+        return approve(&web, &signed_in, &authorization).await;
+    }
+    Ok(approval_page(&signed_in, &authorization, &params).into_response())
+}
+
+/// `POST /oauth/authorize`: the user's answer.
+async fn decide(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<DecisionForm>) -> PageResult {
+    let authorization = match web.app.services.oauth.check(&form.request) {
+        Ok(authorization) => authorization,
+        Err(refusal) => return Ok(refused(&signed_in.page, refusal)),
+    };
+    if form.decision != "allow" {
+        let location = web.app.services.oauth.decline(&authorization);
+        return Ok(back_to_app(&signed_in.page, &authorization.client.name, &location, "oauth-declined-title"));
+    }
+    approve(&web, &signed_in, &authorization).await
+}
+
+async fn approve(web: &Web, signed_in: &SignedIn, authorization: &Authorization) -> PageResult {
+    match web.app.services.oauth.approve(&signed_in.caller, authorization, &signed_in.page.client).await {
+        Ok(location) => {
+            Ok(back_to_app(&signed_in.page, &authorization.client.name, &location, "oauth-returning-title"))
+        }
+        Err(error) => unmet(signed_in, authorization, error),
+    }
+}
+
+/// A requirement the user can meet gets its page; a failure of ours the error page.
+fn unmet(signed_in: &SignedIn, authorization: &Authorization, error: OAuthError) -> PageResult {
+    let said = Said::from(error);
+    if said.cause.is_some() {
+        return Err(super::errors::PageError::said(said));
+    }
+    Ok(requirement_page(signed_in, authorization, &said))
+}

@@ -1,0 +1,763 @@
+//! Apps signing their users in: OAuth 2.0 with PKCE and OpenID Connect,
+//! driven by an independent relying party (the `openidconnect` crate) for
+//! discovery, the code exchange, ID token checks, userinfo and refresh; the
+//! browser's part is played with the pages' own forms and cookies, and the
+//! app's loopback redirect is a real listener.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use latchkey::clock::ManualClock;
+use latchkey::domain::client::{Client, RawClient};
+use openidconnect::core::{
+    CoreClient, CoreIdTokenVerifier, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType,
+    CoreUserInfoClaims,
+};
+use openidconnect::{
+    AuthenticationFlow, AuthorizationCode, ClientId, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope,
+    TokenResponse,
+};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION};
+use serde_json::{Value, json};
+use time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::helpers::{Backend, TestApp, TestDb, pyjwt};
+use crate::on_both_backends;
+
+on_both_backends!(
+    an_app_signs_its_user_in_and_refreshes,
+    a_replayed_refresh_token_ends_the_whole_sign_in,
+    links_we_cannot_trust_get_a_page_never_a_redirect,
+    the_token_endpoint_refuses_what_it_must,
+    the_vendors_own_app_skips_approval_and_the_product_policy_applies,
+);
+
+const POLICIES: &[(&str, &str)] = &[
+    (
+        "desk.toml",
+        "name = \"desk\"\nproduct = \"studio\"\nduration = \"30d\"\nmax_activations = 3\nbinding = \"node_locked\"\nentitlements = [\"export\"]\n",
+    ),
+    (
+        "strict.toml",
+        "name = \"strict\"\nproduct = \"vault\"\nmax_activations = 1\nbinding = \"node_locked\"\n[eula]\nrequired = true\n",
+    ),
+];
+
+const PORTAL_SECRET: &str = "portal-secret-of-thirty-two-chars";
+
+fn client(text: &str) -> Client {
+    toml::from_str::<RawClient>(text).unwrap().validate().unwrap()
+}
+
+/// An instance whose public URL is its own address, with the test
+/// policies and these apps: `desktop` (a third-party public app with a
+/// loopback redirect), `cli` (another public app), `studio-own` (the
+/// vendor's own, no approval page), `vault` (an app for a product whose
+/// policy needs a second factor) and `portal` (a confidential server).
+struct OAuthApp {
+    app: TestApp,
+    _dir: tempfile::TempDir,
+}
+
+/// `public_url`: another instance's, for instances behind one address.
+async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    for (name, text) in POLICIES {
+        std::fs::write(policies.join(name), text).unwrap();
+    }
+    let secret = dir.path().join("portal.secret");
+    std::fs::write(&secret, format!("{PORTAL_SECRET}\n")).unwrap();
+    let loopback = "redirect_uris = [\"http://127.0.0.1/callback\"]\n";
+    let clients = vec![
+        client(&format!(
+            "id = \"desktop\"\nname = \"Studio Desktop\"\nkind = \"public\"\n{loopback}\
+             grants = [\"authorization_code\", \"refresh_token\"]\nproduct = \"studio\"\n"
+        )),
+        client(&format!(
+            "id = \"cli\"\nname = \"Studio CLI\"\nkind = \"public\"\n{loopback}\
+             grants = [\"authorization_code\"]\nproduct = \"studio\"\n"
+        )),
+        client(&format!(
+            "id = \"studio-own\"\nname = \"Studio\"\nkind = \"public\"\n{loopback}\
+             grants = [\"authorization_code\", \"refresh_token\"]\nproduct = \"studio\"\nfirst_party = true\n"
+        )),
+        client(&format!(
+            "id = \"vault\"\nname = \"Vault\"\nkind = \"public\"\n{loopback}\
+             grants = [\"authorization_code\"]\nproduct = \"vault\"\nfirst_party = true\n"
+        )),
+        Client {
+            secret_file: Some(secret),
+            ..client(
+                "id = \"portal\"\nname = \"Portal\"\nkind = \"confidential\"\n\
+                 redirect_uris = [\"https://portal.example.com/callback\"]\n\
+                 grants = [\"authorization_code\", \"refresh_token\"]\nproduct = \"studio\"\n",
+            )
+        },
+    ];
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = public_url.map_or_else(|| format!("http://{}", listener.local_addr().unwrap()), str::to_owned);
+    let app = TestApp::spawn_listening(listener, db, Arc::new(ManualClock::starting_now()), move |s| {
+        s.public_url = public.parse().unwrap();
+        s.policies = policies;
+        s.clients = clients;
+    })
+    .await;
+    OAuthApp { app, _dir: dir }
+}
+
+async fn spawn(backend: Backend) -> OAuthApp {
+    spawn_on(TestDb::new(backend).await, None).await
+}
+
+type Tokens = openidconnect::core::CoreTokenResponse;
+
+type Rp = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// The app's side: discovery, and a client for `client_id` returning to a
+/// loopback listener of its own.
+struct RelyingParty {
+    rp: Rp,
+    http: openidconnect::reqwest::Client,
+    listener: TcpListener,
+}
+
+async fn relying_party(app: &TestApp, client_id: &str) -> RelyingParty {
+    // Following redirects would hand the relying party our pages.
+    let http = openidconnect::reqwest::ClientBuilder::new()
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(app.address.clone()).unwrap(), &http)
+        .await
+        .expect("discovery");
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirect = format!("http://127.0.0.1:{}/callback", listener.local_addr().unwrap().port());
+    let rp = CoreClient::from_provider_metadata(metadata, ClientId::new(client_id.into()), None)
+        .set_redirect_uri(RedirectUrl::new(redirect).unwrap());
+    RelyingParty { rp, http, listener }
+}
+
+/// One sign-in started by the app.
+struct Started {
+    url: url::Url,
+    state: CsrfToken,
+    nonce: Nonce,
+    verifier: PkceCodeVerifier,
+}
+
+impl RelyingParty {
+    fn start(&self, scopes: &[&str]) -> Started {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = self.rp.authorize_url(
+            AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        );
+        for scope in scopes {
+            request = request.add_scope(Scope::new((*scope).into()));
+        }
+        let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
+        Started { url, state, nonce, verifier }
+    }
+
+    /// What the browser brings to the loopback listener: the query of the
+    /// request it makes, answered with a short page as a desktop app would.
+    async fn receive(&self, browser: &Browser, location: &str) -> Vec<(String, String)> {
+        let accept = async {
+            let (mut stream, _) = self.listener.accept().await.unwrap();
+            let mut buffer = vec![0u8; 8192];
+            let read = stream.read(&mut buffer).await.unwrap();
+            let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
+            let target = request.split_whitespace().nth(1).unwrap().to_owned();
+            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await.unwrap();
+            target
+        };
+        let (target, response) = tokio::join!(accept, browser.client.get(location).send());
+        assert_eq!(response.unwrap().status(), StatusCode::OK);
+        let url = url::Url::parse(&format!("http://127.0.0.1{target}")).unwrap();
+        assert_eq!(url.path(), "/callback");
+        url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+
+    /// The whole sign-in: started, approved in the browser, exchanged.
+    async fn sign_in(&self, browser: &Browser, scopes: &[&str]) -> Tokens {
+        let started = self.start(scopes);
+        let back = browser.approve_any(&started).await;
+        let code = param(&self.receive(browser, &back).await, "code").unwrap().to_owned();
+        self.exchange(code, started.verifier).await
+    }
+
+    async fn exchange(&self, code: String, verifier: PkceCodeVerifier) -> Tokens {
+        self.rp
+            .exchange_code(AuthorizationCode::new(code))
+            .unwrap()
+            .set_pkce_verifier(verifier)
+            .request_async(&self.http)
+            .await
+            .expect("the code is exchanged")
+    }
+
+    fn verifier(&self) -> CoreIdTokenVerifier<'_> {
+        // openidconnect allows only RS256 unless told; ours are ES256.
+        self.rp.id_token_verifier().set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256])
+    }
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+}
+
+/// A browser: its cookie (the pages' browser id, and a session once signed
+/// in) and its form token.
+struct Browser {
+    client: reqwest::Client,
+    cookies: String,
+    csrf: String,
+}
+
+async fn browser(app: &TestApp, session: Option<&str>) -> Browser {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let response = client.get(app.url("/sign-in")).send().await.unwrap();
+    let cookie = response
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lk_browser="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_owned();
+    let html = response.text().await.unwrap();
+    let csrf = between(&html, "name=\"csrf\" value=\"", "\"").unwrap().to_owned();
+    let cookies = match session {
+        Some(session) => format!("{cookie}; lk_session={session}"),
+        None => cookie,
+    };
+    Browser { client, cookies, csrf }
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = text.find(start)? + start.len();
+    text[from..].split(end).next()
+}
+
+/// The page's way back to the app, HTML-unescaped.
+fn continue_link(html: &str) -> String {
+    let link = between(html, "<a class=\"button\" href=\"", "\" data-continue").expect("a way back to the app");
+    link.replace("&amp;", "&")
+}
+
+impl Browser {
+    async fn get(&self, url: &str) -> reqwest::Response {
+        self.client.get(url).header(COOKIE, &self.cookies).send().await.unwrap()
+    }
+
+    /// Opens the app's authorization URL, approves on the page, and
+    /// returns the address the page hands back to the app.
+    async fn approve(&self, started: &Started) -> String {
+        let page = self.get(started.url.as_str()).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Studio Desktop"), "the page names the app: {html}");
+        self.decide(started, "allow").await
+    }
+
+    async fn decide(&self, started: &Started, decision: &str) -> String {
+        let mut form: Vec<(String, String)> =
+            started.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        form.push(("csrf".into(), self.csrf.clone()));
+        form.push(("decision".into(), decision.into()));
+        let url = started.url.as_str().split('?').next().unwrap();
+        let response = self
+            .client
+            .post(url)
+            .header(COOKIE, &self.cookies)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        continue_link(&response.text().await.unwrap())
+    }
+}
+
+/// A signed-in user with a browser: (email, session token, browser).
+async fn user_with_browser(app: &TestApp) -> (String, String, Browser) {
+    let (email, _, session) = app.signed_in_user().await;
+    let browser = browser(app, Some(&session)).await;
+    (email, session, browser)
+}
+
+async fn introspect(app: &TestApp, token: &str) -> Value {
+    let support = app.support_key().await;
+    let response = app
+        .client
+        .post(app.url("/v1/tokens/introspect"))
+        .bearer_auth(support)
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn token_request(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = app.client.post(app.url("/oauth/token")).form(form).send().await.unwrap();
+    let status = response.status();
+    if status != StatusCode::OK {
+        assert_eq!(response.headers().get(CONTENT_TYPE).unwrap(), "application/json");
+        assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
+    }
+    (status, response.json().await.unwrap())
+}
+
+async fn an_app_signs_its_user_in_and_refreshes(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (email, session, browser) = user_with_browser(&app).await;
+    let user_id = app.user_id(&session).await;
+    let rp = relying_party(&app, "desktop").await;
+
+    let started = rp.start(&["email", "profile", "license"]);
+    let back = browser.approve(&started).await;
+    let answer = rp.receive(&browser, &back).await;
+    assert_eq!(param(&answer, "state"), Some(started.state.secret().as_str()));
+    assert_eq!(param(&answer, "iss"), Some(app.address.as_str()), "RFC 9207: the redirect names its issuer");
+    let code = param(&answer, "code").unwrap().to_owned();
+
+    let tokens = rp.exchange(code.clone(), started.verifier).await;
+    let claims =
+        tokens.id_token().expect("an ID token").claims(&rp.verifier(), &started.nonce).expect("a valid ID token");
+    assert_eq!(claims.subject().as_str(), user_id);
+    assert_eq!(claims.email().map(|e| e.as_str()), Some(email.as_str()));
+    assert_eq!(claims.auth_context_ref().map(|acr| acr.as_str()), Some("password"));
+    assert!(claims.auth_time().is_some());
+    let scopes: Vec<String> = tokens.scopes().unwrap().iter().map(|s| s.to_string()).collect();
+    assert_eq!(scopes, ["openid", "email", "profile", "license"]);
+
+    // The access token is an RFC 9068 JWT that PyJWT verifies against the JWKS...
+    let access = tokens.access_token().secret().clone();
+    let jwks: Value = app.get("/.well-known/jwks.json", None).await.json().await.unwrap();
+    let checked = pyjwt(&json!({"jwks": jwks, "tokens": [{"token": access, "audience": "desktop",
+        "require": ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"]}]}));
+    assert_eq!(checked["tokens"][0]["header"]["typ"], "at+jwt", "{checked}");
+    assert_eq!(checked["tokens"][0]["claims"]["client_id"], "desktop");
+    assert_eq!(checked["tokens"][0]["claims"]["scope"], "openid email profile license");
+    // ...that introspection finds live, and userinfo accepts.
+    let live = introspect(&app, &access).await;
+    assert_eq!(live["active"], true, "{live}");
+    let info: CoreUserInfoClaims = rp
+        .rp
+        .user_info(tokens.access_token().clone(), None)
+        .unwrap()
+        .request_async(&rp.http)
+        .await
+        .expect("userinfo answers");
+    assert_eq!(info.subject().as_str(), user_id);
+    assert_eq!(info.email().map(|e| e.as_str()), Some(email.as_str()));
+
+    // Refreshing rotates: a new refresh token each time, and fresh tokens.
+    let first_refresh = tokens.refresh_token().expect("a refresh token").clone();
+    let refreshed =
+        rp.rp.exchange_refresh_token(&first_refresh).unwrap().request_async(&rp.http).await.expect("refresh");
+    let second_refresh = refreshed.refresh_token().expect("a new refresh token").clone();
+    assert_ne!(first_refresh.secret(), second_refresh.secret());
+    assert_ne!(refreshed.access_token().secret(), tokens.access_token().secret());
+    let again = rp.rp.exchange_refresh_token(&second_refresh).unwrap().request_async(&rp.http).await;
+    assert!(again.is_ok(), "the newest refresh token works: {again:?}");
+
+    // The code was spent by its exchange.
+    let (status, body) = token_request(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", rp.rp.redirect_uri().unwrap().as_str()),
+            ("client_id", "desktop"),
+            ("code_verifier", &"a".repeat(43)),
+        ],
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+}
+
+/// Instances sharing PostgreSQL behind one address: a code from one is
+/// exchanged at another, and a refresh token spent at one is a replay at
+/// every other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_hold_across_instances() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let OAuthApp { app: first, _dir } = spawn_on(db.clone(), None).await;
+    let OAuthApp { app: second, _dir: _second_dir } = spawn_on(db, Some(&first.address)).await;
+    let (_, _, browser) = user_with_browser(&first).await;
+    let rp = relying_party(&first, "desktop").await;
+    let started = rp.start(&[]);
+    let back = browser.approve(&started).await;
+    let code = param(&rp.receive(&browser, &back).await, "code").unwrap().to_owned();
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let (status, tokens) = token_request(
+        &second,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", started.verifier.secret()),
+            ("client_id", "desktop"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let claims = openidconnect::core::CoreIdToken::from_str(tokens["id_token"].as_str().unwrap())
+        .unwrap()
+        .into_claims(&rp.verifier(), &started.nonce)
+        .expect("the other instance's ID token verifies against the shared keys");
+    assert_eq!(claims.issuer().as_str(), first.address);
+
+    let spent = RefreshToken::new(tokens["refresh_token"].as_str().unwrap().into());
+    let refreshed =
+        rp.rp.exchange_refresh_token(&spent).unwrap().request_async(&rp.http).await.expect("refresh at the first");
+    let (status, body) = token_request(
+        &second,
+        &[("grant_type", "refresh_token"), ("refresh_token", spent.secret()), ("client_id", "desktop")],
+    )
+    .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    let newest = refreshed.refresh_token().unwrap();
+    assert!(rp.rp.exchange_refresh_token(newest).unwrap().request_async(&rp.http).await.is_err());
+    assert_eq!(introspect(&first, refreshed.access_token().secret()).await["active"], false);
+}
+
+async fn a_replayed_refresh_token_ends_the_whole_sign_in(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, session, browser) = user_with_browser(&app).await;
+    let rp = relying_party(&app, "desktop").await;
+    let tokens = rp.sign_in(&browser, &[]).await;
+    let stolen = tokens.refresh_token().unwrap().clone();
+    let refreshed = rp.rp.exchange_refresh_token(&stolen).unwrap().request_async(&rp.http).await.unwrap();
+    let newest = refreshed.refresh_token().unwrap().clone();
+
+    // Someone presents the spent one: refused, and the whole sign-in ends...
+    let refresh = |token: &RefreshToken| {
+        let token = token.secret().clone();
+        let app = &app;
+        async move {
+            token_request(app, &[("grant_type", "refresh_token"), ("refresh_token", &token), ("client_id", "desktop")])
+                .await
+        }
+    };
+    let (status, body) = refresh(&stolen).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("already used"), "{body}");
+    // ...so the newest refresh token and the live access token die with it.
+    let (status, body) = refresh(&newest).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    let dead = introspect(&app, refreshed.access_token().secret()).await;
+    assert_eq!(dead["active"], false, "{dead}");
+    let userinfo = app.get("/oauth/userinfo", Some(refreshed.access_token().secret())).await;
+    assert_eq!(userinfo.status(), StatusCode::UNAUTHORIZED);
+    assert!(userinfo.headers().get("www-authenticate").unwrap().to_str().unwrap().contains("invalid_token"));
+
+    // Two holders racing with one refresh token: one at most gets through,
+    // and the race itself ends the sign-in.
+    let tokens = rp.sign_in(&browser, &[]).await;
+    let shared = tokens.refresh_token().unwrap().clone();
+    let answers = futures::future::join_all((0..6).map(|_| refresh(&shared))).await;
+    let winners: Vec<&Value> =
+        answers.iter().filter(|(status, _)| *status == StatusCode::OK).map(|(_, body)| body).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let winner = RefreshToken::new(winners[0]["refresh_token"].as_str().unwrap().into());
+    let (status, _) = refresh(&winner).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the race revoked the winner's sign-in too");
+
+    // The user hears of each stolen sign-in once, however often the thief tries.
+    refresh(&stolen).await;
+    let events: Value = app.get("/v1/me/events", Some(&session)).await.json().await.unwrap();
+    let kinds: Vec<&str> = events["events"].as_array().unwrap().iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "app_token_replayed").count(), 2, "{events}");
+    assert!(kinds.contains(&"app_signed_in"), "{events}");
+    let store = app.db.store().await;
+    let (now, mut kinds) = (app.clock_now(), Vec::new());
+    while let Some(mail) = store.claim_due_mail(now, now + Duration::minutes(5), "test").await.unwrap() {
+        kinds.push(mail.kind);
+    }
+    assert_eq!(kinds.iter().filter(|kind| *kind == "app_signed_out").count(), 2, "{kinds:?}");
+}
+
+async fn links_we_cannot_trust_get_a_page_never_a_redirect(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, _, browser) = user_with_browser(&app).await;
+    let rp = relying_party(&app, "desktop").await;
+    let started = rp.start(&[]);
+    let with = |changes: &[(&str, Option<&str>)]| {
+        let mut url = started.url.clone();
+        let pairs: Vec<(String, String)> = started
+            .url
+            .query_pairs()
+            .filter(|(k, _)| !changes.iter().any(|(name, _)| name == k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .chain(changes.iter().filter_map(|(k, v)| v.map(|v| ((*k).to_owned(), v.to_owned()))))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+        url.to_string()
+    };
+
+    // An unknown app, or a return address the app did not register: a page in plain words, no redirect.
+    for bad in [
+        with(&[("client_id", Some("nobody"))]),
+        with(&[("client_id", None)]),
+        with(&[("redirect_uri", Some("https://evil.example/callback"))]),
+        with(&[("redirect_uri", Some("http://127.0.0.1.evil.example/callback"))]),
+        with(&[("redirect_uri", None)]),
+    ] {
+        let response = browser.get(&bad).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert!(response.headers().get(LOCATION).is_none(), "{bad}");
+        assert!(response.text().await.unwrap().contains("This sign-in link does not work"));
+    }
+    // Anything else goes back to the app, which can say what went wrong.
+    let state = started.state.secret().clone();
+    for (bad, error) in [
+        (with(&[("code_challenge_method", Some("plain"))]), "invalid_request"),
+        (with(&[("code_challenge", None), ("code_challenge_method", None)]), "invalid_request"),
+        (with(&[("response_type", Some("token"))]), "unsupported_response_type"),
+        (with(&[("scope", Some("openid admin"))]), "invalid_scope"),
+    ] {
+        let response = browser.get(&bad).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{bad}");
+        let location = url::Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap();
+        assert!(location.as_str().starts_with(rp.rp.redirect_uri().unwrap().as_str()), "{location}");
+        let pairs: Vec<(String, String)> =
+            location.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        assert_eq!(param(&pairs, "error"), Some(error), "{bad}");
+        assert_eq!(param(&pairs, "state"), Some(state.as_str()));
+        assert!(param(&pairs, "code").is_none());
+    }
+
+    // Signed out: to the sign-in page, and back here afterwards.
+    let stranger = self::browser(&app, None).await;
+    let response = stranger.get(started.url.as_str()).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    let next = url::Url::parse(&format!("http://x{location}")).unwrap();
+    assert_eq!(next.path(), "/sign-in");
+    let back_to = next.query_pairs().find(|(k, _)| k == "next").unwrap().1.into_owned();
+    assert_eq!(app.url(&back_to), started.url.as_str());
+
+    // Declining tells the app so, with its state.
+    let back = browser.decide(&started, "deny").await;
+    let answer = rp.receive(&browser, &back).await;
+    assert_eq!(param(&answer, "error"), Some("access_denied"));
+    assert_eq!(param(&answer, "state"), Some(state.as_str()));
+    // A form without this browser's token does nothing.
+    let forged = Browser { csrf: "0".repeat(48), ..self::browser(&app, None).await };
+    let response = forged
+        .client
+        .post(app.url("/oauth/authorize"))
+        .header(COOKIE, &browser.cookies)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("{}&csrf={}&decision=allow", started.url.query().unwrap(), forged.csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+/// A code for `client_id` through the browser, with its verifier.
+async fn code_for(app: &TestApp, browser: &Browser, client_id: &str) -> (RelyingParty, String, PkceCodeVerifier) {
+    let rp = relying_party(app, client_id).await;
+    let started = rp.start(&[]);
+    let back = browser.approve_any(&started).await;
+    let code = param(&rp.receive(browser, &back).await, "code").unwrap().to_owned();
+    (rp, code, started.verifier)
+}
+
+impl Browser {
+    /// Approves whatever the page is (an approval form, or already the way back).
+    async fn approve_any(&self, started: &Started) -> String {
+        let html = self.get(started.url.as_str()).await.text().await.unwrap();
+        if html.contains("data-continue") { continue_link(&html) } else { self.decide(started, "allow").await }
+    }
+}
+
+async fn the_token_endpoint_refuses_what_it_must(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, _, browser) = user_with_browser(&app).await;
+    let exchange = |code: String, redirect: String, verifier: String, client: &'static str| {
+        let app = &app;
+        async move {
+            token_request(
+                app,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", &redirect),
+                    ("code_verifier", &verifier),
+                    ("client_id", client),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = |answer: (StatusCode, Value), error: &str| {
+        assert_eq!((answer.0, answer.1["error"].as_str()), (StatusCode::BAD_REQUEST, Some(error)), "{}", answer.1);
+        assert!(answer.1["error_description"].is_string());
+    };
+
+    // A wrong verifier spends the code: the right one cannot follow.
+    let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    refused(exchange(code.clone(), redirect.clone(), "b".repeat(43), "desktop").await, "invalid_grant");
+    refused(exchange(code, redirect.clone(), verifier.secret().clone(), "desktop").await, "invalid_grant");
+
+    // Another client's code, and another redirect URI, are refused too.
+    let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    refused(exchange(code.clone(), redirect.clone(), verifier.secret().clone(), "cli").await, "invalid_grant");
+    let other_port = redirect.replace("/callback", "/other");
+    refused(exchange(code.clone(), other_port, verifier.secret().clone(), "desktop").await, "invalid_grant");
+
+    // A code used twice: the second is refused and the first's tokens die.
+    let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let (status, first) = exchange(code.clone(), redirect.clone(), verifier.secret().clone(), "desktop").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    refused(exchange(code, redirect.clone(), verifier.secret().clone(), "desktop").await, "invalid_grant");
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, access).await["active"], false);
+    let refresh = first["refresh_token"].as_str().unwrap();
+    refused(
+        token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "desktop")])
+            .await,
+        "invalid_grant",
+    );
+
+    // A code lives a minute.
+    let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
+    app.clock.advance(Duration::seconds(61));
+    refused(
+        exchange(code, rp.rp.redirect_uri().unwrap().to_string(), verifier.secret().clone(), "desktop").await,
+        "invalid_grant",
+    );
+
+    // A client without the refresh grant gets no refresh token and cannot refresh.
+    let (rp, code, verifier) = code_for(&app, &browser, "cli").await;
+    let (status, body) =
+        exchange(code, rp.rp.redirect_uri().unwrap().to_string(), verifier.secret().clone(), "cli").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    refused(
+        token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", "lk_ref_x"), ("client_id", "cli")])
+            .await,
+        "unauthorized_client",
+    );
+
+    // Client authentication: unknown, a secret from a public app, a confidential one without or with a wrong secret.
+    for form in [
+        vec![("grant_type", "authorization_code"), ("client_id", "nobody")],
+        vec![("grant_type", "authorization_code"), ("client_id", "desktop"), ("client_secret", "x")],
+        vec![("grant_type", "refresh_token"), ("client_id", "portal")],
+        vec![("grant_type", "refresh_token"), ("client_id", "portal"), ("client_secret", "wrong-secret-wrong-secret")],
+    ] {
+        let (status, body) = token_request(&app, &form).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "{form:?} {body}"
+        );
+    }
+    let basic = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth("portal", Some(PORTAL_SECRET))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "lk_ref_unknown")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = basic.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant", "the secret was right, the token not: {body}");
+
+    // Bodies that are not the form, grants we do not offer, parameters missing.
+    for (form, error) in [
+        ("grant_type=password&client_id=desktop&username=a&password=b", "unsupported_grant_type"),
+        ("client_id=desktop", "invalid_request"),
+        ("grant_type=authorization_code&client_id=desktop", "invalid_request"),
+        ("grant_type=refresh_token&grant_type=refresh_token&client_id=desktop", "invalid_request"),
+        ("grant_type=authorization_code&client_id=desk%00top", "invalid_client"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/oauth/token"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_client_error(), "{form}: {status}");
+        assert_eq!(body["error"], error, "{form}: {body}");
+    }
+    let json = app.post("/oauth/token", &json!({"grant_type": "refresh_token"}), None).await;
+    assert_eq!(json.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json.json::<Value>().await.unwrap()["error"], "invalid_request");
+}
+
+async fn the_vendors_own_app_skips_approval_and_the_product_policy_applies(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, session, browser) = user_with_browser(&app).await;
+
+    // The vendor's own app: no approval page, straight back with a code.
+    let rp = relying_party(&app, "studio-own").await;
+    let started = rp.start(&["license"]);
+    let html = browser.get(started.url.as_str()).await.text().await.unwrap();
+    assert!(html.contains("data-continue") && !html.contains("name=\"decision\""), "{html}");
+
+    // With scope `license`, the access token carries the user's licenses for the app's product.
+    let issued: Value =
+        app.post("/v1/admin/licenses", &json!({"policy": "desk"}), Some(app.admin_key())).await.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    let redeemed = app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(&session)).await;
+    assert_eq!(redeemed.status(), StatusCode::CREATED);
+    let tokens = rp.sign_in(&browser, &["license"]).await;
+    let live = introspect(&app, tokens.access_token().secret()).await;
+    let licenses = live["licenses"].as_array().unwrap_or_else(|| panic!("{live}"));
+    assert_eq!(licenses.len(), 1, "{live}");
+    assert_eq!(licenses[0]["id"], issued["licenses"][0]["id"]);
+    assert_eq!(licenses[0]["entitlements"], json!(["export"]));
+    assert_eq!((licenses[0]["policy"].as_str(), licenses[0]["status"].as_str()), (Some("desk"), Some("active")));
+
+    // A product whose policy needs its EULA accepted: the user is told
+    // what to do, and the app gets nothing until it is done.
+    let issued: Value =
+        app.post("/v1/admin/licenses", &json!({"policy": "strict"}), Some(app.admin_key())).await.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    let redeemed = app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(&session)).await;
+    assert_eq!(redeemed.status(), StatusCode::CREATED);
+    let eula =
+        json!({"product": "vault", "version": "1", "title": "Vault terms", "body": "Be kind.", "material": true});
+    assert_eq!(app.post("/v1/admin/eulas", &eula, Some(app.admin_key())).await.status(), StatusCode::CREATED);
+    let vault = relying_party(&app, "vault").await;
+    let started = vault.start(&[]);
+    let response = browser.get(started.url.as_str()).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Before Vault can sign you in") && !html.contains("data-continue"), "{html}");
+    assert!(html.contains("href=\"/account/eula\""), "{html}");
+    // Accepted, the same link goes through.
+    let accept = json!({"product": "vault", "version": "1", "sha256": sha256_hex("Be kind."), "decision": "accepted"});
+    assert_eq!(app.post("/v1/me/eula-acceptances", &accept, Some(&session)).await.status(), StatusCode::CREATED);
+    let html = browser.get(started.url.as_str()).await.text().await.unwrap();
+    assert!(html.contains("data-continue"), "{html}");
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}

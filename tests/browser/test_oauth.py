@@ -1,0 +1,167 @@
+"""An app signing its user in through the browser (OAuth 2.0 with PKCE,
+OpenID Connect): the app opens the sign-in link, the person signs in and
+approves on our pages, and Chromium carries the code back to the app's
+loopback listener. The app's side here is plain HTTP and PyJWT, nothing of
+ours."""
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import jwt
+
+from conftest import BASE, sign_up, unique_email, PASSWORD
+
+CLIENT = "studio-desktop"
+
+
+class Loopback:
+    """The app's redirect listener on 127.0.0.1 (RFC 8252): it keeps what
+    the browser brings and answers with a page, as a desktop app does."""
+
+    def __init__(self):
+        self.received = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                # The browser asks for a favicon too.
+                if self.path.startswith("/callback"):
+                    outer.received.append(self.path)
+                body = b"<!doctype html><html lang=en><title>Studio</title><p>You can close this window.</p></html>"
+                self.send_response(200)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def query(self):
+        assert len(self.received) == 1, self.received
+        return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.received.pop()).query))
+
+    def close(self):
+        self.server.shutdown()
+
+
+def authorization(loopback, scope="openid email"):
+    """The link the app opens, and what it keeps to finish: state, nonce, PKCE verifier."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    kept = {"state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16), "verifier": verifier}
+    query = urllib.parse.urlencode({
+        "client_id": CLIENT,
+        "redirect_uri": loopback.redirect_uri,
+        "response_type": "code",
+        "scope": scope,
+        "state": kept["state"],
+        "nonce": kept["nonce"],
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    })
+    return f"/oauth/authorize?{query}", kept
+
+
+def token_endpoint(form):
+    request = urllib.request.Request(
+        BASE + "/oauth/token",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def verified_id_token(id_token, nonce):
+    with urllib.request.urlopen(BASE + "/.well-known/jwks.json") as response:
+        jwks = jwt.PyJWKSet.from_dict(json.load(response))
+    key = next(k for k in jwks.keys if k.key_id == jwt.get_unverified_header(id_token)["kid"])
+    claims = jwt.decode(id_token, key=key, algorithms=[key.algorithm_name], audience=CLIENT, issuer=BASE,
+                        options={"require": ["exp", "iat", "auth_time", "nonce", "sub"]})
+    assert claims["nonce"] == nonce
+    return claims
+
+
+def test_an_app_signs_its_user_in_and_a_declined_request_goes_back_too(page):
+    email = unique_email("oauth")
+    sign_up(page, email)
+    loopback = Loopback()
+    try:
+        # Signed out: the link leads through sign-in and back to the approval.
+        link, kept = authorization(loopback)
+        page.goto(link)
+        page.wait_for_url(re.compile(r"/sign-in\?next="))
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_role("heading", name="Sign in to Studio Desktop").wait_for()
+        assert email in page.locator("main").inner_text()
+        assert "your email address" in page.locator("main").inner_text()
+        page.checks.page_ok("oauth-approve")
+
+        # Approved: Chromium lands on the app's listener with the code.
+        page.get_by_role("button", name="Allow and continue").click()
+        page.wait_for_url(re.compile(re.escape(loopback.redirect_uri)))
+        answer = loopback.query()
+        assert answer["state"] == kept["state"] and answer["iss"] == BASE, answer
+
+        status, tokens = token_endpoint({
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": loopback.redirect_uri,
+            "code_verifier": kept["verifier"],
+            "client_id": CLIENT,
+        })
+        assert status == 200, tokens
+        claims = verified_id_token(tokens["id_token"], kept["nonce"])
+        assert claims["email"] == email and claims["amr"] == ["pwd"], claims
+        assert tokens["token_type"] == "Bearer" and tokens["refresh_token"].startswith("lk_ref_")
+
+        # The same code again: refused in the RFC 6749 shape.
+        status, refused = token_endpoint({
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": loopback.redirect_uri,
+            "code_verifier": kept["verifier"],
+            "client_id": CLIENT,
+        })
+        assert status == 400 and refused["error"] == "invalid_grant", refused
+
+        # Declined: the app hears `access_denied`, with its state.
+        link, kept = authorization(loopback)
+        page.goto(link)
+        page.get_by_role("button", name="Cancel").click()
+        page.wait_for_url(re.compile(re.escape(loopback.redirect_uri)))
+        answer = loopback.query()
+        assert answer == {"error": "access_denied", "state": kept["state"], "iss": BASE}, answer
+    finally:
+        loopback.close()
+
+
+def test_a_link_that_does_not_work_says_so_in_words(page):
+    loopback = Loopback()
+    try:
+        link, _ = authorization(loopback)
+        page.goto(link.replace(CLIENT, "no-such-app"))
+        page.get_by_role("heading", name="This sign-in link does not work").wait_for()
+        assert "Go back to the app" in page.locator("main").inner_text()
+        assert loopback.received == []
+        page.checks.page_ok("oauth-bad-link")
+    finally:
+        loopback.close()
