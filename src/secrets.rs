@@ -132,6 +132,8 @@ pub enum TokenKind {
     AuthorizationCode,
     /// Kept by an app to get new tokens; replaced at every use.
     RefreshToken,
+    /// Kept by a device waiting for its user to approve it on another screen.
+    DeviceCode,
 }
 
 impl TokenKind {
@@ -147,6 +149,7 @@ impl TokenKind {
             Self::Device => "lk_dev_",
             Self::AuthorizationCode => "lk_cod_",
             Self::RefreshToken => "lk_ref_",
+            Self::DeviceCode => "lk_dvc_",
         }
     }
 }

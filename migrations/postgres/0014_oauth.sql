@@ -43,3 +43,23 @@ CREATE TABLE oauth_refresh_tokens (
     used_at    BIGINT
 );
 CREATE INDEX oauth_refresh_tokens_grant_idx ON oauth_refresh_tokens (grant_id);
+
+-- A device without a browser (a CLI, a TV, a build machine) asking for a
+-- sign-in made on another screen (RFC 8628). The device keeps the device
+-- code and polls; the person types the user code on /device. Both are kept
+-- only as hashes. `status` goes pending → approved or denied → collected
+-- (the device got its tokens, once).
+CREATE TABLE oauth_device_requests (
+    device_code_hash TEXT PRIMARY KEY,
+    user_code_hash   TEXT NOT NULL UNIQUE,
+    client_id        TEXT NOT NULL,
+    scope            TEXT NOT NULL,
+    requested_ip     TEXT,
+    requested_at     BIGINT NOT NULL,
+    expires_at       BIGINT NOT NULL,
+    interval_secs    BIGINT NOT NULL,
+    polled_at        BIGINT,
+    status           TEXT NOT NULL,
+    grant_id         TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE
+);
+CREATE INDEX oauth_device_requests_expiry_idx ON oauth_device_requests (expires_at);

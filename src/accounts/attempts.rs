@@ -71,7 +71,7 @@ pub(crate) fn step_up_counter(caller: &Authenticated) -> AttemptKey {
 
 /// What a client address's failures count against: the address itself, or
 /// for IPv6 its /64, since one subscriber is handed a whole /64 to roam in.
-fn client_counter_subject(ip: IpAddr) -> String {
+pub(crate) fn client_counter_subject(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

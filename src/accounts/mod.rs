@@ -8,7 +8,7 @@ mod error;
 mod password;
 mod service;
 
-pub(crate) use attempts::{Judged, step_up_counter};
+pub(crate) use attempts::{Judged, client_counter_subject, step_up_counter};
 pub use email::{EmailFlows, EmailFlowsConfig};
 pub use error::{AccountError, AccountResult, CodeRefusal};
 pub use password::{PasswordHasher, PasswordPool};

@@ -37,6 +37,13 @@ pub enum AttemptKind {
     Session,
     /// An address whose support PIN is read out.
     SupportPin,
+    /// A client address typing device sign-in codes (RFC 8628).
+    UserCodeClient,
+    /// An account typing device sign-in codes.
+    UserCodeAccount,
+    /// Every wrong device sign-in code, from anyone: guessing spread over
+    /// many addresses and accounts still meets this.
+    UserCodeAll,
 }
 
 impl AttemptKind {
@@ -48,6 +55,9 @@ impl AttemptKind {
             Self::Device => "device",
             Self::Session => "session",
             Self::SupportPin => "support_pin",
+            Self::UserCodeClient => "user_code_client",
+            Self::UserCodeAccount => "user_code_account",
+            Self::UserCodeAll => "user_code_all",
         }
     }
 
@@ -60,6 +70,12 @@ impl AttemptKind {
             Self::Client => Throttle { free: 10, limit: 50 },
             // Six digits read out to a person: no second chances to speak of.
             Self::SupportPin => Throttle { free: 5, limit: 5 },
+            // A person retypes a code they misread a few times, not twenty.
+            Self::UserCodeClient | Self::UserCodeAccount => Throttle { free: 5, limit: 20 },
+            // 20^8 codes: 2,000 guesses in 15 minutes find one of a thousand
+            // pending requests with odds below one in ten thousand. Set high
+            // enough that no real crowd of typos locks everyone out.
+            Self::UserCodeAll => Throttle { free: 1_000, limit: 2_000 },
         }
     }
 }

@@ -17,7 +17,7 @@ use super::AppState;
 use super::error::ApiResult;
 use super::extract::{Attempt, Client, bearer};
 use crate::domain::oauth::SCOPES;
-use crate::oauth::{ClientCredentials, ErrorCode, OAuthError, Problem, TokenParams};
+use crate::oauth::{ClientCredentials, DEVICE_CODE_GRANT, ErrorCode, OAuthError, Problem, TokenParams};
 
 /// The token endpoint's form (RFC 6749 §4.1.3, §6), as documented.
 #[derive(ToSchema)]
@@ -39,6 +39,8 @@ pub struct TokenForm {
     client_secret: Option<String>,
     /// On refresh, a narrower scope.
     scope: Option<String>,
+    /// For the device grant: the device code from `/oauth/device_authorization`.
+    device_code: Option<String>,
 }
 
 /// Fresh tokens (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
@@ -95,7 +97,7 @@ fn describe(problem: Problem) -> String {
         Problem::Scope => format!("scope may hold only: {}", SCOPES.join(" ")),
         Problem::Client => "client authentication failed".into(),
         Problem::GrantNotAllowed => "this client may not use this grant".into(),
-        Problem::GrantType => "grant_type must be authorization_code or refresh_token".into(),
+        Problem::GrantType => format!("grant_type must be authorization_code, refresh_token or {DEVICE_CODE_GRANT}"),
         Problem::Code => "the code is unknown, expired, already used or another client's".into(),
         Problem::CodeReplayed => "the code was already used; every token issued from it is revoked".into(),
         Problem::RedirectUri => "redirect_uri differs from the authorization request's".into(),
@@ -103,6 +105,11 @@ fn describe(problem: Problem) -> String {
         Problem::RefreshToken => "the refresh token is unknown, expired, revoked or another client's".into(),
         Problem::RefreshReplayed => "the refresh token was already used; the sign-in it belonged to is revoked".into(),
         Problem::Declined => "the user declined".into(),
+        Problem::DeviceCode => "the device code is unknown, another client's, or was already used".into(),
+        Problem::DevicePending => "the user has not approved the request yet; poll again after the interval".into(),
+        Problem::DeviceTooFast => "polling too fast: the interval is five seconds longer from now on".into(),
+        Problem::DeviceExpired => "the device code expired; start the sign-in again".into(),
+        Problem::UserCode => "the user code is not a pending request's".into(),
     }
 }
 
@@ -135,6 +142,9 @@ impl IntoResponse for OAuthError {
         let (status, description) = match (&self, code) {
             (Self::Refused(problem), ErrorCode::InvalidClient) => (StatusCode::UNAUTHORIZED, describe(*problem)),
             (Self::Refused(problem), _) => (StatusCode::BAD_REQUEST, describe(*problem)),
+            (Self::Locked { retry_after_secs }, _) => {
+                return rate_limited(*retry_after_secs);
+            }
             (_, ErrorCode::TemporarilyUnavailable) => {
                 tracing::warn!(error = %self, "the token endpoint could not reach the database");
                 (StatusCode::SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry".into())
@@ -177,7 +187,9 @@ fn credentials(headers: &HeaderMap, params: &TokenParams) -> Result<ClientCreden
     if params.client_secret.is_some() || params.client_id.as_deref().is_some_and(|body_id| body_id != id) {
         return Err(OAuthError::Refused(Problem::Malformed("client_id")));
     }
-    Ok(ClientCredentials { id: Some(id), secret: Some(SecretString::from(unescape(secret))) })
+    // Some libraries send a public client's id by Basic with an empty secret.
+    let secret = Some(unescape(secret)).filter(|secret| !secret.is_empty()).map(SecretString::from);
+    Ok(ClientCredentials { id: Some(id), secret })
 }
 
 /// Exchanges an authorization code (with its PKCE verifier) or a refresh
@@ -187,7 +199,7 @@ fn credentials(headers: &HeaderMap, params: &TokenParams) -> Result<ClientCreden
     request_body(content((TokenForm = "application/x-www-form-urlencoded"))),
     responses(
         (status = 200, body = TokenResponse, headers(("Cache-Control" = String), ("Pragma" = String))),
-        (status = 400, body = OAuthErrorBody, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`"),
+        (status = 400, body = OAuthErrorBody, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`; for the device grant also `authorization_pending`, `slow_down`, `expired_token` or `access_denied`"),
         (status = 401, body = OAuthErrorBody, description = "`invalid_client`", headers(("WWW-Authenticate" = String))),
         (status = 429, body = OAuthErrorBody, description = "`temporarily_unavailable`: too many requests from this client", headers(("Retry-After" = i64))),
     ))]
@@ -208,6 +220,67 @@ pub async fn token(
         refresh_token: issued.refresh_token.map(|token| token.expose_secret().to_owned()),
         id_token: issued.id_token,
         scope: issued.scope,
+    };
+    Ok((no_store(), axum::Json(body)).into_response())
+}
+
+/// The device authorization request's form (RFC 8628 §3.1), as documented.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DeviceAuthorizationForm {
+    /// The client id, unless sent with HTTP Basic.
+    client_id: Option<String>,
+    /// A confidential client's secret, unless sent with HTTP Basic.
+    client_secret: Option<String>,
+    /// Space-separated scopes.
+    scope: Option<String>,
+}
+
+/// A device's codes (RFC 8628 §3.2).
+#[derive(Serialize, ToSchema)]
+pub struct DeviceAuthorizationResponse {
+    /// What the device polls the token endpoint with.
+    device_code: String,
+    /// What the person types, `XXXX-XXXX`.
+    user_code: String,
+    /// Where the person types it.
+    verification_uri: String,
+    /// The same with the code filled in (for a QR code).
+    verification_uri_complete: String,
+    /// Seconds until both codes expire.
+    expires_in: i64,
+    /// Seconds to wait between polls.
+    interval: i64,
+}
+
+/// A device without a browser (a CLI, a TV) asks to sign its user in on
+/// another screen: it shows the user code and the address, then polls the
+/// token endpoint with the device code.
+#[utoipa::path(post, path = "/oauth/device_authorization", operation_id = "oauth_device_authorization", tag = "oauth",
+    request_body(content((DeviceAuthorizationForm = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, body = DeviceAuthorizationResponse, headers(("Cache-Control" = String), ("Pragma" = String))),
+        (status = 400, body = OAuthErrorBody, description = "`invalid_request`, `unauthorized_client` or `invalid_scope`"),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_client`", headers(("WWW-Authenticate" = String))),
+        (status = 429, body = OAuthErrorBody, description = "`temporarily_unavailable`: too many requests from this client", headers(("Retry-After" = i64))),
+    ))]
+pub async fn device_authorization(
+    State(state): State<AppState>,
+    _attempt: Attempt,
+    Client(from): Client,
+    headers: HeaderMap,
+    form: Result<axum::Form<TokenParams>, FormRejection>,
+) -> Result<Response, OAuthError> {
+    let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
+    let credentials = credentials(&headers, &params)?;
+    let issued = state.services.oauth.authorize_device(&credentials, params.scope.as_deref(), &from).await?;
+    let body = DeviceAuthorizationResponse {
+        device_code: issued.device_code.expose_secret().to_owned(),
+        user_code: issued.user_code,
+        verification_uri: issued.verification_uri,
+        verification_uri_complete: issued.verification_uri_complete,
+        expires_in: issued.expires_in,
+        interval: issued.interval,
     };
     Ok((no_store(), axum::Json(body)).into_response())
 }

@@ -75,6 +75,7 @@ fn sign_in() -> OpenApiRouter<AppState> {
         .routes(routes!(email::complete_reset))
         .routes(routes!(email::remove_device))
         .routes(routes!(oauth::token))
+        .routes(routes!(oauth::device_authorization))
 }
 
 fn session() -> OpenApiRouter<AppState> {

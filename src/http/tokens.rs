@@ -214,6 +214,8 @@ pub struct Discovery {
     pub authorization_endpoint: String,
     /// Where apps exchange codes and refresh tokens.
     pub token_endpoint: String,
+    /// Where a device without a browser asks for codes (RFC 8628).
+    pub device_authorization_endpoint: String,
     /// OpenID Connect userinfo.
     pub userinfo_endpoint: String,
     /// The JWKS: public keys that verify our tokens, certificates and signed answers.
@@ -256,13 +258,14 @@ async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
     Ok(Discovery {
         authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
+        device_authorization_endpoint: format!("{issuer}/oauth/device_authorization"),
         userinfo_endpoint: format!("{issuer}/oauth/userinfo"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         introspection_endpoint: format!("{issuer}/v1/tokens/introspect"),
         revocation_endpoint: format!("{issuer}/v1/tokens/revoke"),
         response_types_supported: vec!["code"],
         response_modes_supported: vec!["query"],
-        grant_types_supported: vec!["authorization_code", "refresh_token"],
+        grant_types_supported: vec!["authorization_code", "refresh_token", crate::oauth::DEVICE_CODE_GRANT],
         code_challenge_methods_supported: vec!["S256"],
         token_endpoint_auth_methods_supported: vec!["none", "client_secret_basic", "client_secret_post"],
         scopes_supported: crate::domain::oauth::SCOPES.to_vec(),

@@ -27,6 +27,12 @@ pub enum ErrorCode {
     InvalidScope,
     /// The user said no.
     AccessDenied,
+    /// RFC 8628: nobody has approved the device yet; poll again.
+    AuthorizationPending,
+    /// RFC 8628: polling too fast; wait five seconds more from now on.
+    SlowDown,
+    /// RFC 8628: the device code expired; start again.
+    ExpiredToken,
     /// We failed.
     ServerError,
     /// The database is unreachable; try again.
@@ -45,6 +51,9 @@ impl ErrorCode {
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::InvalidScope => "invalid_scope",
             Self::AccessDenied => "access_denied",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
@@ -84,6 +93,16 @@ pub enum Problem {
     RefreshReplayed,
     /// The user declined.
     Declined,
+    /// The device code is unknown, another client's, or its tokens were collected.
+    DeviceCode,
+    /// Nobody has approved the device yet.
+    DevicePending,
+    /// The device polls faster than its interval.
+    DeviceTooFast,
+    /// The device code expired.
+    DeviceExpired,
+    /// The code typed on `/device` is not a pending request's.
+    UserCode,
 }
 
 impl Problem {
@@ -101,8 +120,13 @@ impl Problem {
             | Self::RedirectUri
             | Self::Verifier
             | Self::RefreshToken
-            | Self::RefreshReplayed => ErrorCode::InvalidGrant,
+            | Self::RefreshReplayed
+            | Self::DeviceCode
+            | Self::UserCode => ErrorCode::InvalidGrant,
             Self::Declined => ErrorCode::AccessDenied,
+            Self::DevicePending => ErrorCode::AuthorizationPending,
+            Self::DeviceTooFast => ErrorCode::SlowDown,
+            Self::DeviceExpired => ErrorCode::ExpiredToken,
         }
     }
 }
@@ -119,6 +143,12 @@ pub enum OAuthError {
     /// The product's EULA must be accepted first.
     #[error(transparent)]
     Eula(#[from] EulaError),
+    /// Too many wrong device codes from this client, this account, or everyone.
+    #[error("too many wrong codes; retry in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the next try may go ahead.
+        retry_after_secs: u64,
+    },
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -134,6 +164,7 @@ impl OAuthError {
             Self::Refused(problem) => problem.code(),
             Self::Store(error) if error.is_outage() => ErrorCode::TemporarilyUnavailable,
             Self::Factor(_) | Self::Eula(_) => ErrorCode::AccessDenied,
+            Self::Locked { .. } => ErrorCode::TemporarilyUnavailable,
             Self::Store(_) | Self::Keys(_) => ErrorCode::ServerError,
         }
     }

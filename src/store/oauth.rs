@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::sql::{Pool, SqlStore, unique_violation};
+use super::sql::{Decided, Pool, SqlStore, unique_violation};
 use super::{Duplicate, StoreResult, from_json, from_millis, to_json, to_millis};
 use crate::domain::event::NewEvent;
 use crate::domain::ids::UserId;
@@ -102,6 +102,68 @@ pub enum RefreshUse {
     Replayed(GrantRecord),
 }
 
+/// A device's request for a sign-in made on another screen.
+#[derive(Debug, Clone)]
+pub struct NewDeviceRequest {
+    /// SHA-256 of the device code the device polls with.
+    pub device_code_hash: String,
+    /// The hash of the user code the person types.
+    pub user_code_hash: String,
+    /// The app.
+    pub client_id: String,
+    /// What it asks for.
+    pub scope: String,
+    /// Where the request came from, shown on the approval page.
+    pub requested_ip: Option<String>,
+    /// When it came.
+    pub requested_at: OffsetDateTime,
+    /// When both codes stop working.
+    pub expires_at: OffsetDateTime,
+    /// Seconds the device must wait between polls.
+    pub interval_secs: i64,
+}
+
+/// A pending device request, as the approval page shows it.
+#[derive(Debug, Clone)]
+pub struct DeviceRequest {
+    /// The app.
+    pub client_id: String,
+    /// What it asks for.
+    pub scope: String,
+    /// Where the request came from.
+    pub requested_ip: Option<String>,
+    /// When it came.
+    pub requested_at: OffsetDateTime,
+    /// When it stops working.
+    pub expires_at: OffsetDateTime,
+}
+
+/// What the person decided on a device request.
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceDecision<'a> {
+    /// Approved: this grant is stored with the decision.
+    Approve(&'a NewGrant),
+    /// Denied.
+    Deny,
+}
+
+/// What a device's poll came to (RFC 8628 §3.5).
+#[derive(Debug, Clone)]
+pub enum DevicePoll {
+    /// No such request for this client, or its tokens were collected already.
+    Unknown,
+    /// The codes expired before the tokens were collected.
+    Expired,
+    /// Nobody has decided yet.
+    Pending,
+    /// Polled before its interval was up: the interval grows by five seconds.
+    SlowDown,
+    /// The person said no.
+    Denied,
+    /// Approved: the tokens are the device's, now and never again.
+    Approved(GrantRecord),
+}
+
 /// Why a grant ended early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantEnd {
@@ -148,6 +210,31 @@ pub trait OAuthStore {
     ) -> StoreResult<RefreshUse>;
     /// Ends a grant and so every token of it; false when it was not live.
     async fn end_grant(&self, grant_id: &str, why: GrantEnd, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Stores a device request; `Duplicate(RandomValue)` when its user code
+    /// is already taken (the caller draws another).
+    async fn create_device_request(&self, request: &NewDeviceRequest) -> StoreResult<()>;
+    /// The pending, unexpired request with this user code.
+    async fn pending_device_request(
+        &self,
+        user_code_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceRequest>>;
+    /// Records the decision on a pending, unexpired request (with its grant,
+    /// in the same transaction); false when there was none to decide.
+    async fn decide_device_request(
+        &self,
+        user_code_hash: &str,
+        decision: DeviceDecision<'_>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// A device's poll: what became of its request, counting its pace.
+    async fn poll_device_request(
+        &self,
+        device_code_hash: &str,
+        client_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<DevicePoll>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -198,6 +285,46 @@ struct RefreshRow {
     grant: GrantRow,
 }
 
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    client_id: String,
+    scope: String,
+    requested_ip: Option<String>,
+    requested_at: i64,
+    expires_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct PollRow {
+    client_id: String,
+    expires_at: i64,
+    interval_secs: i64,
+    polled_at: Option<i64>,
+    status: String,
+    grant_id: Option<String>,
+}
+
+/// Inserts a `NewGrant` (its `amr` already JSON) with `$executor`.
+macro_rules! insert_grant {
+    ($grant:expr, $amr:expr, $executor:expr) => {
+        sqlx::query(
+            "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&$grant.id)
+        .bind(&$grant.client_id)
+        .bind(&$grant.user_id)
+        .bind(&$grant.scope)
+        .bind(to_millis($grant.auth_time))
+        .bind($amr)
+        .bind(to_millis($grant.created_at))
+        .bind(to_millis($grant.expires_at))
+        .execute($executor)
+        .await
+        .map_err(|e| unique_violation(e, Duplicate::RandomValue))?
+    };
+}
+
 /// The grant's columns, for the statements that join it.
 macro_rules! grant_columns {
     () => {
@@ -214,21 +341,7 @@ impl OAuthStore for SqlStore {
     async fn create_grant(&self, grant: &NewGrant, code: &NewCode) -> StoreResult<()> {
         let amr = to_json(&grant.amr)?;
         in_tx!(self, |tx| {
-            sqlx::query(
-                "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&grant.id)
-            .bind(&grant.client_id)
-            .bind(&grant.user_id)
-            .bind(&grant.scope)
-            .bind(to_millis(grant.auth_time))
-            .bind(&amr)
-            .bind(to_millis(grant.created_at))
-            .bind(to_millis(grant.expires_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
+            insert_grant!(grant, &amr, &mut *tx);
             sqlx::query(
                 "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -381,5 +494,147 @@ impl OAuthStore for SqlStore {
             .await?
             .rows_affected());
         Ok(ended == 1)
+    }
+    #[tracing::instrument(skip_all)]
+    async fn create_device_request(&self, request: &NewDeviceRequest) -> StoreResult<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO oauth_device_requests (device_code_hash, user_code_hash, client_id, scope, requested_ip, \
+             requested_at, expires_at, interval_secs, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')"
+        )
+        .bind(&request.device_code_hash)
+        .bind(&request.user_code_hash)
+        .bind(&request.client_id)
+        .bind(&request.scope)
+        .bind(&request.requested_ip)
+        .bind(to_millis(request.requested_at))
+        .bind(to_millis(request.expires_at))
+        .bind(request.interval_secs)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .map_err(|e| unique_violation(e, Duplicate::RandomValue))?);
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn pending_device_request(
+        &self,
+        user_code_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<DeviceRequest>> {
+        let row: Option<DeviceRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT client_id, scope, requested_ip, requested_at, expires_at FROM oauth_device_requests \
+             WHERE user_code_hash = $1 AND status = 'pending' AND expires_at > $2"
+        )
+        .bind(user_code_hash)
+        .bind(to_millis(now))
+        .fetch_optional(pool)
+        .await?);
+        row.map(|row| {
+            Ok(DeviceRequest {
+                requested_at: from_millis(row.requested_at)?,
+                expires_at: from_millis(row.expires_at)?,
+                client_id: row.client_id,
+                scope: row.scope,
+                requested_ip: row.requested_ip,
+            })
+        })
+        .transpose()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn decide_device_request(
+        &self,
+        user_code_hash: &str,
+        decision: DeviceDecision<'_>,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let amr = match decision {
+            DeviceDecision::Approve(grant) => Some(to_json(&grant.amr)?),
+            DeviceDecision::Deny => None,
+        };
+        in_tx_deciding!(self, |tx| {
+            let (status, grant_id) = match decision {
+                DeviceDecision::Approve(grant) => {
+                    insert_grant!(grant, &amr, &mut *tx);
+                    ("approved", Some(grant.id.as_str()))
+                }
+                DeviceDecision::Deny => ("denied", None),
+            };
+            let decided = sqlx::query(
+                "UPDATE oauth_device_requests SET status = $1, grant_id = $2 \
+                 WHERE user_code_hash = $3 AND status = 'pending' AND expires_at > $4",
+            )
+            .bind(status)
+            .bind(grant_id)
+            .bind(user_code_hash)
+            .bind(to_millis(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            // Decided already (another tab, another instance): the grant made here must not stand.
+            Ok(if decided == 1 { Decided::Commit(true) } else { Decided::Rollback(false) })
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn poll_device_request(
+        &self,
+        device_code_hash: &str,
+        client_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<DevicePoll> {
+        let at = to_millis(now);
+        in_tx!(self, |tx| {
+            let row: Option<PollRow> = sqlx::query_as(
+                "SELECT client_id, expires_at, interval_secs, polled_at, status, grant_id \
+                 FROM oauth_device_requests WHERE device_code_hash = $1",
+            )
+            .bind(device_code_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row.filter(|row| row.client_id == client_id && row.status != "collected") else {
+                return Ok(DevicePoll::Unknown);
+            };
+            if row.expires_at <= at {
+                return Ok(DevicePoll::Expired);
+            }
+            match row.status.as_str() {
+                "pending" => {
+                    // RFC 8628 §3.5: too fast, and the interval grows by five seconds for good.
+                    let too_soon = row.polled_at.is_some_and(|last| at - last < row.interval_secs * 1000);
+                    sqlx::query(
+                        "UPDATE oauth_device_requests SET polled_at = $1, interval_secs = interval_secs + $2 \
+                         WHERE device_code_hash = $3",
+                    )
+                    .bind(at)
+                    .bind(if too_soon { 5_i64 } else { 0 })
+                    .bind(device_code_hash)
+                    .execute(&mut *tx)
+                    .await?;
+                    Ok(if too_soon { DevicePoll::SlowDown } else { DevicePoll::Pending })
+                }
+                "denied" => Ok(DevicePoll::Denied),
+                _ => {
+                    let collected = sqlx::query(
+                        "UPDATE oauth_device_requests SET status = 'collected' \
+                         WHERE device_code_hash = $1 AND status = 'approved'",
+                    )
+                    .bind(device_code_hash)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    let grant: Option<GrantRow> =
+                        sqlx::query_as(concat!("SELECT ", grant_columns!(), " FROM oauth_grants g WHERE g.id = $1"))
+                            .bind(row.grant_id.as_deref().unwrap_or_default())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    match grant.filter(|grant| collected == 1 && grant.live(now)) {
+                        Some(grant) => Ok(DevicePoll::Approved(grant.into_record()?)),
+                        None => Ok(DevicePoll::Unknown),
+                    }
+                }
+            }
+        })
     }
 }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod activate;
 pub mod assets;
 pub mod cookies;
+pub mod device;
 pub mod errors;
 pub mod eula;
 pub mod guard;
@@ -111,6 +112,7 @@ pub fn app(state: AppState, pages: Arc<Pages>) -> Router {
         .merge(eula::routes())
         .merge(help::routes())
         .merge(oauth::routes())
+        .merge(device::routes())
         .route("/assets/{file}", get(assets::serve))
         .route_layer(axum::middleware::from_fn(carry_matched_path))
         .fallback(fallback)
@@ -183,5 +185,14 @@ pub fn is_api_path(path: &str) -> bool {
     path == "/v1"
         || path.starts_with("/v1/")
         || path.starts_with("/.well-known/")
-        || matches!(path, "/metrics" | "/healthz" | "/readyz" | "/openapi.json" | "/oauth/token" | "/oauth/userinfo")
+        || matches!(
+            path,
+            "/metrics"
+                | "/healthz"
+                | "/readyz"
+                | "/openapi.json"
+                | "/oauth/token"
+                | "/oauth/userinfo"
+                | "/oauth/device_authorization"
+        )
 }

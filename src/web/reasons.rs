@@ -16,7 +16,7 @@ use crate::domain::reason::{Code, Invalid, Rule};
 use crate::eula::EulaError;
 use crate::factors::{FactorError, Refusal};
 use crate::licensing::LicenseError;
-use crate::oauth::OAuthError;
+use crate::oauth::{OAuthError, Problem};
 use crate::support::SupportError;
 use crate::tokens::TokenError;
 
@@ -374,7 +374,13 @@ impl From<OAuthError> for Said {
             OAuthError::Keys(e) => Self::failure(e.code(), e),
             OAuthError::Store(e) if e.is_outage() => Self::failure(Code::Unavailable, e),
             OAuthError::Store(e) => Self::failure(Code::Internal, e),
-            // The pages check requests before they act; a refusal here is ours.
+            OAuthError::Locked { retry_after_secs } => {
+                Self::code(Code::RateLimited).with("wait", Arg::Wait(retry_after_secs))
+            }
+            OAuthError::Refused(Problem::UserCode) => {
+                Self { field: Some("user_code"), ..Self::specific(Code::ValidationFailed, "device-code-wrong") }
+            }
+            // The pages check requests before they act; another refusal here is ours.
             OAuthError::Refused(problem) => Self::failure(Code::Internal, format!("{problem:?}")),
         }
     }

@@ -116,6 +116,13 @@ async fn pages_work_in_chromium() {
             .unwrap()
             .validate()
             .unwrap(),
+            toml::from_str::<latchkey::domain::client::RawClient>(
+                "id = \"studio-cli\"\nname = \"Studio CLI\"\nkind = \"public\"\n\
+                 grants = [\"device_code\"]\ndevice_flow = true\nproduct = \"studio\"\n",
+            )
+            .unwrap()
+            .validate()
+            .unwrap(),
         ];
     })
     .await;

@@ -34,6 +34,8 @@ on_both_backends!(
     links_we_cannot_trust_get_a_page_never_a_redirect,
     the_token_endpoint_refuses_what_it_must,
     the_vendors_own_app_skips_approval_and_the_product_policy_applies,
+    a_device_signs_in_with_a_code_typed_on_another_screen,
+    device_codes_are_denied_expire_and_cannot_be_guessed,
 );
 
 const POLICIES: &[(&str, &str)] = &[
@@ -91,6 +93,10 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
             "id = \"vault\"\nname = \"Vault\"\nkind = \"public\"\n{loopback}\
              grants = [\"authorization_code\"]\nproduct = \"vault\"\nfirst_party = true\n"
         )),
+        client(
+            "id = \"studio-cli\"\nname = \"Studio CLI\"\nkind = \"public\"\n\
+             grants = [\"device_code\", \"refresh_token\"]\ndevice_flow = true\nproduct = \"studio\"\n",
+        ),
         Client {
             secret_file: Some(secret),
             ..client(
@@ -217,6 +223,7 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// in) and its form token.
 struct Browser {
     client: reqwest::Client,
+    base: String,
     cookies: String,
     csrf: String,
 }
@@ -239,7 +246,7 @@ async fn browser(app: &TestApp, session: Option<&str>) -> Browser {
         Some(session) => format!("{cookie}; lk_session={session}"),
         None => cookie,
     };
-    Browser { client, cookies, csrf }
+    Browser { client, base: app.address.clone(), cookies, csrf }
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -683,6 +690,17 @@ async fn the_token_endpoint_refuses_what_it_must(backend: Backend) {
     let body: Value = basic.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant", "the secret was right, the token not: {body}");
 
+    // A public client named by Basic with an empty secret is still a public client.
+    let public = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth("desktop", Some(""))
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", "lk_ref_unknown")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.json::<Value>().await.unwrap()["error"], "invalid_grant");
+
     // Bodies that are not the form, grants we do not offer, parameters missing.
     for (form, error) in [
         ("grant_type=password&client_id=desktop&username=a&password=b", "unsupported_grant_type"),
@@ -760,4 +778,148 @@ async fn the_vendors_own_app_skips_approval_and_the_product_policy_applies(backe
 fn sha256_hex(text: &str) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+/// What `/oauth/device_authorization` answers, read by the openidconnect crate.
+async fn device_authorization(app: &TestApp) -> openidconnect::core::CoreDeviceAuthorizationResponse {
+    let rp = relying_party(app, "studio-cli").await;
+    let url = openidconnect::DeviceAuthorizationUrl::new(app.url("/oauth/device_authorization")).unwrap();
+    rp.rp
+        .set_device_authorization_url(url)
+        .exchange_device_code()
+        .add_scope(Scope::new("email".into()))
+        .request_async(&rp.http)
+        .await
+        .expect("the device is given its codes")
+}
+
+async fn poll(app: &TestApp, device_code: &str) -> (StatusCode, Value) {
+    token_request(
+        app,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", device_code),
+            ("client_id", "studio-cli"),
+        ],
+    )
+    .await
+}
+
+impl Browser {
+    /// Types `code` on `/device`: the page that answers.
+    async fn type_device_code(&self, code: &str) -> reqwest::Response {
+        self.post_form("/device", &[("user_code", code)]).await
+    }
+
+    async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(pairs).append_pair("csrf", &self.csrf);
+        let base = self.base.as_str();
+        self.client
+            .post(format!("{base}{path}"))
+            .header(COOKIE, &self.cookies)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form.finish())
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn a_device_signs_in_with_a_code_typed_on_another_screen(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (email, _, browser) = user_with_browser(&app).await;
+    let details = device_authorization(&app).await;
+    let user_code = details.user_code().secret().clone();
+    assert!(regex_like_user_code(&user_code), "{user_code}");
+    assert_eq!(details.verification_uri().as_str(), app.url("/device"));
+    assert_eq!(details.interval(), std::time::Duration::from_secs(5));
+    assert_eq!(details.expires_in(), std::time::Duration::from_secs(600));
+    let device_code = details.device_code().secret().clone();
+    assert!(device_code.starts_with("lk_dvc_"));
+
+    // Polling before anyone approved: pending; polling faster than the interval: slow down, for good.
+    assert_eq!(poll(&app, &device_code).await.1["error"], "authorization_pending");
+    assert_eq!(poll(&app, &device_code).await.1["error"], "slow_down");
+    app.clock.advance(Duration::seconds(6));
+    assert_eq!(poll(&app, &device_code).await.1["error"], "slow_down", "the interval is ten seconds now");
+    app.clock.advance(Duration::seconds(15));
+    assert_eq!(poll(&app, &device_code).await.1["error"], "authorization_pending", "and fifteen after that");
+
+    // The link the device shows fills the code in; the person still presses Continue.
+    let complete = details.verification_uri_complete().unwrap().secret().clone();
+    let form = browser.get(&complete).await.text().await.unwrap();
+    assert!(form.contains(&format!("value=\"{user_code}\"")), "{form}");
+    // Typed in lower case without the dash, it is still the code.
+    let typed = user_code.replace('-', "").to_lowercase();
+    let approval = browser.type_device_code(&typed).await;
+    assert_eq!(approval.status(), StatusCode::OK);
+    let approval = approval.text().await.unwrap();
+    for expected in ["Sign in to Studio CLI on your device?", "127.0.0.1", "Approve only if you started this", &email] {
+        assert!(approval.contains(expected), "{expected:?} not in {approval}");
+    }
+    let done = browser.post_form("/device/decision", &[("user_code", &user_code), ("decision", "allow")]).await;
+    assert!(done.text().await.unwrap().contains("Your device is signed in"));
+
+    app.clock.advance(Duration::seconds(15));
+    let (status, tokens) = poll(&app, &device_code).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let rp = relying_party(&app, "studio-cli").await;
+    let claims = openidconnect::core::CoreIdToken::from_str(tokens["id_token"].as_str().unwrap())
+        .unwrap()
+        .into_claims(&rp.verifier(), |_: Option<&Nonce>| Ok::<(), String>(()))
+        .expect("a valid ID token");
+    assert_eq!(claims.email().map(|e| e.as_str()), Some(email.as_str()));
+    assert!(tokens["refresh_token"].as_str().unwrap().starts_with("lk_ref_"));
+    // Collected once: the same device code again gets nothing.
+    assert_eq!(poll(&app, &device_code).await.1["error"], "invalid_grant");
+    // And the code cannot be approved again.
+    let again = browser.type_device_code(&user_code).await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn regex_like_user_code(code: &str) -> bool {
+    let consonants = "BCDFGHJKLMNPQRSTVWXZ";
+    code.len() == 9 && code.chars().enumerate().all(|(i, c)| if i == 4 { c == '-' } else { consonants.contains(c) })
+}
+
+async fn device_codes_are_denied_expire_and_cannot_be_guessed(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, _, browser) = user_with_browser(&app).await;
+
+    // Denied: the device hears `access_denied`.
+    let details = device_authorization(&app).await;
+    let user_code = details.user_code().secret().clone();
+    assert_eq!(browser.type_device_code(&user_code).await.status(), StatusCode::OK);
+    let denied = browser.post_form("/device/decision", &[("user_code", &user_code), ("decision", "deny")]).await;
+    assert!(denied.text().await.unwrap().contains("The request was denied"));
+    assert_eq!(poll(&app, details.device_code().secret()).await.1["error"], "access_denied");
+
+    // Expired: ten minutes on, neither code works.
+    let details = device_authorization(&app).await;
+    app.clock.advance(Duration::seconds(601));
+    assert_eq!(poll(&app, details.device_code().secret()).await.1["error"], "expired_token");
+    let late = browser.type_device_code(details.user_code().secret()).await;
+    assert_eq!(late.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.text().await.unwrap().contains("That code is not right, or it has expired"));
+
+    // Guessing: wrong codes are counted, and soon the next try must wait, even a right one.
+    let (_, _, guesser) = user_with_browser(&app).await;
+    let details = device_authorization(&app).await;
+    for _ in 0..4 {
+        assert_eq!(guesser.type_device_code("BBBB-BBBB").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let held = guesser.type_device_code(details.user_code().secret()).await;
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(held.headers().get("retry-after").is_some());
+    app.clock.advance(Duration::seconds(2));
+    assert_eq!(guesser.type_device_code(details.user_code().secret()).await.status(), StatusCode::OK);
+
+    // A client not allowed the device grant gets no codes, and a device code is no authorization code.
+    let (status, body) = token_request(&app, &[("client_id", "desktop")]).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let refused =
+        app.client.post(app.url("/oauth/device_authorization")).form(&[("client_id", "desktop")]).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(refused.json::<Value>().await.unwrap()["error"], "unauthorized_client");
 }

@@ -167,3 +167,4 @@ field-link = Link
 field-decision = Your answer
 field-credential = Passkey
 field-body = Text
+device-code-wrong = That code is not right, or it has expired. Check the code your device shows and type it again.

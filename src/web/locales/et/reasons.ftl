@@ -167,3 +167,4 @@ field-link = Link
 field-decision = Teie vastus
 field-credential = Pääsuvõti
 field-body = Tekst
+device-code-wrong = See kood ei ole õige või on aegunud. Kontrollige seadmel näidatud koodi ja sisestage see uuesti.

@@ -175,3 +175,4 @@ field-link = Saite
 field-decision = Jūsu atbilde
 field-credential = Piekļuves atslēga
 field-body = Teksts
+device-code-wrong = Šis kods nav pareizs vai ir beidzies. Pārbaudiet ierīcē redzamo kodu un ievadiet to vēlreiz.

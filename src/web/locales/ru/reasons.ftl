@@ -183,3 +183,4 @@ field-link = Ссылка
 field-decision = Ваш ответ
 field-credential = Ключ доступа
 field-body = Текст
+device-code-wrong = Этот код неверен или истёк. Проверьте код на вашем устройстве и введите его снова.
