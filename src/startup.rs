@@ -331,6 +331,7 @@ async fn build_services(
         store: store.clone(),
         clock: clock.clone(),
         keys: keys.clone(),
+        licensing: licensing.clone(),
         tokens: tokens.clone(),
         clients: Arc::new(settings.clients.clone()),
         policies: policies.clone(),

@@ -4,7 +4,8 @@
 -- authorization code, its refresh tokens and its access tokens descend
 -- from. Access tokens name the grant as their `sid`, so introspection finds
 -- it like a session; revoking the grant ends every token of the family, on
--- every instance.
+-- every instance. `authorization_details` holds what was granted beyond
+-- scopes: the seat activated for the app's machine (RFC 9396).
 CREATE TABLE oauth_grants (
     id             TEXT PRIMARY KEY,
     client_id      TEXT NOT NULL,
@@ -15,7 +16,8 @@ CREATE TABLE oauth_grants (
     created_at     BIGINT NOT NULL,
     expires_at     BIGINT NOT NULL,
     revoked_at     BIGINT,
-    revoked_reason TEXT
+    revoked_reason TEXT,
+    authorization_details TEXT
 );
 CREATE INDEX oauth_grants_user_idx ON oauth_grants (user_id);
 CREATE INDEX oauth_grants_expiry_idx ON oauth_grants (expires_at);
@@ -60,6 +62,7 @@ CREATE TABLE oauth_device_requests (
     interval_secs    BIGINT NOT NULL,
     polled_at        BIGINT,
     status           TEXT NOT NULL,
-    grant_id         TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE
+    grant_id         TEXT REFERENCES oauth_grants(id) ON DELETE CASCADE,
+    authorization_details TEXT
 );
 CREATE INDEX oauth_device_requests_expiry_idx ON oauth_device_requests (expires_at);

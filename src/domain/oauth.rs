@@ -201,9 +201,114 @@ impl fmt::Display for Scope {
     }
 }
 
+/// The RFC 9396 authorization details type of a seat request.
+pub const LICENSE_ACTIVATION: &str = "license_activation";
+
+/// Longest device name and platform an app may send, as activation allows.
+const MAX_DEVICE_NAME_CHARS: usize = 200;
+const MAX_PLATFORM_CHARS: usize = 100;
+
+/// A seat for this machine, asked for with the sign-in (RFC 9396
+/// `authorization_details` of type `license_activation`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeatAsked {
+    /// The device's fingerprint, as the product computes it.
+    pub fingerprint: String,
+    /// The machine's name, shown to the user ("Ada's laptop").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The platform the product reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+}
+
+/// A seat granted with a sign-in: what was asked, and the activation it became.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SeatGranted {
+    /// What the app asked for.
+    #[serde(flatten)]
+    pub asked: SeatAsked,
+    /// The license the seat is on.
+    pub license_id: String,
+    /// The device's activation.
+    pub activation_id: String,
+}
+
+/// Why `authorization_details` was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DetailsError {
+    /// Not a JSON array of objects.
+    #[error("authorization_details must be a JSON array of objects")]
+    Shape,
+    /// A type we do not grant.
+    #[error("only type `license_activation` is offered")]
+    Type,
+    /// More than one seat in one sign-in.
+    #[error("at most one license_activation per request")]
+    TooMany,
+    /// The fingerprint, name or platform breaks activation's rules.
+    #[error("license_activation needs a fingerprint (1-1024 bytes), and a name and platform of one short line")]
+    Device,
+}
+
+/// Reads `authorization_details`: nothing, or one seat request.
+pub fn seat_asked(details: Option<&str>) -> Result<Option<SeatAsked>, DetailsError> {
+    let Some(text) = details.filter(|text| !text.trim().is_empty()) else { return Ok(None) };
+    let items: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(text).map_err(|_| DetailsError::Shape)?;
+    let mut seats = Vec::new();
+    for mut item in items {
+        if item.remove("type").as_ref().and_then(serde_json::Value::as_str) != Some(LICENSE_ACTIVATION) {
+            return Err(DetailsError::Type);
+        }
+        let seat: SeatAsked = serde_json::from_value(item.into()).map_err(|_| DetailsError::Device)?;
+        let one_line = |text: &Option<String>, max: usize| {
+            text.as_deref().is_none_or(|t| t.chars().count() <= max && !t.chars().any(char::is_control))
+        };
+        if super::codes::Fingerprint::parse(&seat.fingerprint).is_err()
+            || !one_line(&seat.name, MAX_DEVICE_NAME_CHARS)
+            || !one_line(&seat.platform, MAX_PLATFORM_CHARS)
+        {
+            return Err(DetailsError::Device);
+        }
+        seats.push(seat);
+    }
+    match seats.len() {
+        0 => Ok(None),
+        1 => Ok(seats.pop()),
+        _ => Err(DetailsError::TooMany),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_seat_is_asked_for_with_one_license_activation() {
+        let asked = seat_asked(Some(
+            r#"[{"type":"license_activation","fingerprint":"fp-1","name":"Ada's laptop","platform":"macos"}]"#,
+        ));
+        let seat = asked.unwrap().unwrap();
+        assert_eq!((seat.fingerprint.as_str(), seat.name.as_deref()), ("fp-1", Some("Ada's laptop")));
+        assert_eq!(seat_asked(None), Ok(None));
+        assert_eq!(seat_asked(Some("[]")), Ok(None));
+        for (text, error) in [
+            ("{}", DetailsError::Shape),
+            ("[1]", DetailsError::Shape),
+            (r#"[{"type":"payment"}]"#, DetailsError::Type),
+            (r#"[{"fingerprint":"x"}]"#, DetailsError::Type),
+            (r#"[{"type":"license_activation"}]"#, DetailsError::Device),
+            (r#"[{"type":"license_activation","fingerprint":""}]"#, DetailsError::Device),
+            (r#"[{"type":"license_activation","fingerprint":"x","name":"a\nb"}]"#, DetailsError::Device),
+            (
+                r#"[{"type":"license_activation","fingerprint":"x"},{"type":"license_activation","fingerprint":"y"}]"#,
+                DetailsError::TooMany,
+            ),
+        ] {
+            assert_eq!(seat_asked(Some(text)), Err(error), "{text}");
+        }
+    }
 
     #[test]
     fn scopes_are_known_words_each_once() {

@@ -69,6 +69,9 @@ pub struct Policy {
     pub entitlements: Vec<String>,
     /// Whether freeing a seat needs a recent re-authentication.
     pub deactivation_requires_step_up: bool,
+    /// How many seats a holder may free in any 30 days, so that one shared
+    /// account cannot rotate a seat among many machines; `None`: no bound.
+    pub transfers_per_30d: Option<u32>,
     /// Sign-in strength users must have to use a license.
     pub sign_in: SignInRequirement,
     /// Whether the product's current EULA must be accepted before licensed features open.
@@ -118,6 +121,7 @@ struct RawPolicy {
     entitlements: Vec<String>,
     #[serde(default)]
     deactivation_requires_step_up: bool,
+    transfers_per_30d: Option<i64>,
     #[serde(default)]
     sign_in: RawSignIn,
     #[serde(default)]
@@ -161,6 +165,8 @@ struct RawTokens {
 /// Upper bounds that catch typos (`3650000d`) before they become licenses.
 const MAX_SEATS: i64 = 100_000;
 const MAX_CODE_USES: i64 = 100_000;
+/// More freed seats a month than this is no bound at all.
+const MAX_TRANSFERS: i64 = 1_000;
 const DEFAULT_OFFLINE_LEASE: Duration = Duration::days(14);
 
 /// The 1-based line on which `key` is assigned, for errors found after parsing.
@@ -246,6 +252,9 @@ impl Policy {
         if !(1..=MAX_CODE_USES).contains(&uses) {
             return Err(at("activation_code_uses", format!("must be between 1 and {MAX_CODE_USES}")));
         }
+        if raw.transfers_per_30d.is_some_and(|n| !(1..=MAX_TRANSFERS).contains(&n)) {
+            return Err(at("transfers_per_30d", format!("must be between 1 and {MAX_TRANSFERS}")));
+        }
         if let Some(bad) = raw.entitlements.iter().find(|e| !is_identifier(e)) {
             return Err(at("entitlements", format!("`{bad}`: use lower-case letters, digits, `-` or `_`")));
         }
@@ -260,6 +269,7 @@ impl Policy {
             activation_code_uses: u32::try_from(uses).unwrap_or(1),
             entitlements: raw.entitlements,
             deactivation_requires_step_up: raw.deactivation_requires_step_up,
+            transfers_per_30d: raw.transfers_per_30d.and_then(|n| u32::try_from(n).ok()),
             sign_in: raw.sign_in.require,
             eula_required: raw.eula.required,
             token_audiences: raw.tokens.audiences,

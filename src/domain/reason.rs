@@ -52,6 +52,8 @@ pub enum Code {
     ActivationCodeUsed,
     /// A floating seat's lease lapsed; the device must activate again.
     LeaseLapsed,
+    /// The holder freed as many seats as the policy allows in 30 days.
+    TransferLimitReached,
     /// A license needs the factor that was to be removed.
     FactorRequiredByLicense,
     /// The deployment cannot offer passkeys (its public URL has no domain name).
@@ -74,7 +76,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, for checks that each is worded everywhere.
-    pub const ALL: [Self; 29] = [
+    pub const ALL: [Self; 30] = [
         Self::ValidationFailed,
         Self::MalformedBody,
         Self::InvalidCredentials,
@@ -95,6 +97,7 @@ impl Code {
         Self::LicenseExpired,
         Self::ActivationCodeUsed,
         Self::LeaseLapsed,
+        Self::TransferLimitReached,
         Self::FactorRequiredByLicense,
         Self::PasskeysUnavailable,
         Self::AccountLocked,
@@ -128,6 +131,7 @@ impl Code {
             Self::LicenseExpired => "license_expired",
             Self::ActivationCodeUsed => "activation_code_used",
             Self::LeaseLapsed => "lease_lapsed",
+            Self::TransferLimitReached => "transfer_limit_reached",
             Self::FactorRequiredByLicense => "factor_required_by_license",
             Self::PasskeysUnavailable => "passkeys_unavailable",
             Self::AccountLocked => "account_locked",

@@ -108,6 +108,7 @@ pub fn status_of(code: Code) -> (StatusCode, &'static str) {
         Code::LicenseExpired => (StatusCode::CONFLICT, "License expired"),
         Code::ActivationCodeUsed => (StatusCode::CONFLICT, "Activation code already used"),
         Code::LeaseLapsed => (StatusCode::CONFLICT, "Lease lapsed"),
+        Code::TransferLimitReached => (StatusCode::TOO_MANY_REQUESTS, "Seat transfer limit reached"),
         Code::FactorRequiredByLicense => (StatusCode::CONFLICT, "Factor required by a license"),
         Code::PasskeysUnavailable => (StatusCode::CONFLICT, "Passkeys unavailable"),
         Code::AccountLocked => (StatusCode::TOO_MANY_REQUESTS, "Account temporarily locked"),

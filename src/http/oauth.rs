@@ -60,6 +60,12 @@ pub struct TokenResponse {
     id_token: Option<String>,
     /// What was granted, space-separated.
     scope: String,
+    /// RFC 9396: the seat activated with the sign-in, with its `license_id`,
+    /// `activation_id`, a fresh offline `certificate` and, for a floating
+    /// seat, `lease_expires_at`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    authorization_details: Option<serde_json::Value>,
 }
 
 /// An OAuth error (RFC 6749 §5.2, RFC 6750 §3).
@@ -95,6 +101,11 @@ fn describe(problem: Problem) -> String {
         Problem::ResponseType => "response_type must be `code`".into(),
         Problem::Pkce => "PKCE is required: code_challenge with code_challenge_method=S256".into(),
         Problem::Scope => format!("scope may hold only: {}", SCOPES.join(" ")),
+        Problem::AuthorizationDetails => {
+            "authorization_details must be a JSON array with at most one object of type license_activation, \
+             with a fingerprint (and optionally a name and platform)"
+                .into()
+        }
         Problem::Client => "client authentication failed".into(),
         Problem::GrantNotAllowed => "this client may not use this grant".into(),
         Problem::GrantType => format!("grant_type must be authorization_code, refresh_token or {DEVICE_CODE_GRANT}"),
@@ -149,6 +160,13 @@ impl IntoResponse for OAuthError {
                 tracing::warn!(error = %self, "the token endpoint could not reach the database");
                 (StatusCode::SERVICE_UNAVAILABLE, "the service is briefly unavailable; retry".into())
             }
+            (Self::License(error), ErrorCode::InvalidGrant) => (
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "the seat for this machine cannot be had or kept ({}); sign the user in again",
+                    error.code().as_str()
+                ),
+            ),
             (Self::Factor(_) | Self::Eula(_), _) => {
                 (StatusCode::BAD_REQUEST, "the user must meet the product's requirements first".into())
             }
@@ -220,6 +238,7 @@ pub async fn token(
         refresh_token: issued.refresh_token.map(|token| token.expose_secret().to_owned()),
         id_token: issued.id_token,
         scope: issued.scope,
+        authorization_details: issued.authorization_details,
     };
     Ok((no_store(), axum::Json(body)).into_response())
 }
@@ -234,6 +253,8 @@ pub struct DeviceAuthorizationForm {
     client_secret: Option<String>,
     /// Space-separated scopes.
     scope: Option<String>,
+    /// RFC 9396: `[{"type":"license_activation","fingerprint":…,"name":…,"platform":…}]`, a seat for this machine.
+    authorization_details: Option<String>,
 }
 
 /// A device's codes (RFC 8628 §3.2).
@@ -273,7 +294,8 @@ pub async fn device_authorization(
 ) -> Result<Response, OAuthError> {
     let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
     let credentials = credentials(&headers, &params)?;
-    let issued = state.services.oauth.authorize_device(&credentials, params.scope.as_deref(), &from).await?;
+    let details = params.authorization_details.as_deref();
+    let issued = state.services.oauth.authorize_device(&credentials, params.scope.as_deref(), details, &from).await?;
     let body = DeviceAuthorizationResponse {
         device_code: issued.device_code.expose_secret().to_owned(),
         user_code: issued.user_code,

@@ -286,6 +286,10 @@ impl From<LicenseError> for ApiError {
             LicenseError::CodeUsedUp => Self::new(code, "This activation code has already been used."),
             LicenseError::LeaseLapsed => Self::new(code, "The lease has lapsed; activate again."),
             LicenseError::SeatLimitReached => Self::new(code, "Every seat of this license is taken."),
+            LicenseError::TransferLimitReached { retry_after_secs } => {
+                Self::new(code, "You have moved this license between devices as often as its policy allows in 30 days.")
+                    .retry_after(retry_after_secs)
+            }
             LicenseError::AlreadyInStatus(status) => Self::new(code, format!("The license is {}.", status.as_str())),
             LicenseError::IdempotencyKeyReused => {
                 Self::new(code, "This Idempotency-Key was used with a different request.")

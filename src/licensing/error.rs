@@ -34,6 +34,12 @@ pub enum LicenseError {
     /// Every seat is held.
     #[error("seat limit reached")]
     SeatLimitReached,
+    /// The holder freed as many seats as the policy allows in 30 days.
+    #[error("seat transfer limit reached")]
+    TransferLimitReached {
+        /// Seconds until the oldest counted transfer leaves the window.
+        retry_after_secs: u64,
+    },
     /// The license is in that status already.
     #[error("the license is {} already", .0.as_str())]
     AlreadyInStatus(LicenseStatus),
@@ -82,6 +88,7 @@ impl LicenseError {
             Self::CodeUsedUp => Code::ActivationCodeUsed,
             Self::LeaseLapsed => Code::LeaseLapsed,
             Self::SeatLimitReached => Code::SeatLimitReached,
+            Self::TransferLimitReached { .. } => Code::TransferLimitReached,
             Self::AlreadyInStatus(_) | Self::IdempotencyKeyReused => Code::Conflict,
             Self::EmailUnverified => Code::EmailVerificationRequired,
             Self::Factor(e) => e.code(),

@@ -15,7 +15,7 @@ mod validation;
 
 pub use error::{LicenseError, LicenseResult};
 pub use funnel::CodePreview;
-pub use seats::{DeviceRequest, Granted, OwnedLicense};
+pub use seats::{DeviceRequest, Granted, OwnedLicense, SeatOffer};
 pub use service::{
     IssueRequest, Issued, IssuedLicense, LicenseDetail, Licensing, LicensingConfig, MAX_ISSUE_COUNT, Revocations,
 };

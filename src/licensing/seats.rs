@@ -10,9 +10,10 @@ use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::Shortfall;
 use crate::domain::ids::{ActivationId, LicenseId};
 use crate::domain::license::{Activation, Actor, License};
+use crate::domain::lockout::seconds_until;
 use crate::domain::policy::Binding;
 use crate::domain::reason::Rule;
-use crate::store::{LicenseWithSeats, Redemption, SeatClaim, SeatRequest};
+use crate::store::{Deactivation, LicenseWithSeats, Redemption, SeatClaim, SeatRequest};
 use crate::tokens::certificate;
 
 /// A device asking for a seat.
@@ -41,6 +42,25 @@ pub struct Granted {
     pub new: bool,
     /// This device took the license's only held seat: the license went into use.
     pub first_seat: bool,
+}
+
+/// Where a seat for a machine would go, for a page asking the user to
+/// approve it: the license, and how many of its seats are taken.
+#[derive(Debug, Clone)]
+pub struct SeatOffer {
+    /// The license the seat would be on.
+    pub license: License,
+    /// The devices holding its seats now.
+    pub devices: Vec<Activation>,
+    /// The machine holds one of them already.
+    pub this_device: bool,
+}
+
+impl SeatOffer {
+    /// Every seat is taken by other machines.
+    pub fn full(&self) -> bool {
+        !self.this_device && self.devices.len() >= usize::try_from(self.license.max_activations).unwrap_or(usize::MAX)
+    }
 }
 
 /// A seat just claimed, before its certificate is signed.
@@ -179,6 +199,60 @@ impl Licensing {
             .collect()
     }
 
+    /// Where a seat for the machine with `fingerprint` would go among the
+    /// caller's usable licenses of `product`: the license this machine
+    /// holds a seat on already, else one with a seat free, else the first
+    /// (full). `None` when the caller holds no usable license of it.
+    #[tracing::instrument(skip_all)]
+    pub async fn seat_offer(
+        &self,
+        caller: &Authenticated,
+        product: &str,
+        fingerprint: &str,
+    ) -> LicenseResult<Option<SeatOffer>> {
+        let fingerprint =
+            Fingerprint::parse(fingerprint).map_err(|e| LicenseError::invalid("fingerprint", Rule::Fingerprint(e)))?;
+        let hash = fingerprint.hash();
+        let now = self.clock.now();
+        let mut offers = Vec::new();
+        for LicenseWithSeats { license, activations } in self.store.held_licenses(&caller.user.id).await? {
+            let usable =
+                self.policy_of(&license).is_ok_and(|policy| license.unusable(policy.expiration, now).is_none());
+            if license.product != product || !usable {
+                continue;
+            }
+            let devices: Vec<Activation> = activations.into_iter().filter(|a| a.holds_seat(now)).collect();
+            let this_device = devices.iter().any(|a| a.fingerprint_hash == hash);
+            offers.push(SeatOffer { license, devices, this_device });
+        }
+        let best = offers.iter().position(|o| o.this_device).or_else(|| offers.iter().position(|o| !o.full()));
+        Ok(match best {
+            Some(index) => Some(offers.swap_remove(index)),
+            None => offers.into_iter().next(),
+        })
+    }
+
+    /// A fresh certificate for a seat the user's app holds, renewing a
+    /// floating seat's lease: what an app's refresh brings without a
+    /// session. The product's EULA must still stand accepted when its
+    /// policy asks for one.
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh_seat(&self, user: &User, activation_id: &ActivationId) -> LicenseResult<Granted> {
+        let (license, activation) = self.own_activation(user, activation_id).await?;
+        let policy = self.policy_of(&license)?.clone();
+        let now = self.clock.now();
+        if let Some(unusable) = license.unusable(policy.expiration, now) {
+            return Err(unusable.into());
+        }
+        let eula =
+            if policy.eula_required { self.eulas.require_accepted(&user.id, &license.product).await? } else { None };
+        let activation = self.extend_lease(&license, activation).await?;
+        let mut claims = certificate::claims(&self.issuer, &license, &activation, &policy, now);
+        claims.eula = eula;
+        let certificate = self.keys.sign_jwt(certificate::TYP, &claims).await?;
+        Ok(Granted { license, activation, certificate, new: false, first_seat: false })
+    }
+
     /// A license the user holds; anyone else's is simply not found.
     async fn held_license(&self, user: &User, license_id: &LicenseId) -> LicenseResult<License> {
         let license = self.store.license(license_id).await?.ok_or(LicenseError::NotFound)?;
@@ -297,8 +371,21 @@ impl Licensing {
         if self.policy_of(&license)?.deactivation_requires_step_up {
             self.factors.require_recent_authentication(caller)?;
         }
-        if !self.store.deactivate(&activation.id, &Actor::User(user.id.clone()), self.clock.now()).await? {
-            return Err(LicenseError::NotFound);
+        let policy = self.policy_of(&license)?;
+        let (actor, now) = (Actor::User(user.id.clone()), self.clock.now());
+        match policy.transfers_per_30d {
+            None => {
+                if !self.store.deactivate(&activation.id, &actor, now).await? {
+                    return Err(LicenseError::NotFound);
+                }
+            }
+            Some(per_30_days) => match self.store.deactivate_within(&activation.id, &actor, per_30_days, now).await? {
+                Deactivation::Done => {}
+                Deactivation::Gone => return Err(LicenseError::NotFound),
+                Deactivation::LimitReached { until } => {
+                    return Err(LicenseError::TransferLimitReached { retry_after_secs: seconds_until(until, now) });
+                }
+            },
         }
         let detail = json!({"license_id": license.id, "activation_id": activation.id});
         self.record(&user.id, EventKind::DeviceDeactivated, detail, client).await;

@@ -2,8 +2,10 @@
 //! a typed problem the adapters word (OAuth clients read `error`; people
 //! debugging them read `error_description`).
 
+use crate::domain::reason::Code;
 use crate::eula::EulaError;
 use crate::factors::FactorError;
+use crate::licensing::LicenseError;
 use crate::store::StoreError;
 use crate::tokens::KeyError;
 
@@ -25,6 +27,8 @@ pub enum ErrorCode {
     UnsupportedResponseType,
     /// A scope we do not offer.
     InvalidScope,
+    /// RFC 9396: `authorization_details` we cannot grant.
+    InvalidAuthorizationDetails,
     /// The user said no.
     AccessDenied,
     /// RFC 8628: nobody has approved the device yet; poll again.
@@ -50,6 +54,7 @@ impl ErrorCode {
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::InvalidScope => "invalid_scope",
+            Self::InvalidAuthorizationDetails => "invalid_authorization_details",
             Self::AccessDenied => "access_denied",
             Self::AuthorizationPending => "authorization_pending",
             Self::SlowDown => "slow_down",
@@ -73,6 +78,8 @@ pub enum Problem {
     Pkce,
     /// A scope we do not offer.
     Scope,
+    /// `authorization_details` other than one `license_activation` with a fingerprint.
+    AuthorizationDetails,
     /// No client has this id, or its secret is wrong or missing.
     Client,
     /// The client may not use this grant.
@@ -112,6 +119,7 @@ impl Problem {
             Self::Missing(_) | Self::Malformed(_) | Self::Pkce => ErrorCode::InvalidRequest,
             Self::ResponseType => ErrorCode::UnsupportedResponseType,
             Self::Scope => ErrorCode::InvalidScope,
+            Self::AuthorizationDetails => ErrorCode::InvalidAuthorizationDetails,
             Self::Client => ErrorCode::InvalidClient,
             Self::GrantNotAllowed => ErrorCode::UnauthorizedClient,
             Self::GrantType => ErrorCode::UnsupportedGrantType,
@@ -143,6 +151,10 @@ pub enum OAuthError {
     /// The product's EULA must be accepted first.
     #[error(transparent)]
     Eula(#[from] EulaError),
+    /// The seat asked for cannot be had or kept: no license, every seat
+    /// taken, the seat freed since, the lease lapsed.
+    #[error(transparent)]
+    License(#[from] LicenseError),
     /// Too many wrong device codes from this client, this account, or everyone.
     #[error("too many wrong codes; retry in {retry_after_secs} s")]
     Locked {
@@ -164,6 +176,11 @@ impl OAuthError {
             Self::Refused(problem) => problem.code(),
             Self::Store(error) if error.is_outage() => ErrorCode::TemporarilyUnavailable,
             Self::Factor(_) | Self::Eula(_) => ErrorCode::AccessDenied,
+            Self::License(error) => match error.code() {
+                Code::Unavailable => ErrorCode::TemporarilyUnavailable,
+                Code::Internal => ErrorCode::ServerError,
+                _ => ErrorCode::InvalidGrant,
+            },
             Self::Locked { .. } => ErrorCode::TemporarilyUnavailable,
             Self::Store(_) | Self::Keys(_) => ErrorCode::ServerError,
         }

@@ -18,12 +18,14 @@ use crate::domain::codes::UserCode;
 use crate::domain::codes::constant_time_eq;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::Acr;
+use crate::domain::ids::ActivationId;
 use crate::domain::ids::{UserId, new_id};
 use crate::domain::lockout::{AttemptKey, AttemptKind, seconds_until};
-use crate::domain::oauth::{CodeChallenge, Scope};
+use crate::domain::oauth::{CodeChallenge, LICENSE_ACTIVATION, Scope, SeatAsked, SeatGranted, seat_asked};
 use crate::domain::policy::PolicySet;
 use crate::eula::Eulas;
 use crate::factors::Factors;
+use crate::licensing::{LicenseError, Licensing, SeatOffer};
 use crate::secrets::{TokenKind, hash_token, issue_token};
 use crate::store::{
     AttemptReservation, CodeUse, DeviceDecision, DevicePoll, GrantEnd, GrantRecord, NewCode, NewDeviceRequest,
@@ -70,6 +72,8 @@ pub struct AuthorizeParams {
     pub code_challenge: Option<String>,
     /// Must be `S256`.
     pub code_challenge_method: Option<String>,
+    /// RFC 9396: a seat for this machine, as JSON.
+    pub authorization_details: Option<String>,
 }
 
 /// A checked authorization request, ready to show and to approve.
@@ -85,6 +89,8 @@ pub struct Authorization {
     pub state: Option<String>,
     /// For the ID token.
     pub nonce: Option<String>,
+    /// A seat for the app's machine, activated on approval.
+    pub seat: Option<SeatAsked>,
     challenge: CodeChallenge,
 }
 
@@ -127,6 +133,8 @@ pub struct TokenParams {
     pub scope: Option<String>,
     /// For the device grant: the code the device polls with.
     pub device_code: Option<SecretString>,
+    /// On the device authorization request: a seat for the device (RFC 9396).
+    pub authorization_details: Option<String>,
 }
 
 impl std::fmt::Debug for TokenParams {
@@ -160,6 +168,8 @@ pub struct IssuedTokens {
     pub id_token: Option<String>,
     /// What was granted.
     pub scope: String,
+    /// The seat activated with the sign-in, with a fresh certificate (RFC 9396).
+    pub authorization_details: Option<serde_json::Value>,
 }
 
 impl std::fmt::Debug for IssuedTokens {
@@ -203,6 +213,8 @@ pub struct DeviceApproval {
     pub requested_at: OffsetDateTime,
     /// From where the device asked.
     pub requested_ip: Option<String>,
+    /// The seat the device asks for.
+    pub seat: Option<SeatAsked>,
 }
 
 /// Userinfo's answer: the standard claims the token's scope allows.
@@ -227,6 +239,7 @@ pub struct OAuth {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     keys: Arc<SigningKeys>,
+    licensing: Licensing,
     tokens: crate::tokens::Tokens,
     clients: Arc<Vec<Client>>,
     policies: Arc<PolicySet>,
@@ -249,6 +262,8 @@ pub struct OAuthConfig {
     pub clock: Arc<dyn Clock>,
     /// Signs access and ID tokens.
     pub keys: Arc<SigningKeys>,
+    /// Activates the seats apps ask for.
+    pub licensing: Licensing,
     /// Introspects access tokens for userinfo.
     pub tokens: crate::tokens::Tokens,
     /// The apps, from the settings file.
@@ -266,8 +281,8 @@ pub struct OAuthConfig {
 impl OAuth {
     /// The service, from its parts.
     pub fn new(config: OAuthConfig) -> Self {
-        let OAuthConfig { store, clock, keys, tokens, clients, policies, factors, eulas, issuer } = config;
-        Self { store, clock, keys, tokens, clients, policies, factors, eulas, issuer }
+        let OAuthConfig { store, clock, keys, licensing, tokens, clients, policies, factors, eulas, issuer } = config;
+        Self { store, clock, keys, licensing, tokens, clients, policies, factors, eulas, issuer }
     }
 
     /// `iss` of our tokens and discovery documents.
@@ -303,12 +318,15 @@ impl OAuth {
         let scope = Scope::parse(params.scope.as_deref()).map_err(|_| refuse(Problem::Scope))?;
         let challenge = CodeChallenge::parse(params.code_challenge.as_deref(), params.code_challenge_method.as_deref())
             .map_err(|_| refuse(Problem::Pkce))?;
+        let seat =
+            seat_asked(params.authorization_details.as_deref()).map_err(|_| refuse(Problem::AuthorizationDetails))?;
         Ok(Authorization {
             client: client.clone(),
             redirect_uri: redirect_uri.to_owned(),
             scope,
             state: params.state.clone(),
             nonce: params.nonce.clone(),
+            seat,
             challenge,
         })
     }
@@ -343,6 +361,7 @@ impl OAuth {
         from: &ClientInfo,
     ) -> OAuthResult<String> {
         self.check_requirements(caller, &authorization.client).await?;
+        let seat = self.activate(caller, &authorization.client, authorization.seat.as_ref(), from).await?;
         let now = self.clock.now();
         let code = issue_token(TokenKind::AuthorizationCode);
         let grant = NewGrant {
@@ -354,6 +373,7 @@ impl OAuth {
             amr: caller.session.amr.clone(),
             created_at: now,
             expires_at: now + GRANT_LIFETIME,
+            seat,
         };
         let stored = NewCode {
             code_hash: code.hash.clone(),
@@ -373,6 +393,44 @@ impl OAuth {
         }
         pairs.push(("iss", self.issuer.as_str()));
         Ok(with_query(&authorization.redirect_uri, &pairs))
+    }
+
+    /// Where the seat the app asks for would go, for the approval page:
+    /// `None` when the user holds no usable license of the app's product.
+    pub async fn seat_offer(
+        &self,
+        caller: &Authenticated,
+        client: &Client,
+        seat: &SeatAsked,
+    ) -> OAuthResult<Option<SeatOffer>> {
+        Ok(self.licensing.seat_offer(caller, &client.product, &seat.fingerprint).await?)
+    }
+
+    /// Takes the seat asked for, exactly as `POST /v1/activations` does (the
+    /// same seat race, the same events and mail): activating the same
+    /// machine again reuses its seat, so an approval retried after a failure
+    /// holds one seat, not two.
+    async fn activate(
+        &self,
+        caller: &Authenticated,
+        client: &Client,
+        seat: Option<&SeatAsked>,
+        from: &ClientInfo,
+    ) -> OAuthResult<Option<SeatGranted>> {
+        let Some(asked) = seat else { return Ok(None) };
+        let offer = self.seat_offer(caller, client, asked).await?.ok_or(LicenseError::NotFound)?;
+        let device = crate::licensing::DeviceRequest {
+            license_id: offer.license.id.clone(),
+            fingerprint: asked.fingerprint.clone(),
+            name: asked.name.clone(),
+            platform: asked.platform.clone(),
+        };
+        let granted = self.licensing.activate(caller, device, from).await?;
+        Ok(Some(SeatGranted {
+            asked: asked.clone(),
+            license_id: granted.license.id.to_string(),
+            activation_id: granted.activation.id.to_string(),
+        }))
     }
 
     /// The user declined: where to send the browser.
@@ -523,6 +581,7 @@ impl OAuth {
         &self,
         credentials: &ClientCredentials,
         scope: Option<&str>,
+        authorization_details: Option<&str>,
         from: &ClientInfo,
     ) -> OAuthResult<DeviceAuthorization> {
         let client = self.authenticate(credentials).await?;
@@ -530,6 +589,7 @@ impl OAuth {
             return Err(Problem::GrantNotAllowed.into());
         }
         let scope = Scope::parse(scope).map_err(|_| Problem::Scope)?;
+        let seat = seat_asked(authorization_details).map_err(|_| Problem::AuthorizationDetails)?;
         let now = self.clock.now();
         let device_code = issue_token(TokenKind::DeviceCode);
         // 20^8 codes; a collision with a live one is refused by the
@@ -545,6 +605,7 @@ impl OAuth {
                 requested_at: now,
                 expires_at: now + DEVICE_CODE_LIFETIME,
                 interval_secs: DEVICE_POLL_INTERVAL_SECS,
+                seat: seat.clone(),
             };
             match self.store.create_device_request(&request).await {
                 Ok(()) => {
@@ -591,6 +652,7 @@ impl OAuth {
             user_code: code.display(),
             requested_at: request.requested_at,
             requested_ip: request.requested_ip,
+            seat: request.seat,
         })
     }
 
@@ -607,6 +669,12 @@ impl OAuth {
         let approval = self.device_request(caller, typed, from).await?;
         let now = self.clock.now();
         let code = UserCode::parse(typed).ok_or(Problem::UserCode)?;
+        let seat = if approve {
+            self.check_requirements(caller, &approval.client).await?;
+            self.activate(caller, &approval.client, approval.seat.as_ref(), from).await?
+        } else {
+            None
+        };
         let grant = NewGrant {
             id: new_id(),
             client_id: approval.client.id.clone(),
@@ -616,13 +684,9 @@ impl OAuth {
             amr: caller.session.amr.clone(),
             created_at: now,
             expires_at: now + GRANT_LIFETIME,
+            seat,
         };
-        let decision = if approve {
-            self.check_requirements(caller, &approval.client).await?;
-            DeviceDecision::Approve(&grant)
-        } else {
-            DeviceDecision::Deny
-        };
+        let decision = if approve { DeviceDecision::Approve(&grant) } else { DeviceDecision::Deny };
         if !self.store.decide_device_request(&code.hash(), decision, now).await? {
             return Err(Problem::UserCode.into());
         }
@@ -715,6 +779,10 @@ impl OAuth {
             eula,
         };
         let access_token = self.keys.sign_jwt(ACCESS_TOKEN_TYP, &access).await?;
+        let authorization_details = match &grant.seat {
+            Some(seat) => Some(self.seat_details(&user, seat).await?),
+            None => None,
+        };
         let id_token = if scope.has("openid") {
             let email = scope.has("email");
             let claims = IdClaims {
@@ -743,7 +811,24 @@ impl OAuth {
             refresh_token,
             id_token,
             scope: scope.to_string(),
+            authorization_details,
         })
+    }
+
+    /// The granted seat as the token response carries it (RFC 9396), with a
+    /// fresh certificate; a floating seat's lease is renewed by asking.
+    async fn seat_details(&self, user: &User, seat: &SeatGranted) -> OAuthResult<serde_json::Value> {
+        let activation_id = ActivationId::parse(&seat.activation_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("grant seat activation {}", seat.activation_id)))?;
+        let granted = self.licensing.refresh_seat(user, &activation_id).await?;
+        let mut detail = serde_json::to_value(seat).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        if let Some(fields) = detail.as_object_mut() {
+            fields.insert("type".into(), LICENSE_ACTIVATION.into());
+            fields.insert("certificate".into(), granted.certificate.into());
+            let lease = granted.activation.lease_expires_at.map(|at| at.unix_timestamp());
+            fields.insert("lease_expires_at".into(), lease.into());
+        }
+        Ok(serde_json::Value::Array(vec![detail]))
     }
 
     /// The user's usable licenses for the client's product, with the EULA

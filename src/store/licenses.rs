@@ -167,6 +167,23 @@ pub enum DeviceOnRecord {
     },
 }
 
+/// How long freed seats count against a policy's `transfers_per_30d`.
+pub const TRANSFER_WINDOW: Duration = Duration::days(30);
+
+/// What freeing a holder's own seat came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deactivation {
+    /// The seat is free.
+    Done,
+    /// No such live activation.
+    Gone,
+    /// The holder freed as many seats as allowed in 30 days; again at `until`.
+    LimitReached {
+        /// When one of the counted transfers leaves the window.
+        until: OffsetDateTime,
+    },
+}
+
 /// Licenses, codes, seats and license history.
 #[async_trait]
 pub trait LicenseStore {
@@ -240,6 +257,16 @@ pub trait LicenseStore {
     ) -> StoreResult<Option<ValidationFacts>>;
     /// Ends an activation; false when it was already ended.
     async fn deactivate(&self, activation_id: &ActivationId, actor: &Actor, now: OffsetDateTime) -> StoreResult<bool>;
+    /// The same for a holder freeing their own seat, when the policy bounds
+    /// how many seats a holder may free in any 30 days: the count and the
+    /// freeing are one decision, so two at once cannot both slip under it.
+    async fn deactivate_within(
+        &self,
+        activation_id: &ActivationId,
+        actor: &Actor,
+        per_30_days: u32,
+        now: OffsetDateTime,
+    ) -> StoreResult<Deactivation>;
     /// Extends a floating lease that has not lapsed; `None` when it has (or is gone).
     async fn heartbeat(
         &self,
@@ -941,6 +968,55 @@ impl LicenseStore for SqlStore {
             let detail = serde_json::json!({"activation_id": activation_id});
             insert_license_event!(tx, &license_id, actor, LicenseEventKind::Deactivated, detail, now);
             Ok(true)
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn deactivate_within(
+        &self,
+        activation_id: &ActivationId,
+        actor: &Actor,
+        per_30_days: u32,
+        now: OffsetDateTime,
+    ) -> StoreResult<Deactivation> {
+        let window_start = now - TRANSFER_WINDOW;
+        in_tx!(self, |tx| {
+            let license_id: Option<LicenseId> =
+                sqlx::query_scalar("SELECT license_id FROM activations WHERE id = $1 AND deactivated_at IS NULL")
+                    .bind(activation_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(license_id) = license_id else { return Ok(Deactivation::Gone) };
+            // Writing the license row holds it on PostgreSQL until commit, so
+            // a second transfer waits for this one's count (SQLite writes one at a time).
+            sqlx::query("UPDATE licenses SET updated_at = updated_at WHERE id = $1")
+                .bind(&license_id)
+                .execute(&mut *tx)
+                .await?;
+            let freed: Vec<i64> = sqlx::query_scalar(
+                "SELECT at FROM license_events WHERE license_id = $1 AND kind = $2 AND actor = $3 AND at > $4 \
+                 ORDER BY at",
+            )
+            .bind(&license_id)
+            .bind(LicenseEventKind::Deactivated.as_str())
+            .bind(actor.to_string())
+            .bind(to_millis(window_start))
+            .fetch_all(&mut *tx)
+            .await?;
+            let allowed = usize::try_from(per_30_days).unwrap_or(usize::MAX);
+            if freed.len() >= allowed {
+                // Free again once enough of them have left the window.
+                let oldest_that_counts = freed.get(freed.len() - allowed).copied().unwrap_or_default();
+                return Ok(Deactivation::LimitReached { until: from_millis(oldest_that_counts)? + TRANSFER_WINDOW });
+            }
+            sqlx::query("UPDATE activations SET deactivated_at = $1 WHERE id = $2 AND deactivated_at IS NULL")
+                .bind(to_millis(now))
+                .bind(activation_id)
+                .execute(&mut *tx)
+                .await?;
+            let detail = serde_json::json!({"activation_id": activation_id});
+            insert_license_event!(tx, &license_id, actor, LicenseEventKind::Deactivated, detail, now);
+            Ok(Deactivation::Done)
         })
     }
 

@@ -11,6 +11,7 @@ use super::sql::{Decided, Pool, SqlStore, unique_violation};
 use super::{Duplicate, StoreResult, from_json, from_millis, to_json, to_millis};
 use crate::domain::event::NewEvent;
 use crate::domain::ids::UserId;
+use crate::domain::oauth::{SeatAsked, SeatGranted};
 
 /// A grant about to be stored, with the code that hands it to the app.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct NewGrant {
     pub created_at: OffsetDateTime,
     /// When the whole family ends, however often it is refreshed.
     pub expires_at: OffsetDateTime,
+    /// The seat activated with it, if the app asked for one.
+    pub seat: Option<SeatGranted>,
 }
 
 /// The authorization code of a new grant, by hash.
@@ -65,6 +68,8 @@ pub struct GrantRecord {
     pub amr: Vec<String>,
     /// When the family ends.
     pub expires_at: OffsetDateTime,
+    /// The seat activated with it.
+    pub seat: Option<SeatGranted>,
 }
 
 /// What an exchanged code carried.
@@ -121,6 +126,8 @@ pub struct NewDeviceRequest {
     pub expires_at: OffsetDateTime,
     /// Seconds the device must wait between polls.
     pub interval_secs: i64,
+    /// The seat the device asks for, if any.
+    pub seat: Option<SeatAsked>,
 }
 
 /// A pending device request, as the approval page shows it.
@@ -136,6 +143,8 @@ pub struct DeviceRequest {
     pub requested_at: OffsetDateTime,
     /// When it stops working.
     pub expires_at: OffsetDateTime,
+    /// The seat the device asks for, if any.
+    pub seat: Option<SeatAsked>,
 }
 
 /// What the person decided on a device request.
@@ -161,7 +170,7 @@ pub enum DevicePoll {
     /// The person said no.
     Denied,
     /// Approved: the tokens are the device's, now and never again.
-    Approved(GrantRecord),
+    Approved(Box<GrantRecord>),
 }
 
 /// Why a grant ended early.
@@ -247,6 +256,7 @@ struct GrantRow {
     amr: String,
     expires_at: i64,
     revoked_at: Option<i64>,
+    authorization_details: Option<String>,
 }
 
 impl GrantRow {
@@ -259,6 +269,7 @@ impl GrantRow {
             auth_time: from_millis(self.auth_time)?,
             amr: from_json("grant amr", &self.amr)?,
             expires_at: from_millis(self.expires_at)?,
+            seat: self.authorization_details.as_deref().map(|text| from_json("grant seat", text)).transpose()?,
             id: self.id,
             client_id: self.client_id,
             user_id: self.user_id,
@@ -292,6 +303,7 @@ struct DeviceRow {
     requested_ip: Option<String>,
     requested_at: i64,
     expires_at: i64,
+    authorization_details: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -306,10 +318,10 @@ struct PollRow {
 
 /// Inserts a `NewGrant` (its `amr` already JSON) with `$executor`.
 macro_rules! insert_grant {
-    ($grant:expr, $amr:expr, $executor:expr) => {
+    ($grant:expr, $amr:expr, $seat:expr, $executor:expr) => {
         sqlx::query(
-            "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at, \
+             authorization_details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&$grant.id)
         .bind(&$grant.client_id)
@@ -319,6 +331,7 @@ macro_rules! insert_grant {
         .bind($amr)
         .bind(to_millis($grant.created_at))
         .bind(to_millis($grant.expires_at))
+        .bind($seat)
         .execute($executor)
         .await
         .map_err(|e| unique_violation(e, Duplicate::RandomValue))?
@@ -328,7 +341,7 @@ macro_rules! insert_grant {
 /// The grant's columns, for the statements that join it.
 macro_rules! grant_columns {
     () => {
-        "g.id, g.client_id, g.user_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at"
+        "g.id, g.client_id, g.user_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at, g.authorization_details"
     };
 }
 
@@ -340,8 +353,9 @@ impl OAuthStore for SqlStore {
     #[tracing::instrument(skip_all)]
     async fn create_grant(&self, grant: &NewGrant, code: &NewCode) -> StoreResult<()> {
         let amr = to_json(&grant.amr)?;
+        let seat = grant.seat.as_ref().map(to_json).transpose()?;
         in_tx!(self, |tx| {
-            insert_grant!(grant, &amr, &mut *tx);
+            insert_grant!(grant, &amr, &seat, &mut *tx);
             sqlx::query(
                 "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",
@@ -497,9 +511,11 @@ impl OAuthStore for SqlStore {
     }
     #[tracing::instrument(skip_all)]
     async fn create_device_request(&self, request: &NewDeviceRequest) -> StoreResult<()> {
+        let seat = request.seat.as_ref().map(to_json).transpose()?;
         on_pool!(self, |pool| sqlx::query(
             "INSERT INTO oauth_device_requests (device_code_hash, user_code_hash, client_id, scope, requested_ip, \
-             requested_at, expires_at, interval_secs, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending')"
+             requested_at, expires_at, interval_secs, status, authorization_details) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)"
         )
         .bind(&request.device_code_hash)
         .bind(&request.user_code_hash)
@@ -509,6 +525,7 @@ impl OAuthStore for SqlStore {
         .bind(to_millis(request.requested_at))
         .bind(to_millis(request.expires_at))
         .bind(request.interval_secs)
+        .bind(&seat)
         .execute(pool)
         .await
         .map(|_| ())
@@ -523,7 +540,8 @@ impl OAuthStore for SqlStore {
         now: OffsetDateTime,
     ) -> StoreResult<Option<DeviceRequest>> {
         let row: Option<DeviceRow> = on_pool!(self, |pool| sqlx::query_as(
-            "SELECT client_id, scope, requested_ip, requested_at, expires_at FROM oauth_device_requests \
+            "SELECT client_id, scope, requested_ip, requested_at, expires_at, authorization_details \
+             FROM oauth_device_requests \
              WHERE user_code_hash = $1 AND status = 'pending' AND expires_at > $2"
         )
         .bind(user_code_hash)
@@ -534,6 +552,7 @@ impl OAuthStore for SqlStore {
             Ok(DeviceRequest {
                 requested_at: from_millis(row.requested_at)?,
                 expires_at: from_millis(row.expires_at)?,
+                seat: row.authorization_details.as_deref().map(|text| from_json("device seat", text)).transpose()?,
                 client_id: row.client_id,
                 scope: row.scope,
                 requested_ip: row.requested_ip,
@@ -549,14 +568,16 @@ impl OAuthStore for SqlStore {
         decision: DeviceDecision<'_>,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let amr = match decision {
-            DeviceDecision::Approve(grant) => Some(to_json(&grant.amr)?),
-            DeviceDecision::Deny => None,
+        let (amr, seat) = match decision {
+            DeviceDecision::Approve(grant) => {
+                (Some(to_json(&grant.amr)?), grant.seat.as_ref().map(to_json).transpose()?)
+            }
+            DeviceDecision::Deny => (None, None),
         };
         in_tx_deciding!(self, |tx| {
             let (status, grant_id) = match decision {
                 DeviceDecision::Approve(grant) => {
-                    insert_grant!(grant, &amr, &mut *tx);
+                    insert_grant!(grant, &amr, &seat, &mut *tx);
                     ("approved", Some(grant.id.as_str()))
                 }
                 DeviceDecision::Deny => ("denied", None),
@@ -630,7 +651,7 @@ impl OAuthStore for SqlStore {
                             .fetch_optional(&mut *tx)
                             .await?;
                     match grant.filter(|grant| collected == 1 && grant.live(now)) {
-                        Some(grant) => Ok(DevicePoll::Approved(grant.into_record()?)),
+                        Some(grant) => Ok(DevicePoll::Approved(Box::new(grant.into_record()?))),
                         None => Ok(DevicePoll::Unknown),
                     }
                 }

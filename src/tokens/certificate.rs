@@ -16,6 +16,11 @@ pub const TYP: &str = "license+jwt";
 pub struct CertificateClaims {
     /// The public URL of this Latchkey.
     pub iss: String,
+    /// `urn:latchkey:product:<product>`: a verifier that checks audience
+    /// can never take a certificate for an access token, or one product's
+    /// for another's. Certificates signed before it existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
     /// The user who activated the device.
     pub sub: String,
     /// The activation this certificate is for.
@@ -38,6 +43,11 @@ pub struct CertificateClaims {
     pub exp: i64,
 }
 
+/// The audience of a product's certificates.
+pub fn audience(product: &str) -> String {
+    format!("urn:latchkey:product:{product}")
+}
+
 /// The claims for `activation`, issued at `now`.
 pub fn claims(
     issuer: &str,
@@ -58,6 +68,7 @@ pub fn claims(
     }
     CertificateClaims {
         iss: issuer.trim_end_matches('/').to_owned(),
+        aud: Some(audience(&license.product)),
         sub: activation.user_id.as_ref().map(ToString::to_string).unwrap_or_default(),
         jti: activation.id.to_string(),
         lic: license.id.to_string(),

@@ -15,6 +15,7 @@ use super::Web;
 use super::errors::{PageError, PageResult};
 use super::i18n::arg;
 use super::layout::{self, Field};
+use super::oauth::{SeatOutlook, seat_outlook};
 use super::page::{Form, SignedIn};
 use super::reasons::Said;
 use crate::oauth::DeviceApproval;
@@ -66,7 +67,7 @@ fn code_page(signed_in: &SignedIn, typed: Option<&str>, refusal: Option<&Said>) 
     response
 }
 
-fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval) -> Response {
+fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval, seat_line: Option<&str>) -> Response {
     let page = &signed_in.page;
     let lang = page.lang;
     let client = &approval.client;
@@ -80,6 +81,7 @@ fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval) -> Response {
         p { (lang.t_with("oauth-as", vec![("email", arg(signed_in.caller.user.email.clone()))])) }
         p { (asked) }
         div class="alert" role="note" { p { (lang.t("device-warning")) } }
+        @if let Some(line) = seat_line { p class="seat" { strong { (line) } } }
         h2 id="oauth-gets" { (lang.t_with("oauth-wants", app())) }
         ul aria-labelledby="oauth-gets" {
             @for scope in approval.scope.iter() {
@@ -109,7 +111,11 @@ async fn form(signed_in: SignedIn, Query(prefill): Query<Prefill>) -> Response {
 async fn find(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<CodeForm>) -> PageResult {
     let oauth = &web.app.services.oauth;
     match oauth.device_request(&signed_in.caller, &form.user_code, &signed_in.page.client).await {
-        Ok(approval) => Ok(approval_page(&signed_in, &approval)),
+        Ok(approval) => match seat_outlook(&web, &signed_in, &approval.client, approval.seat.as_ref()).await? {
+            SeatOutlook::Blocked(page) => Ok(page),
+            SeatOutlook::Line(line) => Ok(approval_page(&signed_in, &approval, Some(&line))),
+            SeatOutlook::None => Ok(approval_page(&signed_in, &approval, None)),
+        },
         Err(error) => refused(&signed_in, &form.user_code, error.into()),
     }
 }

@@ -13,7 +13,7 @@ use super::Web;
 use super::errors::PageResult;
 use super::i18n::{Lang, arg};
 use super::layout;
-use super::page::SignedIn;
+use super::page::{Form, SignedIn, safe_next};
 use super::reasons::Said;
 use crate::domain::ids::ActivationId;
 use crate::domain::license::{Activation, LicenseStatus};
@@ -183,20 +183,35 @@ fn device(signed_in: &SignedIn, held: &OwnedLicense, activation: &Activation) ->
 /// `POST /account/licenses/devices/{id}/remove`. A policy that asks for a
 /// recent proof sends the user to confirm it is them, then back here to
 /// click again: the removal is not done behind their back after the proof.
-async fn remove_device(State(web): State<Web>, signed_in: SignedIn, Path(id): Path<String>) -> PageResult {
+/// The removal form: its token, and where to go back to.
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    next: Option<String>,
+}
+
+async fn remove_device(
+    State(web): State<Web>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> PageResult {
     let services = &web.app.services;
     let Some(id) = ActivationId::parse(&id) else {
         return Err(Said::code(Code::NotFound).into());
     };
+    // A page that offered to free a seat (an app's sign-in whose seats are
+    // full) asks to be brought back; anyone else comes back here.
+    let back = form.next.as_deref().map(|next| safe_next(Some(next)));
     match services.licensing.deactivate(&signed_in.caller, &id, &signed_in.page.client).await {
-        Ok(()) => Ok(Redirect::to(&format!("{HERE}?removed=1")).into_response()),
+        Ok(()) => Ok(Redirect::to(back.as_deref().unwrap_or(&format!("{HERE}?removed=1"))).into_response()),
         Err(error) => {
             let said = Said::from(error);
             if said.cause.is_some() {
                 return Err(said.into());
             }
             if matches!(said.code, Code::ReauthenticationRequired | Code::MfaRequired) {
-                return Ok(Redirect::to(&super::security::confirm_url(HERE, &said)).into_response());
+                let next = back.as_deref().unwrap_or(HERE);
+                return Ok(Redirect::to(&super::security::confirm_url(next, &said)).into_response());
             }
             let licenses = held(&web, &signed_in).await?;
             let mut response = render(&signed_in, &licenses, None, Some(&said));

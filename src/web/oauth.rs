@@ -23,6 +23,8 @@ use super::i18n::arg;
 use super::layout;
 use super::page::{Form, Page, SignedIn, sign_in_then};
 use super::reasons::Said;
+use crate::domain::client::Client;
+use crate::domain::oauth::SeatAsked;
 use crate::domain::reason::Code;
 use crate::oauth::{Authorization, AuthorizeParams, AuthorizeRefusal, OAuthError};
 
@@ -50,6 +52,7 @@ fn hidden_request(params: &AuthorizeParams) -> Markup {
         ("nonce", &params.nonce),
         ("code_challenge", &params.code_challenge),
         ("code_challenge_method", &params.code_challenge_method),
+        ("authorization_details", &params.authorization_details),
     ];
     html! {
         @for (name, value) in fields {
@@ -105,6 +108,7 @@ fn requirement_page(signed_in: &SignedIn, authorization: &Authorization, said: &
     let app = || vec![("app", arg(authorization.client.name.clone()))];
     let (action, label) = match said.code {
         Code::EulaAcceptanceRequired => ("/account/eula", "error-action-eula"),
+        Code::SeatLimitReached | Code::LeaseLapsed | Code::NotFound => ("/account/licenses", "error-action-licenses"),
         _ => ("/account/security", "error-action-security"),
     };
     let body = html! {
@@ -117,13 +121,99 @@ fn requirement_page(signed_in: &SignedIn, authorization: &Authorization, said: &
     response
 }
 
-fn approval_page(signed_in: &SignedIn, authorization: &Authorization, params: &AuthorizeParams) -> Markup {
+/// What a seat asked for with a sign-in comes to: a line for the approval
+/// page, or a page of its own when it cannot be had (no license of the
+/// product, every seat taken by other machines).
+pub(super) enum SeatOutlook {
+    /// No seat was asked for.
+    None,
+    /// The line that says what approving does.
+    Line(String),
+    /// The page to show instead of the approval.
+    Blocked(Response),
+}
+
+pub(super) async fn seat_outlook(
+    web: &Web,
+    signed_in: &SignedIn,
+    client: &Client,
+    seat: Option<&SeatAsked>,
+) -> PageResult<SeatOutlook> {
+    let Some(seat) = seat else { return Ok(SeatOutlook::None) };
+    let page = &signed_in.page;
+    let lang = page.lang;
+    let device = seat.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
+    let Some(offer) = web.app.services.oauth.seat_offer(&signed_in.caller, client, seat).await? else {
+        let body = html! {
+            div class="alert" role="alert" data-code="not_found" {
+                p { (lang.t_with("oauth-no-license", vec![("product", arg(client.product.clone()))])) }
+            }
+            p { a class="button" href="/activate" { (lang.t("oauth-no-license-action")) } }
+            p { a href=(page.here) { (lang.t_with("oauth-needs-retry", vec![("app", arg(client.name.clone()))])) } }
+        };
+        let title = lang.t_with("oauth-needs-title", vec![("app", arg(client.name.clone()))]);
+        let mut response = layout::page(page, &title, body).into_response();
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        return Ok(SeatOutlook::Blocked(response));
+    };
+    let max = i64::from(offer.license.max_activations);
+    if offer.full() {
+        let body = html! {
+            div class="alert" role="alert" data-code="seat_limit_reached" {
+                p { (lang.t_with("oauth-seats-full", vec![("max", arg(max)), ("product", arg(client.product.clone()))])) }
+                p class="next" { (lang.t_with("oauth-seats-full-next", vec![("device", arg(device.clone()))])) }
+            }
+            ul class="devices" {
+                @for held in &offer.devices {
+                    @let name = held.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
+                    li {
+                        (name) " · " (lang.t_with("oauth-last-seen", vec![("when", arg(lang.date_time(held.last_seen_at)))]))
+                        form method="post" action=(format!("/account/licenses/devices/{}/remove", held.id)) {
+                            (layout::csrf(page))
+                            input type="hidden" name="next" value=(page.here);
+                            button type="submit" class="secondary" aria-label=(lang.t_with("oauth-free-seat-of", vec![("device", arg(name.clone()))])) {
+                                (lang.t("oauth-free-seat"))
+                            }
+                        }
+                    }
+                }
+            }
+            p { a href="/account/licenses" { (lang.t("oauth-free-seat-action")) } }
+            p { a href=(page.here) { (lang.t_with("oauth-needs-retry", vec![("app", arg(client.name.clone()))])) } }
+        };
+        let title = lang.t_with("oauth-needs-title", vec![("app", arg(client.name.clone()))]);
+        let mut response = layout::page(page, &title, body).into_response();
+        *response.status_mut() = StatusCode::CONFLICT;
+        return Ok(SeatOutlook::Blocked(response));
+    }
+    let line = if offer.this_device {
+        lang.t_with("oauth-activate-again", vec![("device", arg(device))])
+    } else {
+        let seat_number = i64::try_from(offer.devices.len()).unwrap_or(i64::MAX).saturating_add(1);
+        let args = vec![
+            ("app", arg(client.name.clone())),
+            ("device", arg(device)),
+            ("seat", arg(seat_number)),
+            ("max", arg(max)),
+        ];
+        lang.t_with("oauth-activate", args)
+    };
+    Ok(SeatOutlook::Line(line))
+}
+
+fn approval_page(
+    signed_in: &SignedIn,
+    authorization: &Authorization,
+    params: &AuthorizeParams,
+    seat_line: Option<&str>,
+) -> Markup {
     let page = &signed_in.page;
     let lang = page.lang;
     let client = &authorization.client;
     let app = || vec![("app", arg(client.name.clone()))];
     let body = html! {
         p { (lang.t_with("oauth-as", vec![("email", arg(signed_in.caller.user.email.clone()))])) }
+        @if let Some(line) = seat_line { p class="seat" { strong { (line) } } }
         h2 id="oauth-gets" { (lang.t_with("oauth-wants", app())) }
         ul aria-labelledby="oauth-gets" {
             @for scope in authorization.scope.iter() {
@@ -160,10 +250,15 @@ async fn show(
     if let Err(error) = oauth.check_requirements(&signed_in.caller, &authorization.client).await {
         return unmet(&signed_in, &authorization, error);
     }
+    let seat = match seat_outlook(&web, &signed_in, &authorization.client, authorization.seat.as_ref()).await? {
+        SeatOutlook::Blocked(page) => return Ok(page),
+        SeatOutlook::Line(line) => Some(line),
+        SeatOutlook::None => None,
+    };
     if authorization.client.first_party {
         return approve(&web, &signed_in, &authorization).await;
     }
-    Ok(approval_page(&signed_in, &authorization, &params).into_response())
+    Ok(approval_page(&signed_in, &authorization, &params, seat.as_deref()).into_response())
 }
 
 /// `POST /oauth/authorize`: the user's answer.

@@ -113,7 +113,7 @@ impl Said {
             | Code::ActivationCodeUsed
             | Code::LeaseLapsed
             | Code::FactorRequiredByLicense => StatusCode::CONFLICT,
-            Code::AccountLocked | Code::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Code::AccountLocked | Code::RateLimited | Code::TransferLimitReached => StatusCode::TOO_MANY_REQUESTS,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::Timeout | Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -171,6 +171,7 @@ pub fn keys(code: Code) -> (&'static str, &'static str) {
         MethodNotAllowed => "method_not_allowed",
         Conflict => "conflict",
         SeatLimitReached => "seat_limit_reached",
+        TransferLimitReached => "transfer_limit_reached",
         LicenseSuspended => "license_suspended",
         LicenseRevoked => "license_revoked",
         LicenseExpired => "license_expired",
@@ -343,6 +344,9 @@ impl From<LicenseError> for Said {
         match error {
             LicenseError::Invalid(invalid) => invalid.into(),
             LicenseError::CodeUsedUp => Self::specific(code, "code-used_up"),
+            LicenseError::TransferLimitReached { retry_after_secs } => {
+                Self::code(code).with("wait", Arg::Wait(retry_after_secs))
+            }
             LicenseError::Factor(e) => e.into(),
             LicenseError::Eula(e) => e.into(),
             LicenseError::Keys(e) => Self::failure(e.code(), e),
@@ -371,6 +375,7 @@ impl From<OAuthError> for Said {
         match error {
             OAuthError::Factor(e) => e.into(),
             OAuthError::Eula(e) => e.into(),
+            OAuthError::License(e) => e.into(),
             OAuthError::Keys(e) => Self::failure(e.code(), e),
             OAuthError::Store(e) if e.is_outage() => Self::failure(Code::Unavailable, e),
             OAuthError::Store(e) => Self::failure(Code::Internal, e),

@@ -206,7 +206,7 @@ const LANDED: &[(&str, &str)] = &[
     ("0011_session_proof.sql", "cbdc41fdf874b59209052925d6d3f963379ffaf34891ff6e9a1d662685caad0f"),
     ("0012_revocation_list.sql", "ce8de3f7b2850f552fc07b98e871ee0e0ebb36fff6998b91fc233542a3536e44"),
     ("0013_change_marks.sql", "efc9ace306378f7bc2a51af85c10e20ffd8442b4939379e250ffa907031ef3b8"),
-    ("0014_oauth.sql", "c4d94352f4216712d6706315ed4c9e8a6b011bfc511ff341b4aa4ad45d378537"),
+    ("0014_oauth.sql", "b8e020c3823a43fb0236ae966b633081bc81fc7c31b735e7e8dfbf846726f73e"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).

@@ -36,6 +36,7 @@ on_both_backends!(
     the_vendors_own_app_skips_approval_and_the_product_policy_applies,
     a_device_signs_in_with_a_code_typed_on_another_screen,
     device_codes_are_denied_expire_and_cannot_be_guessed,
+    an_app_signs_in_and_activates_its_machine_in_one_step,
 );
 
 const POLICIES: &[(&str, &str)] = &[
@@ -48,6 +49,12 @@ const POLICIES: &[(&str, &str)] = &[
         "name = \"strict\"\nproduct = \"vault\"\nmax_activations = 1\nbinding = \"node_locked\"\n[eula]\nrequired = true\n",
     ),
 ];
+
+const SOLO: (&str, &str) = (
+    "solo.toml",
+    "name = \"solo\"\nproduct = \"notes\"\nmax_activations = 1\nbinding = \"node_locked\"\noffline_lease = \"7d\"\n\
+     transfers_per_30d = 1\n",
+);
 
 const PORTAL_SECRET: &str = "portal-secret-of-thirty-two-chars";
 
@@ -70,7 +77,7 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
     let dir = tempfile::tempdir().unwrap();
     let policies = dir.path().join("policies");
     std::fs::create_dir(&policies).unwrap();
-    for (name, text) in POLICIES {
+    for (name, text) in POLICIES.iter().chain([&SOLO]) {
         std::fs::write(policies.join(name), text).unwrap();
     }
     let secret = dir.path().join("portal.secret");
@@ -92,6 +99,11 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
         client(&format!(
             "id = \"vault\"\nname = \"Vault\"\nkind = \"public\"\n{loopback}\
              grants = [\"authorization_code\"]\nproduct = \"vault\"\nfirst_party = true\n"
+        )),
+        client(&format!(
+            "id = \"notes\"\nname = \"Notes\"\nkind = \"public\"\n{loopback}\
+             grants = [\"authorization_code\", \"refresh_token\", \"device_code\"]\ndevice_flow = true\n\
+             product = \"notes\"\n"
         )),
         client(
             "id = \"studio-cli\"\nname = \"Studio CLI\"\nkind = \"public\"\n\
@@ -922,4 +934,137 @@ async fn device_codes_are_denied_expire_and_cannot_be_guessed(backend: Backend) 
         app.client.post(app.url("/oauth/device_authorization")).form(&[("client_id", "desktop")]).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     assert_eq!(refused.json::<Value>().await.unwrap()["error"], "unauthorized_client");
+}
+
+const LAPTOP: &str =
+    r#"[{"type":"license_activation","fingerprint":"fp-ada-laptop","name":"Ada's laptop","platform":"macos"}]"#;
+
+/// A sign-in asking for a seat: started with `details`, and the approval page's HTML.
+async fn with_seat(rp: &RelyingParty, browser: &Browser, details: &str) -> (Started, reqwest::Response) {
+    let mut started = rp.start(&["license"]);
+    started.url.query_pairs_mut().append_pair("authorization_details", details);
+    let page = browser.get(started.url.as_str()).await;
+    (started, page)
+}
+
+async fn exchange_raw(app: &TestApp, rp: &RelyingParty, browser: &Browser, started: &Started) -> Value {
+    let back = browser.decide(started, "allow").await;
+    let code = param(&rp.receive(browser, &back).await, "code").unwrap().to_owned();
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let (status, tokens) = token_request(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", started.verifier.secret()),
+            ("client_id", "notes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    tokens
+}
+
+async fn an_app_signs_in_and_activates_its_machine_in_one_step(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, session, browser) = user_with_browser(&app).await;
+    let rp = relying_party(&app, "notes").await;
+
+    // No license of the product yet: the page says so, and where to enter a code.
+    let (_, page) = with_seat(&rp, &browser, LAPTOP).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    assert!(page.text().await.unwrap().contains("There is no license for notes on this account yet."));
+
+    let issued: Value =
+        app.post("/v1/admin/licenses", &json!({"policy": "solo"}), Some(app.admin_key())).await.json().await.unwrap();
+    let license_id = issued["licenses"][0]["id"].as_str().unwrap().to_owned();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(&session)).await;
+
+    // The approval says what will happen, in words; approving takes the seat.
+    let (started, page) = with_seat(&rp, &browser, LAPTOP).await;
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Activate Notes on Ada&#39;s laptop: seat 1 of 1.")
+            || html.contains("Activate Notes on Ada's laptop: seat 1 of 1."),
+        "{html}"
+    );
+    let tokens = exchange_raw(&app, &rp, &browser, &started).await;
+    let seat = &tokens["authorization_details"][0];
+    assert_eq!(seat["type"], "license_activation", "{tokens}");
+    assert_eq!((seat["license_id"].as_str(), seat["name"].as_str()), (Some(license_id.as_str()), Some("Ada's laptop")));
+    let activation_id = seat["activation_id"].as_str().unwrap().to_owned();
+
+    // The certificate is the offline proof, for this product's audience only.
+    let jwks: Value = app.get("/.well-known/jwks.json", None).await.json().await.unwrap();
+    let checked = pyjwt(&json!({"jwks": jwks, "tokens": [
+        {"token": seat["certificate"], "audience": "urn:latchkey:product:notes", "require": ["exp", "aud"]},
+        {"token": seat["certificate"], "audience": "notes"},
+    ]}));
+    assert_eq!(checked["tokens"][0]["claims"]["jti"], activation_id.as_str(), "{checked}");
+    assert_eq!(checked["tokens"][0]["header"]["typ"], "license+jwt");
+    assert!(checked["tokens"][1]["error"].is_string(), "another audience refuses it: {checked}");
+    let mine: Value = app.get("/v1/me/licenses", Some(&session)).await.json().await.unwrap();
+    assert!(mine.to_string().contains("Ada's laptop"), "{mine}");
+
+    // Each refresh brings a fresh certificate.
+    app.clock.advance(Duration::minutes(5));
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, refreshed) =
+        token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", &refresh), ("client_id", "notes")])
+            .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+    let renewed = &refreshed["authorization_details"][0];
+    assert_eq!(renewed["activation_id"], activation_id.as_str());
+    assert_ne!(renewed["certificate"], seat["certificate"]);
+
+    // Another machine: every seat is taken, the page lists who holds them...
+    let desktop = r#"[{"type":"license_activation","fingerprint":"fp-ada-desktop","name":"Ada's desktop"}]"#;
+    let (started, page) = with_seat(&rp, &browser, desktop).await;
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("All 1 seats of your notes license are in use.") && html.contains("laptop"), "{html}");
+    // ...one is freed right there, and the page comes back to the approval.
+    let back = started.url.as_str().trim_start_matches(&app.address).to_owned();
+    let freed = browser
+        .post_form(&format!("/account/licenses/devices/{activation_id}/remove"), &[("next", back.as_str())])
+        .await;
+    assert_eq!(freed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(freed.headers()[LOCATION].to_str().unwrap(), back);
+    let page = browser.get(started.url.as_str()).await.text().await.unwrap();
+    assert!(page.contains("seat 1 of 1"), "{page}");
+    let moved = exchange_raw(&app, &rp, &browser, &started).await;
+    assert_ne!(moved["authorization_details"][0]["activation_id"], activation_id.as_str());
+
+    // The policy allows one move in 30 days: moving back is refused, with when it may be.
+    let desktop_seat = moved["authorization_details"][0]["activation_id"].as_str().unwrap();
+    let again = app.delete(&format!("/v1/activations/{desktop_seat}"), Some(&session)).await;
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(again.headers().get("retry-after").is_some());
+    assert_eq!(again.json::<Value>().await.unwrap()["code"], "transfer_limit_reached");
+
+    // The laptop's sign-in lost its seat: its refresh says so.
+    let newest = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    let (status, body) =
+        token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", &newest), ("client_id", "notes")])
+            .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+
+    // Details we cannot grant go back to the app.
+    let (_, refused) = with_seat(&rp, &browser, r#"[{"type":"payment","amount":1}]"#).await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert!(refused.headers()[LOCATION].to_str().unwrap().contains("error=invalid_authorization_details"));
+
+    // The device flow asks for a seat the same way.
+    let response = app
+        .client
+        .post(app.url("/oauth/device_authorization"))
+        .form(&[("client_id", "notes"), ("authorization_details", LAPTOP)])
+        .send()
+        .await
+        .unwrap();
+    let device: Value = response.json().await.unwrap();
+    let approval = browser.type_device_code(device["user_code"].as_str().unwrap()).await;
+    assert_eq!(approval.status(), StatusCode::CONFLICT, "the desktop holds the only seat now");
 }

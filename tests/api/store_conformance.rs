@@ -12,9 +12,9 @@ use latchkey::domain::ids::{ActivationId, ApiKeyId, EventId, LicenseId, PasskeyI
 use latchkey::domain::license::Actor;
 use latchkey::domain::lockout::{AttemptKey, AttemptKind};
 use latchkey::store::{
-    AttemptReservation, CACHE_POLL_EVERY, Ceremony, DeviceOnRecord, Duplicate, NewAcceptance, NewApiKey, NewLicense,
-    NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal, Revocation, SeatClaim, SeatRequest, Store, StoreError,
-    TokenState,
+    AttemptReservation, CACHE_POLL_EVERY, Ceremony, Deactivation, DeviceOnRecord, Duplicate, NewAcceptance, NewApiKey,
+    NewLicense, NewPendingSignIn, NewSession, NewUser, PasskeyUse, Removal, Revocation, SeatClaim, SeatRequest, Store,
+    StoreError, TokenState,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -39,6 +39,7 @@ on_both_backends!(
     validation_facts_carry_the_eula_standing,
     validation_facts_follow_changes_made_by_another_instance,
     holdings_and_standings_follow_changes_made_by_another_instance,
+    freed_seats_are_bounded_per_holder_over_thirty_days,
 );
 
 fn t0() -> OffsetDateTime {
@@ -924,4 +925,51 @@ async fn held_license(store: &dyn Store, issued_at: OffsetDateTime) -> (LicenseI
     };
     store.issue_licenses(&[new], &Actor::Cli, None, issued_at).await.unwrap();
     (id, code_hash)
+}
+
+/// `transfers_per_30d`: a holder frees at most so many seats in any 30
+/// days, counted and freed in one decision, so racing frees cannot both
+/// take the last one; other actors (an admin, the mailed link) do not count.
+async fn freed_seats_are_bounded_per_holder_over_thirty_days(backend: Backend) {
+    let (_db, store) = store(backend).await;
+    let ada = user(store.as_ref(), "ada@example.com").await;
+    let (license, _) = issued_license(store.as_ref(), 10).await;
+    let mut seats = Vec::new();
+    for n in 0..5 {
+        let activation_id = ActivationId::new();
+        let claim = store
+            .claim_seat(&SeatRequest {
+                activation_id: activation_id.clone(),
+                license_id: license.clone(),
+                user_id: ada.clone(),
+                fingerprint_hash: format!("fp-{n}"),
+                name: None,
+                platform: None,
+                lease: None,
+                max_activations: 10,
+                now: t0(),
+                activated: event(&ada, EventKind::DeviceActivated),
+            })
+            .await
+            .unwrap();
+        assert!(matches!(claim, SeatClaim::New { .. }), "{claim:?}");
+        seats.push(activation_id);
+    }
+    let holder = Actor::User(ada.clone());
+    let day = |n: i64| t0() + Duration::days(n);
+    assert!(store.deactivate(&seats[0], &Actor::Cli, t0()).await.unwrap(), "an operator's free does not count");
+    assert_eq!(store.deactivate_within(&seats[1], &holder, 2, day(1)).await.unwrap(), Deactivation::Done);
+    // Two holders' frees race for the one left: one gets it.
+    let racing = join_all([&seats[2], &seats[3]].map(|seat| store.deactivate_within(seat, &holder, 2, day(2)))).await;
+    let outcomes: Vec<Deactivation> = racing.into_iter().map(Result::unwrap).collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == Deactivation::Done).count(), 1, "{outcomes:?}");
+    let refused = outcomes.iter().find(|o| **o != Deactivation::Done).unwrap();
+    assert_eq!(*refused, Deactivation::LimitReached { until: day(31) }, "free again when the first leaves the window");
+    assert_eq!(store.deactivate_within(&seats[0], &holder, 2, day(3)).await.unwrap(), Deactivation::Gone);
+    let left = if outcomes[0] == Deactivation::Done { &seats[3] } else { &seats[2] };
+    assert!(matches!(
+        store.deactivate_within(left, &holder, 2, day(30)).await.unwrap(),
+        Deactivation::LimitReached { .. }
+    ));
+    assert_eq!(store.deactivate_within(left, &holder, 2, day(31)).await.unwrap(), Deactivation::Done);
 }
