@@ -570,7 +570,15 @@ impl OAuth {
                 return Err(Problem::Scope.into());
             }
         }
-        self.issue(client, &grant, None, Some(next.secret), now).await
+        match self.issue(client, &grant, None, Some(next.secret), now).await {
+            // The new refresh token is never handed out; ending the grant
+            // keeps the app's retry with the old one from reading as a theft.
+            Err(OAuthError::License(error)) => {
+                self.store.end_grant(&grant.id, GrantEnd::SeatLost, now).await?;
+                Err(error.into())
+            }
+            issued => issued,
+        }
     }
 
     /// A device asks to sign its user in on another screen: a device code

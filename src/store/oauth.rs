@@ -182,6 +182,8 @@ pub enum GrantEnd {
     FailedExchange,
     /// The user or the app asked.
     Revoked,
+    /// The seat it activated was freed, or its lease lapsed: the app signs in again.
+    SeatLost,
 }
 
 impl GrantEnd {
@@ -191,6 +193,7 @@ impl GrantEnd {
             Self::Replay => "replay",
             Self::FailedExchange => "failed_exchange",
             Self::Revoked => "revoked",
+            Self::SeatLost => "seat_lost",
         }
     }
 }

@@ -37,7 +37,14 @@ on_both_backends!(
     a_device_signs_in_with_a_code_typed_on_another_screen,
     device_codes_are_denied_expire_and_cannot_be_guessed,
     an_app_signs_in_and_activates_its_machine_in_one_step,
+    the_reference_desktop_client_signs_in_activates_and_refreshes,
 );
+
+/// The reference client of `cargo run --example desktop_sign_in`, run here
+/// against a real instance: what vendors copy must work.
+#[path = "../examples/desktop_sign_in.rs"]
+#[allow(dead_code)]
+mod desktop_sign_in;
 
 const POLICIES: &[(&str, &str)] = &[
     (
@@ -824,14 +831,16 @@ impl Browser {
     }
 
     async fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.extend_pairs(pairs).append_pair("csrf", &self.csrf);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .append_pair("csrf", &self.csrf)
+            .finish();
         let base = self.base.as_str();
         self.client
             .post(format!("{base}{path}"))
             .header(COOKIE, &self.cookies)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(form.finish())
+            .body(body)
             .send()
             .await
             .unwrap()
@@ -1050,6 +1059,11 @@ async fn an_app_signs_in_and_activates_its_machine_in_one_step(backend: Backend)
         token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", &newest), ("client_id", "notes")])
             .await;
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("seat"), "{body}");
+    // The app retrying with the same token is not taken for a thief.
+    token_request(&app, &[("grant_type", "refresh_token"), ("refresh_token", &newest), ("client_id", "notes")]).await;
+    let events: Value = app.get("/v1/me/events", Some(&session)).await.json().await.unwrap();
+    assert!(!events.to_string().contains("app_token_replayed"), "{events}");
 
     // Details we cannot grant go back to the app.
     let (_, refused) = with_seat(&rp, &browser, r#"[{"type":"payment","amount":1}]"#).await;
@@ -1067,4 +1081,62 @@ async fn an_app_signs_in_and_activates_its_machine_in_one_step(backend: Backend)
     let device: Value = response.json().await.unwrap();
     let approval = browser.type_device_code(device["user_code"].as_str().unwrap()).await;
     assert_eq!(approval.status(), StatusCode::CONFLICT, "the desktop holds the only seat now");
+}
+
+async fn the_reference_desktop_client_signs_in_activates_and_refreshes(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (email, session, browser) = user_with_browser(&app).await;
+    let issued: Value =
+        app.post("/v1/admin/licenses", &json!({"policy": "desk"}), Some(app.admin_key())).await.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(&session)).await;
+
+    let settings = desktop_sign_in::Settings {
+        issuer: app.address.clone(),
+        client_id: "desktop".into(),
+        product: "studio".into(),
+        fingerprint: "ada-laptop-machine-id".into(),
+        device_name: "Ada's laptop".into(),
+    };
+    // The person's part: open the link, approve, and let the browser go back to the app.
+    let (opened, approved) = tokio::sync::oneshot::channel::<String>();
+    let person = tokio::spawn(async move {
+        let url = approved.await.unwrap();
+        let page = browser.get(&url).await.text().await.unwrap();
+        assert!(
+            page.contains("Activate Studio Desktop on Ada&#39;s laptop")
+                || page.contains("Activate Studio Desktop on Ada's laptop"),
+            "{page}"
+        );
+        let started = url::Url::parse(&url).unwrap();
+        let mut form: Vec<(String, String)> =
+            started.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        form.push(("decision".into(), "allow".into()));
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let answer = browser.post_form("/oauth/authorize", &pairs).await.text().await.unwrap();
+        let back = continue_link(&answer);
+        assert_eq!(browser.client.get(&back).send().await.unwrap().status(), StatusCode::OK);
+    });
+    let mut signed_in = desktop_sign_in::sign_in(&settings, |url| opened.send(url).unwrap()).await.expect("signed in");
+    person.await.unwrap();
+    assert_eq!(signed_in.email.as_deref(), Some(email.as_str()));
+    assert_eq!(signed_in.certificate.lic, issued["licenses"][0]["id"].as_str().unwrap());
+    assert_eq!(signed_in.certificate.ent, ["export"]);
+
+    let spent = signed_in.refresh_token.clone();
+    desktop_sign_in::refresh(&settings, &mut signed_in).await.expect("refreshed");
+    assert_ne!(signed_in.refresh_token, spent);
+    // The client's own check refuses a certificate for another product or machine.
+    let (status, tokens) = token_request(
+        &app,
+        &[("grant_type", "refresh_token"), ("refresh_token", &signed_in.refresh_token), ("client_id", "desktop")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let certificate = tokens["authorization_details"][0]["certificate"].as_str().unwrap();
+    let other_product = desktop_sign_in::Settings { product: "notes".into(), ..settings.clone() };
+    assert!(desktop_sign_in::check_certificate(&other_product, certificate).await.is_err());
+    let other_machine = desktop_sign_in::Settings { fingerprint: "someone-else".into(), ..settings.clone() };
+    assert!(desktop_sign_in::check_certificate(&other_machine, certificate).await.is_err());
+    assert!(desktop_sign_in::check_certificate(&settings, certificate).await.is_ok());
 }

@@ -8,7 +8,8 @@
 //!   same parameters, every core);
 //! - `flood`: validation's p99 while 64 clients flood sign-in, and the
 //!   resident memory before and after;
-//! - `enumeration`: answers for addresses with and without an account.
+//! - `enumeration`: answers for addresses with and without an account;
+//! - `refresh`: an app's refresh grant (rotation and signing) ÷ raw ES256 signing.
 //!
 //! `cargo bench` runs them all against the release binary (`wrk` and
 //! PostgreSQL from LATCHKEY_TEST_POSTGRES_URL, default the local server);
@@ -22,6 +23,7 @@ mod enumeration;
 mod flood;
 mod harness;
 mod minting;
+mod refresh;
 mod sign_in;
 mod validate;
 
@@ -49,5 +51,8 @@ async fn main() {
     }
     if wanted("enumeration") {
         enumeration::run().await;
+    }
+    if wanted("refresh") {
+        refresh::run().await;
     }
 }

@@ -116,7 +116,10 @@ impl Server {
              ip_rate_per_minute = 100000000\n\
              product_rate_per_minute = 100000000\n\
              max_connections = 4096\n\
-             [[integrations]]\nname = \"widget\"\nkind = \"jwt\"\nlifetime = \"10m\"\n",
+             [[integrations]]\nname = \"widget\"\nkind = \"jwt\"\nlifetime = \"10m\"\n\
+             [[clients]]\nid = \"bench-app\"\nname = \"Bench\"\nkind = \"public\"\nfirst_party = true\n\
+             redirect_uris = [\"http://127.0.0.1/callback\"]\ngrants = [\"authorization_code\", \"refresh_token\"]\n\
+             product = \"bench\"\n",
             dir.path().join("policies").display()
         );
         std::fs::write(dir.path().join("latchkey.toml"), settings).unwrap();
@@ -236,6 +239,50 @@ impl Server {
         let device = json!({"license_id": license["id"], "fingerprint": "bench-machine", "name": "Bench"});
         self.post_ok("/v1/activations", Some(&token), &device).await;
         Licensed { key: license["key"].as_str().unwrap().to_owned(), session: token }
+    }
+
+    /// An app's sign-in for a new user `email`, through the browser flow
+    /// (the vendor's own app: no approval page): its refresh token.
+    pub async fn oauth_refresh_token(&self, email: &str) -> String {
+        use base64::Engine;
+        use sha2::Digest;
+        let session = self.signed_in(email).await;
+        // Unreserved characters only (RFC 7636), 43 to 128 of them.
+        let verifier = format!("bench-verifier-{}", hex::encode(sha2::Sha256::digest(email.as_bytes())));
+        let challenge =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+        let query = [
+            ("client_id", "bench-app"),
+            ("redirect_uri", "http://127.0.0.1:1/callback"),
+            ("response_type", "code"),
+            ("scope", "openid email"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        let page = self
+            .client
+            .get(self.url("/oauth/authorize"))
+            .query(&query)
+            .header("cookie", format!("lk_session={session}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("code=").unwrap_or_else(|| panic!("no code on the way back: {page}")) + "code=".len();
+        let code: String =
+            page[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || "_-".contains(*c)).collect();
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("client_id", "bench-app"),
+            ("code", code.as_str()),
+            ("redirect_uri", "http://127.0.0.1:1/callback"),
+            ("code_verifier", verifier.as_str()),
+        ];
+        let tokens: Value =
+            self.client.post(self.url("/oauth/token")).form(&form).send().await.unwrap().json().await.unwrap();
+        tokens["refresh_token"].as_str().unwrap_or_else(|| panic!("no refresh token: {tokens}")).to_owned()
     }
 
     /// Signs up `email` with [`PASSWORD`] and signs in; the session token.
