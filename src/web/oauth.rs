@@ -10,6 +10,7 @@
 //! form to the pages' `form-action 'self'` and refuse it.
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -239,8 +240,10 @@ async fn show(
     State(web): State<Web>,
     page: Page,
     signed_in: Option<SignedIn>,
-    Query(params): Query<AuthorizeParams>,
+    query: Result<Query<AuthorizeParams>, QueryRejection>,
 ) -> PageResult {
+    // A parameter given twice (or not text) leaves no request to trust.
+    let Ok(Query(params)) = query else { return Ok(bad_link(&page)) };
     let authorization = match web.app.services.oauth.check(&params) {
         Ok(authorization) => authorization,
         Err(refusal) => return Ok(refused(&page, refusal)),

@@ -541,6 +541,7 @@ async fn links_we_cannot_trust_get_a_page_never_a_redirect(backend: Backend) {
         with(&[("redirect_uri", Some("https://evil.example/callback"))]),
         with(&[("redirect_uri", Some("http://127.0.0.1.evil.example/callback"))]),
         with(&[("redirect_uri", None)]),
+        format!("{}&redirect_uri=https%3A%2F%2Fevil.example%2Fcallback", started.url),
     ] {
         let response = browser.get(&bad).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
