@@ -307,6 +307,52 @@ pub async fn device_authorization(
     Ok((no_store(), axum::Json(body)).into_response())
 }
 
+/// RFC 7009 for apps: the form.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RevocationForm {
+    /// A refresh token (ends the whole sign-in) or an access token.
+    token: String,
+    /// `refresh_token` or `access_token`; the token's own form decides.
+    token_type_hint: Option<String>,
+    /// The client id, unless sent with HTTP Basic.
+    client_id: Option<String>,
+    /// A confidential client's secret, unless sent with HTTP Basic.
+    client_secret: Option<String>,
+}
+
+/// The app's own tokens, as RFC 7009 reads the form.
+#[derive(serde::Deserialize)]
+pub struct RevocationParams {
+    token: Option<SecretString>,
+    #[serde(flatten)]
+    client: TokenParams,
+}
+
+/// An app signs its user out: a refresh token ends the whole sign-in, an
+/// access token is revoked. Always 200 for a token that is not the app's
+/// or not ours (RFC 7009 §2.2).
+#[utoipa::path(post, path = "/oauth/revoke", operation_id = "oauth_revoke", tag = "oauth",
+    request_body(content((RevocationForm = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, headers(("Cache-Control" = String), ("Pragma" = String))),
+        (status = 400, body = OAuthErrorBody, description = "`invalid_request`: no token"),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_client`", headers(("WWW-Authenticate" = String))),
+        (status = 429, body = OAuthErrorBody, description = "`temporarily_unavailable`: too many requests from this client", headers(("Retry-After" = i64))),
+    ))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    _attempt: Attempt,
+    headers: HeaderMap,
+    form: Result<axum::Form<RevocationParams>, FormRejection>,
+) -> Result<Response, OAuthError> {
+    let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
+    let credentials = credentials(&headers, &params.client)?;
+    let token = params.token.ok_or(OAuthError::Refused(Problem::Missing("token")))?;
+    state.services.oauth.revoke(&credentials, token.expose_secret()).await?;
+    Ok((StatusCode::OK, no_store()).into_response())
+}
+
 /// The rate limit's answer on OAuth paths: clients there parse the RFC 6749 shape.
 pub fn rate_limited(retry_after_secs: u64) -> Response {
     let mut response = error_response(

@@ -76,6 +76,7 @@ fn sign_in() -> OpenApiRouter<AppState> {
         .routes(routes!(email::remove_device))
         .routes(routes!(oauth::token))
         .routes(routes!(oauth::device_authorization))
+        .routes(routes!(oauth::revoke))
 }
 
 fn session() -> OpenApiRouter<AppState> {

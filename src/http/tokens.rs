@@ -222,7 +222,8 @@ pub struct Discovery {
     pub jwks_uri: String,
     /// The RFC 7662 introspection endpoint.
     pub introspection_endpoint: String,
-    /// The RFC 7009 revocation endpoint.
+    /// The RFC 7009 revocation endpoint for apps (`/oauth/revoke`, with
+    /// client authentication); users and staff revoke at `/v1/tokens/revoke`.
     pub revocation_endpoint: String,
     /// `code`: the authorization code flow only.
     pub response_types_supported: Vec<&'static str>,
@@ -240,7 +241,7 @@ pub struct Discovery {
     pub authorization_response_iss_parameter_supported: bool,
     /// `bearer`: a support or admin API key.
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
-    /// `bearer`: the user's session token, or a support or admin API key.
+    /// How apps authenticate at the revocation endpoint, as at the token endpoint.
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     /// Algorithms of the keys in the JWKS, which sign ID tokens.
     pub id_token_signing_alg_values_supported: Vec<String>,
@@ -262,7 +263,7 @@ async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
         userinfo_endpoint: format!("{issuer}/oauth/userinfo"),
         jwks_uri: format!("{issuer}/.well-known/jwks.json"),
         introspection_endpoint: format!("{issuer}/v1/tokens/introspect"),
-        revocation_endpoint: format!("{issuer}/v1/tokens/revoke"),
+        revocation_endpoint: format!("{issuer}/oauth/revoke"),
         response_types_supported: vec!["code"],
         response_modes_supported: vec!["query"],
         grant_types_supported: vec!["authorization_code", "refresh_token", crate::oauth::DEVICE_CODE_GRANT],
@@ -271,7 +272,7 @@ async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
         scopes_supported: crate::domain::oauth::SCOPES.to_vec(),
         authorization_response_iss_parameter_supported: true,
         introspection_endpoint_auth_methods_supported: vec!["bearer"],
-        revocation_endpoint_auth_methods_supported: vec!["bearer"],
+        revocation_endpoint_auth_methods_supported: vec!["none", "client_secret_basic", "client_secret_post"],
         id_token_signing_alg_values_supported: algorithms.clone(),
         access_token_signing_alg_values_supported: algorithms,
         subject_types_supported: vec!["public"],

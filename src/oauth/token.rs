@@ -20,6 +20,7 @@ use crate::domain::oauth::{CodeChallenge, LICENSE_ACTIVATION, Scope, SeatGranted
 use crate::secrets::{TokenKind, hash_token, issue_token};
 use crate::store::{CodeUse, GrantEnd, GrantRecord, RefreshUse, StoreError};
 use crate::tokens::formats::{ACCESS_TOKEN_TYP, AccessClaims, IdClaims, LicenseClaim};
+use crate::tokens::{Revoker, TokenError};
 
 /// How long an access token lives; the app refreshes after.
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
@@ -356,6 +357,25 @@ impl OAuth {
         }
         licenses.truncate(crate::tokens::MAX_LICENSES_IN_TOKEN);
         Ok((licenses, eula))
+    }
+
+    /// RFC 7009 for apps: the app signs its user out. A refresh token ends
+    /// its whole grant (every token of it, on every instance); an access
+    /// token goes on the revocation list. Only the client's own tokens are
+    /// touched, and anything else is quietly left alone, as the RFC asks.
+    #[tracing::instrument(skip_all)]
+    pub async fn revoke(&self, credentials: &ClientCredentials, token: &str) -> OAuthResult<()> {
+        let client = self.authenticate(credentials).await?;
+        if token.starts_with(TokenKind::RefreshToken.prefix()) {
+            self.store.end_grant_of_refresh_token(&hash_token(token), &client.id, self.clock.now()).await?;
+            return Ok(());
+        }
+        match self.tokens.revoke(token, Revoker::Client(&client.id)).await {
+            Ok(()) => Ok(()),
+            Err(TokenError::Store(error)) => Err(error.into()),
+            Err(TokenError::Keys(error)) => Err(error.into()),
+            Err(other) => Err(StoreError::Corrupt(other.to_string()).into()),
+        }
     }
 
     /// OpenID Connect userinfo: the claims a live access token's scope

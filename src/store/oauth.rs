@@ -222,6 +222,14 @@ pub trait OAuthStore {
     ) -> StoreResult<RefreshUse>;
     /// Ends a grant and so every token of it; false when it was not live.
     async fn end_grant(&self, grant_id: &str, why: GrantEnd, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Ends the grant of `client_id` that this refresh token (current or
+    /// spent) belongs to; false when there is none.
+    async fn end_grant_of_refresh_token(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     /// Stores a device request; `Duplicate(RandomValue)` when its user code
     /// is already taken (the caller draws another).
@@ -512,6 +520,27 @@ impl OAuthStore for SqlStore {
             .rows_affected());
         Ok(ended == 1)
     }
+    #[tracing::instrument(skip_all)]
+    async fn end_grant_of_refresh_token(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let ended = on_pool!(self, |pool| sqlx::query(
+            "UPDATE oauth_grants SET revoked_at = $1, revoked_reason = $2 WHERE revoked_at IS NULL \
+             AND client_id = $3 AND id = (SELECT grant_id FROM oauth_refresh_tokens WHERE token_hash = $4)"
+        )
+        .bind(to_millis(now))
+        .bind(GrantEnd::Revoked.as_str())
+        .bind(client_id)
+        .bind(token_hash)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(ended == 1)
+    }
+
     #[tracing::instrument(skip_all)]
     async fn create_device_request(&self, request: &NewDeviceRequest) -> StoreResult<()> {
         let seat = request.seat.as_ref().map(to_json).transpose()?;

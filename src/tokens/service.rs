@@ -84,6 +84,8 @@ pub enum Revoker<'a> {
     User(&'a User),
     /// A support or admin key.
     Staff,
+    /// An OAuth client, for the tokens it was given.
+    Client(&'a str),
 }
 
 /// A shared secret, opened; never printed.
@@ -322,9 +324,12 @@ impl Tokens {
             Err(_) => return Ok(()),
         };
         // The signature vouches for `sub`: a user revokes only the tokens that name them.
-        if let Revoker::User(user) = by
-            && claims.sub != user.id.as_str()
-        {
+        let theirs = match by {
+            Revoker::User(user) => claims.sub == user.id.as_str(),
+            Revoker::Client(client_id) => claims.client_id == client_id,
+            Revoker::Staff => true,
+        };
+        if !theirs {
             return Ok(());
         }
         // `verify_jwt` checked `exp`; one beyond the calendar is no lifetime we ever give.

@@ -194,5 +194,6 @@ pub fn is_api_path(path: &str) -> bool {
                 | "/oauth/token"
                 | "/oauth/userinfo"
                 | "/oauth/device_authorization"
+                | "/oauth/revoke"
         )
 }

@@ -502,6 +502,45 @@ async fn a_replayed_refresh_token_ends_the_whole_sign_in(backend: Backend) {
     let (status, _) = refresh(&winner).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "the race revoked the winner's sign-in too");
 
+    // The app signs its user out: revoking the refresh token ends the sign-in;
+    // another app's token, or one that is not ours, is quietly left alone.
+    let tokens = rp.sign_in(&browser, &[]).await;
+    let refresh_token = tokens.refresh_token().unwrap().secret().clone();
+    let revoke = |client: &'static str, token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/oauth/revoke"))
+                .form(&[("token", token.as_str()), ("client_id", client)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(revoke("cli", refresh_token.clone()).await.status(), StatusCode::OK);
+    assert_eq!(
+        introspect(&app, tokens.access_token().secret()).await["active"],
+        true,
+        "another app's revocation does nothing"
+    );
+    assert_eq!(revoke("desktop", "lk_ref_not-a-token".into()).await.status(), StatusCode::OK);
+    assert_eq!(revoke("desktop", refresh_token.clone()).await.status(), StatusCode::OK);
+    assert_eq!(introspect(&app, tokens.access_token().secret()).await["active"], false);
+    let (status, body) = refresh(&RefreshToken::new(refresh_token)).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
+    // An access token alone can be revoked too.
+    let tokens = rp.sign_in(&browser, &[]).await;
+    assert_eq!(revoke("desktop", tokens.access_token().secret().clone()).await.status(), StatusCode::OK);
+    assert_eq!(introspect(&app, tokens.access_token().secret()).await["active"], false);
+    let unknown = app
+        .client
+        .post(app.url("/oauth/revoke"))
+        .form(&[("token", "x"), ("client_id", "nobody")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+
     // The user hears of each stolen sign-in once, however often the thief tries.
     refresh(&stolen).await;
     let events: Value = app.get("/v1/me/events", Some(&session)).await.json().await.unwrap();

@@ -294,7 +294,7 @@ async fn every_format_verifies_independently(backend: Backend) {
     assert_eq!(discovery["issuer"], "http://localhost:8080");
     assert_eq!(discovery["jwks_uri"], "http://localhost:8080/.well-known/jwks.json");
     assert_eq!(discovery["introspection_endpoint"], "http://localhost:8080/v1/tokens/introspect");
-    assert_eq!(discovery["revocation_endpoint"], "http://localhost:8080/v1/tokens/revoke");
+    assert_eq!(discovery["revocation_endpoint"], "http://localhost:8080/oauth/revoke");
     assert_eq!(discovery["access_token_signing_alg_values_supported"], json!(["ES256"]));
 
     let metrics = app.get("/metrics", None).await.text().await.unwrap();
