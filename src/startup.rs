@@ -378,11 +378,8 @@ fn mail_transport(settings: &Settings) -> Result<Option<crate::mail::transport::
 fn check_integrations(settings: &Settings, policies: &crate::domain::policy::PolicySet) -> Result<(), StartupError> {
     for integration in &settings.integrations {
         if let Some(path) = &integration.secret_file {
-            let problem = |problem: String| StartupError::Integration { name: integration.name.clone(), problem };
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| problem(format!("cannot read secret_file {}: {e}", path.display())))?;
-            crate::tokens::check_secret_length(text.trim_end_matches(['\n', '\r']).len())
-                .map_err(|e| problem(format!("secret_file {}: {e}", path.display())))?;
+            crate::tokens::check_secret_file(path)
+                .map_err(|problem| StartupError::Integration { name: integration.name.clone(), problem })?;
         }
     }
     for policy in policies.iter() {
@@ -409,11 +406,7 @@ fn check_clients(settings: &Settings, policies: &crate::domain::policy::PolicySe
             )));
         }
         if let Some(path) = &client.secret_file {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| problem(format!("cannot read secret_file {}: {e}", path.display())))?;
-            if text.trim_end_matches(['\n', '\r']).len() < 16 {
-                return Err(problem(format!("secret_file {} holds under 16 characters", path.display())));
-            }
+            crate::tokens::check_secret_file(path).map_err(problem)?;
         }
     }
     Ok(())

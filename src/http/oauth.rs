@@ -179,6 +179,12 @@ impl IntoResponse for OAuthError {
     }
 }
 
+/// The form an app posted; one that is not the form (not url-encoded, a
+/// parameter repeated, bytes that are not text) is `invalid_request`.
+fn app_form<T>(form: Result<axum::Form<T>, FormRejection>) -> Result<T, OAuthError> {
+    form.map(|axum::Form(params)| params).map_err(|_| OAuthError::Refused(Problem::Malformed("body")))
+}
+
 /// The client's id and secret from HTTP Basic (RFC 6749 §2.3.1: each
 /// form-urlencoded, then joined by a colon) or the body, not both.
 fn credentials(headers: &HeaderMap, params: &TokenParams) -> Result<ClientCredentials, OAuthError> {
@@ -228,7 +234,7 @@ pub async fn token(
     headers: HeaderMap,
     form: Result<axum::Form<TokenParams>, FormRejection>,
 ) -> Result<Response, OAuthError> {
-    let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
+    let params = app_form(form)?;
     let credentials = credentials(&headers, &params)?;
     let issued = state.services.oauth.token(&credentials, &params, &from).await?;
     let body = TokenResponse {
@@ -292,7 +298,7 @@ pub async fn device_authorization(
     headers: HeaderMap,
     form: Result<axum::Form<TokenParams>, FormRejection>,
 ) -> Result<Response, OAuthError> {
-    let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
+    let params = app_form(form)?;
     let credentials = credentials(&headers, &params)?;
     let details = params.authorization_details.as_deref();
     let issued = state.services.oauth.authorize_device(&credentials, params.scope.as_deref(), details, &from).await?;
@@ -346,7 +352,7 @@ pub async fn revoke(
     headers: HeaderMap,
     form: Result<axum::Form<RevocationParams>, FormRejection>,
 ) -> Result<Response, OAuthError> {
-    let axum::Form(params) = form.map_err(|_| OAuthError::Refused(Problem::Malformed("body")))?;
+    let params = app_form(form)?;
     let credentials = credentials(&headers, &params.client)?;
     let token = params.token.ok_or(OAuthError::Refused(Problem::Missing("token")))?;
     state.services.oauth.revoke(&credentials, token.expose_secret()).await?;

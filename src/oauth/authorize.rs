@@ -72,8 +72,6 @@ pub enum AuthorizeRefusal {
     ToClient {
         /// The address to send the browser to, with `error` and `state`.
         location: String,
-        /// What was wrong.
-        problem: Problem,
     },
 }
 
@@ -91,7 +89,6 @@ impl OAuth {
             .ok_or(AuthorizeRefusal::RedirectUri)?;
         let refuse = |problem: Problem| AuthorizeRefusal::ToClient {
             location: self.error_location(redirect_uri, params.state.as_deref(), problem),
-            problem,
         };
         if params.response_type.as_deref() != Some("code") {
             return Err(refuse(Problem::ResponseType));

@@ -12,8 +12,10 @@ use crate::clock::Clock;
 use crate::domain::account::Authenticated;
 use crate::domain::client::Client;
 use crate::domain::event::ClientInfo;
+use crate::domain::ids::UserId;
+use crate::domain::license::License;
 use crate::domain::oauth::{SeatAsked, SeatGranted};
-use crate::domain::policy::PolicySet;
+use crate::domain::policy::{Policy, PolicySet};
 use crate::eula::Eulas;
 use crate::factors::Factors;
 use crate::licensing::{LicenseError, Licensing, SeatOffer};
@@ -91,18 +93,30 @@ impl OAuth {
     /// product, like tokens for integrations; a user with none may still
     /// sign in (the app learns there is no license).
     pub async fn check_requirements(&self, caller: &Authenticated, client: &Client) -> OAuthResult<()> {
-        let now = self.clock.now();
-        for license in self.store.licenses_of_holder(&caller.user.id).await? {
-            let Some(policy) = self.policies.get(&license.policy) else { continue };
-            if license.product != client.product || license.unusable(policy.expiration, now).is_some() {
-                continue;
-            }
+        for (license, policy) in self.usable_licenses(&caller.user.id, &client.product).await? {
             self.factors.require_sign_in(caller, policy.sign_in).await?;
             if policy.eula_required {
                 self.eulas.require_accepted(&caller.user.id, &license.product).await?;
             }
         }
         Ok(())
+    }
+
+    /// The user's licenses of `product` that work now, with their policies.
+    pub(super) async fn usable_licenses(
+        &self,
+        user_id: &UserId,
+        product: &str,
+    ) -> OAuthResult<Vec<(License, Arc<Policy>)>> {
+        let now = self.clock.now();
+        let mut usable = Vec::new();
+        for license in self.store.licenses_of_holder(user_id).await? {
+            let Some(policy) = self.policies.get(&license.policy) else { continue };
+            if license.product == product && license.unusable(policy.expiration, now).is_none() {
+                usable.push((license, policy.clone()));
+            }
+        }
+        Ok(usable)
     }
 
     /// Where the seat the app asks for would go, for the approval page:

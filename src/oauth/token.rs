@@ -154,17 +154,10 @@ impl OAuth {
 
     async fn client_secret(&self, client: &Client) -> OAuthResult<SecretString> {
         let path = client.secret_file.as_ref().ok_or(Problem::Client)?;
-        // Read at each use, so replacing the file rotates the secret without a restart.
-        let text = tokio::fs::read_to_string(path)
+        let secret = crate::tokens::read_secret_file(path)
             .await
-            .map_err(|e| StoreError::Corrupt(format!("client {}: cannot read {}: {e}", client.id, path.display())))?;
-        let secret = text.trim_end_matches(['\n', '\r']);
-        if secret.len() < 16 {
-            return Err(
-                StoreError::Corrupt(format!("client {}: secret_file holds under 16 characters", client.id)).into()
-            );
-        }
-        Ok(SecretString::from(secret.to_owned()))
+            .map_err(|problem| StoreError::Corrupt(format!("client {}: {problem}", client.id)))?;
+        Ok(secret)
     }
 
     async fn exchange_code(&self, client: &Client, params: &TokenParams) -> OAuthResult<IssuedTokens> {
@@ -260,7 +253,7 @@ impl OAuth {
         let user = self.store.user(&grant.user_id).await?.ok_or(Problem::RefreshToken)?;
         let scope = Scope::parse(Some(&grant.scope)).map_err(|_| StoreError::Corrupt("grant scope".into()))?;
         let (licenses, eula) =
-            if scope.has("license") { self.licenses(&user, client, now).await? } else { (Vec::new(), BTreeMap::new()) };
+            if scope.has("license") { self.licenses(&user, client).await? } else { (Vec::new(), BTreeMap::new()) };
         let acr = Acr::of(&grant.amr).as_str().to_owned();
         let access = AccessClaims {
             iss: self.issuer.clone(),
@@ -340,15 +333,9 @@ impl OAuth {
         &self,
         user: &User,
         client: &Client,
-        now: OffsetDateTime,
     ) -> OAuthResult<(Vec<LicenseClaim>, BTreeMap<String, String>)> {
-        let mut licenses = Vec::new();
-        for license in self.store.licenses_of_holder(&user.id).await? {
-            let Some(policy) = self.policies.get(&license.policy) else { continue };
-            if license.product == client.product && license.unusable(policy.expiration, now).is_none() {
-                licenses.push(LicenseClaim::from(&license));
-            }
-        }
+        let usable = self.usable_licenses(&user.id, &client.product).await?;
+        let mut licenses: Vec<LicenseClaim> = usable.iter().map(|(license, _)| LicenseClaim::from(license)).collect();
         let mut eula = BTreeMap::new();
         if !licenses.is_empty()
             && let Ok(Some(version)) = self.eulas.require_accepted(&user.id, &client.product).await

@@ -402,18 +402,10 @@ impl Tokens {
 
     async fn shared_secret(&self, integration: &Integration) -> TokenResult<SharedSecret> {
         if let Some(path) = &integration.secret_file {
-            // Read at each use, so replacing the file rotates the secret without a restart.
-            let text = tokio::fs::read_to_string(path).await.map_err(|e| {
-                StoreError::Corrupt(format!("integration {}: cannot read {}: {e}", integration.name, path.display()))
-            })?;
-            let secret = text.trim_end_matches(['\n', '\r']);
-            if let Err(problem) = check_secret_length(secret.len()) {
-                return Err(StoreError::Corrupt(format!("integration {}: {problem}", integration.name)).into());
-            }
-            return Ok(SharedSecret {
-                key_id: integration.key_id.clone(),
-                secret: SecretString::from(secret.to_owned()),
-            });
+            let secret = read_secret_file(path)
+                .await
+                .map_err(|problem| StoreError::Corrupt(format!("integration {}: {problem}", integration.name)))?;
+            return Ok(SharedSecret { key_id: integration.key_id.clone(), secret });
         }
         let record = self
             .store
@@ -428,6 +420,26 @@ impl Tokens {
             .map_err(|_| StoreError::Corrupt(format!("integration {} secret is not text", record.integration)))?;
         Ok(SharedSecret { key_id: Some(record.key_id).filter(|k| !k.is_empty()), secret: SecretString::from(secret) })
     }
+}
+
+/// A deployment secret kept in a file (an integration's, a confidential
+/// client's): the file without its final line break. Read at each use, so
+/// replacing the file rotates the secret without a restart.
+pub async fn read_secret_file(path: &std::path::Path) -> Result<SecretString, String> {
+    let text = tokio::fs::read_to_string(path).await.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    secret_in_file(path, &text)
+}
+
+/// The same at start, where a bad file stops the start rather than the first use.
+pub fn check_secret_file(path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read secret_file {}: {e}", path.display()))?;
+    secret_in_file(path, &text).map(|_| ())
+}
+
+fn secret_in_file(path: &std::path::Path, text: &str) -> Result<SecretString, String> {
+    let secret = text.trim_end_matches(['\n', '\r']);
+    check_secret_length(secret.len()).map_err(|problem| format!("secret_file {}: {problem}", path.display()))?;
+    Ok(SecretString::from(secret.to_owned()))
 }
 
 /// Vendors issue 32-64 characters; fewer than 16 is a mistake (an empty file, a truncated paste).

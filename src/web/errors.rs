@@ -6,8 +6,9 @@
 //! response, and the guard, which knows the visitor's language, draws it.
 
 use axum::response::{IntoResponse, Response};
-use maud::html;
+use maud::{Markup, html};
 
+use super::i18n::Lang;
 use super::layout;
 use super::page::Page;
 use super::reasons::Said;
@@ -58,6 +59,17 @@ impl IntoResponse for PageError {
 /// The result of a page handler.
 pub type PageResult<T = Response> = Result<T, PageError>;
 
+/// The help every error page offers: support, one click away.
+pub fn help_box(lang: Lang) -> Markup {
+    html! {
+        section class="help-box" aria-labelledby="help-title" {
+            h2 id="help-title" { (lang.t("error-help-title")) }
+            p { (lang.t("error-help-text")) }
+            p { a href="/account/support" { (lang.t("error-help-link")) } }
+        }
+    }
+}
+
 /// The error page for `said`.
 pub fn render(page: &Page, said: &Said) -> Response {
     if let Some(cause) = &said.cause {
@@ -81,11 +93,7 @@ pub fn render(page: &Page, said: &Said) -> Response {
             p class="next" { (said.next_in(lang)) }
         }
         p { a class="button" href=(action) { (lang.t(label)) } }
-        section class="help-box" aria-labelledby="help-title" {
-            h2 id="help-title" { (lang.t("error-help-title")) }
-            p { (lang.t("error-help-text")) }
-            p { a href="/account/support" { (lang.t("error-help-link")) } }
-        }
+        (help_box(lang))
     };
     let mut response = layout::page(page, &said.what_in(lang), body).into_response();
     *response.status_mut() = said.status();

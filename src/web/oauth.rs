@@ -70,11 +70,7 @@ fn bad_link(page: &Page) -> Response {
             p { (lang.t("oauth-bad-link-what")) }
             p class="next" { (lang.t("oauth-bad-link-next")) }
         }
-        section class="help-box" aria-labelledby="help-title" {
-            h2 id="help-title" { (lang.t("error-help-title")) }
-            p { (lang.t("error-help-text")) }
-            p { a href="/account/support" { (lang.t("error-help-link")) } }
-        }
+        (super::errors::help_box(lang))
     };
     let mut response = layout::page(page, &lang.t("oauth-bad-link-title"), body).into_response();
     *response.status_mut() = StatusCode::BAD_REQUEST;
@@ -85,7 +81,7 @@ fn bad_link(page: &Page) -> Response {
 fn refused(page: &Page, refusal: AuthorizeRefusal) -> Response {
     match refusal {
         AuthorizeRefusal::UnknownClient | AuthorizeRefusal::RedirectUri => bad_link(page),
-        AuthorizeRefusal::ToClient { location, .. } => Redirect::to(&location).into_response(),
+        AuthorizeRefusal::ToClient { location } => Redirect::to(&location).into_response(),
     }
 }
 
