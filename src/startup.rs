@@ -18,6 +18,7 @@ use crate::api_keys::{ApiKeys, ApiKeysConfig, mint};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::domain::account::ApiKeyRole;
+use crate::domain::client::IdTokenAlg;
 use crate::domain::policy::PolicySet;
 use crate::domain::session::SessionLimits;
 use crate::eula::{Eulas, EulasConfig};
@@ -294,6 +295,7 @@ async fn build_services(
         master_key: master_key.clone(),
         algorithm: settings.signing_algorithm,
         retention: policies.key_retention(),
+        rsa_line: settings.clients.iter().any(|client| client.id_token_alg == IdTokenAlg::RS256),
     }));
     let tokens = Tokens::new(TokensConfig {
         store: store.clone(),
@@ -407,6 +409,16 @@ fn check_clients(settings: &Settings, policies: &crate::domain::policy::PolicySe
         }
         if let Some(path) = &client.secret_file {
             crate::tokens::check_secret_file(path).map_err(problem)?;
+        }
+        // Anything but RS256 is the server's own key, which has one algorithm.
+        let alg = client.id_token_alg;
+        if alg != IdTokenAlg::RS256 && alg.as_str() != settings.signing_algorithm.as_str() {
+            return Err(problem(format!(
+                "id_token_signed_response_alg `{}` needs the server's signing algorithm to be {0} (it is {}); \
+                 or use RS256",
+                alg.as_str(),
+                settings.signing_algorithm.as_str()
+            )));
         }
     }
     Ok(())

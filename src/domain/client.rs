@@ -44,6 +44,31 @@ impl Grant {
     }
 }
 
+/// What a client's ID tokens are signed with (OpenID Connect Dynamic
+/// Client Registration's `id_token_signed_response_alg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum IdTokenAlg {
+    /// RS256, OpenID Connect's default and the one algorithm every relying
+    /// party library accepts without being told.
+    #[default]
+    RS256,
+    /// ES256: the server's own key, when it is ES256.
+    ES256,
+    /// EdDSA: the server's own key, when it is Ed25519.
+    EdDSA,
+}
+
+impl IdTokenAlg {
+    /// The JOSE name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RS256 => "RS256",
+            Self::ES256 => "ES256",
+            Self::EdDSA => "EdDSA",
+        }
+    }
+}
+
 /// Longest client name: it is shown on approval pages, in one line.
 const MAX_NAME_CHARS: usize = 64;
 
@@ -67,6 +92,8 @@ pub struct Client {
     /// Where a confidential client's secret is read from; without it the
     /// secret is set with the CLI and stored sealed.
     pub secret_file: Option<PathBuf>,
+    /// What its ID tokens are signed with.
+    pub id_token_alg: IdTokenAlg,
 }
 
 impl Client {
@@ -97,6 +124,8 @@ pub struct RawClient {
     #[serde(default)]
     device_flow: bool,
     secret_file: Option<PathBuf>,
+    #[serde(default)]
+    id_token_signed_response_alg: IdTokenAlg,
 }
 
 impl RawClient {
@@ -164,6 +193,7 @@ impl RawClient {
             product: self.product,
             first_party: self.first_party,
             secret_file: self.secret_file,
+            id_token_alg: self.id_token_signed_response_alg,
         })
     }
 }

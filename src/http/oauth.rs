@@ -6,7 +6,7 @@
 
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
@@ -15,9 +15,12 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::error::ApiResult;
-use super::extract::{Attempt, Client, bearer};
+use super::extract::{Attempt, Client};
 use crate::domain::oauth::SCOPES;
-use crate::oauth::{ClientCredentials, DEVICE_CODE_GRANT, ErrorCode, OAuthError, Problem, TokenParams};
+use crate::oauth::{
+    ClientCredentials, DEVICE_CODE_GRANT, DPOP_ALGORITHMS, DpopRefusal, ErrorCode, OAuthError, PresentedToken, Problem,
+    TokenParams,
+};
 
 /// The token endpoint's form (RFC 6749 §4.1.3, §6), as documented.
 #[derive(ToSchema)]
@@ -48,7 +51,8 @@ pub struct TokenForm {
 pub struct TokenResponse {
     /// An RFC 9068 JWT (`typ` `at+jwt`).
     access_token: String,
-    /// Always `Bearer`.
+    /// `DPoP` when the request carried a DPoP proof (the tokens are bound to
+    /// its key), else `Bearer`.
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: i64,
@@ -121,7 +125,35 @@ fn describe(problem: Problem) -> String {
         Problem::DeviceTooFast => "polling too fast: the interval is five seconds longer from now on".into(),
         Problem::DeviceExpired => "the device code expired; start the sign-in again".into(),
         Problem::UserCode => "the user code is not a pending request's".into(),
+        Problem::Dpop(refusal) => format!("DPoP proof refused: {}", describe_dpop(refusal)),
     }
+}
+
+fn describe_dpop(refusal: DpopRefusal) -> &'static str {
+    match refusal {
+        DpopRefusal::Malformed => {
+            "send one `DPoP` header holding a JWT of typ `dpop+jwt` with jti, htm, htu and iat (RFC 9449 §4.2)"
+        }
+        DpopRefusal::Key => "alg must be ES256, EdDSA or RS256 (2048 bits or more) with the public key as `jwk`",
+        DpopRefusal::Signature => "the signature does not verify with the header's `jwk`",
+        DpopRefusal::Target => "htm and htu must name this request's method and URL",
+        DpopRefusal::Time => "iat is more than five minutes from our clock",
+        DpopRefusal::AccessToken => "ath must be the base64url SHA-256 of the access token",
+        DpopRefusal::Replayed => "this proof was used before; make a new one for every request",
+        DpopRefusal::WrongKey => "the tokens are bound to another DPoP key; sign the proof with that key",
+    }
+}
+
+/// The `DPoP` header's proof, if one was sent; two, or one that is not
+/// text, are refused.
+fn dpop_proof(headers: &HeaderMap) -> Result<Option<&str>, OAuthError> {
+    let mut proofs = headers.get_all("dpop").iter();
+    let malformed = || OAuthError::Refused(Problem::Dpop(DpopRefusal::Malformed));
+    let proof = proofs.next().map(|value| value.to_str().map_err(|_| malformed())).transpose()?;
+    if proofs.next().is_some() {
+        return Err(malformed());
+    }
+    Ok(proof)
 }
 
 /// An OAuth error answer, never cached.
@@ -236,10 +268,10 @@ pub async fn token(
 ) -> Result<Response, OAuthError> {
     let params = app_form(form)?;
     let credentials = credentials(&headers, &params)?;
-    let issued = state.services.oauth.token(&credentials, &params, &from).await?;
+    let issued = state.services.oauth.token(&credentials, &params, dpop_proof(&headers)?, &from).await?;
     let body = TokenResponse {
         access_token: issued.access_token,
-        token_type: "Bearer",
+        token_type: issued.token_type,
         expires_in: issued.expires_in,
         refresh_token: issued.refresh_token.map(|token| token.expose_secret().to_owned()),
         id_token: issued.id_token,
@@ -372,47 +404,84 @@ pub fn rate_limited(retry_after_secs: u64) -> Response {
     response
 }
 
-fn invalid_token() -> Response {
+/// 401 at userinfo, with both challenges: an app learns from it that
+/// `DPoP` is accepted, and with which algorithms (RFC 9449 §7.1).
+fn invalid_token(error: ErrorCode, description: &str) -> Response {
     let mut response = (
         StatusCode::UNAUTHORIZED,
-        axum::Json(OAuthErrorBody {
-            error: "invalid_token",
-            error_description: "the access token is not one of ours, has expired, was revoked, or lacks scope openid"
-                .into(),
-        }),
+        axum::Json(OAuthErrorBody { error: error.as_str(), error_description: description.to_owned() }),
     )
         .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"latchkey\", error=\"invalid_token\""),
-    );
+    let challenges = [
+        format!("Bearer realm=\"latchkey\", error=\"{}\"", ErrorCode::InvalidToken.as_str()),
+        format!("DPoP realm=\"latchkey\", error=\"{}\", algs=\"{}\"", error.as_str(), DPOP_ALGORITHMS.join(" ")),
+    ];
+    for challenge in challenges {
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response.headers_mut().append(header::WWW_AUTHENTICATE, value);
+        }
+    }
     response
 }
 
+/// The access token and how it came: `Bearer` or `DPoP` (RFC 9449 §7.1).
+fn presented_token(headers: &HeaderMap) -> Option<(&str, bool)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    if token.is_empty() {
+        return None;
+    }
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Some((token, false))
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Some((token, true))
+    } else {
+        None
+    }
+}
+
+const NOT_LIVE: &str = "the access token is not one of ours, has expired, was revoked, or lacks scope openid";
+
 /// OpenID Connect userinfo: who the access token's user is, as far as its
-/// scope allows. Read fresh, so a changed address shows at once.
+/// scope allows. Read fresh, so a changed address shows at once. A token
+/// bound to a DPoP key comes as `Authorization: DPoP` with a proof naming it.
 #[utoipa::path(get, path = "/oauth/userinfo", operation_id = "oauth_userinfo", tag = "oauth", security(("oauth_access_token" = [])),
     responses(
         (status = 200, body = UserInfoView),
-        (status = 401, body = OAuthErrorBody, description = "`invalid_token`", headers(("WWW-Authenticate" = String))),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_token`, or `invalid_dpop_proof` for a DPoP-bound token", headers(("WWW-Authenticate" = String))),
     ))]
-pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let Some(token) = bearer(&headers) else { return Ok(invalid_token()) };
-    let Some(info) = state.services.oauth.userinfo(token).await.map_err(oauth_failure)? else {
-        return Ok(invalid_token());
+pub async fn userinfo(State(state): State<AppState>, method: Method, headers: HeaderMap) -> ApiResult<Response> {
+    let Some((token, as_dpop)) = presented_token(&headers) else {
+        return Ok(invalid_token(ErrorCode::InvalidToken, NOT_LIVE));
     };
-    let view = UserInfoView { sub: info.sub, email: info.email, email_verified: info.email_verified, name: info.name };
-    Ok((no_store(), axum::Json(view)).into_response())
+    let dpop = match dpop_proof(&headers) {
+        Ok(dpop) => dpop,
+        Err(_) => return Ok(invalid_token(ErrorCode::InvalidDpopProof, describe_dpop(DpopRefusal::Malformed))),
+    };
+    let presented = PresentedToken { token, as_dpop, dpop, method: method.as_str() };
+    match state.services.oauth.userinfo(&presented).await {
+        Ok(Some(info)) => {
+            let view =
+                UserInfoView { sub: info.sub, email: info.email, email_verified: info.email_verified, name: info.name };
+            Ok((no_store(), axum::Json(view)).into_response())
+        }
+        Ok(None) => Ok(invalid_token(ErrorCode::InvalidToken, NOT_LIVE)),
+        Err(OAuthError::Refused(Problem::Dpop(refusal))) => {
+            Ok(invalid_token(ErrorCode::InvalidDpopProof, describe_dpop(refusal)))
+        }
+        Err(error) => Err(oauth_failure(error)),
+    }
 }
 
 /// Userinfo, by POST (OpenID Connect Core §5.3.1 allows both).
 #[utoipa::path(post, path = "/oauth/userinfo", operation_id = "oauth_userinfo_post", tag = "oauth", security(("oauth_access_token" = [])),
     responses(
         (status = 200, body = UserInfoView),
-        (status = 401, body = OAuthErrorBody, description = "`invalid_token`", headers(("WWW-Authenticate" = String))),
+        (status = 401, body = OAuthErrorBody, description = "`invalid_token`, or `invalid_dpop_proof` for a DPoP-bound token", headers(("WWW-Authenticate" = String))),
     ))]
-pub async fn userinfo_post(state: State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    userinfo(state, headers).await
+pub async fn userinfo_post(state: State<AppState>, method: Method, headers: HeaderMap) -> ApiResult<Response> {
+    userinfo(state, method, headers).await
 }
 
 /// Userinfo's own failures are ours (the database), answered as every API failure is.

@@ -134,7 +134,8 @@ pub struct IntrospectionView {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub claims: Option<serde_json::Value>,
-    /// `Bearer`, for a live token.
+    /// For a live token: `DPoP` when it is bound to an app's key (its `cnf`
+    /// holds the key's thumbprint, RFC 9449 §6.2), else `Bearer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<&'static str>,
     /// The user's email, RFC 7662's human-readable identifier.
@@ -156,8 +157,8 @@ pub async fn introspect(
         Introspection::Active(claims) => IntrospectionView {
             active: true,
             username: Some(claims.email.clone()),
+            token_type: Some(if claims.cnf.is_some() { "DPoP" } else { "Bearer" }),
             claims: Some(serde_json::to_value(&*claims).map_err(ApiError::internal)?),
-            token_type: Some("Bearer"),
         },
     };
     // RFC 7662 §4: answers must not be cached.
@@ -243,19 +244,25 @@ pub struct Discovery {
     pub introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     /// How apps authenticate at the revocation endpoint, as at the token endpoint.
     pub revocation_endpoint_auth_methods_supported: Vec<&'static str>,
-    /// Algorithms of the keys in the JWKS, which sign ID tokens.
+    /// What ID tokens may be signed with: RS256, and the server's own algorithm.
     pub id_token_signing_alg_values_supported: Vec<String>,
-    /// Algorithms of the keys in the JWKS, which sign access tokens.
+    /// Algorithms of the server's own keys in the JWKS, which sign access tokens.
     pub access_token_signing_alg_values_supported: Vec<String>,
     /// `public`: `sub` is the same user id for every audience.
     pub subject_types_supported: Vec<&'static str>,
     /// The claims our ID and access tokens carry.
     pub claims_supported: Vec<&'static str>,
+    /// RFC 9396: `license_activation`, a seat for the app's machine.
+    pub authorization_details_types_supported: Vec<&'static str>,
+    /// RFC 9449: what DPoP proofs may be signed with.
+    pub dpop_signing_alg_values_supported: Vec<&'static str>,
 }
 
 async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
     let issuer = state.services.tokens.issuer().to_owned();
     let algorithms = state.services.keys.algorithms().await?;
+    let mut id_token_algorithms = vec![crate::tokens::keys::RS256.to_owned()];
+    id_token_algorithms.extend(algorithms.iter().cloned());
     Ok(Discovery {
         authorization_endpoint: format!("{issuer}/oauth/authorize"),
         token_endpoint: format!("{issuer}/oauth/token"),
@@ -273,7 +280,7 @@ async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
         authorization_response_iss_parameter_supported: true,
         introspection_endpoint_auth_methods_supported: vec!["bearer"],
         revocation_endpoint_auth_methods_supported: vec!["none", "client_secret_basic", "client_secret_post"],
-        id_token_signing_alg_values_supported: algorithms.clone(),
+        id_token_signing_alg_values_supported: id_token_algorithms,
         access_token_signing_alg_values_supported: algorithms,
         subject_types_supported: vec!["public"],
         claims_supported: vec![
@@ -296,7 +303,10 @@ async fn discovery_document(state: &AppState) -> ApiResult<Discovery> {
             "name",
             "licenses",
             "eula",
+            "cnf",
         ],
+        authorization_details_types_supported: vec![crate::domain::oauth::LICENSE_ACTIVATION],
+        dpop_signing_alg_values_supported: crate::oauth::DPOP_ALGORITHMS.to_vec(),
         issuer,
     })
 }

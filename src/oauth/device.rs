@@ -216,7 +216,12 @@ impl OAuth {
     }
 
     /// The device's poll at the token endpoint.
-    pub(super) async fn collect_device(&self, client: &Client, params: &TokenParams) -> OAuthResult<IssuedTokens> {
+    pub(super) async fn collect_device(
+        &self,
+        client: &Client,
+        params: &TokenParams,
+        dpop_key: Option<String>,
+    ) -> OAuthResult<IssuedTokens> {
         if !client.allows(Grant::DeviceCode) {
             return Err(Problem::GrantNotAllowed.into());
         }
@@ -231,13 +236,6 @@ impl OAuth {
                 DevicePoll::Denied => return Err(Problem::Declined.into()),
                 DevicePoll::Unknown => return Err(Problem::DeviceCode.into()),
             };
-        let refresh_token = if client.allows(Grant::RefreshToken) {
-            let token = issue_token(TokenKind::RefreshToken);
-            self.store.add_refresh_token(&grant.id, &token.hash, now).await?;
-            Some(token.secret)
-        } else {
-            None
-        };
-        self.issue(client, &grant, None, refresh_token, now).await
+        self.first_tokens(client, &grant, None, dpop_key, now).await
     }
 }

@@ -2,6 +2,7 @@
 //! a typed problem the adapters word (OAuth clients read `error`; people
 //! debugging them read `error_description`).
 
+use super::dpop::DpopRefusal;
 use crate::domain::reason::Code;
 use crate::eula::EulaError;
 use crate::factors::FactorError;
@@ -37,6 +38,11 @@ pub enum ErrorCode {
     SlowDown,
     /// RFC 8628: the device code expired; start again.
     ExpiredToken,
+    /// RFC 6750: the access token presented to a resource is not live.
+    InvalidToken,
+    /// RFC 9449: the DPoP proof is missing, malformed, replayed or for
+    /// another request or key.
+    InvalidDpopProof,
     /// We failed.
     ServerError,
     /// The database is unreachable; try again.
@@ -59,6 +65,8 @@ impl ErrorCode {
             Self::AuthorizationPending => "authorization_pending",
             Self::SlowDown => "slow_down",
             Self::ExpiredToken => "expired_token",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
         }
@@ -110,6 +118,8 @@ pub enum Problem {
     DeviceExpired,
     /// The code typed on `/device` is not a pending request's.
     UserCode,
+    /// The DPoP proof, and why.
+    Dpop(DpopRefusal),
 }
 
 impl Problem {
@@ -135,6 +145,7 @@ impl Problem {
             Self::DevicePending => ErrorCode::AuthorizationPending,
             Self::DeviceTooFast => ErrorCode::SlowDown,
             Self::DeviceExpired => ErrorCode::ExpiredToken,
+            Self::Dpop(_) => ErrorCode::InvalidDpopProof,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod authorize;
 mod device;
+mod dpop;
 mod error;
 mod service;
 mod token;
@@ -11,6 +12,7 @@ pub use authorize::{Authorization, AuthorizeParams, AuthorizeRefusal, CODE_LIFET
 pub use device::{
     DEVICE_CODE_GRANT, DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL_SECS, DeviceApproval, DeviceAuthorization,
 };
+pub use dpop::{DPOP_ALGORITHMS, DpopRefusal, ProofTarget, Proven};
 pub use error::{ErrorCode, OAuthError, OAuthResult, Problem};
 pub use service::{GRANT_LIFETIME, OAuth, OAuthConfig};
-pub use token::{ACCESS_TOKEN_LIFETIME, ClientCredentials, IssuedTokens, TokenParams, UserInfo};
+pub use token::{ACCESS_TOKEN_LIFETIME, ClientCredentials, IssuedTokens, PresentedToken, TokenParams, UserInfo};

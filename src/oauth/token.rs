@@ -7,10 +7,11 @@ use secrecy::{ExposeSecret, SecretString};
 use time::{Duration, OffsetDateTime};
 
 use super::device::DEVICE_CODE_GRANT;
+use super::dpop::{self, DpopRefusal, ProofTarget, REMEMBER_PROOFS_FOR};
 use super::error::{OAuthError, OAuthResult, Problem};
 use super::service::OAuth;
 use crate::domain::account::User;
-use crate::domain::client::{Client, ClientKind, Grant};
+use crate::domain::client::{Client, ClientKind, Grant, IdTokenAlg};
 use crate::domain::codes::constant_time_eq;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::Acr;
@@ -19,8 +20,8 @@ use crate::domain::ids::{UserId, new_id};
 use crate::domain::oauth::{CodeChallenge, LICENSE_ACTIVATION, Scope, SeatGranted};
 use crate::secrets::{TokenKind, hash_token, issue_token};
 use crate::store::{CodeUse, GrantEnd, GrantRecord, RefreshUse, StoreError};
-use crate::tokens::formats::{ACCESS_TOKEN_TYP, AccessClaims, IdClaims, LicenseClaim};
-use crate::tokens::{Revoker, TokenError};
+use crate::tokens::formats::{ACCESS_TOKEN_TYP, AccessClaims, Confirmation, IdClaims, LicenseClaim};
+use crate::tokens::{KeyLine, Revoker, TokenError};
 
 /// How long an access token lives; the app refreshes after.
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
@@ -79,6 +80,8 @@ pub struct ClientCredentials {
 pub struct IssuedTokens {
     /// An RFC 9068 JWT.
     pub access_token: String,
+    /// `DPoP` when the tokens are bound to the app's key, else `Bearer`.
+    pub token_type: &'static str,
     /// Seconds until it expires.
     pub expires_in: i64,
     /// For the next refresh; only for clients allowed the refresh grant.
@@ -114,19 +117,22 @@ pub struct UserInfo {
 }
 
 impl OAuth {
-    /// The token endpoint: a code or a refresh token for fresh tokens.
+    /// The token endpoint: a code or a refresh token for fresh tokens. With
+    /// a DPoP proof (the `DPoP` header), the tokens are bound to its key.
     #[tracing::instrument(skip_all)]
     pub async fn token(
         &self,
         credentials: &ClientCredentials,
         params: &TokenParams,
+        dpop: Option<&str>,
         from: &ClientInfo,
     ) -> OAuthResult<IssuedTokens> {
         let client = self.authenticate(credentials).await?;
+        let key = self.proven_key(dpop, "POST", "/oauth/token", None).await?;
         match params.grant_type.as_deref() {
-            Some("authorization_code") => self.exchange_code(client, params).await,
-            Some("refresh_token") => self.refresh(client, params, from).await,
-            Some(DEVICE_CODE_GRANT) => self.collect_device(client, params).await,
+            Some("authorization_code") => self.exchange_code(client, params, key).await,
+            Some("refresh_token") => self.refresh(client, params, key, from).await,
+            Some(DEVICE_CODE_GRANT) => self.collect_device(client, params, key).await,
             Some(_) => Err(Problem::GrantType.into()),
             None => Err(Problem::Missing("grant_type").into()),
         }
@@ -160,7 +166,12 @@ impl OAuth {
         Ok(secret)
     }
 
-    async fn exchange_code(&self, client: &Client, params: &TokenParams) -> OAuthResult<IssuedTokens> {
+    async fn exchange_code(
+        &self,
+        client: &Client,
+        params: &TokenParams,
+        dpop_key: Option<String>,
+    ) -> OAuthResult<IssuedTokens> {
         if !client.allows(Grant::AuthorizationCode) {
             return Err(Problem::GrantNotAllowed.into());
         }
@@ -190,17 +201,38 @@ impl OAuth {
             self.store.end_grant(&taken.grant.id, GrantEnd::FailedExchange, now).await?;
             return Err(problem.into());
         }
+        self.first_tokens(client, &taken.grant, taken.nonce, dpop_key, now).await
+    }
+
+    /// The first tokens of a grant. A public client that proved a DPoP key
+    /// has its refresh tokens bound to it; a confidential client's are
+    /// bound to its secret already (RFC 9449 §5).
+    pub(super) async fn first_tokens(
+        &self,
+        client: &Client,
+        grant: &GrantRecord,
+        nonce: Option<String>,
+        dpop_key: Option<String>,
+        now: OffsetDateTime,
+    ) -> OAuthResult<IssuedTokens> {
         let refresh_token = if client.allows(Grant::RefreshToken) {
             let token = issue_token(TokenKind::RefreshToken);
-            self.store.add_refresh_token(&taken.grant.id, &token.hash, now).await?;
+            let bind_to = dpop_key.as_deref().filter(|_| client.kind == ClientKind::Public);
+            self.store.add_refresh_token(&grant.id, &token.hash, bind_to, now).await?;
             Some(token.secret)
         } else {
             None
         };
-        self.issue(client, &taken.grant, taken.nonce, refresh_token, now).await
+        self.issue(client, grant, nonce, refresh_token, dpop_key, now).await
     }
 
-    async fn refresh(&self, client: &Client, params: &TokenParams, from: &ClientInfo) -> OAuthResult<IssuedTokens> {
+    async fn refresh(
+        &self,
+        client: &Client,
+        params: &TokenParams,
+        dpop_key: Option<String>,
+        from: &ClientInfo,
+    ) -> OAuthResult<IssuedTokens> {
         if !client.allows(Grant::RefreshToken) {
             return Err(Problem::GrantNotAllowed.into());
         }
@@ -215,9 +247,12 @@ impl OAuth {
         let replayed =
             NewEvent::new(&UserId::from_stored(String::new()), EventKind::AppTokenReplayed, detail, from, now);
         let hash = hash_token(presented.expose_secret());
-        let grant = match self.store.rotate_refresh_token(&hash, &client.id, &next.hash, now, &replayed).await? {
+        let rotated =
+            self.store.rotate_refresh_token(&hash, &client.id, &next.hash, dpop_key.as_deref(), now, &replayed).await?;
+        let grant = match rotated {
             RefreshUse::Rotated(grant) => grant,
             RefreshUse::Unknown => return Err(Problem::RefreshToken.into()),
+            RefreshUse::WrongKey => return Err(Problem::Dpop(DpopRefusal::WrongKey).into()),
             RefreshUse::Replayed(grant) => {
                 tracing::warn!(client = %client.id, grant = %grant.id, "a spent refresh token was presented; its grant is revoked");
                 return Err(Problem::RefreshReplayed.into());
@@ -230,7 +265,7 @@ impl OAuth {
                 return Err(Problem::Scope.into());
             }
         }
-        match self.issue(client, &grant, None, Some(next.secret), now).await {
+        match self.issue(client, &grant, None, Some(next.secret), dpop_key, now).await {
             // The new refresh token is never handed out; ending the grant
             // keeps the app's retry with the old one from reading as a theft.
             Err(OAuthError::License(error)) => {
@@ -241,13 +276,15 @@ impl OAuth {
         }
     }
 
-    /// Access token, ID token (with `openid`), and the refresh token made by the caller.
-    pub(super) async fn issue(
+    /// Access token (bound to `dpop_key` if any), ID token (with `openid`),
+    /// and the refresh token made by the caller.
+    async fn issue(
         &self,
         client: &Client,
         grant: &GrantRecord,
         nonce: Option<String>,
         refresh_token: Option<SecretString>,
+        dpop_key: Option<String>,
         now: OffsetDateTime,
     ) -> OAuthResult<IssuedTokens> {
         let user = self.store.user(&grant.user_id).await?.ok_or(Problem::RefreshToken)?;
@@ -273,7 +310,9 @@ impl OAuth {
             name: user.name.clone(),
             licenses,
             eula,
+            cnf: dpop_key.map(|jkt| Confirmation { jkt }),
         };
+        let token_type = if access.cnf.is_some() { "DPoP" } else { "Bearer" };
         let access_token = self.keys.sign_jwt(ACCESS_TOKEN_TYP, &access).await?;
         let authorization_details = match &grant.seat {
             Some(seat) => Some(self.seat_details(&user, seat).await?),
@@ -297,12 +336,17 @@ impl OAuth {
                 email_verified: email.then(|| user.email_verified()),
                 name: if scope.has("profile") { user.name.clone() } else { None },
             };
-            Some(self.keys.sign_jwt(ID_TOKEN_TYP, &claims).await?)
+            let line = match client.id_token_alg {
+                IdTokenAlg::RS256 => KeyLine::Rsa,
+                IdTokenAlg::ES256 | IdTokenAlg::EdDSA => KeyLine::Main,
+            };
+            Some(self.keys.sign_jwt_with(line, ID_TOKEN_TYP, &claims).await?)
         } else {
             None
         };
         Ok(IssuedTokens {
             access_token,
+            token_type,
             expires_in: ACCESS_TOKEN_LIFETIME.whole_seconds(),
             refresh_token,
             id_token,
@@ -365,18 +409,53 @@ impl OAuth {
         }
     }
 
+    /// The key a DPoP proof for `method` at `endpoint` was made with, once:
+    /// `None` without a proof. At a resource, the proof must name the
+    /// presented `access_token`.
+    async fn proven_key(
+        &self,
+        proof: Option<&str>,
+        method: &str,
+        endpoint: &str,
+        access_token: Option<&str>,
+    ) -> OAuthResult<Option<String>> {
+        let Some(proof) = proof else { return Ok(None) };
+        let now = self.clock.now();
+        let url = format!("{}{endpoint}", self.issuer);
+        let proven =
+            dpop::verify(proof, &ProofTarget { method, url: &url, access_token }, now).map_err(Problem::Dpop)?;
+        if !self.store.remember_dpop_proof(&proven.replay_key, now + REMEMBER_PROOFS_FOR).await? {
+            return Err(Problem::Dpop(DpopRefusal::Replayed).into());
+        }
+        Ok(Some(proven.jkt))
+    }
+
     /// OpenID Connect userinfo: the claims a live access token's scope
     /// allows, or `None` when the token is not one of ours, not live, or
-    /// was not granted `openid`.
+    /// was not granted `openid`. A token bound to a DPoP key must come as
+    /// `DPoP` with a proof made with that key for this request; an unbound
+    /// one as `Bearer`.
     #[tracing::instrument(skip_all)]
-    pub async fn userinfo(&self, access_token: &str) -> OAuthResult<Option<UserInfo>> {
-        let claims = match self.tokens.introspect(access_token).await {
+    pub async fn userinfo(&self, presented: &PresentedToken<'_>) -> OAuthResult<Option<UserInfo>> {
+        let claims = match self.tokens.introspect(presented.token).await {
             Ok(crate::tokens::Introspection::Active(claims)) => claims,
             Ok(crate::tokens::Introspection::Inactive) => return Ok(None),
             Err(crate::tokens::TokenError::Store(error)) => return Err(error.into()),
             Err(crate::tokens::TokenError::Keys(error)) => return Err(error.into()),
             Err(_) => return Ok(None),
         };
+        match (&claims.cnf, presented.dpop) {
+            (None, None) if !presented.as_dpop => {}
+            (Some(bound), Some(proof)) if presented.as_dpop => {
+                let key =
+                    self.proven_key(Some(proof), presented.method, "/oauth/userinfo", Some(presented.token)).await?;
+                if key.as_deref() != Some(bound.jkt.as_str()) {
+                    return Err(Problem::Dpop(DpopRefusal::WrongKey).into());
+                }
+            }
+            (Some(_), _) => return Err(Problem::Dpop(DpopRefusal::WrongKey).into()),
+            (None, _) => return Ok(None),
+        }
         let Some(scope) = claims.scope.as_deref().and_then(|scope| Scope::parse(Some(scope)).ok()) else {
             return Ok(None);
         };
@@ -392,5 +471,24 @@ impl OAuth {
             email_verified: email.then(|| user.email_verified()),
             name: if scope.has("profile") { user.name.clone() } else { None },
         }))
+    }
+}
+
+/// An access token as a resource request brought it.
+#[derive(Clone, Copy)]
+pub struct PresentedToken<'a> {
+    /// The token.
+    pub token: &'a str,
+    /// Whether it came as `Authorization: DPoP`, not `Bearer`.
+    pub as_dpop: bool,
+    /// The `DPoP` header's proof.
+    pub dpop: Option<&'a str>,
+    /// The request's method, which the proof must name.
+    pub method: &'a str,
+}
+
+impl std::fmt::Debug for PresentedToken<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresentedToken").field("as_dpop", &self.as_dpop).finish_non_exhaustive()
     }
 }

@@ -1,6 +1,11 @@
 //! Signing keys: one current key signs; retired keys stay published until the
 //! tokens they signed have expired. Rotation is one transaction, so every
 //! instance agrees on which key is current.
+//!
+//! Keys come in two lines, told apart by `alg`: RS256 keys sign only ID
+//! tokens and have their own current key, limits and rotation; every other
+//! key is of the server's own line. `is_rsa` binds which line a statement
+//! is about.
 
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
@@ -59,11 +64,13 @@ pub enum Rotation {
 /// Signing keys.
 #[async_trait]
 pub trait KeyStore {
-    /// The key that signs now; when there is none, `candidate` becomes it.
-    /// Safe when several instances start at once: exactly one candidate wins.
+    /// The key of `candidate`'s line that signs now; when there is none,
+    /// `candidate` becomes it. Safe when several instances start at once:
+    /// exactly one candidate wins.
     async fn current_signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord>;
-    /// Retires the current key (published until `publish_until`) and makes
-    /// `next` current, unless that would break `limits`; the time is `next.created_at`.
+    /// Retires the current key of `next`'s line (published until
+    /// `publish_until`) and makes `next` current, unless that would break
+    /// `limits` (counted in that line); the time is `next.created_at`.
     async fn rotate_signing_key(
         &self,
         next: &SigningKeyRecord,
@@ -102,6 +109,11 @@ impl TryFrom<KeyRow> for SigningKeyRecord {
 
 const COLUMNS: &str = "kid, alg, private_sealed, public_jwk, created_at, retired_at, publish_until";
 
+/// Whether a key of this `alg` is of the RSA line.
+fn is_rsa(alg: &str) -> bool {
+    alg == "RS256"
+}
+
 macro_rules! lock_keys {
     ($backend:expr, $tx:expr) => {
         if $backend == Backend::Postgres {
@@ -131,11 +143,14 @@ impl KeyStore for SqlStore {
     async fn current_signing_key(&self, candidate: &SigningKeyRecord) -> StoreResult<SigningKeyRecord> {
         let backend = self.backend();
         let sql = format!(
-            "SELECT {COLUMNS} FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM signing_keys WHERE retired_at IS NULL AND (alg = 'RS256') = $1 \
+             ORDER BY created_at DESC, kid DESC LIMIT 1"
         );
+        let rsa = is_rsa(&candidate.alg);
         in_tx!(self, |tx| {
             lock_keys!(backend, tx);
-            let current: Option<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_optional(&mut *tx).await?;
+            let current: Option<KeyRow> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(rsa).fetch_optional(&mut *tx).await?;
             if let Some(current) = current {
                 return SigningKeyRecord::try_from(current);
             }
@@ -153,13 +168,16 @@ impl KeyStore for SqlStore {
     ) -> StoreResult<Rotation> {
         let backend = self.backend();
         let now = next.created_at;
+        let rsa = is_rsa(&next.alg);
         in_tx!(self, |tx| {
             lock_keys!(backend, tx);
-            let made: Vec<i64> =
-                sqlx::query_scalar("SELECT created_at FROM signing_keys WHERE created_at > $1 ORDER BY created_at")
-                    .bind(to_millis(now - Duration::hours(1)))
-                    .fetch_all(&mut *tx)
-                    .await?;
+            let made: Vec<i64> = sqlx::query_scalar(
+                "SELECT created_at FROM signing_keys WHERE created_at > $1 AND (alg = 'RS256') = $2 ORDER BY created_at",
+            )
+            .bind(to_millis(now - Duration::hours(1)))
+            .bind(rsa)
+            .fetch_all(&mut *tx)
+            .await?;
             // The count drops below the limit when the newest `per_hour - 1` are all that is left.
             if let Some(excess) = made.len().checked_sub(limits.per_hour as usize) {
                 let oldest_to_age_out = made.get(excess).copied().unwrap_or(to_millis(now));
@@ -167,20 +185,25 @@ impl KeyStore for SqlStore {
             }
             let published: Vec<i64> = sqlx::query_scalar(
                 "SELECT publish_until FROM signing_keys \
-                 WHERE retired_at IS NOT NULL AND publish_until > $1 ORDER BY publish_until",
+                 WHERE retired_at IS NOT NULL AND publish_until > $1 AND (alg = 'RS256') = $2 ORDER BY publish_until",
             )
             .bind(to_millis(now))
+            .bind(rsa)
             .fetch_all(&mut *tx)
             .await?;
             if let Some(excess) = published.len().checked_sub(limits.max_published as usize) {
                 let until = published.get(excess).copied().unwrap_or(to_millis(now));
                 return Ok(Rotation::TooManyPublished { retry_at: from_millis(until)? });
             }
-            sqlx::query("UPDATE signing_keys SET retired_at = $1, publish_until = $2 WHERE retired_at IS NULL")
-                .bind(to_millis(next.created_at))
-                .bind(to_millis(publish_until))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE signing_keys SET retired_at = $1, publish_until = $2 \
+                 WHERE retired_at IS NULL AND (alg = 'RS256') = $3",
+            )
+            .bind(to_millis(next.created_at))
+            .bind(to_millis(publish_until))
+            .bind(rsa)
+            .execute(&mut *tx)
+            .await?;
             insert_key!(tx, next);
             Ok(Rotation::Rotated)
         })

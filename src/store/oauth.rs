@@ -70,6 +70,8 @@ pub struct GrantRecord {
     pub expires_at: OffsetDateTime,
     /// The seat activated with it.
     pub seat: Option<SeatGranted>,
+    /// The thumbprint of the DPoP key its refresh tokens are bound to.
+    pub dpop_jkt: Option<String>,
 }
 
 /// What an exchanged code carried.
@@ -105,6 +107,9 @@ pub enum RefreshUse {
     Unknown,
     /// Spent before: its grant is revoked now, and `event` recorded.
     Replayed(GrantRecord),
+    /// The grant is bound to a DPoP key and the proof was not made with it
+    /// (or there was none): nothing changed.
+    WrongKey,
 }
 
 /// A device's request for a sign-in made on another screen.
@@ -206,20 +211,32 @@ pub trait OAuthStore {
     /// Spends the code if it is `client_id`'s, unexpired, unspent and its
     /// grant live; a spent one revokes its grant, in the same transaction.
     async fn take_code(&self, code_hash: &str, client_id: &str, now: OffsetDateTime) -> StoreResult<CodeUse>;
-    /// Stores the grant's next refresh token.
-    async fn add_refresh_token(&self, grant_id: &str, token_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// Stores the grant's first refresh token; with `bind_to`, binds the
+    /// grant to that DPoP key thumbprint from now on.
+    async fn add_refresh_token(
+        &self,
+        grant_id: &str,
+        token_hash: &str,
+        bind_to: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Spends a current refresh token of `client_id` and stores `next` in
     /// its place. A spent one revokes the grant and records `replayed`
     /// (a security event, with its mail) on the timeline of the grant's
     /// user, whoever `replayed` names: the caller cannot know them yet.
+    /// For a grant bound to a DPoP key, `proof_jkt` must be that key's, or
+    /// nothing happens at all (a thief without the key cannot even spend it).
     async fn rotate_refresh_token(
         &self,
         token_hash: &str,
         client_id: &str,
         next_hash: &str,
+        proof_jkt: Option<&str>,
         now: OffsetDateTime,
         replayed: &NewEvent,
     ) -> StoreResult<RefreshUse>;
+    /// Remembers a DPoP proof until `expires_at`; false when it was seen before.
+    async fn remember_dpop_proof(&self, replay_key: &str, expires_at: OffsetDateTime) -> StoreResult<bool>;
     /// Ends a grant and so every token of it; false when it was not live.
     async fn end_grant(&self, grant_id: &str, why: GrantEnd, now: OffsetDateTime) -> StoreResult<bool>;
     /// Ends the grant of `client_id` that this refresh token (current or
@@ -268,6 +285,7 @@ struct GrantRow {
     expires_at: i64,
     revoked_at: Option<i64>,
     authorization_details: Option<String>,
+    dpop_jkt: Option<String>,
 }
 
 impl GrantRow {
@@ -285,6 +303,7 @@ impl GrantRow {
             client_id: self.client_id,
             user_id: self.user_id,
             scope: self.scope,
+            dpop_jkt: self.dpop_jkt,
         })
     }
 }
@@ -352,7 +371,8 @@ macro_rules! insert_grant {
 /// The grant's columns, for the statements that join it.
 macro_rules! grant_columns {
     () => {
-        "g.id, g.client_id, g.user_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at, g.authorization_details"
+        "g.id, g.client_id, g.user_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at, g.authorization_details, \
+         g.dpop_jkt"
     };
 }
 
@@ -438,18 +458,30 @@ impl OAuthStore for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn add_refresh_token(&self, grant_id: &str, token_hash: &str, now: OffsetDateTime) -> StoreResult<()> {
-        on_pool!(self, |pool| sqlx::query(
-            "INSERT INTO oauth_refresh_tokens (token_hash, grant_id, issued_at) VALUES ($1, $2, $3)"
-        )
-        .bind(token_hash)
-        .bind(grant_id)
-        .bind(to_millis(now))
-        .execute(pool)
-        .await
-        .map(|_| ())
-        .map_err(|e| unique_violation(e, Duplicate::RandomValue))?);
-        Ok(())
+    async fn add_refresh_token(
+        &self,
+        grant_id: &str,
+        token_hash: &str,
+        bind_to: Option<&str>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        in_tx!(self, |tx| {
+            sqlx::query("INSERT INTO oauth_refresh_tokens (token_hash, grant_id, issued_at) VALUES ($1, $2, $3)")
+                .bind(token_hash)
+                .bind(grant_id)
+                .bind(to_millis(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
+            if let Some(jkt) = bind_to {
+                sqlx::query("UPDATE oauth_grants SET dpop_jkt = $1 WHERE id = $2 AND dpop_jkt IS NULL")
+                    .bind(jkt)
+                    .bind(grant_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Ok(())
+        })
     }
 
     #[tracing::instrument(skip_all)]
@@ -458,6 +490,7 @@ impl OAuthStore for SqlStore {
         token_hash: &str,
         client_id: &str,
         next_hash: &str,
+        proof_jkt: Option<&str>,
         now: OffsetDateTime,
         replayed: &NewEvent,
     ) -> StoreResult<RefreshUse> {
@@ -471,6 +504,9 @@ impl OAuthStore for SqlStore {
             let Some(row) = row.filter(|row| row.grant.client_id == client_id && row.grant.live(now)) else {
                 return Ok(RefreshUse::Unknown);
             };
+            if row.grant.dpop_jkt.as_deref().is_some_and(|bound| proof_jkt != Some(bound)) {
+                return Ok(RefreshUse::WrongKey);
+            }
             let spent = match row.used_at {
                 Some(_) => 0,
                 None => sqlx::query(
@@ -507,6 +543,19 @@ impl OAuthStore for SqlStore {
                 .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
             Ok(RefreshUse::Rotated(grant))
         })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remember_dpop_proof(&self, replay_key: &str, expires_at: OffsetDateTime) -> StoreResult<bool> {
+        let stored = on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) ON CONFLICT (proof_hash) DO NOTHING"
+        )
+        .bind(replay_key)
+        .bind(to_millis(expires_at))
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(stored == 1)
     }
 
     #[tracing::instrument(skip_all)]

@@ -76,6 +76,8 @@ const RULES: &[Rule] = &[
     Rule { table: "revoked_tokens", key: "jti", done: "expires_at <= $1", cutoff: now },
     // A code is exchanged within its minute or never.
     Rule { table: "oauth_codes", key: "code_hash", done: "expires_at <= $1", cutoff: now },
+    // A DPoP proof past its window would be refused for its `iat` anyway.
+    Rule { table: "dpop_proofs", key: "proof_hash", done: "expires_at <= $1", cutoff: now },
     // A device request is over when its codes expire, collected or not.
     Rule { table: "oauth_device_requests", key: "device_code_hash", done: "expires_at <= $1", cutoff: now },
     // An app's sign-in that ran out or was revoked: its tokens read as

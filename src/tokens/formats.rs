@@ -97,6 +97,17 @@ pub struct AccessClaims {
     pub licenses: Vec<LicenseClaim>,
     /// Product → accepted EULA version.
     pub eula: BTreeMap<String, String>,
+    /// RFC 9449: the DPoP key the token is bound to; it is accepted only
+    /// with a proof made with that key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// A token's confirmation claim (RFC 7800), here always a DPoP key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The RFC 7638 thumbprint of the key.
+    pub jkt: String,
 }
 
 /// An OpenID Connect ID token: who signed in to the app, when and how.

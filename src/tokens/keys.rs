@@ -4,8 +4,12 @@
 
 use std::sync::Arc;
 
+use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair};
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{Jwk, KeyAlgorithm, PublicKeyUse};
@@ -36,6 +40,29 @@ pub const ROTATIONS_PER_HOUR: u32 = 6;
 pub const MAX_PUBLISHED: u32 = 16;
 
 const ROTATION_LIMITS: RotationLimits = RotationLimits { per_hour: ROTATIONS_PER_HOUR, max_published: MAX_PUBLISHED };
+
+/// The JOSE name of the algorithm of the RSA key.
+pub const RS256: &str = "RS256";
+
+/// Which line of keys signs: the server's own (the configured algorithm,
+/// for everything it signs), or the RSA line that signs only ID tokens for
+/// relying parties that know nothing but RS256, the one algorithm OpenID
+/// Connect requires them to. Each line has its own current key and rotates
+/// with the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLine {
+    /// The configured algorithm (ES256 or EdDSA).
+    Main,
+    /// RS256, for ID tokens only.
+    Rsa,
+}
+
+impl KeyLine {
+    /// The line a stored key with this `alg` belongs to.
+    pub fn of(alg: &str) -> Self {
+        if alg == RS256 { Self::Rsa } else { Self::Main }
+    }
+}
 
 /// Why signing or the key store failed (never the caller's doing).
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +114,9 @@ pub struct SigningKeysConfig {
     /// How long a retired key stays published: long enough for everything
     /// it signed to expire (see `PolicySet::key_retention`).
     pub retention: Duration,
+    /// Whether the RSA line is in use (an app's ID tokens are RS256): only
+    /// then is an RSA key made and published.
+    pub rsa_line: bool,
 }
 
 /// The current key, opened and ready to sign.
@@ -108,7 +138,9 @@ pub struct SigningKeys {
     /// What new keys are made with.
     algorithm: SigningAlgorithm,
     retention: Duration,
+    rsa_line: bool,
     current: RwLock<Option<Arc<Loaded>>>,
+    current_rsa: RwLock<Option<Arc<Loaded>>>,
 }
 
 /// Why a JWT presented to us is not one we signed, or no longer valid.
@@ -134,6 +166,7 @@ pub enum Rejected {
 enum PrivateKey {
     Es256(EcdsaKeyPair),
     EdDsa(Ed25519KeyPair),
+    Rs256(RsaKeyPair),
 }
 
 impl PrivateKey {
@@ -144,6 +177,7 @@ impl PrivateKey {
                 EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map(Self::Es256).map_err(rejected)
             }
             Algorithm::EdDSA => Ed25519KeyPair::from_pkcs8(der).map(Self::EdDsa).map_err(rejected),
+            Algorithm::RS256 => RsaKeyPair::from_pkcs8(der).map(Self::Rs256).map_err(rejected),
             other => Err(KeyError::Crypto(format!("cannot sign with {other:?}"))),
         }
     }
@@ -155,6 +189,12 @@ impl PrivateKey {
                 key.sign(&SystemRandom::new(), message).map_err(|e| KeyError::Crypto(e.to_string()))?.as_ref().to_vec()
             }
             Self::EdDsa(key) => key.sign(message).as_ref().to_vec(),
+            Self::Rs256(key) => {
+                let mut signature = vec![0; key.public_modulus_len()];
+                key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
+                    .map_err(|e| KeyError::Crypto(e.to_string()))?;
+                signature
+            }
         };
         Ok(URL_SAFE_NO_PAD.encode(signature))
     }
@@ -170,6 +210,7 @@ fn jose_algorithm(alg: &str) -> KeyResult<Algorithm> {
     match alg {
         "ES256" => Ok(Algorithm::ES256),
         "EdDSA" => Ok(Algorithm::EdDSA),
+        RS256 => Ok(Algorithm::RS256),
         other => Err(KeyError::Crypto(format!("unknown signing algorithm {other}"))),
     }
 }
@@ -229,11 +270,49 @@ pub fn generate(
     })
 }
 
+/// Makes a new RS256 key for the RSA line (2048 bits, as RFC 7518 §3.3
+/// asks at least): the record to store, private half sealed.
+pub fn generate_rsa(master_key: &MasterKey, now: OffsetDateTime) -> KeyResult<SigningKeyRecord> {
+    let crypto = |e: aws_lc_rs::error::Unspecified| KeyError::Crypto(e.to_string());
+    let pair = RsaKeyPair::generate(KeySize::Rsa2048).map_err(crypto)?;
+    let mut der = AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).map_err(crypto)?.as_ref().to_vec();
+    let public = pair.public_key();
+    let kid = format!("{}-rsa-{}", now.date(), &uuid::Uuid::now_v7().simple().to_string()[20..]);
+    let jwk = serde_json::json!({
+        "kty": "RSA",
+        "n": URL_SAFE_NO_PAD.encode(public.modulus().big_endian_without_leading_zero()),
+        "e": URL_SAFE_NO_PAD.encode(public.exponent().big_endian_without_leading_zero()),
+        "kid": kid,
+        "use": "sig",
+        "alg": RS256,
+    });
+    let private_sealed = master_key.seal(&format!("{SEAL_CONTEXT}:{kid}"), &der);
+    zeroize::Zeroize::zeroize(&mut der);
+    Ok(SigningKeyRecord {
+        private_sealed,
+        public_jwk: jwk.to_string(),
+        alg: RS256.into(),
+        kid,
+        created_at: now,
+        retired_at: None,
+        publish_until: None,
+    })
+}
+
 impl SigningKeys {
     /// The service, from its parts; no key is read until the first use.
     pub fn new(config: SigningKeysConfig) -> Self {
-        let SigningKeysConfig { store, clock, master_key, algorithm, retention } = config;
-        Self { store, clock, master_key, algorithm, retention, current: RwLock::new(None) }
+        let SigningKeysConfig { store, clock, master_key, algorithm, retention, rsa_line } = config;
+        Self {
+            store,
+            clock,
+            master_key,
+            algorithm,
+            retention,
+            rsa_line,
+            current: RwLock::new(None),
+            current_rsa: RwLock::new(None),
+        }
     }
 
     fn open(&self, record: &SigningKeyRecord, now: OffsetDateTime) -> KeyResult<Loaded> {
@@ -243,26 +322,50 @@ impl SigningKeys {
             .map_err(|e| KeyError::Crypto(format!("{}: {e}", record.kid)))?;
         let algorithm = jose_algorithm(&record.alg)?;
         let private = PrivateKey::parse(algorithm, &der)?;
-        let alg = if algorithm == Algorithm::EdDSA { "EdDSA" } else { "ES256" };
-        let detached_header = URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": alg, "kid": record.kid}).to_string());
+        let detached_header =
+            URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": record.alg, "kid": record.kid}).to_string());
         Ok(Loaded { kid: record.kid.clone(), algorithm, private, detached_header, loaded_at: now })
     }
 
     async fn current(&self) -> KeyResult<Arc<Loaded>> {
+        self.current_of(KeyLine::Main).await
+    }
+
+    /// The current key of `line`, from the cache while it is fresh. A new
+    /// key is made only when the line has none (an RSA key takes a while).
+    async fn current_of(&self, line: KeyLine) -> KeyResult<Arc<Loaded>> {
+        let cache = match line {
+            KeyLine::Main => &self.current,
+            KeyLine::Rsa => &self.current_rsa,
+        };
         let now = self.clock.now();
-        if let Some(loaded) = self.current.read().await.as_ref().filter(|l| now - l.loaded_at < REFRESH) {
+        if let Some(loaded) = cache.read().await.as_ref().filter(|l| now - l.loaded_at < REFRESH) {
             return Ok(loaded.clone());
         }
-        let candidate = generate(&self.master_key, self.algorithm, now)?;
-        let record = self.store.current_signing_key(&candidate).await?;
+        let published = self.store.published_signing_keys(now).await?;
+        let record = match published.into_iter().find(|r| r.retired_at.is_none() && KeyLine::of(&r.alg) == line) {
+            Some(record) => record,
+            None => {
+                let candidate = match line {
+                    KeyLine::Main => generate(&self.master_key, self.algorithm, now)?,
+                    KeyLine::Rsa => generate_rsa(&self.master_key, now)?,
+                };
+                self.store.current_signing_key(&candidate).await?
+            }
+        };
         let loaded = Arc::new(self.open(&record, now)?);
-        *self.current.write().await = Some(loaded.clone());
+        *cache.write().await = Some(loaded.clone());
         Ok(loaded)
     }
 
     /// A JWT with `typ` in its header, signed by the current key.
     pub async fn sign_jwt<T: Serialize>(&self, typ: &str, claims: &T) -> KeyResult<String> {
-        let key = self.current().await?;
+        self.sign_jwt_with(KeyLine::Main, typ, claims).await
+    }
+
+    /// A JWT with `typ` in its header, signed by the current key of `line`.
+    pub async fn sign_jwt_with<T: Serialize>(&self, line: KeyLine, typ: &str, claims: &T) -> KeyResult<String> {
+        let key = self.current_of(line).await?;
         let mut header = Header::new(key.algorithm);
         header.kid = Some(key.kid.clone());
         header.typ = Some(typ.to_owned());
@@ -284,8 +387,12 @@ impl SigningKeys {
 
     /// Every key that can still verify a live token.
     pub async fn jwks(&self) -> KeyResult<serde_json::Value> {
-        // Make sure a key exists before the first token is ever verified.
+        // Make sure every line in use has a key before the first token is
+        // ever verified: relying parties fetch the JWKS once, at discovery.
         self.current().await?;
+        if self.rsa_line {
+            self.current_of(KeyLine::Rsa).await?;
+        }
         let records = self.store.published_signing_keys(self.clock.now()).await?;
         let keys = records
             .iter()
@@ -330,11 +437,18 @@ impl SigningKeys {
         serde_json::from_value(data.claims).map_err(|_| Rejected::Foreign)
     }
 
-    /// The algorithms of every published key, for discovery documents.
+    /// The algorithms of the published keys of the server's own line (what
+    /// access tokens and certificates may be signed with), for discovery.
     pub async fn algorithms(&self) -> KeyResult<Vec<String>> {
         self.current().await?;
-        let mut algs: Vec<String> =
-            self.store.published_signing_keys(self.clock.now()).await?.into_iter().map(|r| r.alg).collect();
+        let mut algs: Vec<String> = self
+            .store
+            .published_signing_keys(self.clock.now())
+            .await?
+            .into_iter()
+            .filter(|r| KeyLine::of(&r.alg) == KeyLine::Main)
+            .map(|r| r.alg)
+            .collect();
         algs.sort();
         algs.dedup();
         Ok(algs)
@@ -348,8 +462,19 @@ impl SigningKeys {
     pub async fn rotate(&self, algorithm: Option<SigningAlgorithm>) -> KeyResult<String> {
         let now = self.clock.now();
         let next = generate(&self.master_key, algorithm.unwrap_or(self.algorithm), now)?;
+        self.rotate_to(&next, &self.current).await?;
+        // A rotation answers a suspected leak, so the RSA line goes too.
+        let published = self.store.published_signing_keys(now).await?;
+        if published.iter().any(|r| r.retired_at.is_none() && KeyLine::of(&r.alg) == KeyLine::Rsa) {
+            self.rotate_to(&generate_rsa(&self.master_key, now)?, &self.current_rsa).await?;
+        }
+        Ok(next.kid)
+    }
+
+    async fn rotate_to(&self, next: &SigningKeyRecord, cache: &RwLock<Option<Arc<Loaded>>>) -> KeyResult<()> {
+        let now = next.created_at;
         let wait = |retry_at: OffsetDateTime| u64::try_from((retry_at - now).whole_seconds()).unwrap_or(0).max(1);
-        match self.store.rotate_signing_key(&next, now + self.retention, ROTATION_LIMITS).await? {
+        match self.store.rotate_signing_key(next, now + self.retention, ROTATION_LIMITS).await? {
             Rotation::Rotated => {}
             Rotation::TooFrequent { retry_at } => {
                 return Err(KeyError::RotatedTooOften { retry_after_secs: wait(retry_at) });
@@ -358,8 +483,8 @@ impl SigningKeys {
                 return Err(KeyError::TooManyPublished { retry_after_secs: wait(retry_at) });
             }
         }
-        let loaded = Arc::new(self.open(&next, now)?);
-        *self.current.write().await = Some(loaded);
-        Ok(next.kid)
+        let loaded = Arc::new(self.open(next, now)?);
+        *cache.write().await = Some(loaded);
+        Ok(())
     }
 }

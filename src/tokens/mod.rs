@@ -9,7 +9,7 @@ pub mod keys;
 mod service;
 
 pub use error::{NotSettable, TokenError, TokenResult};
-pub use keys::{KeyError, MAX_PUBLISHED, ROTATIONS_PER_HOUR, SigningKeys, SigningKeysConfig};
+pub use keys::{KeyError, KeyLine, MAX_PUBLISHED, ROTATIONS_PER_HOUR, SigningKeys, SigningKeysConfig};
 pub use service::{
     Introspection, MAX_LICENSES_IN_TOKEN, Minted, Revoker, Tokens, TokensConfig, check_secret_file,
     check_secret_length, read_secret_file,

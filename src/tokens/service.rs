@@ -285,6 +285,7 @@ impl Tokens {
             name: user.name.clone(),
             licenses: licenses.iter().take(MAX_LICENSES_IN_TOKEN).map(LicenseClaim::from).collect(),
             eula,
+            cnf: None,
         };
         // Nothing is written: the signature makes it ours, its `sid` ties it
         // to the session, and revoking it puts its `jti` on the list.

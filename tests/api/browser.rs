@@ -117,6 +117,14 @@ async fn pages_work_in_chromium() {
             .validate()
             .unwrap(),
             toml::from_str::<latchkey::domain::client::RawClient>(
+                "id = \"notes-desktop\"\nname = \"Notes\"\nkind = \"public\"\n\
+                 redirect_uris = [\"http://127.0.0.1/callback\"]\ngrants = [\"authorization_code\", \"refresh_token\"]\n\
+                 product = \"notes\"\n",
+            )
+            .unwrap()
+            .validate()
+            .unwrap(),
+            toml::from_str::<latchkey::domain::client::RawClient>(
                 "id = \"studio-cli\"\nname = \"Studio CLI\"\nkind = \"public\"\n\
                  grants = [\"device_code\"]\ndevice_flow = true\nproduct = \"studio\"\n",
             )

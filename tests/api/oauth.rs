@@ -38,6 +38,7 @@ on_both_backends!(
     device_codes_are_denied_expire_and_cannot_be_guessed,
     an_app_signs_in_and_activates_its_machine_in_one_step,
     the_reference_desktop_client_signs_in_activates_and_refreshes,
+    dpop_binds_an_apps_tokens_to_the_key_on_its_machine,
 );
 
 /// The reference client of `cargo run --example desktop_sign_in`, run here
@@ -114,7 +115,8 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
         )),
         client(
             "id = \"studio-cli\"\nname = \"Studio CLI\"\nkind = \"public\"\n\
-             grants = [\"device_code\", \"refresh_token\"]\ndevice_flow = true\nproduct = \"studio\"\n",
+             grants = [\"device_code\", \"refresh_token\"]\ndevice_flow = true\nproduct = \"studio\"\n\
+             id_token_signed_response_alg = \"ES256\"\n",
         ),
         Client {
             secret_file: Some(secret),
@@ -228,9 +230,9 @@ impl RelyingParty {
             .expect("the code is exchanged")
     }
 
+    /// The relying party's defaults: RS256 only, as OpenID Connect has it.
     fn verifier(&self) -> CoreIdTokenVerifier<'_> {
-        // openidconnect allows only RS256 unless told; ours are ES256.
-        self.rp.id_token_verifier().set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256])
+        self.rp.id_token_verifier()
     }
 }
 
@@ -359,6 +361,7 @@ async fn an_app_signs_its_user_in_and_refreshes(backend: Backend) {
     let code = param(&answer, "code").unwrap().to_owned();
 
     let tokens = rp.exchange(code.clone(), started.verifier).await;
+    // RS256 by default, which a relying party accepts without being told.
     let claims =
         tokens.id_token().expect("an ID token").claims(&rp.verifier(), &started.nonce).expect("a valid ID token");
     assert_eq!(claims.subject().as_str(), user_id);
@@ -371,6 +374,15 @@ async fn an_app_signs_its_user_in_and_refreshes(backend: Backend) {
     // The access token is an RFC 9068 JWT that PyJWT verifies against the JWKS...
     let access = tokens.access_token().secret().clone();
     let jwks: Value = app.get("/.well-known/jwks.json", None).await.json().await.unwrap();
+    let algs: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["alg"].as_str().unwrap()).collect();
+    assert_eq!(algs.len(), 2, "one key of each line: {jwks}");
+    assert!(algs.contains(&"RS256") && algs.contains(&"ES256"), "{jwks}");
+    assert!(jwks["keys"].as_array().unwrap().iter().all(|k| k.get("d").is_none() && k.get("p").is_none()));
+    let discovery: Value = app.get("/.well-known/openid-configuration", None).await.json().await.unwrap();
+    assert_eq!(discovery["id_token_signing_alg_values_supported"], json!(["RS256", "ES256"]));
+    assert_eq!(discovery["access_token_signing_alg_values_supported"], json!(["ES256"]));
+    assert_eq!(discovery["dpop_signing_alg_values_supported"], json!(["ES256", "EdDSA", "RS256"]));
+    assert_eq!(discovery["authorization_details_types_supported"], json!(["license_activation"]));
     let checked = pyjwt(&json!({"jwks": jwks, "tokens": [{"token": access, "audience": "desktop",
         "require": ["iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"]}]}));
     assert_eq!(checked["tokens"][0]["header"]["typ"], "at+jwt", "{checked}");
@@ -458,6 +470,14 @@ async fn grants_hold_across_instances() {
     let newest = refreshed.refresh_token().unwrap();
     assert!(rp.rp.exchange_refresh_token(newest).unwrap().request_async(&rp.http).await.is_err());
     assert_eq!(introspect(&first, refreshed.access_token().secret()).await["active"], false);
+
+    // A DPoP proof spent at one instance is spent at every other.
+    let proof = app_key().proof(&first, "POST", &first.url("/oauth/token"), None);
+    let form = [("grant_type", "refresh_token"), ("refresh_token", "lk_ref_unknown"), ("client_id", "desktop")];
+    let (status, body) = token_request_with_proof(&first, &proof, &form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "{body}");
+    let (status, body) = token_request_with_proof(&second, &proof, &form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
 }
 
 async fn a_replayed_refresh_token_ends_the_whole_sign_in(backend: Backend) {
@@ -925,10 +945,12 @@ async fn a_device_signs_in_with_a_code_typed_on_another_screen(backend: Backend)
     app.clock.advance(Duration::seconds(15));
     let (status, tokens) = poll(&app, &device_code).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
+    // This client asked for ES256 ID tokens: the server's own key signs them.
     let rp = relying_party(&app, "studio-cli").await;
+    let es256 = rp.rp.id_token_verifier().set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
     let claims = openidconnect::core::CoreIdToken::from_str(tokens["id_token"].as_str().unwrap())
         .unwrap()
-        .into_claims(&rp.verifier(), |_: Option<&Nonce>| Ok::<(), String>(()))
+        .into_claims(&es256, |_: Option<&Nonce>| Ok::<(), String>(()))
         .expect("a valid ID token");
     assert_eq!(claims.email().map(|e| e.as_str()), Some(email.as_str()));
     assert!(tokens["refresh_token"].as_str().unwrap().starts_with("lk_ref_"));
@@ -1179,4 +1201,143 @@ async fn the_reference_desktop_client_signs_in_activates_and_refreshes(backend: 
     let other_machine = desktop_sign_in::Settings { fingerprint: "someone-else".into(), ..settings.clone() };
     assert!(desktop_sign_in::check_certificate(&other_machine, certificate).await.is_err());
     assert!(desktop_sign_in::check_certificate(&settings, certificate).await.is_ok());
+}
+
+/// An app's own key, as a desktop app would make and keep it.
+struct AppKey {
+    encoding: jsonwebtoken::EncodingKey,
+    jwk: Value,
+}
+
+fn app_key() -> AppKey {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    let encoding = jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref());
+    let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&encoding, jsonwebtoken::Algorithm::ES256).unwrap();
+    AppKey { encoding, jwk: serde_json::to_value(jwk).unwrap() }
+}
+
+impl AppKey {
+    /// RFC 7638, written out here rather than taken from the server.
+    fn thumbprint(&self) -> String {
+        use base64::Engine;
+        use sha2::Digest;
+        let canonical = format!(
+            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+            self.jwk["x"].as_str().unwrap(),
+            self.jwk["y"].as_str().unwrap()
+        );
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(canonical))
+    }
+
+    /// A fresh proof for `method` at `url`, naming `access_token` if any.
+    fn proof(&self, app: &TestApp, method: &str, url: &str, access_token: Option<&str>) -> String {
+        use base64::Engine;
+        use latchkey::clock::Clock;
+        use sha2::Digest;
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.typ = Some("dpop+jwt".into());
+        header.jwk = Some(serde_json::from_value(self.jwk.clone()).unwrap());
+        let mut claims = json!({"jti": uuid::Uuid::now_v7().to_string(), "htm": method, "htu": url,
+            "iat": app.clock.now().unix_timestamp()});
+        if let Some(token) = access_token {
+            claims["ath"] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(token)).into();
+        }
+        jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap()
+    }
+}
+
+async fn token_request_with_proof(app: &TestApp, proof: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = app.client.post(app.url("/oauth/token")).header("DPoP", proof).form(form).send().await.unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+async fn userinfo_with(app: &TestApp, authorization: &str, proof: Option<&str>) -> (StatusCode, Value) {
+    let mut request = app.client.get(app.url("/oauth/userinfo")).header("Authorization", authorization);
+    if let Some(proof) = proof {
+        request = request.header("DPoP", proof);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED {
+        let challenges: Vec<&str> =
+            response.headers().get_all("www-authenticate").iter().map(|v| v.to_str().unwrap()).collect();
+        assert!(challenges.iter().any(|c| c.starts_with("DPoP ") && c.contains("algs=")), "{challenges:?}");
+    }
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn dpop_binds_an_apps_tokens_to_the_key_on_its_machine(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, _, browser) = user_with_browser(&app).await;
+    let key = app_key();
+    let token_url = app.url("/oauth/token");
+    let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect.as_str()),
+        ("code_verifier", verifier.secret().as_str()),
+        ("client_id", "desktop"),
+    ];
+
+    // A proof for another endpoint is refused, and the code is not spent by it.
+    let elsewhere = key.proof(&app, "POST", &app.url("/oauth/revoke"), None);
+    let (status, body) = token_request_with_proof(&app, &elsewhere, &exchange).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
+
+    let (status, tokens) = token_request_with_proof(&app, &key.proof(&app, "POST", &token_url, None), &exchange).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["token_type"], "DPoP");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let jwks: Value = app.get("/.well-known/jwks.json", None).await.json().await.unwrap();
+    let checked = pyjwt(&json!({"jwks": jwks, "tokens": [{"token": access, "audience": "desktop"}]}));
+    assert_eq!(checked["tokens"][0]["claims"]["cnf"]["jkt"], key.thumbprint(), "{checked}");
+    let live = introspect(&app, &access).await;
+    assert_eq!((live["active"].as_bool(), live["token_type"].as_str()), (Some(true), Some("DPoP")), "{live}");
+    assert_eq!(live["cnf"]["jkt"], key.thumbprint());
+
+    // The bound access token: not as a bearer token, not without a proof, not with a proof used before.
+    assert_eq!(userinfo_with(&app, &format!("Bearer {access}"), None).await.0, StatusCode::UNAUTHORIZED);
+    let (status, body) = userinfo_with(&app, &format!("DPoP {access}"), None).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_dpop_proof")));
+    let userinfo_url = app.url("/oauth/userinfo");
+    let proof = key.proof(&app, "GET", &userinfo_url, Some(&access));
+    let (status, body) = userinfo_with(&app, &format!("DPoP {access}"), Some(&proof)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = userinfo_with(&app, &format!("DPoP {access}"), Some(&proof)).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_dpop_proof")), "replayed");
+    // A proof by another key, even a fresh one, is not this token's.
+    let thief = app_key();
+    let stolen_use = thief.proof(&app, "GET", &userinfo_url, Some(&access));
+    assert_eq!(userinfo_with(&app, &format!("DPoP {access}"), Some(&stolen_use)).await.0, StatusCode::UNAUTHORIZED);
+
+    // The refresh token is useless without the key, and such tries do not spend it.
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh_form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("client_id", "desktop")];
+    let (status, body) = token_request(&app, &refresh_form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
+    let by_thief = thief.proof(&app, "POST", &token_url, None);
+    let (status, body) = token_request_with_proof(&app, &by_thief, &refresh_form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
+    let proof = key.proof(&app, "POST", &token_url, None);
+    let (status, refreshed) = token_request_with_proof(&app, &proof, &refresh_form).await;
+    assert_eq!(status, StatusCode::OK, "the app itself still refreshes: {refreshed}");
+    assert_eq!(refreshed["token_type"], "DPoP");
+    // The same proof again, even with the new refresh token, is a replay.
+    let next = refreshed["refresh_token"].as_str().unwrap();
+    let next_form = [("grant_type", "refresh_token"), ("refresh_token", next), ("client_id", "desktop")];
+    let (status, body) = token_request_with_proof(&app, &proof, &next_form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("used before"), "{body}");
+    // A proof made six minutes before it is sent is too old.
+    app.clock.advance(Duration::minutes(6));
+    let stale = key.proof(&app, "POST", &token_url, None);
+    app.clock.advance(Duration::minutes(6));
+    let (status, body) = token_request_with_proof(&app, &stale, &next_form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
+    let (status, body) = token_request_with_proof(&app, &key.proof(&app, "POST", &token_url, None), &next_form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

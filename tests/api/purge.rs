@@ -146,6 +146,9 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
              VALUES ('{id}', 'fresh', 'http://127.0.0.1/cb', 'x', {expires})"
         ));
     }
+    for (id, expires) in [("stale", past), ("fresh", future)] {
+        rows.push(format!("INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ('{id}', {expires})"));
+    }
     rows.push(format!(
         "INSERT INTO support_pins (user_id, pin_hash, created_at, expires_at) VALUES ('{ada}', 'x', {created}, {past})"
     ));
@@ -180,6 +183,7 @@ async fn purge_removes_only_rows_that_can_no_longer_matter(backend: Backend) {
         ("support_pins", "user_id", 1),
         ("oauth_codes", "code_hash", 1),
         ("oauth_grants", "id", 2),
+        ("dpop_proofs", "proof_hash", 1),
     ] {
         assert_eq!(purged.of(table), removed, "{table}: {purged:?}");
         let left = column(&db, backend, &format!("SELECT {key} FROM {table}")).await;

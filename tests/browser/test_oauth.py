@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import jwt
 
-from conftest import BASE, sign_up, unique_email, PASSWORD
+from conftest import BASE, PASSWORD, request, sign_in, sign_up, unique_email, verified_holder
 
 CLIENT = "studio-desktop"
 
@@ -57,13 +57,13 @@ class Loopback:
         self.server.shutdown()
 
 
-def authorization(loopback, scope="openid email"):
+def authorization(loopback, scope="openid email", client=CLIENT, details=None):
     """The link the app opens, and what it keeps to finish: state, nonce, PKCE verifier."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     kept = {"state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16), "verifier": verifier}
-    query = urllib.parse.urlencode({
-        "client_id": CLIENT,
+    params = {
+        "client_id": client,
         "redirect_uri": loopback.redirect_uri,
         "response_type": "code",
         "scope": scope,
@@ -71,7 +71,10 @@ def authorization(loopback, scope="openid email"):
         "nonce": kept["nonce"],
         "code_challenge": challenge,
         "code_challenge_method": "S256",
-    })
+    }
+    if details is not None:
+        params["authorization_details"] = json.dumps(details)
+    query = urllib.parse.urlencode(params)
     return f"/oauth/authorize?{query}", kept
 
 
@@ -215,3 +218,65 @@ def test_a_device_is_approved_by_its_code(page, clock):
     status, tokens = post_form("/oauth/token", poll)
     assert status == 200, tokens
     assert verified_id_token(tokens["id_token"], None, client="studio-cli")["email"] == email
+
+
+def test_a_full_license_frees_a_seat_on_the_page_and_the_app_comes_back_activated(page, api, mailbox):
+    """The commonest license ticket, solved where it happens: the app asks
+    for a seat on a new machine, every seat is taken, the person frees the
+    old machine's seat on the page, approves, and the app gets its seat and
+    an offline certificate in the token response."""
+    email = unique_email("transfer")
+    token, owned = verified_holder(page, mailbox, api, email, "notes-single")
+    status, old = request("POST", BASE + "/v1/activations",
+                          {"license_id": owned["id"], "fingerprint": "fp-old-desktop", "name": "Old desktop",
+                           "platform": "Windows"},
+                          {"authorization": f"Bearer {token}"})
+    assert status == 201, old
+    sign_in(page, email)
+    page.wait_for_url(re.compile(r"/account$"))
+
+    loopback = Loopback()
+    try:
+        seat = {"type": "license_activation", "fingerprint": "fp-new-laptop", "name": "New laptop", "platform": "Linux"}
+        link, kept = authorization(loopback, client="notes-desktop", details=[seat])
+        page.goto(link)
+        page.get_by_role("heading", name="Before Notes can sign you in").wait_for()
+        main = page.locator("main")
+        assert "All 1 seats of your notes license are in use." in main.inner_text()
+        assert "Old desktop" in main.inner_text()
+        page.checks.page_ok("oauth-seats-full")
+        page.get_by_role("button", name="Free this seat: Old desktop").click()
+
+        # Back on the approval, the seat is there to take.
+        page.get_by_role("heading", name="Sign in to Notes").wait_for()
+        assert "Activate Notes on New laptop: seat 1 of 1." in page.locator("main").inner_text()
+        page.get_by_role("button", name="Allow and continue").click()
+        page.wait_for_url(re.compile(re.escape(loopback.redirect_uri)))
+        answer = loopback.query()
+        assert answer["state"] == kept["state"], answer
+
+        status, tokens = token_endpoint({
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": loopback.redirect_uri,
+            "code_verifier": kept["verifier"],
+            "client_id": "notes-desktop",
+        })
+        assert status == 200, tokens
+        [granted] = tokens["authorization_details"]
+        assert granted["type"] == "license_activation" and granted["license_id"] == owned["id"], granted
+        with urllib.request.urlopen(BASE + "/.well-known/jwks.json") as response:
+            jwks = jwt.PyJWKSet.from_dict(json.load(response))
+        header = jwt.get_unverified_header(granted["certificate"])
+        key = next(k for k in jwks.keys if k.key_id == header["kid"])
+        certificate = jwt.decode(granted["certificate"], key=key, algorithms=[key.algorithm_name],
+                                 audience="urn:latchkey:product:notes", issuer=BASE, leeway=3600)
+        assert header["typ"] == "license+jwt" and certificate["jti"] == granted["activation_id"], certificate
+    finally:
+        loopback.close()
+
+    # The old machine's seat is gone, and the new one holds it.
+    status, mine = api.call("GET", "/v1/me/licenses", None, token)
+    assert status == 200, mine
+    [license] = [entry for entry in mine["licenses"] if entry["id"] == owned["id"]]
+    assert [d["name"] for d in license["activations"]] == ["New laptop"], license

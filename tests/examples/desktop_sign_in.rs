@@ -24,7 +24,7 @@ use std::error::Error;
 
 use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use openidconnect::core::{CoreClient, CoreIdToken, CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType};
+use openidconnect::core::{CoreClient, CoreIdToken, CoreProviderMetadata, CoreResponseType};
 use openidconnect::{
     AuthenticationFlow, ClientId, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, RedirectUrl, Scope, reqwest,
 };
@@ -167,12 +167,10 @@ pub async fn sign_in(settings: &Settings, open_browser: impl FnOnce(String)) -> 
     )
     .await?;
 
-    // ID tokens are ES256 or EdDSA here; openidconnect allows RS256 only unless told.
+    // ID tokens are RS256 unless the client is set up otherwise, which is
+    // what openidconnect (like most relying parties) accepts by default.
     let id_token: CoreIdToken = tokens.id_token.as_deref().ok_or("no ID token")?.parse()?;
-    let checker = client
-        .id_token_verifier()
-        .set_allowed_algs([CoreJwsSigningAlgorithm::EcdsaP256Sha256, CoreJwsSigningAlgorithm::EdDsa]);
-    let claims = id_token.claims(&checker, &nonce)?;
+    let claims = id_token.claims(&client.id_token_verifier(), &nonce)?;
     let seat = tokens.authorization_details.first().ok_or("no seat was granted")?;
     Ok(SignedIn {
         subject: claims.subject().to_string(),

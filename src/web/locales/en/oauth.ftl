@@ -30,4 +30,4 @@ oauth-seats-full-next = Free the seat of a device you no longer use, then contin
 oauth-free-seat-action = Manage your devices
 oauth-last-seen = last used { $when }
 oauth-free-seat = Free this seat
-oauth-free-seat-of = Free the seat of { $device }
+oauth-free-seat-of = Free this seat: { $device }

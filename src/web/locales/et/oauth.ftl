@@ -30,4 +30,4 @@ oauth-seats-full-next = Vabastage seadme koht, mida te enam ei kasuta, ja jätka
 oauth-free-seat-action = Halda oma seadmeid
 oauth-last-seen = viimati kasutatud { $when }
 oauth-free-seat = Vabasta see koht
-oauth-free-seat-of = Vabasta seadme { $device } koht
+oauth-free-seat-of = Vabasta see koht: { $device }

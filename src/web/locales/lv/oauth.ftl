@@ -30,4 +30,4 @@ oauth-seats-full-next = Atbrīvojiet vietu ierīcē, ko vairs neizmantojat, un t
 oauth-free-seat-action = Pārvaldīt ierīces
 oauth-last-seen = pēdējoreiz izmantota { $when }
 oauth-free-seat = Atbrīvot šo vietu
-oauth-free-seat-of = Atbrīvot ierīces { $device } vietu
+oauth-free-seat-of = Atbrīvot šo vietu: { $device }

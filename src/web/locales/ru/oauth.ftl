@@ -30,4 +30,4 @@ oauth-seats-full-next = Освободите место устройства, к
 oauth-free-seat-action = Управлять устройствами
 oauth-last-seen = последнее использование { $when }
 oauth-free-seat = Освободить это место
-oauth-free-seat-of = Освободить место устройства «{ $device }»
+oauth-free-seat-of = Освободить это место: «{ $device }»
