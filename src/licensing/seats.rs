@@ -13,7 +13,7 @@ use crate::domain::license::{Activation, Actor, License};
 use crate::domain::lockout::seconds_until;
 use crate::domain::policy::Binding;
 use crate::domain::reason::Rule;
-use crate::store::{Deactivation, LicenseWithSeats, Redemption, SeatClaim, SeatRequest};
+use crate::store::{AppGrant, Deactivation, LicenseWithSeats, Redemption, SeatClaim, SeatRequest};
 use crate::tokens::certificate;
 
 /// A device asking for a seat.
@@ -273,19 +273,9 @@ impl Licensing {
         device: DeviceRequest,
         client: &ClientInfo,
     ) -> LicenseResult<Granted> {
-        let license_id = device.license_id.clone();
-        let seat = match self.claim_device(caller, device, client).await {
-            Ok(seat) => seat,
-            Err(error) => {
-                let mut detail = failure_detail(&error);
-                detail.insert("license_id".into(), json!(license_id));
-                self.record(&caller.user.id, EventKind::ActivationFailed, detail.into(), client).await;
-                return Err(error);
-            }
-        };
-        if seat.first_seat {
-            self.metrics.first_activation(&seat.license.product);
-        }
+        // Only an app's claim can find its request gone; without one, every
+        // claim ends in a seat or an error.
+        let seat = self.claim_recorded(caller, device, None, client).await?.ok_or(LicenseError::NotFound)?;
         // The seat is taken whatever happens next: a certificate that cannot
         // be signed now is signed when the device asks again.
         let mut claims = certificate::claims(&self.issuer, &seat.license, &seat.activation, &seat.policy, seat.at);
@@ -300,12 +290,54 @@ impl Licensing {
         })
     }
 
+    /// Claims a seat for an app's machine exactly as `activate` does, and
+    /// writes the app's grant in the same transaction: the seat and the
+    /// sign-in stand together or not at all. `None` when the app's device
+    /// request was decided elsewhere or expired meanwhile (no seat taken).
+    /// No certificate is signed here: the token response signs a fresh one.
+    #[tracing::instrument(skip_all)]
+    pub async fn activate_for_app(
+        &self,
+        caller: &Authenticated,
+        device: DeviceRequest,
+        app: AppGrant,
+        client: &ClientInfo,
+    ) -> LicenseResult<Option<Activation>> {
+        Ok(self.claim_recorded(caller, device, Some(app), client).await?.map(|seat| seat.activation))
+    }
+
+    /// A claim, with a refusal put on the user's timeline and a first seat counted.
+    async fn claim_recorded(
+        &self,
+        caller: &Authenticated,
+        device: DeviceRequest,
+        app: Option<AppGrant>,
+        client: &ClientInfo,
+    ) -> LicenseResult<Option<Seat>> {
+        let license_id = device.license_id.clone();
+        let seat = match self.claim_device(caller, device, app, client).await {
+            Ok(Some(seat)) => seat,
+            Ok(None) => return Ok(None),
+            Err(error) => {
+                let mut detail = failure_detail(&error);
+                detail.insert("license_id".into(), json!(license_id));
+                self.record(&caller.user.id, EventKind::ActivationFailed, detail.into(), client).await;
+                return Err(error);
+            }
+        };
+        if seat.first_seat {
+            self.metrics.first_activation(&seat.license.product);
+        }
+        Ok(Some(seat))
+    }
+
     async fn claim_device(
         &self,
         caller: &Authenticated,
         device: DeviceRequest,
+        app: Option<AppGrant>,
         client: &ClientInfo,
-    ) -> LicenseResult<Seat> {
+    ) -> LicenseResult<Option<Seat>> {
         let DeviceRequest { license_id, fingerprint, name, platform } = device;
         let user = &caller.user;
         let fingerprint =
@@ -340,14 +372,16 @@ impl Licensing {
                 lease,
                 max_activations: license.max_activations,
                 now,
+                app,
             })
             .await?;
         let (activation, new, first_seat) = match claim {
             SeatClaim::New { activation, first_seat } => (activation, true, first_seat),
             SeatClaim::Existing(activation) => (activation, false, false),
             SeatClaim::LimitReached => return Err(LicenseError::SeatLimitReached),
+            SeatClaim::AppRequestGone => return Ok(None),
         };
-        Ok(Seat { license, policy, activation, eula_version, new, first_seat, at: now })
+        Ok(Some(Seat { license, policy, activation, eula_version, new, first_seat, at: now }))
     }
 
     /// The user's activation on a license they hold.
@@ -453,9 +487,17 @@ impl Licensing {
         }
         match self.policy_of(license)?.binding {
             Binding::NodeLocked => Ok(activation),
-            Binding::Floating { lease } => {
-                self.store.heartbeat(&activation.id, lease, self.clock.now()).await?.ok_or(LicenseError::LeaseLapsed)
-            }
+            Binding::Floating { lease } => match self.store.heartbeat(&activation.id, lease, self.clock.now()).await? {
+                Some(extended) => Ok(extended),
+                // The device was freed between our read and the update (a
+                // user on the devices page, say): it is gone, not lapsed.
+                // "Lapsed" would send the app to activate again and take
+                // back the seat the user just freed.
+                None => match self.store.activation(&activation.id).await? {
+                    Some(now) if now.deactivated_at.is_none() => Err(LicenseError::LeaseLapsed),
+                    _ => Err(LicenseError::NotFound),
+                },
+            },
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::ids::new_id;
 use crate::domain::oauth::{CodeChallenge, Scope, SeatAsked, seat_asked};
 use crate::secrets::{TokenKind, issue_token};
-use crate::store::{NewCode, NewGrant};
+use crate::store::{GrantVia, NewCode, NewGrant};
 
 /// How long a code may wait for its exchange (RFC 6749 recommends at most 10 minutes; apps need seconds).
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);
@@ -122,7 +122,6 @@ impl OAuth {
         from: &ClientInfo,
     ) -> OAuthResult<String> {
         self.check_requirements(caller, &authorization.client).await?;
-        let seat = self.activate(caller, &authorization.client, authorization.seat.as_ref(), from).await?;
         let now = self.clock.now();
         let code = issue_token(TokenKind::AuthorizationCode);
         let grant = NewGrant {
@@ -134,7 +133,7 @@ impl OAuth {
             amr: caller.session.amr.clone(),
             created_at: now,
             expires_at: now + GRANT_LIFETIME,
-            seat,
+            seat: None,
         };
         let stored = NewCode {
             code_hash: code.hash.clone(),
@@ -143,7 +142,12 @@ impl OAuth {
             nonce: authorization.nonce.clone(),
             expires_at: now + CODE_LIFETIME,
         };
-        self.store.create_grant(&grant, &stored).await?;
+        let client = &authorization.client;
+        let seat = authorization.seat.as_ref();
+        if !self.write_grant(caller, client, grant, seat, GrantVia::Code(stored), from).await? {
+            // A code cannot be "decided elsewhere"; should the store ever say so, no code goes out.
+            return Err(Problem::Code.into());
+        }
         let detail =
             serde_json::json!({ "client_id": authorization.client.id, "client_name": authorization.client.name });
         let event = NewEvent::new(&caller.user.id, EventKind::AppSignedIn, detail, from, now);

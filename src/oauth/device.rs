@@ -17,7 +17,7 @@ use crate::domain::ids::new_id;
 use crate::domain::lockout::{AttemptKey, AttemptKind, seconds_until};
 use crate::domain::oauth::{Scope, SeatAsked, seat_asked};
 use crate::secrets::{TokenKind, hash_token, issue_token};
-use crate::store::{AttemptReservation, DeviceDecision, DevicePoll, NewDeviceRequest, NewGrant, StoreError};
+use crate::store::{AttemptReservation, DeviceDecision, DevicePoll, GrantVia, NewDeviceRequest, NewGrant, StoreError};
 
 /// How long a device's codes live (RFC 8628 suggests minutes; a person
 /// needs a moment to find a browser and sign in).
@@ -165,12 +165,9 @@ impl OAuth {
         let approval = self.device_request(caller, typed, from).await?;
         let now = self.clock.now();
         let code = UserCode::parse(typed).ok_or(Problem::UserCode)?;
-        let seat = if approve {
+        if approve {
             self.check_requirements(caller, &approval.client).await?;
-            self.activate(caller, &approval.client, approval.seat.as_ref(), from).await?
-        } else {
-            None
-        };
+        }
         let grant = NewGrant {
             id: new_id(),
             client_id: approval.client.id.clone(),
@@ -180,10 +177,15 @@ impl OAuth {
             amr: caller.session.amr.clone(),
             created_at: now,
             expires_at: now + GRANT_LIFETIME,
-            seat,
+            seat: None,
         };
-        let decision = if approve { DeviceDecision::Approve(&grant) } else { DeviceDecision::Deny };
-        if !self.store.decide_device_request(&code.hash(), decision, now).await? {
+        let decided = if approve {
+            let via = GrantVia::Device { user_code_hash: code.hash() };
+            self.write_grant(caller, &approval.client, grant, approval.seat.as_ref(), via, from).await?
+        } else {
+            self.store.decide_device_request(&code.hash(), DeviceDecision::Deny, now).await?
+        };
+        if !decided {
             return Err(Problem::UserCode.into());
         }
         if approve {

@@ -14,12 +14,12 @@ use crate::domain::client::Client;
 use crate::domain::event::ClientInfo;
 use crate::domain::ids::UserId;
 use crate::domain::license::License;
-use crate::domain::oauth::{SeatAsked, SeatGranted};
+use crate::domain::oauth::SeatAsked;
 use crate::domain::policy::{Policy, PolicySet};
 use crate::eula::Eulas;
 use crate::factors::Factors;
 use crate::licensing::{LicenseError, Licensing, SeatOffer};
-use crate::store::Store;
+use crate::store::{AppGrant, DeviceDecision, GrantVia, NewGrant, Store};
 use crate::tokens::SigningKeys;
 
 /// How long one sign-in of an app lasts, however often it refreshes: then
@@ -130,18 +130,34 @@ impl OAuth {
         Ok(self.licensing.seat_offer(caller, &client.product, &seat.fingerprint).await?)
     }
 
-    /// Takes the seat asked for, exactly as `POST /v1/activations` does (the
-    /// same seat race, the same events and mail): activating the same
-    /// machine again reuses its seat, so an approval retried after a failure
-    /// holds one seat, not two.
-    pub(super) async fn activate(
+    /// Writes the app's grant, and how it reaches the app. When the app
+    /// asked for a seat, the seat is claimed in the same transaction,
+    /// exactly as `POST /v1/activations` claims one (the same seat race, the
+    /// same events and mail), so a seat is never taken for a sign-in that
+    /// was not written, nor the other way round. Activating the same machine
+    /// again reuses its seat. `false` when the device request was decided
+    /// elsewhere or expired meanwhile: nothing was written.
+    pub(super) async fn write_grant(
         &self,
         caller: &Authenticated,
         client: &Client,
+        grant: NewGrant,
         seat: Option<&SeatAsked>,
+        via: GrantVia,
         from: &ClientInfo,
-    ) -> OAuthResult<Option<SeatGranted>> {
-        let Some(asked) = seat else { return Ok(None) };
+    ) -> OAuthResult<bool> {
+        let Some(asked) = seat else {
+            return Ok(match &via {
+                GrantVia::Code(code) => {
+                    self.store.create_grant(&grant, code).await?;
+                    true
+                }
+                GrantVia::Device { user_code_hash } => {
+                    let approve = DeviceDecision::Approve(&grant);
+                    self.store.decide_device_request(user_code_hash, approve, grant.created_at).await?
+                }
+            });
+        };
         let offer = self.seat_offer(caller, client, asked).await?.ok_or(LicenseError::NotFound)?;
         let device = crate::licensing::DeviceRequest {
             license_id: offer.license.id.clone(),
@@ -149,11 +165,7 @@ impl OAuth {
             name: asked.name.clone(),
             platform: asked.platform.clone(),
         };
-        let granted = self.licensing.activate(caller, device, from).await?;
-        Ok(Some(SeatGranted {
-            asked: asked.clone(),
-            license_id: granted.license.id.to_string(),
-            activation_id: granted.activation.id.to_string(),
-        }))
+        let app = AppGrant { grant, asked: asked.clone(), via };
+        Ok(self.licensing.activate_for_app(caller, device, app, from).await?.is_some())
     }
 }

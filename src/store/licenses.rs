@@ -76,6 +76,9 @@ pub struct SeatRequest {
     /// The user's `device_activated` event, recorded (with its notice, and
     /// `first_seat` added to its detail) only if a new seat is taken.
     pub activated: NewEvent,
+    /// An app's sign-in that asked for this seat: written in the same
+    /// transaction, with the seat it got.
+    pub app: Option<super::AppGrant>,
 }
 
 /// How a seat claim went.
@@ -93,6 +96,9 @@ pub enum SeatClaim {
     },
     /// Every seat is held.
     LimitReached,
+    /// The app's device request was decided elsewhere or expired meanwhile:
+    /// nothing was written, no seat taken.
+    AppRequestGone,
 }
 
 /// How a redemption went.
@@ -562,6 +568,26 @@ macro_rules! redeem_in_tx {
     };
 }
 
+/// Writes the app's grant of a seat claim, if any, naming `$activation` as
+/// its seat; `false` when the app's device request is gone.
+macro_rules! with_app_grant {
+    ($request:expr, $activation:expr, $amr:expr, $tx:ident) => {
+        match (&$request.app, $amr) {
+            (Some(app), Some(amr)) => {
+                let seat = crate::domain::oauth::SeatGranted {
+                    asked: app.asked.clone(),
+                    license_id: $request.license_id.to_string(),
+                    activation_id: $activation.id.to_string(),
+                };
+                let grant = super::NewGrant { seat: Some(seat), ..app.grant.clone() };
+                let seat = grant.seat.as_ref().map(to_json).transpose()?;
+                write_grant!(&app.via, &grant, amr, &seat, $tx, $request.now)
+            }
+            _ => true,
+        }
+    };
+}
+
 #[async_trait]
 impl LicenseStore for SqlStore {
     #[tracing::instrument(skip_all)]
@@ -795,7 +821,8 @@ impl LicenseStore for SqlStore {
         );
         let taken_sql = format!("SELECT COUNT(*) FROM activations WHERE license_id = $1 AND {HOLDS_SEAT}");
         let actor = Actor::User(request.user_id.clone());
-        in_tx!(self, |tx| {
+        let app_amr = request.app.as_ref().map(|app| to_json(&app.grant.amr)).transpose()?;
+        in_tx_deciding!(self, |tx| {
             if backend == Backend::Postgres {
                 // Every claim on this license queues here; SQLite's IMMEDIATE
                 // transaction already admits one writer at a time.
@@ -822,7 +849,12 @@ impl LicenseStore for SqlStore {
                         lease_expires_at: lease_until.map(from_millis).transpose()?,
                         ..existing
                     };
-                    return Ok(SeatClaim::Existing(refreshed));
+                    let written = with_app_grant!(request, &refreshed, &app_amr, tx);
+                    return Ok(if written {
+                        Decided::Commit(SeatClaim::Existing(refreshed))
+                    } else {
+                        Decided::Rollback(SeatClaim::AppRequestGone)
+                    });
                 }
                 // A lapsed lease: close it, then claim afresh like any device.
                 sqlx::query("UPDATE activations SET deactivated_at = $1 WHERE id = $2")
@@ -837,7 +869,7 @@ impl LicenseStore for SqlStore {
                 .fetch_one(&mut *tx)
                 .await?;
             if taken >= i64::from(request.max_activations) {
-                return Ok(SeatClaim::LimitReached);
+                return Ok(Decided::Commit(SeatClaim::LimitReached));
             }
             sqlx::query(
                 "INSERT INTO activations (id, license_id, user_id, fingerprint_hash, name, platform, created_at, last_seen_at, lease_expires_at) \
@@ -875,7 +907,10 @@ impl LicenseStore for SqlStore {
                 lease_expires_at: lease_until.map(from_millis).transpose()?,
                 deactivated_at: None,
             };
-            Ok(SeatClaim::New { activation, first_seat })
+            if !with_app_grant!(request, &activation, &app_amr, tx) {
+                return Ok(Decided::Rollback(SeatClaim::AppRequestGone));
+            }
+            Ok(Decided::Commit(SeatClaim::New { activation, first_seat }))
         })
     }
 

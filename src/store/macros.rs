@@ -170,3 +170,66 @@ macro_rules! insert_new_user {
         insert_user_event!(signed_up, $executor);
     }};
 }
+
+/// Inserts a `NewGrant` (its `amr` already JSON) with `$executor`.
+macro_rules! insert_grant {
+    ($grant:expr, $amr:expr, $seat:expr, $executor:expr) => {
+        sqlx::query(
+            "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at, \
+             authorization_details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&$grant.id)
+        .bind(&$grant.client_id)
+        .bind(&$grant.user_id)
+        .bind(&$grant.scope)
+        .bind($crate::store::to_millis($grant.auth_time))
+        .bind($amr)
+        .bind($crate::store::to_millis($grant.created_at))
+        .bind($crate::store::to_millis($grant.expires_at))
+        .bind($seat)
+        .execute($executor)
+        .await
+        .map_err(|e| $crate::store::sql::unique_violation(e, $crate::store::Duplicate::RandomValue))?
+    };
+}
+
+/// Writes an app's grant (its `amr` and `seat` already JSON) with `$tx`, and
+/// how it reaches the app: its authorization code, or the approval of the
+/// pending device request. `false` when the device request was no longer
+/// pending (decided elsewhere, or expired): the caller rolls back.
+macro_rules! write_grant {
+    ($via:expr, $grant:expr, $amr:expr, $seat:expr, $tx:ident, $now:expr) => {{
+        insert_grant!($grant, $amr, $seat, &mut *$tx);
+        match $via {
+            $crate::store::GrantVia::Code(code) => {
+                sqlx::query(
+                    "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&code.code_hash)
+                .bind(&$grant.id)
+                .bind(&code.redirect_uri)
+                .bind(&code.code_challenge)
+                .bind(&code.nonce)
+                .bind($crate::store::to_millis(code.expires_at))
+                .execute(&mut *$tx)
+                .await
+                .map_err(|e| $crate::store::sql::unique_violation(e, $crate::store::Duplicate::RandomValue))?;
+                true
+            }
+            $crate::store::GrantVia::Device { user_code_hash } => {
+                sqlx::query(
+                    "UPDATE oauth_device_requests SET status = 'approved', grant_id = $1 \
+                     WHERE user_code_hash = $2 AND status = 'pending' AND expires_at > $3",
+                )
+                .bind(&$grant.id)
+                .bind(user_code_hash)
+                .bind($crate::store::to_millis($now))
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected()
+                    == 1
+            }
+        }
+    }};
+}

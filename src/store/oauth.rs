@@ -51,6 +51,31 @@ pub struct NewCode {
     pub expires_at: OffsetDateTime,
 }
 
+/// How an app's grant reaches the app.
+#[derive(Debug, Clone)]
+pub enum GrantVia {
+    /// Through the browser, as this authorization code.
+    Code(NewCode),
+    /// Through the device polling for it: the pending device request
+    /// with this user code is approved with the grant.
+    Device {
+        /// SHA-256 of the user code typed on `/device`.
+        user_code_hash: String,
+    },
+}
+
+/// An app's sign-in that takes a seat: written in the seat claim's own
+/// transaction, so the seat and the grant stand together or not at all.
+#[derive(Debug, Clone)]
+pub struct AppGrant {
+    /// The grant; its `seat` is filled in with the activation the claim holds.
+    pub grant: NewGrant,
+    /// The seat the app asked for.
+    pub asked: SeatAsked,
+    /// How the grant reaches the app.
+    pub via: GrantVia,
+}
+
 /// A grant as stored.
 #[derive(Debug, Clone)]
 pub struct GrantRecord {
@@ -346,28 +371,6 @@ struct PollRow {
     grant_id: Option<String>,
 }
 
-/// Inserts a `NewGrant` (its `amr` already JSON) with `$executor`.
-macro_rules! insert_grant {
-    ($grant:expr, $amr:expr, $seat:expr, $executor:expr) => {
-        sqlx::query(
-            "INSERT INTO oauth_grants (id, client_id, user_id, scope, auth_time, amr, created_at, expires_at, \
-             authorization_details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&$grant.id)
-        .bind(&$grant.client_id)
-        .bind(&$grant.user_id)
-        .bind(&$grant.scope)
-        .bind(to_millis($grant.auth_time))
-        .bind($amr)
-        .bind(to_millis($grant.created_at))
-        .bind(to_millis($grant.expires_at))
-        .bind($seat)
-        .execute($executor)
-        .await
-        .map_err(|e| unique_violation(e, Duplicate::RandomValue))?
-    };
-}
-
 /// The grant's columns, for the statements that join it.
 macro_rules! grant_columns {
     () => {
@@ -385,21 +388,9 @@ impl OAuthStore for SqlStore {
     async fn create_grant(&self, grant: &NewGrant, code: &NewCode) -> StoreResult<()> {
         let amr = to_json(&grant.amr)?;
         let seat = grant.seat.as_ref().map(to_json).transpose()?;
+        let via = GrantVia::Code(code.clone());
         in_tx!(self, |tx| {
-            insert_grant!(grant, &amr, &seat, &mut *tx);
-            sqlx::query(
-                "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&code.code_hash)
-            .bind(&grant.id)
-            .bind(&code.redirect_uri)
-            .bind(&code.code_challenge)
-            .bind(&code.nonce)
-            .bind(to_millis(code.expires_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
+            write_grant!(&via, grant, &amr, &seat, tx, grant.created_at);
             Ok(())
         })
     }
@@ -656,26 +647,26 @@ impl OAuthStore for SqlStore {
             DeviceDecision::Deny => (None, None),
         };
         in_tx_deciding!(self, |tx| {
-            let (status, grant_id) = match decision {
+            let decided = match decision {
                 DeviceDecision::Approve(grant) => {
-                    insert_grant!(grant, &amr, &seat, &mut *tx);
-                    ("approved", Some(grant.id.as_str()))
+                    let via = GrantVia::Device { user_code_hash: user_code_hash.to_owned() };
+                    write_grant!(&via, grant, &amr, &seat, tx, now)
                 }
-                DeviceDecision::Deny => ("denied", None),
+                DeviceDecision::Deny => {
+                    sqlx::query(
+                        "UPDATE oauth_device_requests SET status = 'denied' \
+                         WHERE user_code_hash = $1 AND status = 'pending' AND expires_at > $2",
+                    )
+                    .bind(user_code_hash)
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                        == 1
+                }
             };
-            let decided = sqlx::query(
-                "UPDATE oauth_device_requests SET status = $1, grant_id = $2 \
-                 WHERE user_code_hash = $3 AND status = 'pending' AND expires_at > $4",
-            )
-            .bind(status)
-            .bind(grant_id)
-            .bind(user_code_hash)
-            .bind(to_millis(now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
             // Decided already (another tab, another instance): the grant made here must not stand.
-            Ok(if decided == 1 { Decided::Commit(true) } else { Decided::Rollback(false) })
+            Ok(if decided { Decided::Commit(true) } else { Decided::Rollback(false) })
         })
     }
 

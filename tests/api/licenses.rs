@@ -427,3 +427,38 @@ async fn signing_up_with_a_code_redeems_it_in_one_step(backend: Backend) {
     store.close().await;
     assert_eq!(redeem(&app, &dee, &bound).await.status(), StatusCode::CREATED);
 }
+
+/// A heartbeat that races the user freeing the same device (on another
+/// instance) answers `not_found`, never "the lease has lapsed": that would
+/// send the app to activate again and take back the seat just freed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeat_racing_a_deactivation_finds_the_device_gone() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let clock = Arc::new(ManualClock::starting_now());
+    let (first, _policies) = app_with_policies(db.clone(), clock.clone()).await;
+    let (second, _second_policies) = app_with_policies(db, clock).await;
+    let (_, _, token) = first.signed_in_user().await;
+    let team = issue(&first, "team").await;
+    let (team_id, team_key) = (team["id"].as_str().unwrap(), team["key"].as_str().unwrap());
+    redeem(&first, &token, team["activation_code"].as_str().unwrap()).await;
+    let by_key = json!({"key": team_key});
+    let mut gone = 0;
+    for round in 0..40 {
+        let seat: Value = activate(&first, &token, team_id, &format!("laptop-{round}")).await.json().await.unwrap();
+        let seat_id = seat["activation"]["id"].as_str().unwrap().to_owned();
+        let path = format!("/v1/activations/{seat_id}");
+        let heartbeat = format!("{path}/heartbeat");
+        let (freed, beat) = tokio::join!(first.delete(&path, Some(&token)), second.post(&heartbeat, &by_key, None));
+        assert_eq!(freed.status(), StatusCode::NO_CONTENT, "round {round}");
+        match beat.status() {
+            StatusCode::OK => {}
+            StatusCode::NOT_FOUND => gone += 1,
+            other => panic!(
+                "round {round}: a heartbeat racing a deactivation answered {other}: {}",
+                beat.text().await.unwrap()
+            ),
+        }
+    }
+    // After the free has landed, every heartbeat finds it gone.
+    assert!(gone > 0, "at least the heartbeats that came after the free found the device gone");
+}

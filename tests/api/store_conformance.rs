@@ -40,6 +40,7 @@ on_both_backends!(
     validation_facts_follow_changes_made_by_another_instance,
     holdings_and_standings_follow_changes_made_by_another_instance,
     freed_seats_are_bounded_per_holder_over_thirty_days,
+    an_apps_seat_and_its_sign_in_stand_together_or_not_at_all,
 );
 
 fn t0() -> OffsetDateTime {
@@ -563,6 +564,7 @@ async fn seat(
             max_activations: 2,
             now: t0(),
             activated: event(user_id, EventKind::DeviceActivated),
+            app: None,
         })
         .await
         .unwrap();
@@ -949,6 +951,7 @@ async fn freed_seats_are_bounded_per_holder_over_thirty_days(backend: Backend) {
                 max_activations: 10,
                 now: t0(),
                 activated: event(&ada, EventKind::DeviceActivated),
+                app: None,
             })
             .await
             .unwrap();
@@ -972,4 +975,73 @@ async fn freed_seats_are_bounded_per_holder_over_thirty_days(backend: Backend) {
         Deactivation::LimitReached { .. }
     ));
     assert_eq!(store.deactivate_within(left, &holder, 2, day(31)).await.unwrap(), Deactivation::Done);
+}
+
+/// One-step activation: the seat an app asks for and the app's grant are
+/// one transaction. When the device request the grant would answer is
+/// gone, no seat is taken either; when it is there, the grant names the
+/// seat the claim holds.
+async fn an_apps_seat_and_its_sign_in_stand_together_or_not_at_all(backend: Backend) {
+    use latchkey::domain::oauth::SeatAsked;
+    use latchkey::store::{AppGrant, DeviceDecision, DevicePoll, GrantVia, NewDeviceRequest, NewGrant};
+    let (_db, store) = store(backend).await;
+    let ada = user(store.as_ref(), "ada@example.com").await;
+    let (license, _) = issued_license(store.as_ref(), 10).await;
+    let asked = SeatAsked { fingerprint: "fp-laptop".into(), name: Some("Laptop".into()), platform: None };
+    let device_request = |code: &str| NewDeviceRequest {
+        device_code_hash: format!("device-{code}"),
+        user_code_hash: format!("user-{code}"),
+        client_id: "cli".into(),
+        scope: "openid".into(),
+        requested_ip: None,
+        requested_at: t0(),
+        expires_at: t0() + Duration::minutes(10),
+        interval_secs: 5,
+        seat: Some(asked.clone()),
+    };
+    let grant = || NewGrant {
+        id: new_id(),
+        client_id: "cli".into(),
+        user_id: ada.clone(),
+        scope: "openid".into(),
+        auth_time: t0(),
+        amr: vec!["pwd".into()],
+        created_at: t0(),
+        expires_at: t0() + Duration::days(90),
+        seat: None,
+    };
+    let claim = |code: &str, grant: NewGrant| SeatRequest {
+        activation_id: ActivationId::new(),
+        license_id: license.clone(),
+        user_id: ada.clone(),
+        fingerprint_hash: "fp-laptop-hash".into(),
+        name: asked.name.clone(),
+        platform: None,
+        lease: None,
+        max_activations: 10,
+        now: t0(),
+        activated: event(&ada, EventKind::DeviceActivated),
+        app: Some(AppGrant {
+            grant,
+            asked: asked.clone(),
+            via: GrantVia::Device { user_code_hash: format!("user-{code}") },
+        }),
+    };
+
+    // Denied on another screen first: the approval that follows takes nothing.
+    store.create_device_request(&device_request("denied")).await.unwrap();
+    assert!(store.decide_device_request("user-denied", DeviceDecision::Deny, t0()).await.unwrap());
+    let late = store.claim_seat(&claim("denied", grant())).await.unwrap();
+    assert!(matches!(late, SeatClaim::AppRequestGone), "{late:?}");
+    assert_eq!(store.seats_taken(&license, t0()).await.unwrap(), 0, "no seat without its sign-in");
+
+    // Pending: the seat and the grant are written together, the grant naming the seat.
+    store.create_device_request(&device_request("pending")).await.unwrap();
+    let approved = store.claim_seat(&claim("pending", grant())).await.unwrap();
+    let SeatClaim::New { activation, .. } = approved else { panic!("{approved:?}") };
+    assert_eq!(store.seats_taken(&license, t0()).await.unwrap(), 1);
+    let polled = store.poll_device_request("device-pending", "cli", t0()).await.unwrap();
+    let DevicePoll::Approved(granted) = polled else { panic!("{polled:?}") };
+    let seat = granted.seat.expect("the grant names its seat");
+    assert_eq!((seat.activation_id, seat.license_id), (activation.id.to_string(), license.to_string()));
 }
