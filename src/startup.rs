@@ -136,6 +136,7 @@ impl Application {
             create,
         };
         let store = store::connect(&settings.database_url, options).await?;
+        report_pool_size(store.as_ref(), settings.database_max_connections).await;
         let master_key = Arc::new(load_master_key(&settings, store.as_ref()).await?);
         let first_admin_key = bootstrap(store.as_ref(), &master_key, clock.as_ref()).await?;
         check_integrations(&settings, &policies)?;
@@ -422,6 +423,24 @@ fn check_clients(settings: &Settings, policies: &crate::domain::policy::PolicySe
         }
     }
     Ok(())
+}
+
+/// Every instance holds up to its pool of connections, so instances ×
+/// pool must stay under what PostgreSQL (or the pooler in front of it)
+/// allows, less what other clients need. One instance alone taking more
+/// than a fifth of the server leaves room for four at most: say so.
+async fn report_pool_size(store: &dyn Store, pool: u32) {
+    match store.server_connection_limit().await {
+        Ok(Some(limit)) if u64::from(pool) * 5 > u64::from(limit) => tracing::warn!(
+            pool,
+            max_connections = limit,
+            "this instance may hold more than a fifth of PostgreSQL's connections: keep instances × \
+             LATCHKEY_DATABASE_MAX_CONNECTIONS under max_connections (see \"Running many instances\")"
+        ),
+        Ok(Some(limit)) => tracing::info!(pool, max_connections = limit, "database connection pool"),
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "could not read PostgreSQL's max_connections"),
+    }
 }
 
 /// An integration without its secret answers `unavailable` to every user

@@ -7,8 +7,11 @@
 //! normal form no other row shares is rewritten in place; rows that would
 //! become one address are all left as they are and reported by id, never
 //! merged, because which of them is the person's real account is for an
-//! operator to decide. The pass is idempotent and runs at every start, so an
-//! unresolved duplicate is reported again until someone resolves it, and
+//! operator to decide. The pass is idempotent and runs with every migration
+//! (at every start on SQLite; at every `latchkey migrate` on PostgreSQL,
+//! never at an instance's start, so that an instance of the previous build
+//! during a rolling upgrade cannot fold rows back to its older normal form).
+//! An unresolved duplicate is reported again until someone resolves it, and
 //! rows written meanwhile by an older instance are caught up.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -86,8 +86,35 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// The database's schema is older than this build.
-    #[error("database schema is behind this build (run `latchkey migrate`)")]
-    SchemaBehind,
+    #[error(
+        "the database schema is at version {at}, and this build needs {needs}: run `latchkey migrate` with this build first"
+    )]
+    SchemaBehind {
+        /// The newest migration applied.
+        at: i64,
+        /// The newest migration this build has.
+        needs: i64,
+    },
+    /// The database's schema is newer than this build, by a migration that
+    /// changed what this build reads.
+    #[error(
+        "the database schema is at version {at}, newer than this build knows ({knows}), and migration {breaking} \
+         is not compatible with older builds: run the newer build"
+    )]
+    SchemaAhead {
+        /// The newest migration applied.
+        at: i64,
+        /// The newest migration this build has.
+        knows: i64,
+        /// The first migration this build cannot serve.
+        breaking: i64,
+    },
+    /// A migration started and did not finish.
+    #[error("migration {version} did not finish: run `latchkey migrate` again")]
+    SchemaDirty {
+        /// The migration.
+        version: i64,
+    },
     /// A stored value does not read back (a bug, or edited data).
     #[error("stored value is corrupt: {0}")]
     Corrupt(String),
@@ -160,11 +187,43 @@ impl StoreOptions {
     }
 }
 
-/// Opens the store the URL names and brings its schema up to date.
+/// Opens the store the URL names, ready for this build. An SQLite file
+/// belongs to this one process, which brings its schema up to date. A
+/// PostgreSQL database is shared by many instances and migrated as a
+/// deliberate step (`latchkey migrate`), never by whichever instance starts
+/// first: here its schema is only checked. Behind this build, or ahead of
+/// it by a migration older builds cannot serve, the start is refused with
+/// what to do; ahead by additions only (a rolling upgrade), it goes on.
 pub async fn connect(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<Arc<dyn Store>> {
     let store = connect_unmigrated(url, options).await?;
-    store.migrate().await?;
+    match store.backend() {
+        Backend::Sqlite => store.migrate().await?,
+        Backend::Postgres => {
+            if let SchemaStanding::AheadByAdditions { at, knows } = store.check_schema().await? {
+                tracing::warn!(
+                    at,
+                    knows,
+                    "the database schema is newer than this build, by additions only: serving (a rolling upgrade); \
+                     upgrade this instance soon"
+                );
+            }
+        }
+    }
     Ok(Arc::new(store))
+}
+
+/// How the database's schema stands against this build's migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaStanding {
+    /// Exactly the migrations this build has.
+    Current,
+    /// Newer, by migrations that only add what this build never reads.
+    AheadByAdditions {
+        /// The newest migration applied.
+        at: i64,
+        /// The newest migration this build has.
+        knows: i64,
+    },
 }
 
 /// Opens the store without migrating; for `latchkey migrate` and the checks
@@ -219,6 +278,13 @@ pub trait Store:
 
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
+
+    /// Whether this build may serve the schema as it is (see `connect`).
+    async fn check_schema(&self) -> StoreResult<SchemaStanding>;
+
+    /// The server's `max_connections`, on PostgreSQL (through a pooler,
+    /// still the server's); `None` on SQLite.
+    async fn server_connection_limit(&self) -> StoreResult<Option<u32>>;
 
     /// Succeeds when the database answers and its schema matches this build.
     async fn ping(&self) -> StoreResult<()>;

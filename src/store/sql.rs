@@ -12,7 +12,10 @@ use sqlx::migrate::Migrator;
 use sqlx::{PgPool, SqlitePool};
 
 use super::marks::{ChangeMarks, CurrentMarks, MarkedCache};
-use super::{Backend, Duplicate, EulaStanding, NewApiKey, Store, StoreError, StoreResult, ValidationFacts, to_millis};
+use super::{
+    Backend, Duplicate, EulaStanding, NewApiKey, SchemaStanding, Store, StoreError, StoreResult, ValidationFacts,
+    to_millis,
+};
 use crate::domain::ids::UserId;
 use crate::domain::license::License;
 
@@ -117,6 +120,13 @@ impl SqlStore {
     }
 }
 
+/// "No such table", in either dialect.
+fn is_undefined_table(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.code().as_deref() == Some("42P01") || e.message().starts_with("no such table"))
+}
+
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
@@ -137,12 +147,57 @@ impl Store for SqlStore {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn check_schema(&self) -> StoreResult<SchemaStanding> {
+        let known: Vec<i64> = self.migrator().iter().map(|m| m.version).collect();
+        let knows = known.iter().copied().max().unwrap_or(0);
+        let applied: Vec<(i64, bool)> = match on_pool!(self, |pool| {
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await
+        }) {
+            Ok(applied) => applied,
+            // A database nobody has migrated yet.
+            Err(error) if is_undefined_table(&error) => Vec::new(),
+            Err(error) => return Err(error.into()),
+        };
+        if let Some((version, _)) = applied.iter().find(|(_, success)| !success) {
+            return Err(StoreError::SchemaDirty { version: *version });
+        }
+        let at = applied.iter().map(|(version, _)| *version).max().unwrap_or(0);
+        if known.iter().any(|version| !applied.iter().any(|(applied, _)| applied == version)) {
+            return Err(StoreError::SchemaBehind { at, needs: knows });
+        }
+        if at == knows {
+            return Ok(SchemaStanding::Current);
+        }
+        let compat: Vec<(i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT version, oldest_build FROM schema_compat WHERE version > $1")
+                .bind(knows)
+                .fetch_all(pool)
+                .await?
+        });
+        for (version, _) in applied.iter().filter(|(version, _)| *version > knows) {
+            let oldest_build = compat.iter().find(|(v, _)| v == version).map(|(_, oldest)| *oldest);
+            if oldest_build.is_none_or(|oldest| oldest > knows) {
+                return Err(StoreError::SchemaAhead { at, knows, breaking: *version });
+            }
+        }
+        Ok(SchemaStanding::AheadByAdditions { at, knows })
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn server_connection_limit(&self) -> StoreResult<Option<u32>> {
+        let Pool::Postgres(pool) = &self.pool else { return Ok(None) };
+        let shown: String = sqlx::query_scalar("SHOW max_connections").fetch_one(pool).await?;
+        Ok(shown.trim().parse().ok())
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
         let expected = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
         let applied: Option<i64> = on_pool!(self, |pool| {
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE").fetch_one(pool).await?
         });
-        if applied.unwrap_or(0) < expected { Err(StoreError::SchemaBehind) } else { Ok(()) }
+        let at = applied.unwrap_or(0);
+        if at < expected { Err(StoreError::SchemaBehind { at, needs: expected }) } else { Ok(()) }
     }
 
     #[tracing::instrument(skip_all)]

@@ -88,6 +88,12 @@ async fn stored_addresses_are_normalised_at_start(backend: Backend) {
     app.stop().await;
     // As the previous parser stored it: local part's case kept.
     execute(&db, backend, "UPDATE users SET email = $1 WHERE email = $2", ["Bob@example.com", "bob@example.com"]).await;
+    // The upgrade's step: SQLite's `serve` does it at start, a shared
+    // PostgreSQL is migrated with `latchkey migrate` before the instances.
+    if backend == Backend::Postgres {
+        let sql = connect_unmigrated(&DatabaseUrl::new(db.url.clone()), StoreOptions::new(2)).await.unwrap();
+        Store::migrate(&sql).await.unwrap();
+    }
 
     let app = TestApp::spawn_on(db.clone(), |_| {}).await;
     let token = app.sign_in("BOB@example.com", PASSWORD).await;

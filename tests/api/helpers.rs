@@ -8,7 +8,7 @@ use latchkey::clock::ManualClock;
 use latchkey::config::{DatabaseUrl, Settings};
 use latchkey::secrets::MasterKey;
 use latchkey::startup::Application;
-use latchkey::store::Store;
+use latchkey::store::{Store, StoreOptions};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -77,9 +77,27 @@ impl TestDb {
                     Some((server, _)) => format!("{server}/{name}"),
                     None => panic!("LATCHKEY_TEST_POSTGRES_URL must name a database"),
                 };
+                // What an operator does before the first instance starts: the
+                // shared database is migrated as a step of its own.
+                let store = latchkey::store::connect_unmigrated(&DatabaseUrl::new(url.clone()), StoreOptions::new(2))
+                    .await
+                    .expect("connect");
+                Store::migrate(&store).await.expect("latchkey migrate");
+                Store::close(&store).await;
                 Arc::new(Self { url, master_key, dir: None })
             }
         }
+    }
+
+    /// A PostgreSQL database migrated directly (as `latchkey migrate` is
+    /// run), whose instances reach it through the PgBouncer `tests/run`
+    /// starts in the mode the README recommends.
+    pub async fn behind_pgbouncer() -> Arc<Self> {
+        let pgbouncer = std::env::var("LATCHKEY_TEST_PGBOUNCER_URL")
+            .expect("LATCHKEY_TEST_PGBOUNCER_URL is unset; run the tests with `tests/run`, which starts PgBouncer");
+        let direct = Self::new(Backend::Postgres).await;
+        let name = direct.url.rsplit_once('/').map(|(_, name)| name.to_owned()).expect("a database name");
+        Arc::new(Self { url: format!("{pgbouncer}/{name}"), master_key: direct.master_key.clone(), dir: None })
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {

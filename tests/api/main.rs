@@ -29,6 +29,7 @@ mod purge;
 mod readiness;
 mod readme;
 mod reasons;
+mod scale_out;
 mod secrets_at_rest;
 mod signing;
 mod smtp_sink;

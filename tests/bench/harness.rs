@@ -124,17 +124,24 @@ impl Server {
         );
         std::fs::write(dir.path().join("latchkey.toml"), settings).unwrap();
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
-        // The test environment's own LATCHKEY_* variables are not settings.
-        for (var, _) in std::env::vars_os() {
-            if var.to_string_lossy().starts_with("LATCHKEY_") {
-                command.env_remove(var);
+        let latchkey = || {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+            // The test environment's own LATCHKEY_* variables are not settings.
+            for (var, _) in std::env::vars_os() {
+                if var.to_string_lossy().starts_with("LATCHKEY_") {
+                    command.env_remove(var);
+                }
             }
+            command.current_dir(dir.path()).env("LATCHKEY_CONFIG", dir.path().join("latchkey.toml"));
+            command
+        };
+        // A shared PostgreSQL is migrated as a step of its own, as in a deployment.
+        if db == Db::Postgres {
+            let migrated = latchkey().arg("migrate").output().unwrap();
+            assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
         }
-        let child = command
+        let child = latchkey()
             .arg("serve")
-            .current_dir(dir.path())
-            .env("LATCHKEY_CONFIG", dir.path().join("latchkey.toml"))
             .env(
                 "LATCHKEY_MASTER_KEY",
                 secrecy::ExposeSecret::expose_secret(&latchkey::secrets::MasterKey::generate().1),
