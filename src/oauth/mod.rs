@@ -1,6 +1,7 @@
 //! OAuth 2.0 and OpenID Connect: apps sign their users in through our pages
 //! and never handle a password, a one-time code or a passkey themselves.
 
+mod apps;
 mod authorize;
 mod device;
 mod dpop;
@@ -8,6 +9,7 @@ mod error;
 mod service;
 mod token;
 
+pub use apps::SignedInApp;
 pub use authorize::{Authorization, AuthorizeParams, AuthorizeRefusal, CODE_LIFETIME};
 pub use device::{
     DEVICE_CODE_GRANT, DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL_SECS, DeviceApproval, DeviceAuthorization,

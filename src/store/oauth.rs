@@ -99,6 +99,21 @@ pub struct GrantRecord {
     pub dpop_jkt: Option<String>,
 }
 
+/// An app the user is signed in to, as their security page lists it.
+#[derive(Debug, Clone)]
+pub struct AppSignIn {
+    /// The grant.
+    pub grant_id: String,
+    /// The app.
+    pub client_id: String,
+    /// When the user approved it.
+    pub signed_in_at: OffsetDateTime,
+    /// When it last refreshed its tokens.
+    pub last_used_at: OffsetDateTime,
+    /// The seat it took, if any.
+    pub seat: Option<SeatGranted>,
+}
+
 /// What an exchanged code carried.
 #[derive(Debug, Clone)]
 pub struct TakenCode {
@@ -273,6 +288,12 @@ pub trait OAuthStore {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
+    /// The user's live grants that keep an app signed in (those holding a
+    /// refresh token), the most recently used first.
+    async fn app_sign_ins(&self, user_id: &UserId, now: OffsetDateTime) -> StoreResult<Vec<AppSignIn>>;
+    /// Ends the user's own grant; false when it was not theirs or not live.
+    async fn end_grant_of_user(&self, grant_id: &str, user_id: &UserId, now: OffsetDateTime) -> StoreResult<bool>;
+
     /// Stores a device request; `Duplicate(RandomValue)` when its user code
     /// is already taken (the caller draws another).
     async fn create_device_request(&self, request: &NewDeviceRequest) -> StoreResult<()>;
@@ -331,6 +352,15 @@ impl GrantRow {
             dpop_jkt: self.dpop_jkt,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct AppSignInRow {
+    id: String,
+    client_id: String,
+    created_at: i64,
+    authorization_details: Option<String>,
+    last_used_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -575,6 +605,48 @@ impl OAuthStore for SqlStore {
         .bind(GrantEnd::Revoked.as_str())
         .bind(client_id)
         .bind(token_hash)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(ended == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn app_sign_ins(&self, user_id: &UserId, now: OffsetDateTime) -> StoreResult<Vec<AppSignIn>> {
+        let rows: Vec<AppSignInRow> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT g.id, g.client_id, g.created_at, g.authorization_details, MAX(r.issued_at) AS last_used_at \
+             FROM oauth_grants g JOIN oauth_refresh_tokens r ON r.grant_id = g.id \
+             WHERE g.user_id = $1 AND g.revoked_at IS NULL AND g.expires_at > $2 \
+             GROUP BY g.id, g.client_id, g.created_at, g.authorization_details \
+             ORDER BY last_used_at DESC, g.id"
+        )
+        .bind(user_id)
+        .bind(to_millis(now))
+        .fetch_all(pool)
+        .await?);
+        rows.into_iter()
+            .map(|row| {
+                Ok(AppSignIn {
+                    signed_in_at: from_millis(row.created_at)?,
+                    last_used_at: from_millis(row.last_used_at)?,
+                    seat: row.authorization_details.as_deref().map(|text| from_json("grant seat", text)).transpose()?,
+                    grant_id: row.id,
+                    client_id: row.client_id,
+                })
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn end_grant_of_user(&self, grant_id: &str, user_id: &UserId, now: OffsetDateTime) -> StoreResult<bool> {
+        let ended = on_pool!(self, |pool| sqlx::query(
+            "UPDATE oauth_grants SET revoked_at = $1, revoked_reason = $2 \
+             WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL"
+        )
+        .bind(to_millis(now))
+        .bind(GrantEnd::Revoked.as_str())
+        .bind(grant_id)
+        .bind(user_id)
         .execute(pool)
         .await?
         .rows_affected());

@@ -39,6 +39,7 @@ on_both_backends!(
     an_app_signs_in_and_activates_its_machine_in_one_step,
     the_reference_desktop_client_signs_in_activates_and_refreshes,
     dpop_binds_an_apps_tokens_to_the_key_on_its_machine,
+    the_user_sees_and_signs_out_the_apps_on_their_account,
 );
 
 /// The reference client of `cargo run --example desktop_sign_in`, run here
@@ -1340,4 +1341,60 @@ async fn dpop_binds_an_apps_tokens_to_the_key_on_its_machine(backend: Backend) {
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
     let (status, body) = token_request_with_proof(&app, &key.proof(&app, "POST", &token_url, None), &next_form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+async fn security_page(app: &TestApp, browser: &Browser) -> String {
+    browser.get(&app.url("/account/security")).await.text().await.unwrap()
+}
+
+/// The security page lists the apps that stay signed in (with the machine
+/// whose seat they took) and signs one out: every token of that sign-in
+/// stops working. Another person's sign-in cannot be ended from here.
+async fn the_user_sees_and_signs_out_the_apps_on_their_account(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, session, browser) = user_with_browser(&app).await;
+    assert!(security_page(&app, &browser).await.contains("No app is signed in to your account."));
+
+    // One app with a seat for its machine (and refresh tokens), one with none.
+    let issued: Value =
+        app.post("/v1/admin/licenses", &json!({"policy": "solo"}), Some(app.admin_key())).await.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(&session)).await;
+    let rp = relying_party(&app, "notes").await;
+    let (started, _) = with_seat(&rp, &browser, LAPTOP).await;
+    let tokens = exchange_raw(&app, &rp, &browser, &started).await;
+    let cli = relying_party(&app, "cli").await;
+    cli.sign_in(&browser, &[]).await;
+
+    let page = security_page(&app, &browser).await;
+    assert!(
+        page.contains("Notes") && (page.contains("on Ada&#39;s laptop") || page.contains("on Ada's laptop")),
+        "{page}"
+    );
+    assert!(!page.contains("Studio CLI"), "an app without refresh tokens is not kept signed in: {page}");
+    let action = between(&page, "action=\"/account/security/apps/", "/sign-out").unwrap().to_owned();
+
+    // Someone else cannot end it, even knowing its id.
+    let (_, _, stranger) = user_with_browser(&app).await;
+    let refused = stranger.post_form(&format!("/account/security/apps/{action}/sign-out"), &[]).await;
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh.as_str()), ("client_id", "notes")];
+    let (status, refreshed) = token_request(&app, &form).await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+
+    let done = browser.post_form(&format!("/account/security/apps/{action}/sign-out"), &[]).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    let location = done.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.ends_with("done=app-signed-out#apps"), "{location}");
+    let page = security_page(&app, &browser).await;
+    assert!(page.contains("That app is signed out.") || page.contains("No app is signed in"), "{page}");
+    let next = refreshed["refresh_token"].as_str().unwrap();
+    let form = [("grant_type", "refresh_token"), ("refresh_token", next), ("client_id", "notes")];
+    assert_eq!(token_request(&app, &form).await.1["error"], "invalid_grant");
+    let access = refreshed["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&app, access).await["active"], false);
+    // The seat stays: freeing it is the devices page's business.
+    let mine: Value = app.get("/v1/me/licenses", Some(&session)).await.json().await.unwrap();
+    assert_eq!(mine["licenses"][0]["activations"].as_array().unwrap().len(), 1, "{mine}");
 }

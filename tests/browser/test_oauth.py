@@ -138,6 +138,17 @@ def test_an_app_signs_its_user_in_and_a_declined_request_goes_back_too(page):
         assert claims["email"] == email and claims["amr"] == ["pwd"], claims
         assert tokens["token_type"] == "Bearer" and tokens["refresh_token"].startswith("lk_ref_")
 
+        # The account's security page lists the app; signing it out there ends its tokens.
+        page.goto("/account/security#apps")
+        assert "Studio Desktop" in page.locator("#apps").inner_text()
+        page.checks.page_ok("security-apps")
+        page.get_by_role("button", name="Sign out this app: Studio Desktop").click()
+        page.get_by_text("That app is signed out.").wait_for()
+        assert "No app is signed in to your account." in page.locator("#apps").inner_text()
+        status, refused = token_endpoint({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                          "client_id": CLIENT})
+        assert status == 400 and refused["error"] == "invalid_grant", refused
+
         # The same code again: refused in the RFC 6749 shape.
         status, refused = token_endpoint({
             "grant_type": "authorization_code",

@@ -15,6 +15,7 @@
 //! and `confirm`.
 
 mod account;
+mod apps;
 mod confirm;
 mod passkeys;
 mod sessions;
@@ -48,13 +49,14 @@ pub fn routes() -> Router<Web> {
         .merge(totp::routes())
         .merge(passkeys::routes())
         .merge(sessions::routes())
+        .merge(apps::routes())
         .merge(confirm::routes())
 }
 
 const SECURITY: &str = "/account/security";
 
 /// The good news a redirect back here may carry (`?done=`), by message key.
-const DONE: [&str; 9] = [
+const DONE: [&str; 10] = [
     "password",
     "verification-sent",
     "totp-removed",
@@ -62,6 +64,7 @@ const DONE: [&str; 9] = [
     "passkey-renamed",
     "passkey-removed",
     "session-revoked",
+    "app-signed-out",
     "confirmed",
     "email-sent",
 ];
@@ -153,6 +156,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
     let enrolled = services.factors.enrolled(&caller.user.id).await?;
     let passkeys = services.factors.passkeys(caller).await?;
     let sessions = services.accounts.sessions(caller).await?;
+    let apps = services.oauth.signed_in_apps(caller).await.map_err(Said::from).map_err(PageError::said)?;
     let events = services.factors.events(caller).await?;
     let page = &signed_in.page;
     let lang = page.lang;
@@ -168,6 +172,7 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
                 li { a href="#recovery" { (lang.t("security-recovery-title")) } }
                 li { a href="#password" { (lang.t("security-password-title")) } }
                 li { a href="#sessions" { (lang.t("security-sessions-title")) } }
+                li { a href="#apps" { (lang.t("security-apps-title")) } }
                 li { a href="#events" { (lang.t("security-events-title")) } }
             }
         }
@@ -321,6 +326,39 @@ async fn overview_page(web: &Web, signed_in: &SignedIn, flash: &Flash) -> PageRe
             }
         }
 
+        section id="apps" aria-labelledby="apps-title" {
+            h2 id="apps-title" { (lang.t("security-apps-title")) }
+            p { (lang.t("security-apps-intro")) }
+            @if let Some(alert) = flash.alert_in("apps", lang) { (alert) }
+            @if apps.is_empty() {
+                p class="muted" { (lang.t("security-apps-none")) }
+            } @else {
+                ul class="list apps" {
+                    @for app in &apps {
+                        li {
+                            p {
+                                strong { (app.name) }
+                                @if let Some(device) = &app.device {
+                                    " · " (lang.t_with("security-app-device", vec![("device", arg(device.clone()))]))
+                                }
+                            }
+                            p class="muted" {
+                                (lang.t_with("security-app-signed-in", vec![("date", arg(lang.date_time(app.signed_in_at)))]))
+                                " · "
+                                (lang.t_with("security-app-used", vec![("date", arg(lang.date_time(app.last_used_at)))]))
+                            }
+                            form method="post" action=(format!("/account/security/apps/{}/sign-out#apps", app.grant_id)) {
+                                (layout::csrf(page))
+                                button type="submit" class="secondary" aria-label=(lang.t_with("security-app-sign-out-of", vec![("app", arg(app.name.clone()))])) {
+                                    (lang.t("security-app-sign-out"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
         section id="events" aria-labelledby="events-title" {
             h2 id="events-title" { (lang.t("security-events-title")) }
             @let shown: Vec<_> = events.iter().filter(|e| EVENT_KINDS.contains(&e.kind.as_str())).take(20).collect();
@@ -396,6 +434,7 @@ mod tests {
             include_str!("totp.rs"),
             include_str!("passkeys.rs"),
             include_str!("sessions.rs"),
+            include_str!("apps.rs"),
             include_str!("confirm.rs"),
             include_str!("../sign_in.rs"),
             include_str!("../second_step.rs"),

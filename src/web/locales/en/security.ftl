@@ -117,3 +117,13 @@ security-confirm-why = For your safety, please confirm it is you before changing
 security-confirm-intro = This keeps your account safe if someone else uses this device.
 security-confirm-submit = Confirm
 security-confirm-cancel = Cancel and go back
+
+security-apps-title = Apps signed in to your account
+security-apps-intro = These apps stay signed in until you sign them out here. Sign out an app on a computer you lost or no longer use.
+security-apps-none = No app is signed in to your account.
+security-app-device = on { $device }
+security-app-signed-in = signed in { $date }
+security-app-used = last used { $date }
+security-app-sign-out = Sign out this app
+security-app-sign-out-of = Sign out this app: { $app }
+security-done-app-signed-out = That app is signed out. It will ask you to sign in again.

@@ -117,3 +117,13 @@ security-confirm-why = Teie turvalisuse huvides kinnitage enne selle muutmist, e
 security-confirm-intro = Nii on teie konto kaitstud ka siis, kui keegi teine seda seadet kasutab.
 security-confirm-submit = Kinnita
 security-confirm-cancel = Tühista ja mine tagasi
+
+security-apps-title = Teie kontole sisse logitud rakendused
+security-apps-intro = Need rakendused jäävad sisse logituks, kuni logite need siin välja. Logige välja rakendus arvutis, mille olete kaotanud või mida enam ei kasuta.
+security-apps-none = Ükski rakendus pole teie kontole sisse logitud.
+security-app-device = seadmes { $device }
+security-app-signed-in = sisse logitud { $date }
+security-app-used = viimati kasutatud { $date }
+security-app-sign-out = Logi see rakendus välja
+security-app-sign-out-of = Logi see rakendus välja: { $app }
+security-done-app-signed-out = See rakendus on välja logitud. See palub teil uuesti sisse logida.

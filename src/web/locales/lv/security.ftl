@@ -118,3 +118,13 @@ security-confirm-why = Jūsu drošības labad pirms šīs izmaiņas apstipriniet
 security-confirm-intro = Tas pasargā jūsu kontu, ja šo ierīci izmanto kāds cits.
 security-confirm-submit = Apstiprināt
 security-confirm-cancel = Atcelt un atgriezties
+
+security-apps-title = Lietotnes, kas pierakstītas jūsu kontā
+security-apps-intro = Šīs lietotnes paliek pierakstītas, līdz jūs tās šeit izrakstāt. Izrakstiet lietotni datorā, kuru esat pazaudējis vai vairs neizmantojat.
+security-apps-none = Jūsu kontā nav pierakstīta neviena lietotne.
+security-app-device = ierīcē { $device }
+security-app-signed-in = pierakstīta { $date }
+security-app-used = pēdējoreiz izmantota { $date }
+security-app-sign-out = Izrakstīt šo lietotni
+security-app-sign-out-of = Izrakstīt šo lietotni: { $app }
+security-done-app-signed-out = Lietotne ir izrakstīta. Tā lūgs jums pierakstīties vēlreiz.

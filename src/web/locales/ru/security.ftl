@@ -118,3 +118,13 @@ security-confirm-why = В целях безопасности подтверди
 security-confirm-intro = Это защищает вашу учётную запись, если этим устройством пользуется кто-то другой.
 security-confirm-submit = Подтвердить
 security-confirm-cancel = Отменить и вернуться
+
+security-apps-title = Приложения, вошедшие в ваш аккаунт
+security-apps-intro = Эти приложения остаются в аккаунте, пока вы не выйдете из них здесь. Выйдите из приложения на компьютере, который вы потеряли или больше не используете.
+security-apps-none = Ни одно приложение не вошло в ваш аккаунт.
+security-app-device = на устройстве «{ $device }»
+security-app-signed-in = вход { $date }
+security-app-used = последнее использование { $date }
+security-app-sign-out = Выйти из этого приложения
+security-app-sign-out-of = Выйти из этого приложения: { $app }
+security-done-app-signed-out = Выход из приложения выполнен. Оно попросит вас войти снова.
