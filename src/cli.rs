@@ -194,7 +194,9 @@ pub async fn run(cli: Cli) -> CliResult {
     match command {
         Command::Serve { .. } => serve(settings).await,
         Command::Migrate => {
-            let options = StoreOptions { create: true, ..store_options(&settings) };
+            // Against PostgreSQL itself, never a transaction-mode pooler: the
+            // migrator holds a session lock so that two runs cannot race.
+            let options = StoreOptions { create: true, statement_cache: 100, ..store_options(&settings) };
             let store = store::connect_unmigrated(&settings.database_url, options).await?;
             crate::store::Store::migrate(&store).await?;
             eprintln!("migrations applied to {}", settings.database_url);
@@ -255,7 +257,12 @@ pub async fn run(cli: Cli) -> CliResult {
 /// How commands other than `serve` and `migrate` open the database: the
 /// one that exists, never a new one.
 fn store_options(settings: &Settings) -> StoreOptions {
-    StoreOptions { max_connections: 2, sqlite_synchronous: settings.sqlite_synchronous, create: false }
+    StoreOptions {
+        max_connections: 2,
+        sqlite_synchronous: settings.sqlite_synchronous,
+        create: false,
+        statement_cache: settings.database_statement_cache,
+    }
 }
 
 /// `policy check`: every file's problems, or one line per policy.

@@ -225,6 +225,10 @@ pub struct Settings {
     pub product_name: String,
     /// Most database connections this instance holds open at once.
     pub database_max_connections: u32,
+    /// Prepared statements kept per PostgreSQL connection; 0 for a
+    /// transaction-mode pooler (no named statements, every statement in a
+    /// transaction).
+    pub database_statement_cache: usize,
     /// Threads hashing passwords at once, each holding 19 MiB; `None` is
     /// one per core, at most four.
     pub password_workers: Option<usize>,
@@ -402,6 +406,7 @@ const KEYS: &[&str] = &[
     "log_format",
     "product_name",
     "database_max_connections",
+    "database_statement_cache",
     "password_workers",
     "password_queue",
     "smtp_url",
@@ -694,6 +699,7 @@ impl Settings {
             log_format: r.parse("log_format", LogFormat::Text)?,
             product_name: r.parse("product_name", "Latchkey".to_owned())?,
             database_max_connections: r.parse("database_max_connections", 10)?,
+            database_statement_cache: r.parse("database_statement_cache", 100)?,
             password_workers: r.raw("password_workers").map(|_| r.parse("password_workers", 1)).transpose()?,
             password_queue: r.raw("password_queue").map(|_| r.parse("password_queue", 0)).transpose()?,
             smtp_url: smtp_url.clone(),
@@ -746,6 +752,9 @@ impl Settings {
         }
         if settings.database_max_connections == 0 {
             return Err(invalid("LATCHKEY_DATABASE_MAX_CONNECTIONS", "must be at least 1"));
+        }
+        if settings.database_statement_cache > 10_000 {
+            return Err(invalid("LATCHKEY_DATABASE_STATEMENT_CACHE", "must be between 0 and 10000"));
         }
         if settings.password_workers.is_some_and(|n| !(1..=64).contains(&n)) {
             return Err(invalid("LATCHKEY_PASSWORD_WORKERS", "must be between 1 and 64 (each holds 19 MiB)"));

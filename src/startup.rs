@@ -134,6 +134,7 @@ impl Application {
             max_connections: settings.database_max_connections,
             sqlite_synchronous: settings.sqlite_synchronous,
             create,
+            statement_cache: settings.database_statement_cache,
         };
         let store = store::connect(&settings.database_url, options).await?;
         report_pool_size(store.as_ref(), settings.database_max_connections).await;

@@ -40,9 +40,9 @@ macro_rules! in_tx_deciding {
                 $crate::store::sql::settle($tx, decided?).await
             }
             Pool::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
+                let mut $tx = Box::new(pool.begin().await?);
                 let decided: StoreResult<$crate::store::sql::Decided<_>> = async { $body }.await;
-                $crate::store::sql::settle($tx, decided?).await
+                $crate::store::sql::settle($tx.into_inner(), decided?).await
             }
         };
         $self.marks.wrote();

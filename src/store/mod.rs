@@ -20,6 +20,7 @@ mod licenses;
 mod mail;
 mod marks;
 mod oauth;
+mod pg_exec;
 mod postgres;
 mod purge;
 mod sql;
@@ -178,12 +179,16 @@ pub struct StoreOptions {
     /// migrating create one: an admin command run from the wrong folder
     /// must say so, not quietly start an empty database.
     pub create: bool,
+    /// Prepared statements kept per PostgreSQL connection; 0 prepares none
+    /// under a name and runs every statement in a transaction, for a
+    /// transaction-mode pooler (see `pg_exec.rs`).
+    pub statement_cache: usize,
 }
 
 impl StoreOptions {
     /// `max_connections`, durable commits, creating the database if need be.
     pub fn new(max_connections: u32) -> Self {
-        Self { max_connections, sqlite_synchronous: SqliteSynchronous::Full, create: true }
+        Self { max_connections, sqlite_synchronous: SqliteSynchronous::Full, create: true, statement_cache: 100 }
     }
 }
 
@@ -229,11 +234,7 @@ pub enum SchemaStanding {
 /// Opens the store without migrating; for `latchkey migrate` and the checks
 /// that must see the schema as it is.
 pub async fn connect_unmigrated(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<SqlStore> {
-    if url.is_postgres() {
-        postgres::connect(url, options.max_connections).await
-    } else {
-        sqlite::connect(url, options).await
-    }
+    if url.is_postgres() { postgres::connect(url, options).await } else { sqlite::connect(url, options).await }
 }
 
 /// Which database is behind the store.

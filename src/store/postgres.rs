@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::StoreResult;
+use super::pg_exec::PgExec;
 use super::sql::{Pool, SqlStore};
+use super::{StoreOptions, StoreResult};
 use crate::config::DatabaseUrl;
 
 /// The longest a request waits for a connection before it is answered
@@ -16,10 +17,12 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 /// A pooled connection idle longer than this is pinged before it is used.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 
-pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreResult<SqlStore> {
-    let options = PgConnectOptions::from_str(url.expose())?.application_name("latchkey");
+pub(super) async fn connect(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<SqlStore> {
+    let connect = PgConnectOptions::from_str(url.expose())?
+        .application_name("latchkey")
+        .statement_cache_capacity(options.statement_cache);
     let pool = PgPoolOptions::new()
-        .max_connections(max_connections)
+        .max_connections(options.max_connections)
         // Fail fast when the database is gone, so a client can retry
         // elsewhere at once; /readyz reports the outage meanwhile.
         .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -36,7 +39,8 @@ pub(super) async fn connect(url: &DatabaseUrl, max_connections: u32) -> StoreRes
                 Ok(true)
             })
         })
-        .connect_with(options)
+        .connect_with(connect)
         .await?;
-    Ok(SqlStore::over(Pool::Postgres(pool)))
+    let unnamed = options.statement_cache == 0;
+    Ok(SqlStore::over(Pool::Postgres(PgExec::new(pool, unnamed))))
 }

@@ -7,9 +7,9 @@
 //! locks) the code says so with `self.backend()`.
 
 use async_trait::async_trait;
+use sqlx::SqlitePool;
 use sqlx::error::ErrorKind;
 use sqlx::migrate::Migrator;
-use sqlx::{PgPool, SqlitePool};
 
 use super::marks::{ChangeMarks, CurrentMarks, MarkedCache};
 use super::{
@@ -24,7 +24,7 @@ pub(super) static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/pos
 
 pub(super) enum Pool {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Postgres(super::pg_exec::PgExec),
 }
 
 /// A `Store` over either backend's connection pool.
@@ -140,7 +140,10 @@ impl Store for SqlStore {
     #[tracing::instrument(skip_all)]
     async fn migrate(&self) -> StoreResult<()> {
         let migrator = self.migrator();
-        on_pool!(self, |pool| migrator.run(pool).await?);
+        match &self.pool {
+            Pool::Sqlite(pool) => migrator.run(pool).await?,
+            Pool::Postgres(pool) => migrator.run(&**pool).await?,
+        }
         // What SQL cannot normalise, Rust does right after (see `emails.rs`).
         self.renormalize_emails().await?;
         Ok(())

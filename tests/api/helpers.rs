@@ -52,6 +52,8 @@ pub struct TestDb {
     pub master_key: SecretString,
     /// Keeps the SQLite directory alive for the test's duration.
     pub dir: Option<tempfile::TempDir>,
+    /// Reached through PgBouncer in transaction mode.
+    pub pooled: bool,
 }
 
 impl TestDb {
@@ -61,7 +63,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
-                Arc::new(Self { url, master_key, dir: Some(dir) })
+                Arc::new(Self { url, master_key, dir: Some(dir), pooled: false })
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -84,24 +86,32 @@ impl TestDb {
                     .expect("connect");
                 Store::migrate(&store).await.expect("latchkey migrate");
                 Store::close(&store).await;
-                Arc::new(Self { url, master_key, dir: None })
+                Arc::new(Self { url, master_key, dir: None, pooled: false })
             }
         }
     }
 
     /// A PostgreSQL database migrated directly (as `latchkey migrate` is
     /// run), whose instances reach it through the PgBouncer `tests/run`
-    /// starts in the mode the README recommends.
+    /// starts in transaction mode, as the README recommends.
     pub async fn behind_pgbouncer() -> Arc<Self> {
         let pgbouncer = std::env::var("LATCHKEY_TEST_PGBOUNCER_URL")
             .expect("LATCHKEY_TEST_PGBOUNCER_URL is unset; run the tests with `tests/run`, which starts PgBouncer");
         let direct = Self::new(Backend::Postgres).await;
         let name = direct.url.rsplit_once('/').map(|(_, name)| name.to_owned()).expect("a database name");
-        Arc::new(Self { url: format!("{pgbouncer}/{name}"), master_key: direct.master_key.clone(), dir: None })
+        Arc::new(Self {
+            url: format!("{pgbouncer}/{name}"),
+            master_key: direct.master_key.clone(),
+            dir: None,
+            pooled: true,
+        })
     }
 
     pub async fn store(&self) -> Arc<dyn Store> {
-        let options = latchkey::store::StoreOptions::new(5);
+        let mut options = latchkey::store::StoreOptions::new(5);
+        if self.pooled {
+            options.statement_cache = 0;
+        }
         latchkey::store::connect(&DatabaseUrl::new(self.url.clone()), options).await.expect("store")
     }
 }
@@ -126,6 +136,10 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.ip_rate_per_minute = 100_000;
     settings.product_rate_per_minute = 100_000;
     settings.database_max_connections = 5;
+    if db.pooled {
+        // What the README asks for behind a transaction-mode pooler.
+        settings.database_statement_cache = 0;
+    }
     settings
 }
 
