@@ -5,14 +5,15 @@
 --
 -- Every migration from this one on records itself here: `oldest_build` is
 -- the newest migration a build must know to serve this schema. A migration
--- that only adds (a table, a nullable column, an index) names the version
--- before it: older builds never read what it added. One that takes away or
--- changes what older builds read (drop, rename, a new NOT NULL without a
--- default) names itself, and such a change ships only after a release that
--- stopped reading the old shape (expand, migrate, contract).
+-- that only adds (a table, a nullable column, an index) copies the
+-- `oldest_build` of the one before it: older builds never read what it
+-- added, so a run of additions keeps serving the same builds. One that
+-- takes away or changes what older builds read (drop, rename, a new NOT
+-- NULL without a default) names itself, and such a change ships only after
+-- a release that stopped reading the old shape (expand, migrate, contract).
 CREATE TABLE schema_compat (
     version      BIGINT PRIMARY KEY,
     oldest_build BIGINT NOT NULL
 );
 INSERT INTO schema_compat (version, oldest_build) VALUES (15, 14);
-INSERT INTO schema_compat (version, oldest_build) VALUES (16, 15);
+INSERT INTO schema_compat (version, oldest_build) VALUES (16, 14);

@@ -24,9 +24,10 @@ pub const DPOP_ALGORITHMS: &[&str] = &["ES256", "EdDSA", "RS256"];
 /// clocks drift, and a proof is single use whatever its age.
 pub const PROOF_WINDOW: Duration = Duration::minutes(5);
 
-/// How long a used proof is remembered: past this, its `iat` is outside
-/// the window anyway.
-pub const REMEMBER_PROOFS_FOR: Duration = Duration::minutes(10);
+/// How long past the end of its window a used proof is still remembered:
+/// instances' clocks differ a little, and the one that purges the record
+/// must not be ahead of one that would still take the proof.
+const REMEMBER_BEYOND_WINDOW: Duration = Duration::minutes(2);
 
 /// Longest proof accepted: an RSA-4096 key in the header fits with room.
 const MAX_PROOF_BYTES: usize = 8 * 1024;
@@ -56,6 +57,8 @@ pub struct Proven {
     /// What the proof is remembered by to refuse it a second time: a hash of
     /// the key and `jti`, so one app's ids cannot collide with another's.
     pub replay_key: String,
+    /// Until when to remember it: after that, no instance takes it anyway.
+    pub remember_until: OffsetDateTime,
 }
 
 /// Why a proof was refused.
@@ -150,7 +153,8 @@ pub fn verify(proof: &str, target: &ProofTarget<'_>, now: OffsetDateTime) -> Res
     }
     let jkt = thumbprint(jwk)?;
     let replay_key = hex::encode(Sha256::digest(format!("{jkt}.{}", claims.jti).as_bytes()));
-    Ok(Proven { jkt, replay_key })
+    let remember_until = iat.max(now) + PROOF_WINDOW + REMEMBER_BEYOND_WINDOW;
+    Ok(Proven { jkt, replay_key, remember_until })
 }
 
 /// The algorithm `alg` names, if we accept it and the header's key is a

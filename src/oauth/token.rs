@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use time::{Duration, OffsetDateTime};
 
 use super::device::DEVICE_CODE_GRANT;
-use super::dpop::{self, DpopRefusal, ProofTarget, REMEMBER_PROOFS_FOR};
+use super::dpop::{self, DpopRefusal, ProofTarget};
 use super::error::{OAuthError, OAuthResult, Problem};
 use super::service::OAuth;
 use crate::domain::account::User;
@@ -247,8 +247,13 @@ impl OAuth {
         let replayed =
             NewEvent::new(&UserId::from_stored(String::new()), EventKind::AppTokenReplayed, detail, from, now);
         let hash = hash_token(presented.expose_secret());
-        let rotated =
-            self.store.rotate_refresh_token(&hash, &client.id, &next.hash, dpop_key.as_deref(), now, &replayed).await?;
+        // A public client's sign-in made before its app sent proofs is bound
+        // by the first refresh that brings one (RFC 9449 §5).
+        let bind = client.kind == ClientKind::Public;
+        let rotated = self
+            .store
+            .rotate_refresh_token(&hash, &client.id, &next.hash, dpop_key.as_deref(), bind, now, &replayed)
+            .await?;
         let grant = match rotated {
             RefreshUse::Rotated(grant) => grant,
             RefreshUse::Unknown => return Err(Problem::RefreshToken.into()),
@@ -424,7 +429,7 @@ impl OAuth {
         let url = format!("{}{endpoint}", self.issuer);
         let proven =
             dpop::verify(proof, &ProofTarget { method, url: &url, access_token }, now).map_err(Problem::Dpop)?;
-        if !self.store.remember_dpop_proof(&proven.replay_key, now + REMEMBER_PROOFS_FOR).await? {
+        if !self.store.remember_dpop_proof(&proven.replay_key, proven.remember_until).await? {
             return Err(Problem::Dpop(DpopRefusal::Replayed).into());
         }
         Ok(Some(proven.jkt))

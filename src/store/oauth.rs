@@ -266,12 +266,16 @@ pub trait OAuthStore {
     /// user, whoever `replayed` names: the caller cannot know them yet.
     /// For a grant bound to a DPoP key, `proof_jkt` must be that key's, or
     /// nothing happens at all (a thief without the key cannot even spend it).
+    /// An unbound grant is bound to `proof_jkt` from now on when `bind` (a
+    /// public client's grant made before the app sent proofs).
+    #[allow(clippy::too_many_arguments)]
     async fn rotate_refresh_token(
         &self,
         token_hash: &str,
         client_id: &str,
         next_hash: &str,
         proof_jkt: Option<&str>,
+        bind: bool,
         now: OffsetDateTime,
         replayed: &NewEvent,
     ) -> StoreResult<RefreshUse>;
@@ -512,6 +516,7 @@ impl OAuthStore for SqlStore {
         client_id: &str,
         next_hash: &str,
         proof_jkt: Option<&str>,
+        bind: bool,
         now: OffsetDateTime,
         replayed: &NewEvent,
     ) -> StoreResult<RefreshUse> {
@@ -539,7 +544,7 @@ impl OAuthStore for SqlStore {
                 .await?
                 .rows_affected(),
             };
-            let grant = row.grant.into_record()?;
+            let mut grant = row.grant.into_record()?;
             if spent != 1 {
                 let revoked = sqlx::query(REVOKE_GRANT)
                     .bind(to_millis(now))
@@ -562,6 +567,14 @@ impl OAuthStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| unique_violation(e, Duplicate::RandomValue))?;
+            if let Some(jkt) = proof_jkt.filter(|_| bind && grant.dpop_jkt.is_none()) {
+                sqlx::query("UPDATE oauth_grants SET dpop_jkt = $1 WHERE id = $2 AND dpop_jkt IS NULL")
+                    .bind(jkt)
+                    .bind(&grant.id)
+                    .execute(&mut *tx)
+                    .await?;
+                grant.dpop_jkt = Some(jkt.to_owned());
+            }
             Ok(RefreshUse::Rotated(grant))
         })
     }
@@ -641,7 +654,7 @@ impl OAuthStore for SqlStore {
     async fn end_grant_of_user(&self, grant_id: &str, user_id: &UserId, now: OffsetDateTime) -> StoreResult<bool> {
         let ended = on_pool!(self, |pool| sqlx::query(
             "UPDATE oauth_grants SET revoked_at = $1, revoked_reason = $2 \
-             WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL"
+             WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL AND expires_at > $1"
         )
         .bind(to_millis(now))
         .bind(GrantEnd::Revoked.as_str())

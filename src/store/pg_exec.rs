@@ -112,6 +112,8 @@ impl<'c> Executor<'c> for &'c PgExec {
         })
     }
 
+    // The store never prepares or describes statements itself (queries do
+    // it for themselves, above); these two pass through for completeness.
     fn prepare_with<'e>(
         self,
         sql: SqlStr,

@@ -299,6 +299,15 @@ pub fn generate_rsa(master_key: &MasterKey, now: OffsetDateTime) -> KeyResult<Si
     })
 }
 
+/// `generate_rsa` on a blocking thread: finding RSA primes takes long
+/// enough to stall the requests sharing a runtime thread.
+async fn generate_rsa_off_the_runtime(master_key: &Arc<MasterKey>, now: OffsetDateTime) -> KeyResult<SigningKeyRecord> {
+    let master_key = master_key.clone();
+    tokio::task::spawn_blocking(move || generate_rsa(&master_key, now))
+        .await
+        .map_err(|e| KeyError::Crypto(format!("RSA key generation: {e}")))?
+}
+
 impl SigningKeys {
     /// The service, from its parts; no key is read until the first use.
     pub fn new(config: SigningKeysConfig) -> Self {
@@ -348,7 +357,7 @@ impl SigningKeys {
             None => {
                 let candidate = match line {
                     KeyLine::Main => generate(&self.master_key, self.algorithm, now)?,
-                    KeyLine::Rsa => generate_rsa(&self.master_key, now)?,
+                    KeyLine::Rsa => generate_rsa_off_the_runtime(&self.master_key, now).await?,
                 };
                 self.store.current_signing_key(&candidate).await?
             }
@@ -413,6 +422,11 @@ impl SigningKeys {
         let kid = header.kid.ok_or(Rejected::Foreign)?;
         let records = self.store.published_signing_keys(self.clock.now()).await.map_err(KeyError::from)?;
         let record = records.iter().find(|r| r.kid == kid).ok_or(Rejected::Foreign)?;
+        // The RSA line signs only ID tokens, which are for apps to check,
+        // never presented back to us.
+        if KeyLine::of(&record.alg) == KeyLine::Rsa {
+            return Err(Rejected::Foreign);
+        }
         let algorithm = jose_algorithm(&record.alg)?;
         // The header's `alg` must be the key's own: no algorithm confusion.
         if header.alg != algorithm {
@@ -463,10 +477,16 @@ impl SigningKeys {
         let now = self.clock.now();
         let next = generate(&self.master_key, algorithm.unwrap_or(self.algorithm), now)?;
         self.rotate_to(&next, &self.current).await?;
-        // A rotation answers a suspected leak, so the RSA line goes too.
+        // A rotation answers a suspected leak, so the RSA line goes too. The
+        // server's key has rotated whatever happens here: an RSA line held
+        // back by its own limits keeps its key and says so, rather than
+        // failing a rotation that took place (a retry would rotate again).
         let published = self.store.published_signing_keys(now).await?;
         if published.iter().any(|r| r.retired_at.is_none() && KeyLine::of(&r.alg) == KeyLine::Rsa) {
-            self.rotate_to(&generate_rsa(&self.master_key, now)?, &self.current_rsa).await?;
+            let rsa = generate_rsa_off_the_runtime(&self.master_key, now).await?;
+            if let Err(error) = self.rotate_to(&rsa, &self.current_rsa).await {
+                tracing::warn!(%error, "the RSA key that signs ID tokens was not rotated with the server's key");
+            }
         }
         Ok(next.kid)
     }

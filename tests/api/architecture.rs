@@ -208,7 +208,7 @@ const LANDED: &[(&str, &str)] = &[
     ("0013_change_marks.sql", "efc9ace306378f7bc2a51af85c10e20ffd8442b4939379e250ffa907031ef3b8"),
     ("0014_oauth.sql", "b8e020c3823a43fb0236ae966b633081bc81fc7c31b735e7e8dfbf846726f73e"),
     ("0015_dpop.sql", "f62568357af433180b75921773f3873bc6816ca13b4510c79b2a787d406bebbc"),
-    ("0016_schema_compat.sql", "2bcaf55d8e81a6f4d174c2731f6663915eac8b84de16edfc86e4e022c1ac1bb3"),
+    ("0016_schema_compat.sql", "ffef8fb4d5f20bb85f4d3f98d3079c9390c96d5815234d09020844b942e43a56"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).

@@ -1341,6 +1341,36 @@ async fn dpop_binds_an_apps_tokens_to_the_key_on_its_machine(backend: Backend) {
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
     let (status, body) = token_request_with_proof(&app, &key.proof(&app, "POST", &token_url, None), &next_form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A sign-in made before the app sent proofs is bound by its first refresh that brings one.
+    let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let (status, unbound) = token_request(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", redirect.as_str()),
+            ("code_verifier", verifier.secret().as_str()),
+            ("client_id", "desktop"),
+        ],
+    )
+    .await;
+    assert_eq!((status, unbound["token_type"].as_str()), (StatusCode::OK, Some("Bearer")), "{unbound}");
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", unbound["refresh_token"].as_str().unwrap()),
+        ("client_id", "desktop"),
+    ];
+    let (status, bound) = token_request_with_proof(&app, &key.proof(&app, "POST", &token_url, None), &form).await;
+    assert_eq!((status, bound["token_type"].as_str()), (StatusCode::OK, Some("DPoP")), "{bound}");
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", bound["refresh_token"].as_str().unwrap()),
+        ("client_id", "desktop"),
+    ];
+    let (status, body) = token_request(&app, &form).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
 }
 
 async fn security_page(app: &TestApp, browser: &Browser) -> String {

@@ -77,23 +77,38 @@ async fn serve_refuses_a_schema_it_cannot_serve() {
         "{refused}"
     );
 
-    // Ahead, by a migration that only adds: an old instance during a rolling upgrade serves.
+    // Ahead, by two migrations that only add (each copying the oldest build
+    // of the one before): an old instance during a rolling upgrade serves.
     let ahead = TestDb::new(Backend::Postgres).await;
-    let future = newest + 1;
+    let (future, later) = (newest + 1, newest + 2);
+    let oldest: i64 = {
+        let mut connection = sqlx::PgConnection::connect(&ahead.url).await.unwrap();
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT oldest_build FROM schema_compat WHERE version = {newest}"
+        )))
+        .fetch_one(&mut connection)
+        .await
+        .unwrap()
+    };
+    let record = |version: i64| {
+        format!(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES ({version}, 'a later addition', TRUE, '\\x00'::bytea, 0)"
+        )
+    };
     sql(
         &ahead,
         &[
-            &format!(
-                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-                 VALUES ({future}, 'a later addition', TRUE, '\\x00'::bytea, 0)"
-            ),
-            &format!("INSERT INTO schema_compat (version, oldest_build) VALUES ({future}, {newest})"),
+            &record(future),
+            &format!("INSERT INTO schema_compat (version, oldest_build) VALUES ({future}, {oldest})"),
+            &record(later),
+            &format!("INSERT INTO schema_compat (version, oldest_build) VALUES ({later}, {oldest})"),
         ],
     )
     .await;
     assert_eq!(start(&ahead).await, Ok(()), "additions only: old builds go on serving");
     // Ahead by one that changed what old builds read: refused.
-    sql(&ahead, &[&format!("UPDATE schema_compat SET oldest_build = {future} WHERE version = {future}")]).await;
+    sql(&ahead, &[&format!("UPDATE schema_compat SET oldest_build = {future} WHERE version >= {future}")]).await;
     let refused = start(&ahead).await.unwrap_err();
     assert!(
         refused.contains(&format!(
@@ -102,7 +117,7 @@ async fn serve_refuses_a_schema_it_cannot_serve() {
         "{refused}"
     );
     // A migration that says nothing of itself is taken as not compatible.
-    sql(&ahead, &[&format!("DELETE FROM schema_compat WHERE version = {future}")]).await;
+    sql(&ahead, &[&format!("DELETE FROM schema_compat WHERE version >= {future}")]).await;
     assert!(start(&ahead).await.unwrap_err().contains(&format!("migration {future} is not compatible")));
 
     // A migration that failed part-way.

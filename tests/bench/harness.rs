@@ -43,13 +43,14 @@ audiences = ["widget"]
 "#;
 
 /// One PostgreSQL database made for a run and dropped after it.
-struct ScratchDatabase {
+pub struct ScratchDatabase {
     admin_url: String,
     name: String,
 }
 
 impl ScratchDatabase {
-    async fn create() -> (Self, String) {
+    /// The database, and its URL.
+    pub async fn create() -> (Self, String) {
         let admin_url = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let name = format!("lk_bench_{}", uuid::Uuid::now_v7().simple());
@@ -60,7 +61,7 @@ impl ScratchDatabase {
         (Self { admin_url, name }, url)
     }
 
-    async fn drop_now(self) {
+    pub async fn drop_now(self) {
         let mut admin = sqlx::PgConnection::connect(&self.admin_url).await.unwrap();
         let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
         sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await.unwrap();

@@ -3,6 +3,10 @@
 //! ID token signed) over raw ES256 signing on the same machine (every core,
 //! in this process). Each of the apps refreshes its own chain back to back,
 //! as rotation demands: a refresh token works once.
+//!
+//! Beside it, the figure that bounds it: durable commits a second on the
+//! same database, as many writers, one row each (what a rotation must at
+//! least write), measured in the same run.
 
 use std::time::Instant;
 
@@ -11,7 +15,7 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use futures::future::join_all;
 use serde_json::Value;
 
-use crate::harness::{Db, Server, verdict, window};
+use crate::harness::{Db, ScratchDatabase, Server, verdict, window};
 
 const APPS: usize = 16;
 
@@ -38,6 +42,9 @@ pub async fn run() {
         println!("  refresh on {:<18} {per_second:>10.0} /s   p99 {p99:.1} ms", db.name());
         println!("  ratio {ratio:.3} (goal ≥ 0.3) {}", verdict(ratio, 0.3, true));
         server.stop().await;
+        let commits = durable_commits_per_second(db).await;
+        println!("  durable one-row commits on {:<10} {commits:>6.0} /s ({APPS} writers)", db.name());
+        println!("  refresh ÷ durable commits {:.2}", per_second / commits);
     }
 }
 
@@ -81,4 +88,72 @@ fn es256_per_second() -> f64 {
         workers.into_iter().map(|worker| worker.join().unwrap()).sum()
     });
     signed as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Transactions of one inserted row each, committed durably (SQLite in WAL
+/// with `synchronous = full`, as the server runs it; PostgreSQL as
+/// configured), from `APPS` writers at once until the window ends.
+async fn durable_commits_per_second(db: Db) -> f64 {
+    use sqlx::Connection;
+    let started = Instant::now();
+    let deadline = started + window();
+    const INSERT: &str = "INSERT INTO commits (writer) VALUES ($1)";
+    let total: u64 = match db {
+        Db::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.path().join("commits.db"))
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let mut setup = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+            sqlx::query("CREATE TABLE commits (id INTEGER PRIMARY KEY, writer BIGINT NOT NULL)")
+                .execute(&mut setup)
+                .await
+                .unwrap();
+            let writers = (0..APPS).map(|writer| {
+                let options = options.clone();
+                async move {
+                    let mut connection = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+                    let mut committed = 0u64;
+                    while Instant::now() < deadline {
+                        let mut tx = connection.begin_with("BEGIN IMMEDIATE").await.unwrap();
+                        sqlx::query(INSERT).bind(writer as i64).execute(&mut *tx).await.unwrap();
+                        tx.commit().await.unwrap();
+                        committed += 1;
+                    }
+                    committed
+                }
+            });
+            join_all(writers).await.into_iter().sum()
+        }
+        Db::Postgres => {
+            let (database, url) = ScratchDatabase::create().await;
+            let mut setup = sqlx::PgConnection::connect(&url).await.unwrap();
+            sqlx::query("CREATE TABLE commits (id BIGSERIAL PRIMARY KEY, writer BIGINT NOT NULL)")
+                .execute(&mut setup)
+                .await
+                .unwrap();
+            let writers = (0..APPS).map(|writer| {
+                let url = url.clone();
+                async move {
+                    let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
+                    let mut committed = 0u64;
+                    while Instant::now() < deadline {
+                        let mut tx = connection.begin().await.unwrap();
+                        sqlx::query(INSERT).bind(writer as i64).execute(&mut *tx).await.unwrap();
+                        tx.commit().await.unwrap();
+                        committed += 1;
+                    }
+                    committed
+                }
+            });
+            let total = join_all(writers).await.into_iter().sum();
+            drop(setup);
+            database.drop_now().await;
+            total
+        }
+    };
+    total as f64 / started.elapsed().as_secs_f64()
 }
