@@ -113,6 +113,21 @@ pub enum AdminCommand {
     /// Integrations (help desks, chat widgets) from the settings file.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// Apps that sign their users in (OAuth clients) from the settings file.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+/// Commands on OAuth clients.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Set a confidential client's secret, read from standard input (never
+    /// an argument, so it stays out of shell history); only its hash is
+    /// kept. The old secret stops working at once.
+    SetSecret {
+        /// The client's id in the settings file.
+        id: String,
+    },
 }
 
 /// Commands on integrations (help desks, chat widgets).
@@ -218,6 +233,15 @@ pub async fn run(cli: Cli) -> CliResult {
             let secret = secrecy::SecretString::from(secret.trim_end_matches(['\n', '\r']).to_owned());
             let key_id = app.services().tokens.set_secret(&name, key_id, secret).await.map_err(explain)?;
             eprintln!("stored the secret for {name}{}", key_id.map(|k| format!(" (key id {k})")).unwrap_or_default());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Client(ClientCommand::SetSecret { id })) => {
+            let app = open(settings).await?;
+            let mut secret = String::new();
+            std::io::stdin().read_line(&mut secret)?;
+            let secret = secrecy::SecretString::from(secret.trim_end_matches(['\n', '\r']).to_owned());
+            app.services().oauth.set_client_secret(&id, &secret).await.map_err(|e| e.to_string())?;
+            eprintln!("stored the secret for client {id}");
             Ok(())
         }
         Command::Admin(AdminCommand::Issue { policy, count, owner_email, csv }) => {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use crate::domain::client::{Client, ClientKind, RawClient};
+use crate::domain::client::{Client, RawClient};
 use crate::domain::integration::{Integration, RawIntegration};
 
 /// Why the settings could not be loaded; always names the setting at fault.
@@ -544,12 +544,6 @@ fn load_clients(path: &Path, value: toml::Value) -> Result<Vec<Client>, ConfigEr
             return Err(invalid(format!("two clients have the id `{}`", client.id)));
         }
         client.secret_file = client.secret_file.take().map(|secret| beside(path, secret));
-        if client.kind == ClientKind::Confidential && client.secret_file.is_none() {
-            return Err(invalid(format!(
-                "client `{}` is confidential: give it a `secret_file` holding its secret",
-                client.id
-            )));
-        }
         clients.push(client);
     }
     Ok(clients)
@@ -933,7 +927,10 @@ mod tests {
             assert!(err.to_string().contains(expected), "{expected:?} not in {err}");
         };
         refused(format!("{desktop}{desktop}"), "two clients have the id `desktop`");
-        refused(server.to_owned(), "give it a `secret_file`");
+        // A confidential client without a file gets its secret from the CLI.
+        std::fs::write(&file, server).unwrap();
+        let s = Settings::load(Sources { file: Some(&file), env: HashMap::new() }).unwrap();
+        assert_eq!(s.clients[0].secret_file, None);
         refused("clients = \"desktop\"\n".to_owned(), "[[clients]]");
         let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_CLIENTS", "x")]) }).unwrap_err();
         assert!(err.to_string().contains("[[clients]]"), "{err}");

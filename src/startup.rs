@@ -145,6 +145,7 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let services = build_services(&settings, &store, &clock, &master_key, &policies, &metrics).await?;
         warn_of_integrations_without_secret(&services).await;
+        warn_of_clients_without_secret(&services).await;
         let from = settings.mail_from.parse().map_err(|e| StartupError::Mail(format!("LATCHKEY_MAIL_FROM: {e}")))?;
         let pages = Arc::new(crate::web::Pages::new(&settings, &master_key));
         let mailer = mail_transport(&settings)?.map(|transport| {
@@ -424,6 +425,23 @@ fn check_clients(settings: &Settings, policies: &crate::domain::policy::PolicySe
         }
     }
     Ok(())
+}
+
+/// A confidential client without its secret refuses every sign-in of its
+/// app: say so by name at the start.
+async fn warn_of_clients_without_secret(services: &Services) {
+    match services.oauth.clients_without_secret().await {
+        Ok(missing) => {
+            for client in missing {
+                tracing::warn!(
+                    %client,
+                    "confidential client has no secret: it cannot sign anyone in until \
+                     `latchkey admin client set-secret {client}` (or secret_file) gives it one"
+                );
+            }
+        }
+        Err(error) => tracing::warn!(%error, "could not check the clients' secrets"),
+    }
 }
 
 /// Every instance holds up to its pool of connections, so instances ×

@@ -90,7 +90,8 @@ pub struct Client {
     /// The vendor's own app: no approval page.
     pub first_party: bool,
     /// Where a confidential client's secret is read from; without it the
-    /// secret is set with the CLI and stored sealed.
+    /// secret is set with the CLI (`latchkey admin client set-secret`) and
+    /// only its hash is stored.
     pub secret_file: Option<PathBuf>,
     /// What its ID tokens are signed with.
     pub id_token_alg: IdTokenAlg,

@@ -6,6 +6,7 @@ mod authorize;
 mod device;
 mod dpop;
 mod error;
+mod secrets;
 mod service;
 mod token;
 
@@ -16,5 +17,6 @@ pub use device::{
 };
 pub use dpop::{DPOP_ALGORITHMS, DpopRefusal, ProofTarget, Proven};
 pub use error::{ErrorCode, OAuthError, OAuthResult, Problem};
+pub use secrets::ClientSecretError;
 pub use service::{GRANT_LIFETIME, OAuth, OAuthConfig};
 pub use token::{ACCESS_TOKEN_LIFETIME, ClientCredentials, IssuedTokens, PresentedToken, TokenParams, UserInfo};

@@ -12,7 +12,6 @@ use super::error::{OAuthError, OAuthResult, Problem};
 use super::service::OAuth;
 use crate::domain::account::User;
 use crate::domain::client::{Client, ClientKind, Grant, IdTokenAlg};
-use crate::domain::codes::constant_time_eq;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
 use crate::domain::factors::Acr;
 use crate::domain::ids::ActivationId;
@@ -148,22 +147,13 @@ impl OAuth {
             (ClientKind::Public, Some(_)) => Err(Problem::Client.into()),
             (ClientKind::Confidential, None) => Err(Problem::Client.into()),
             (ClientKind::Confidential, Some(presented)) => {
-                let expected = self.client_secret(client).await?;
-                if constant_time_eq(expected.expose_secret().as_bytes(), presented.expose_secret().as_bytes()) {
+                if self.secret_matches(client, presented).await? {
                     Ok(client)
                 } else {
                     Err(Problem::Client.into())
                 }
             }
         }
-    }
-
-    async fn client_secret(&self, client: &Client) -> OAuthResult<SecretString> {
-        let path = client.secret_file.as_ref().ok_or(Problem::Client)?;
-        let secret = crate::tokens::read_secret_file(path)
-            .await
-            .map_err(|problem| StoreError::Corrupt(format!("client {}: {problem}", client.id)))?;
-        Ok(secret)
     }
 
     async fn exchange_code(

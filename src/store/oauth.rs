@@ -292,6 +292,11 @@ pub trait OAuthStore {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
+    /// Stores (or replaces) a confidential client's secret, as its hash.
+    async fn set_client_secret(&self, client_id: &str, secret_hash: &str, now: OffsetDateTime) -> StoreResult<()>;
+    /// The hash of the secret set for the client, if any.
+    async fn client_secret_hash(&self, client_id: &str) -> StoreResult<Option<String>>;
+
     /// The user's live grants that keep an app signed in (those holding a
     /// refresh token), the most recently used first.
     async fn app_sign_ins(&self, user_id: &UserId, now: OffsetDateTime) -> StoreResult<Vec<AppSignIn>>;
@@ -622,6 +627,29 @@ impl OAuthStore for SqlStore {
         .await?
         .rows_affected());
         Ok(ended == 1)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_client_secret(&self, client_id: &str, secret_hash: &str, now: OffsetDateTime) -> StoreResult<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO client_secrets (client_id, secret_hash, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at"
+        )
+        .bind(client_id)
+        .bind(secret_hash)
+        .bind(to_millis(now))
+        .execute(pool)
+        .await
+        .map(|_| ())?);
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn client_secret_hash(&self, client_id: &str) -> StoreResult<Option<String>> {
+        Ok(on_pool!(self, |pool| sqlx::query_scalar("SELECT secret_hash FROM client_secrets WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(pool)
+            .await?))
     }
 
     #[tracing::instrument(skip_all)]

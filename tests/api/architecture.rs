@@ -209,6 +209,7 @@ const LANDED: &[(&str, &str)] = &[
     ("0014_oauth.sql", "b8e020c3823a43fb0236ae966b633081bc81fc7c31b735e7e8dfbf846726f73e"),
     ("0015_dpop.sql", "f62568357af433180b75921773f3873bc6816ca13b4510c79b2a787d406bebbc"),
     ("0016_schema_compat.sql", "ffef8fb4d5f20bb85f4d3f98d3079c9390c96d5815234d09020844b942e43a56"),
+    ("0017_client_secrets.sql", "5e33ce9079ccf6f7e20b2b6f738fa82a908417e72c80073bdfe12f3726bc6113"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).

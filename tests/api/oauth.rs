@@ -40,6 +40,7 @@ on_both_backends!(
     the_reference_desktop_client_signs_in_activates_and_refreshes,
     dpop_binds_an_apps_tokens_to_the_key_on_its_machine,
     the_user_sees_and_signs_out_the_apps_on_their_account,
+    a_confidential_clients_secret_is_set_with_the_cli,
 );
 
 /// The reference client of `cargo run --example desktop_sign_in`, run here
@@ -66,6 +67,11 @@ const SOLO: (&str, &str) = (
 );
 
 const PORTAL_SECRET: &str = "portal-secret-of-thirty-two-chars";
+
+/// A confidential client whose secret is set with the CLI.
+const PORTAL_CLI: &str = "id = \"portal-cli\"\nname = \"Portal\"\nkind = \"confidential\"\n\
+                          redirect_uris = [\"https://portal.example.com/callback\"]\n\
+                          grants = [\"authorization_code\", \"refresh_token\"]\nproduct = \"studio\"\n";
 
 fn client(text: &str) -> Client {
     toml::from_str::<RawClient>(text).unwrap().validate().unwrap()
@@ -119,6 +125,7 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
              grants = [\"device_code\", \"refresh_token\"]\ndevice_flow = true\nproduct = \"studio\"\n\
              id_token_signed_response_alg = \"ES256\"\n",
         ),
+        client(PORTAL_CLI),
         Client {
             secret_file: Some(secret),
             ..client(
@@ -1427,4 +1434,61 @@ async fn the_user_sees_and_signs_out_the_apps_on_their_account(backend: Backend)
     // The seat stays: freeing it is the devices page's business.
     let mine: Value = app.get("/v1/me/licenses", Some(&session)).await.json().await.unwrap();
     assert_eq!(mine["licenses"][0]["activations"].as_array().unwrap().len(), 1, "{mine}");
+}
+
+/// The operator's other way to give a confidential client its secret: the
+/// CLI reads it from stdin and keeps only its hash; the running gateway
+/// takes it at once.
+async fn a_confidential_clients_secret_is_set_with_the_cli(backend: Backend) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    const SECRET: &str = "a-portal-secret-set-on-the-command-line";
+    let attempt = |secret: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/oauth/token"))
+                .basic_auth("portal-cli", Some(secret))
+                .form(&[("grant_type", "refresh_token"), ("refresh_token", "lk_ref_unknown")])
+                .send()
+                .await
+                .unwrap();
+            response.json::<Value>().await.unwrap()["error"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(attempt(SECRET).await, "invalid_client", "no secret set yet");
+
+    let settings = _dir.path().join("latchkey.toml");
+    std::fs::write(&settings, format!("[[clients]]\n{PORTAL_CLI}")).unwrap();
+    let set_secret = |id: &str, secret: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+            .args(["--config", settings.to_str().unwrap(), "admin", "client", "set-secret", id])
+            .env_clear()
+            .env("LATCHKEY_DATABASE_URL", &app.db.url)
+            .env("LATCHKEY_MASTER_KEY", secrecy::ExposeSecret::expose_secret(&app.db.master_key))
+            .env("LATCHKEY_POLICIES", _dir.path().join("policies"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{secret}\n").as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (ok, said) = set_secret("portal-cli", "short");
+    assert!(!ok && said.contains("16"), "{said}");
+    let (ok, said) = set_secret("nobody", SECRET);
+    assert!(!ok && said.contains("no client `nobody`"), "{said}");
+    let (ok, said) = set_secret("portal-cli", SECRET);
+    assert!(ok, "{said}");
+
+    assert_eq!(attempt(SECRET).await, "invalid_grant", "the secret was right, the token not");
+    assert_eq!(attempt("a-wrong-secret-of-enough-length").await, "invalid_client");
+    // Set again, the old one stops working at once.
+    assert!(set_secret("portal-cli", "the-next-portal-secret-0123456789").0);
+    assert_eq!(attempt(SECRET).await, "invalid_client");
+    assert_eq!(attempt("the-next-portal-secret-0123456789").await, "invalid_grant");
 }
