@@ -39,6 +39,8 @@ pub struct AuthorizeParams {
     pub code_challenge_method: Option<String>,
     /// RFC 9396: a seat for this machine, as JSON.
     pub authorization_details: Option<String>,
+    /// RFC 9449 §10: the thumbprint of the DPoP key the code will be exchanged with.
+    pub dpop_jkt: Option<String>,
 }
 
 /// A checked authorization request, ready to show and to approve.
@@ -57,6 +59,7 @@ pub struct Authorization {
     /// A seat for the app's machine, activated on approval.
     pub seat: Option<SeatAsked>,
     challenge: CodeChallenge,
+    dpop_jkt: Option<String>,
 }
 
 /// Why an authorization request cannot go on.
@@ -101,6 +104,13 @@ impl OAuth {
             .map_err(|_| refuse(Problem::Pkce))?;
         let seat =
             seat_asked(params.authorization_details.as_deref()).map_err(|_| refuse(Problem::AuthorizationDetails))?;
+        // A SHA-256 thumbprint, base64url: 43 characters of that alphabet.
+        let dpop_jkt = params.dpop_jkt.clone();
+        let is_thumbprint =
+            |jkt: &String| jkt.len() == 43 && jkt.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if dpop_jkt.as_ref().is_some_and(|jkt| !is_thumbprint(jkt)) {
+            return Err(refuse(Problem::Malformed("dpop_jkt")));
+        }
         Ok(Authorization {
             client: client.clone(),
             redirect_uri: redirect_uri.to_owned(),
@@ -109,6 +119,7 @@ impl OAuth {
             nonce: params.nonce.clone(),
             seat,
             challenge,
+            dpop_jkt,
         })
     }
 
@@ -141,6 +152,7 @@ impl OAuth {
             code_challenge: authorization.challenge.as_str().to_owned(),
             nonce: authorization.nonce.clone(),
             expires_at: now + CODE_LIFETIME,
+            dpop_jkt: authorization.dpop_jkt.clone(),
         };
         let client = &authorization.client;
         let seat = authorization.seat.as_ref();

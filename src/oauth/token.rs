@@ -183,6 +183,9 @@ impl OAuth {
             .is_ok_and(|challenge| challenge.verifies(verifier))
         {
             Some(Problem::Verifier)
+        } else if taken.dpop_jkt.as_ref().is_some_and(|bound| dpop_key.as_ref() != Some(bound)) {
+            // RFC 9449 §10: the app named its key when it opened the sign-in.
+            Some(Problem::Dpop(DpopRefusal::WrongKey))
         } else {
             None
         };

@@ -203,8 +203,8 @@ macro_rules! write_grant {
         match $via {
             $crate::store::GrantVia::Code(code) => {
                 sqlx::query(
-                    "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO oauth_codes (code_hash, grant_id, redirect_uri, code_challenge, nonce, expires_at, \
+                     dpop_jkt) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(&code.code_hash)
                 .bind(&$grant.id)
@@ -212,6 +212,7 @@ macro_rules! write_grant {
                 .bind(&code.code_challenge)
                 .bind(&code.nonce)
                 .bind($crate::store::to_millis(code.expires_at))
+                .bind(&code.dpop_jkt)
                 .execute(&mut *$tx)
                 .await
                 .map_err(|e| $crate::store::sql::unique_violation(e, $crate::store::Duplicate::RandomValue))?;

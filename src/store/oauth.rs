@@ -49,6 +49,8 @@ pub struct NewCode {
     pub nonce: Option<String>,
     /// When it stops being accepted.
     pub expires_at: OffsetDateTime,
+    /// RFC 9449 §10: the DPoP key whose proof the exchange must bring.
+    pub dpop_jkt: Option<String>,
 }
 
 /// How an app's grant reaches the app.
@@ -125,6 +127,8 @@ pub struct TakenCode {
     pub code_challenge: String,
     /// The client's `nonce`.
     pub nonce: Option<String>,
+    /// The DPoP key the exchange must prove, if the app named one.
+    pub dpop_jkt: Option<String>,
 }
 
 /// What presenting an authorization code came to.
@@ -377,6 +381,7 @@ struct CodeRow {
     redirect_uri: String,
     code_challenge: String,
     nonce: Option<String>,
+    code_dpop_jkt: Option<String>,
     code_expires_at: i64,
     code_used_at: Option<i64>,
     #[sqlx(flatten)]
@@ -438,7 +443,8 @@ impl OAuthStore for SqlStore {
     async fn take_code(&self, code_hash: &str, client_id: &str, now: OffsetDateTime) -> StoreResult<CodeUse> {
         let select = concat!(
             // Aliased: the grant has columns of the same names.
-            "SELECT c.redirect_uri, c.code_challenge, c.nonce, c.expires_at AS code_expires_at, c.used_at AS code_used_at, ",
+            "SELECT c.redirect_uri, c.code_challenge, c.nonce, c.dpop_jkt AS code_dpop_jkt, c.expires_at AS code_expires_at, \
+             c.used_at AS code_used_at, ",
             grant_columns!(),
             " FROM oauth_codes c JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1"
         );
@@ -482,6 +488,7 @@ impl OAuthStore for SqlStore {
                 redirect_uri: row.redirect_uri,
                 code_challenge: row.code_challenge,
                 nonce: row.nonce,
+                dpop_jkt: row.code_dpop_jkt,
                 grant: row.grant.into_record()?,
             }))
         })

@@ -54,6 +54,7 @@ fn hidden_request(params: &AuthorizeParams) -> Markup {
         ("code_challenge", &params.code_challenge),
         ("code_challenge_method", &params.code_challenge_method),
         ("authorization_details", &params.authorization_details),
+        ("dpop_jkt", &params.dpop_jkt),
     ];
     html! {
         @for (name, value) in fields {

@@ -210,6 +210,7 @@ const LANDED: &[(&str, &str)] = &[
     ("0015_dpop.sql", "f62568357af433180b75921773f3873bc6816ca13b4510c79b2a787d406bebbc"),
     ("0016_schema_compat.sql", "ffef8fb4d5f20bb85f4d3f98d3079c9390c96d5815234d09020844b942e43a56"),
     ("0017_client_secrets.sql", "5e33ce9079ccf6f7e20b2b6f738fa82a908417e72c80073bdfe12f3726bc6113"),
+    ("0018_code_dpop_key.sql", "69f308637c92832fad1fa2430a3d29e6c740ce08ff9fe0cae8ed14dd84d113c9"),
 ];
 
 /// Where the PostgreSQL twin differs from the SQLite file (its triggers).

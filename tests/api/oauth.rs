@@ -188,6 +188,11 @@ struct Started {
 
 impl RelyingParty {
     fn start(&self, scopes: &[&str]) -> Started {
+        self.start_with(scopes, &[])
+    }
+
+    /// A sign-in started with parameters of the app's own beside the standard ones.
+    fn start_with(&self, scopes: &[&str], extra: &[(&str, &str)]) -> Started {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = self.rp.authorize_url(
             AuthenticationFlow::<CoreResponseType>::AuthorizationCode,
@@ -196,6 +201,9 @@ impl RelyingParty {
         );
         for scope in scopes {
             request = request.add_scope(Scope::new((*scope).into()));
+        }
+        for (name, value) in extra {
+            request = request.add_extra_param(*name, *value);
         }
         let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
         Started { url, state, nonce, verifier }
@@ -1348,6 +1356,45 @@ async fn dpop_binds_an_apps_tokens_to_the_key_on_its_machine(backend: Backend) {
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_dpop_proof")), "{body}");
     let (status, body) = token_request_with_proof(&app, &key.proof(&app, "POST", &token_url, None), &next_form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+
+    // RFC 9449 §10: an app that names its key when it opens the sign-in
+    // gets a code only that key can exchange; a malformed thumbprint goes
+    // back to the app as `invalid_request`.
+    let thumbprint = key.thumbprint();
+    let exchange_with = |proof: String, code: String, verifier: String, redirect: String| {
+        let app = &app;
+        async move {
+            let form = [
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", redirect.as_str()),
+                ("code_verifier", verifier.as_str()),
+                ("client_id", "desktop"),
+            ];
+            token_request_with_proof(app, &proof, &form).await
+        }
+    };
+    for (holder, expected) in [(&thief, Some("invalid_dpop_proof")), (&key, None)] {
+        let rp = relying_party(&app, "desktop").await;
+        let started = rp.start_with(&[], &[("dpop_jkt", thumbprint.as_str())]);
+        let back = browser.approve_any(&started).await;
+        let code = param(&rp.receive(&browser, &back).await, "code").unwrap().to_owned();
+        let redirect = rp.rp.redirect_uri().unwrap().to_string();
+        let proof = holder.proof(&app, "POST", &token_url, None);
+        let (status, body) = exchange_with(proof, code, started.verifier.secret().clone(), redirect).await;
+        match expected {
+            Some(error) => {
+                assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some(error)), "{body}")
+            }
+            None => assert_eq!((status, body["token_type"].as_str()), (StatusCode::OK, Some("DPoP")), "{body}"),
+        }
+    }
+    let rp = relying_party(&app, "desktop").await;
+    let started = rp.start_with(&[], &[("dpop_jkt", "not-a-thumbprint")]);
+    let back = browser.get(started.url.as_str()).await;
+    assert_eq!(back.status(), StatusCode::SEE_OTHER);
+    let location = back.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.contains("error=invalid_request"), "{location}");
 
     // A sign-in made before the app sent proofs is bound by its first refresh that brings one.
     let (rp, code, verifier) = code_for(&app, &browser, "desktop").await;
