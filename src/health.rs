@@ -1,5 +1,5 @@
-//! Whether this instance can serve: the database answers and its schema
-//! is current; and the metrics operators scrape.
+//! Whether this instance can serve: the database answers with a schema
+//! this build may serve; and the metrics operators scrape.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +13,7 @@ const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
 /// Why the instance is not ready.
 #[derive(Debug, thiserror::Error)]
 pub enum NotReady {
-    /// The database refused, or its schema is behind.
+    /// The database refused, or its schema is one this build cannot serve.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The database did not answer in time.
@@ -49,7 +49,7 @@ impl Health {
         Self { store, metrics }
     }
 
-    /// Succeeds when the database answers, in time, with a current schema.
+    /// Succeeds when the database answers, in time, with a schema this build may serve.
     #[tracing::instrument(skip_all)]
     pub async fn ready(&self) -> Result<(), NotReady> {
         match tokio::time::timeout(READINESS_TIMEOUT, self.store.ping()).await {

@@ -287,7 +287,8 @@ pub trait Store:
     /// still the server's); `None` on SQLite.
     async fn server_connection_limit(&self) -> StoreResult<Option<u32>>;
 
-    /// Succeeds when the database answers and its schema matches this build.
+    /// Succeeds when the database answers with a schema this build may
+    /// serve (see `check_schema`).
     async fn ping(&self) -> StoreResult<()>;
 
     /// Reads an instance-wide value (e.g. the master key check).

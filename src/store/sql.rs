@@ -195,12 +195,10 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn ping(&self) -> StoreResult<()> {
-        let expected = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
-        let applied: Option<i64> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE").fetch_one(pool).await?
-        });
-        let at = applied.unwrap_or(0);
-        if at < expected { Err(StoreError::SchemaBehind { at, needs: expected }) } else { Ok(()) }
+        // The same judgement as at start, so that a migration this build
+        // cannot serve, applied while it runs, takes it out of the load
+        // balancer rather than leaving it to misread the new shape.
+        self.check_schema().await.map(drop)
     }
 
     #[tracing::instrument(skip_all)]

@@ -107,6 +107,9 @@ async fn serve_refuses_a_schema_it_cannot_serve() {
     )
     .await;
     assert_eq!(start(&ahead).await, Ok(()), "additions only: old builds go on serving");
+    // A running instance of the old build stays ready while the schema only gained.
+    let running = TestApp::spawn_on(ahead.clone(), |_| {}).await;
+    assert_eq!(running.get("/readyz", None).await.status(), StatusCode::OK);
     // Ahead by one that changed what old builds read: refused.
     sql(&ahead, &[&format!("UPDATE schema_compat SET oldest_build = {future} WHERE version >= {future}")]).await;
     let refused = start(&ahead).await.unwrap_err();
@@ -116,6 +119,8 @@ async fn serve_refuses_a_schema_it_cannot_serve() {
         )),
         "{refused}"
     );
+    // And an instance already running on it leaves the load balancer.
+    assert_eq!(running.get("/readyz", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
     // A migration that says nothing of itself is taken as not compatible.
     sql(&ahead, &[&format!("DELETE FROM schema_compat WHERE version >= {future}")]).await;
     assert!(start(&ahead).await.unwrap_err().contains(&format!("migration {future} is not compatible")));
