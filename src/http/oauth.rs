@@ -255,7 +255,7 @@ fn credentials(headers: &HeaderMap, params: &TokenParams) -> Result<ClientCreden
     request_body(content((TokenForm = "application/x-www-form-urlencoded"))),
     responses(
         (status = 200, body = TokenResponse, headers(("Cache-Control" = String), ("Pragma" = String))),
-        (status = 400, body = OAuthErrorBody, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`; for the device grant also `authorization_pending`, `slow_down`, `expired_token` or `access_denied`"),
+        (status = 400, body = OAuthErrorBody, description = "`invalid_request`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type` or `invalid_scope`; for the device grant also `authorization_pending`, `slow_down`, `expired_token` or `access_denied`; `invalid_dpop_proof` for a `DPoP` proof that is malformed, replayed, for another request, or not made with the key the tokens are bound to"),
         (status = 401, body = OAuthErrorBody, description = "`invalid_client`", headers(("WWW-Authenticate" = String))),
         (status = 429, body = OAuthErrorBody, description = "`temporarily_unavailable`: too many requests from this client", headers(("Retry-After" = i64))),
     ))]
