@@ -29,6 +29,9 @@ pub struct CodePreview {
     pub policy: Arc<Policy>,
     /// The license, when the caller holds it already.
     pub held: Option<OwnedLicense>,
+    /// The code is reserved for the caller's address, which they have not
+    /// confirmed yet: redeeming it waits for that.
+    pub needs_verified_email: bool,
 }
 
 impl Licensing {
@@ -59,12 +62,18 @@ impl Licensing {
             let activations = activations.into_iter().filter(|a| a.deactivated_at.is_none()).collect();
             let held =
                 OwnedLicense { key: self.reveal_key(&license)?, license, activations, checked_at: self.clock.now() };
-            return Ok(CodePreview { code: code.as_str().to_owned(), policy, held: Some(held) });
+            return Ok(CodePreview {
+                code: code.as_str().to_owned(),
+                policy,
+                held: Some(held),
+                needs_verified_email: false,
+            });
         }
         if let Some(unusable) = license.unusable(policy.expiration, self.clock.now()) {
             return Err(unusable.into());
         }
-        Ok(CodePreview { code: code.as_str().to_owned(), policy, held: None })
+        let needs_verified_email = license.owner_email.is_some() && !user.email_verified();
+        Ok(CodePreview { code: code.as_str().to_owned(), policy, held: None, needs_verified_email })
     }
 
     /// For each of the caller's licenses whose latest device event is a

@@ -339,15 +339,11 @@ impl Tokens {
         Ok(())
     }
 
-    /// The integrations a help widget on the support page can be fed, by
-    /// name and kind. Zendesk SSO is left out: its token is single-use and
+    /// The integrations a help widget on the support page can be fed.
+    /// Zendesk SSO is left out: its token is single-use and
     /// belongs in a redirect to the help centre, not in a page.
-    pub fn widget_integrations(&self) -> Vec<(String, IntegrationKind)> {
-        self.integrations
-            .iter()
-            .filter(|i| i.kind != IntegrationKind::ZendeskSso)
-            .map(|i| (i.name.clone(), i.kind))
-            .collect()
+    pub fn widget_integrations(&self) -> impl Iterator<Item = &Integration> {
+        self.integrations.iter().filter(|i| i.kind != IntegrationKind::ZendeskSso)
     }
 
     /// The integrations that sign with a shared secret but have none yet:

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::page::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,7 +25,7 @@ use super::cookies;
 use super::errors::PageResult;
 use super::i18n::{Lang, arg};
 use super::layout::{self, Field};
-use super::page::{Page, SignedIn, sign_in_then};
+use super::page::{Page, Query, SignedIn, sign_in_then};
 use super::reasons::Said;
 use crate::domain::eula::{Channel, EulaDocument, Standing};
 use crate::domain::factors::{Factor, Shortfall};
@@ -37,6 +37,8 @@ use crate::licensing::{CodePreview, LicenseError, Licensing, OwnedLicense};
 
 /// How long the browser remembers when the activation began.
 const STARTED_COOKIE_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
+/// As long as a confirmation link lives.
+const RESUME_COOKIE_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// The routes of this group.
 pub fn routes() -> Router<Web> {
@@ -78,11 +80,13 @@ impl Step {
     }
 }
 
-/// `?code=` (and a flag after the mail was sent again).
+/// `?code=`, a flag after the mail was sent again, and `?resume=` from the
+/// page a confirmed address lands on (the code is then this browser's).
 #[derive(Debug, Deserialize)]
 struct CodeQuery {
     code: Option<String>,
     sent: Option<String>,
+    resume: Option<String>,
 }
 
 /// The forms that carry only the code.
@@ -196,6 +200,8 @@ async fn journey(web: &Web, signed_in: Option<SignedIn>, typed: Option<String>, 
         }
     };
     journey.code = Some(preview.code.clone());
+    // A code reserved for this address is redeemed only once the address is confirmed.
+    journey.email_owed |= preview.needs_verified_email;
     let policy = preview.policy.clone();
     if policy.eula_required
         && matches!(services.eulas.standing(&caller.user.id, &policy.product).await?, Standing::Required { .. })
@@ -265,7 +271,9 @@ async fn show(
     Query(query): Query<CodeQuery>,
 ) -> PageResult {
     let page = signed_in.as_ref().map_or(page, |s| s.page.clone());
-    let journey = journey(&web, signed_in, query.code, page.lang).await?;
+    let resumed = || query.resume.is_some().then(|| web.pages.jar.read(&headers, cookies::ACTIVATION_CODE)).flatten();
+    let code = query.code.clone().or_else(resumed);
+    let journey = journey(&web, signed_in, code, page.lang).await?;
     let notice = query.sent.is_some().then(|| page.t("activate-email-sent"));
     Ok(render(&web, &page, &journey, notice.as_deref(), None, &headers))
 }
@@ -302,6 +310,17 @@ fn render(
         *response.status_mut() = said.status();
     }
     let jar = web.pages.jar;
+    // Waiting for the address: remember the code, so the mailed link leads back here.
+    match (current, journey.code.as_deref()) {
+        (Step::Email, Some(code)) if code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            let cookie = jar.set(cookies::ACTIVATION_CODE, code, Some(RESUME_COOKIE_LIFETIME));
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        (Step::Done, _) => {
+            response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::ACTIVATION_CODE));
+        }
+        _ => {}
+    }
     let started = jar.read(headers, cookies::ACTIVATION_STARTED).and_then(|s| s.parse::<i64>().ok());
     match (current, started, journey.held()) {
         (Step::Done, Some(started), Some(held)) => {

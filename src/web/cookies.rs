@@ -18,6 +18,9 @@ pub const BROWSER: &str = "lk_browser";
 pub const LANG: &str = "lk_lang";
 /// When the visitor opened `/activate`, for the time-to-value histogram.
 pub const ACTIVATION_STARTED: &str = "lk_activate_started";
+/// The code of an activation waiting for its address to be confirmed: the
+/// mailed link, opened in this browser, leads back to the checklist.
+pub const ACTIVATION_CODE: &str = "lk_activate_code";
 
 /// How cookies are named and marked on this deployment.
 #[derive(Debug, Clone, Copy)]
@@ -67,5 +70,36 @@ impl Jar {
     /// A `Set-Cookie` value that removes the cookie.
     pub fn clear(self, base: &str) -> HeaderValue {
         self.set(base, "", Some(Duration::ZERO))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Duration, HeaderMap, Jar, SESSION, header};
+
+    #[test]
+    fn https_cookies_are_host_only_and_secure() {
+        let cookie = Jar::new(true).set(SESSION, "abc", None);
+        let text = cookie.to_str().unwrap();
+        assert_eq!(text, "__Host-lk_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure");
+        let remembered = Jar::new(true).set(SESSION, "abc", Some(Duration::from_secs(60)));
+        assert!(remembered.to_str().unwrap().contains("; Max-Age=60; Secure"));
+        assert!(Jar::new(true).clear(SESSION).to_str().unwrap().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn plain_http_cookies_are_still_http_only_and_lax() {
+        let text = Jar::new(false).set(SESSION, "abc", None).to_str().unwrap().to_owned();
+        assert_eq!(text, "lk_session=abc; Path=/; HttpOnly; SameSite=Lax");
+    }
+
+    #[test]
+    fn a_cookie_is_read_only_under_its_own_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "lk_session=plain; __Host-lk_session=host; other=1".parse().unwrap());
+        assert_eq!(Jar::new(true).read(&headers, SESSION).as_deref(), Some("host"));
+        assert_eq!(Jar::new(false).read(&headers, SESSION).as_deref(), Some("plain"));
+        headers.insert(header::COOKIE, "lk_session=".parse().unwrap());
+        assert_eq!(Jar::new(false).read(&headers, SESSION), None);
     }
 }

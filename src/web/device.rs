@@ -5,7 +5,7 @@
 //! network, and to approve only a request the person just started.
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::html;
@@ -16,7 +16,7 @@ use super::errors::{PageError, PageResult};
 use super::i18n::arg;
 use super::layout::{self, Field};
 use super::oauth::{SeatOutlook, seat_outlook};
-use super::page::{Form, SignedIn};
+use super::page::{Form, Query, SignedIn};
 use super::reasons::Said;
 use crate::oauth::DeviceApproval;
 

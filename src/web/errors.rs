@@ -65,7 +65,7 @@ pub fn help_box(lang: Lang) -> Markup {
         section class="help-box" aria-labelledby="help-title" {
             h2 id="help-title" { (lang.t("error-help-title")) }
             p { (lang.t("error-help-text")) }
-            p { a href="/account/support" { (lang.t("error-help-link")) } }
+            p { a href="/account/support?chat=open" { (lang.t("error-help-link")) } }
         }
     }
 }

@@ -6,9 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use super::page::Form;
+use super::page::{Form, Query};
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{Markup, html};

@@ -20,7 +20,7 @@ use super::page::{Page, Visit};
 use super::reasons::Said;
 use crate::domain::codes::constant_time_eq;
 use crate::domain::event::ClientInfo;
-use crate::domain::reason::{Invalid, Rule};
+use crate::domain::reason::{Code, Invalid, Rule};
 use crate::http::input::{json_has_control, percent_decodes_to_control};
 
 /// Header our scripts send the form token in with JSON posts.
@@ -33,6 +33,28 @@ const LANG_COOKIE_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// referrer beyond this site, no content sniffing.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Sources one page needs beyond our own: the support page's chat widget.
+/// A handler puts them on its response; only that response's policy names
+/// them.
+#[derive(Clone, Debug)]
+pub struct ThirdPartySources(pub Vec<String>);
+
+/// Our policy widened by `third`: the vendor's script and what it loads,
+/// and inline styles, which every chat widget injects. Scripts stay
+/// without `unsafe-inline`: ours start the widget from our own file.
+fn content_security_policy(third: Option<&ThirdPartySources>) -> HeaderValue {
+    let Some(ThirdPartySources(sources)) = third.filter(|t| !t.0.is_empty()) else {
+        return HeaderValue::from_static(CONTENT_SECURITY_POLICY);
+    };
+    let s = sources.join(" ");
+    let policy = format!(
+        "default-src 'none'; script-src 'self' {s}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob: {s}; font-src {s}; media-src {s}; connect-src 'self' {s}; frame-src {s}; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+}
 
 fn is_browser_id(value: &str) -> bool {
     value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -101,46 +123,52 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     request.extensions_mut().insert(Visit { lang, csrf: csrf.clone(), has_session });
 
     let checked = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let uri = request.uri();
-    let mut response = if percent_decodes_to_control(uri.path()) || uri.query().is_some_and(percent_decodes_to_control)
-    {
-        PageError::said(Invalid::new("link", Rule::NoControlCharacters).into()).into_response()
-    } else if checked {
-        let (parts, body) = request.into_parts();
-        match to_bytes(body, crate::http::BODY_LIMIT).await {
-            Err(_) => PageError::said(super::reasons::Said::code(crate::domain::reason::Code::PayloadTooLarge))
-                .into_response(),
-            Ok(bytes) => {
-                let sent = parts
-                    .headers
-                    .get(CSRF_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-                    .or_else(|| form_field(&bytes, "csrf"));
-                let genuine = !fresh
-                    && same_origin(&parts.headers, &web)
-                    && sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), csrf.as_bytes()));
-                if !genuine {
-                    PageError::form_expired().into_response()
-                } else if let Err(wait) = charge(&web, &parts) {
-                    PageError::said(Said::rate_limited(wait)).into_response()
-                } else if carries_control_characters(&parts.headers, &bytes) {
-                    // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
-                    PageError::said(Invalid::new("body", Rule::NoControlCharacters).into()).into_response()
-                } else {
-                    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    // Inside the edge's own limit, so a page that takes too long (or a
+    // body that never finishes arriving) gets a page in the visitor's
+    // language rather than the edge's JSON.
+    let limit = web.app.edge.request_timeout;
+    let answered = tokio::time::timeout(limit.saturating_sub(limit / 10), async {
+        let uri = request.uri();
+        if percent_decodes_to_control(uri.path()) || uri.query().is_some_and(percent_decodes_to_control) {
+            PageError::said(Invalid::new("link", Rule::NoControlCharacters).into()).into_response()
+        } else if checked {
+            let (parts, body) = request.into_parts();
+            match to_bytes(body, crate::http::BODY_LIMIT).await {
+                Err(_) => PageError::said(Said::code(Code::PayloadTooLarge)).into_response(),
+                Ok(bytes) => {
+                    let sent = parts
+                        .headers
+                        .get(CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                        .or_else(|| form_field(&bytes, "csrf"));
+                    let genuine = !fresh
+                        && same_origin(&parts.headers, &web)
+                        && sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), csrf.as_bytes()));
+                    if !genuine {
+                        PageError::form_expired().into_response()
+                    } else if let Err(wait) = charge(&web, &parts) {
+                        PageError::said(Said::rate_limited(wait)).into_response()
+                    } else if carries_control_characters(&parts.headers, &bytes) {
+                        // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
+                        PageError::said(Invalid::new("body", Rule::NoControlCharacters).into()).into_response()
+                    } else {
+                        next.run(Request::from_parts(parts, Body::from(bytes))).await
+                    }
                 }
             }
+        } else if looks_up_a_code(&request) {
+            let (parts, body) = request.into_parts();
+            match charge(&web, &parts) {
+                Err(wait) => PageError::said(Said::rate_limited(wait)).into_response(),
+                Ok(()) => next.run(Request::from_parts(parts, body)).await,
+            }
+        } else {
+            next.run(request).await
         }
-    } else if looks_up_a_code(&request) {
-        let (parts, body) = request.into_parts();
-        match charge(&web, &parts) {
-            Err(wait) => PageError::said(Said::rate_limited(wait)).into_response(),
-            Ok(()) => next.run(Request::from_parts(parts, body)).await,
-        }
-    } else {
-        next.run(request).await
-    };
+    })
+    .await;
+    let mut response = answered.unwrap_or_else(|_| PageError::said(Said::code(Code::Timeout)).into_response());
 
     if let Some(Failed(said)) = response.extensions_mut().remove::<Failed>() {
         response = errors::render(&page, &said);
@@ -153,17 +181,21 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     if picked {
         headers.append(header::SET_COOKIE, jar.set(cookies::LANG, lang.tag(), Some(LANG_COOKIE_LIFETIME)));
     }
-    secure_headers(headers);
+    let third = response.extensions_mut().remove::<ThirdPartySources>();
+    secure_headers(response.headers_mut(), third.as_ref());
     response
 }
 
 /// Page posts count against the client's credential budget, as the API's
 /// credential routes do: people post forms far slower than the limit,
-/// guessers do not. Signing out is never refused, and fetching a passkey
-/// challenge checks nothing (every sign-in page asks for one, for autofill).
+/// guessers do not. Signing out is never refused. A passkey challenge for
+/// a signed-in account checks nothing; one for signing in is stored for
+/// anyone who asks, so it costs what the API's sign-in challenges cost
+/// (the autofill on the sign-in page asks for one per visit).
 fn charge(web: &Web, parts: &axum::http::request::Parts) -> Result<(), u64> {
     let path = parts.uri.path();
-    if path == "/sign-out" || path.ends_with("/options") {
+    let signed_in_challenge = path.ends_with("/options") && !path.starts_with("/sign-in/");
+    if path == "/sign-out" || signed_in_challenge {
         return Ok(());
     }
     web.app.edge.credentials.take(parts)
@@ -189,8 +221,8 @@ fn carries_control_characters(headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 /// The headers every page carries.
-pub fn secure_headers(headers: &mut HeaderMap) {
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+pub fn secure_headers(headers: &mut HeaderMap, third: Option<&ThirdPartySources>) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, content_security_policy(third));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

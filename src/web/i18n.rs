@@ -281,4 +281,49 @@ mod completeness {
             }
         }
     }
+
+    /// Every `t("…")` and `t_with("…", …)` in the pages' code names a
+    /// message that exists: a mistyped id would show raw on the page.
+    #[test]
+    fn every_message_the_pages_ask_for_exists() {
+        let english = message_ids(Lang::En);
+        let mut asked = 0;
+        let mut missing = Vec::new();
+        let mut folders = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let code = std::fs::read_to_string(&path).unwrap_or_default();
+                for call in ["t(\"", "t_with(\""] {
+                    for (at, _) in code.match_indices(call) {
+                        let preceded_by_name =
+                            code[..at].chars().next_back().is_some_and(|c| c == '_' || c.is_alphanumeric());
+                        if preceded_by_name {
+                            continue;
+                        }
+                        let rest = &code[at + call.len()..];
+                        let Some(id) = rest.split('"').next() else { continue };
+                        if id.is_empty()
+                            || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                        {
+                            continue;
+                        }
+                        asked += 1;
+                        if !english.contains(id) {
+                            missing.push(format!("{}: {id}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(asked > 300, "found only {asked} message lookups: has the call changed its name?");
+        assert!(missing.is_empty(), "messages asked for but not written: {missing:#?}");
+    }
 }

@@ -3,7 +3,7 @@
 //! `/activate`, where whatever the code's policy asks for is guided).
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -13,7 +13,7 @@ use super::Web;
 use super::errors::PageResult;
 use super::i18n::{Lang, arg};
 use super::layout;
-use super::page::{Form, SignedIn, safe_next};
+use super::page::{Form, Query, SignedIn, safe_next};
 use super::reasons::Said;
 use crate::domain::ids::ActivationId;
 use crate::domain::license::{Activation, LicenseStatus};

@@ -2,9 +2,8 @@
 //! `/devices/remove`. Mail scanners and link previews fetch every link, so
 //! each GET only shows what a click would do; the button's POST acts.
 
-use super::page::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +15,7 @@ use super::Web;
 use super::cookies;
 use super::errors::PageResult;
 use super::layout::{self, Field};
-use super::page::{Page, SignedIn};
+use super::page::{Form, Page, Query, SignedIn, sign_in_then};
 use super::reasons::Said;
 use super::sign_in::DEVICE_COOKIE_LIFETIME;
 use crate::accounts::reveal;
@@ -101,16 +100,20 @@ async fn verify(
     State(web): State<Web>,
     page: Page,
     signed_in: Option<SignedIn>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LinkToken>,
 ) -> PageResult {
     let token = form.token.as_ref().map(|t| t.expose_secret().to_owned()).unwrap_or_default();
     match web.app.services.email.verify(&token, &page.client).await {
         Ok(_) => {
             let lang = page.lang;
-            let (href, label) = if signed_in.is_some() {
-                ("/account", "links-verified-continue")
-            } else {
-                ("/sign-in", "links-verified-sign-in")
+            // An activation in this browser was waiting for this address: back to it.
+            let activating = web.pages.jar.read(&headers, cookies::ACTIVATION_CODE).is_some();
+            let (href, label) = match (signed_in.is_some(), activating) {
+                (true, true) => ("/activate?resume=1".to_owned(), "links-verified-continue-activation"),
+                (false, true) => (sign_in_then("/activate?resume=1"), "links-verified-continue-activation"),
+                (true, false) => ("/account".to_owned(), "links-verified-continue"),
+                (false, false) => ("/sign-in".to_owned(), "links-verified-sign-in"),
             };
             let body = html! {
                 (layout::notice(&lang.t("links-verified-notice")))

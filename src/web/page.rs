@@ -185,6 +185,23 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     }
 }
 
+/// A link's query, as `axum::extract::Query` reads it; one that is not
+/// what the page takes (a parameter given twice, bytes that are not text)
+/// gets a page in the visitor's language instead of axum's plain text.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(_) => Err(PageError::said(Said::code(crate::domain::reason::Code::ValidationFailed)).into_response()),
+        }
+    }
+}
+
 /// `/sign-in`, coming back to `next` afterwards.
 pub fn sign_in_then(next: &str) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish();

@@ -14,7 +14,7 @@
 
 use super::page::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,7 +27,7 @@ use super::Web;
 use super::cookies;
 use super::errors::PageResult;
 use super::layout::{self, Field};
-use super::page::{Page, safe_next};
+use super::page::{Page, Query, safe_next};
 use super::reasons::Said;
 use super::sign_in::{begin_session, begin_session_json, sign_in_page};
 use crate::domain::factors::CodeKind;

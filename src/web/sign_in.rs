@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::page::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,7 @@ use super::Web;
 use super::cookies;
 use super::errors::PageResult;
 use super::layout::{self, Field};
-use super::page::{Page, SignedIn, safe_next};
+use super::page::{Page, Query, SignedIn, safe_next};
 use super::reasons::Said;
 use super::second_step::json_redirect;
 use crate::accounts::{SignInOutcome, SignedIn as SessionBegun, reveal};

@@ -1,7 +1,11 @@
-//! `/account/support`: a support PIN to read out to an agent, and the help
-//! widget's identity tokens. The pages allow no third-party script, so a
-//! vendor widget the operator adds reads its token from the page through
-//! `window.latchkey.helpWidget()` (see `assets/app.js`); we never load it.
+//! `/account/support`: a support PIN to read out to an agent, and the
+//! vendor's chat widget signed in as the user. An integration with a
+//! `widget_script` has its widget loaded here, and only here: this page's
+//! policy alone names the vendor's sources, so no third-party script runs
+//! beside a password field. Our own script (`assets/app.js`) loads the
+//! widget and hands it a token minted for this page view; a widget without
+//! a script of ours reads the tokens from `window.latchkey.helpWidget()`.
+//! `?chat=open` (the "contact support" link on every error page) opens it.
 
 use axum::Router;
 use axum::extract::State;
@@ -11,10 +15,12 @@ use time::format_description::well_known::Rfc3339;
 
 use super::Web;
 use super::errors::PageResult;
+use super::guard::ThirdPartySources;
 use super::i18n::arg;
 use super::layout;
-use super::page::SignedIn;
+use super::page::{Query, SignedIn};
 use super::reasons::Said;
+use crate::domain::integration::HelpWidget;
 use crate::support::IssuedPin;
 use crate::tokens::Minted;
 
@@ -28,6 +34,19 @@ struct Widget {
     kind: &'static str,
     audience: String,
     minted: Minted,
+    help: Option<HelpWidget>,
+}
+
+/// `?chat=open`: come to open the chat, not only to look.
+#[derive(serde::Deserialize)]
+struct Opening {
+    chat: Option<String>,
+}
+
+impl Opening {
+    fn opens_chat(&self) -> bool {
+        self.chat.as_deref() == Some("open")
+    }
 }
 
 /// Fresh tokens for every widget integration the user may have one for.
@@ -36,26 +55,47 @@ struct Widget {
 async fn widgets(web: &Web, signed_in: &SignedIn) -> Vec<Widget> {
     let tokens = &web.app.services.tokens;
     let mut widgets = Vec::new();
-    for (audience, kind) in tokens.widget_integrations() {
-        match tokens.mint(&signed_in.caller, &audience).await {
-            Ok(minted) => widgets.push(Widget { kind: kind.as_str(), audience, minted }),
+    for integration in tokens.widget_integrations() {
+        let audience = &integration.name;
+        match tokens.mint(&signed_in.caller, audience).await {
+            Ok(minted) => widgets.push(Widget {
+                kind: integration.kind.as_str(),
+                audience: audience.clone(),
+                minted,
+                help: integration.widget.clone(),
+            }),
             Err(error) => tracing::info!(%audience, code = Said::from(error).code.as_str(), "help widget left out"),
         }
     }
     widgets
 }
 
-fn widget_markup(widgets: &[Widget]) -> Markup {
+/// The sources this page's policy must allow for the widgets it loads.
+fn third_party_sources(widgets: &[Widget]) -> ThirdPartySources {
+    let mut sources: Vec<String> = Vec::new();
+    for source in widgets.iter().filter_map(|w| w.help.as_ref()).flat_map(|h| &h.sources) {
+        if !sources.contains(source) {
+            sources.push(source.clone());
+        }
+    }
+    ThirdPartySources(sources)
+}
+
+fn widget_markup(widgets: &[Widget], open: bool) -> Markup {
     html! {
-        div id="help-widget" class="help-widget" {
+        div id="help-widget" class="help-widget" data-open[open] {
             @for widget in widgets {
+                @let script = widget.help.as_ref().map(|h| h.script.as_str());
+                @let app_id = widget.help.as_ref().and_then(|h| h.app_id.as_deref());
                 @match &widget.minted {
                     Minted::Token { token, expires_at, .. } => {
                         div data-help-widget data-kind=(widget.kind) data-audience=(widget.audience)
+                            data-script=[script] data-app-id=[app_id]
                             data-token=(token) data-expires=(expires_at.format(&Rfc3339).unwrap_or_default()) {}
                     }
                     Minted::IdentityHash { identifier, hash, .. } => {
                         div data-help-widget data-kind=(widget.kind) data-audience=(widget.audience)
+                            data-script=[script] data-app-id=[app_id]
                             data-identifier=(identifier) data-hash=(hash) {}
                     }
                 }
@@ -64,7 +104,7 @@ fn widget_markup(widgets: &[Widget]) -> Markup {
     }
 }
 
-fn render(web: &Web, signed_in: &SignedIn, pin: Option<&IssuedPin>, widgets: &[Widget]) -> Markup {
+fn render(web: &Web, signed_in: &SignedIn, pin: Option<&IssuedPin>, widgets: &[Widget], open: bool) -> Response {
     let page = &signed_in.page;
     let lang = page.lang;
     let body = html! {
@@ -110,33 +150,40 @@ fn render(web: &Web, signed_in: &SignedIn, pin: Option<&IssuedPin>, widgets: &[W
                 }
             } @else {
                 p { (lang.t("support-contact-widget")) }
-                (widget_markup(widgets))
+                (widget_markup(widgets, open))
+                @if widgets.iter().any(|w| w.help.is_some()) {
+                    div class="actions" {
+                        button type="button" class="secondary hidden" data-open-chat { (lang.t("support-contact-open-chat")) }
+                    }
+                }
                 @if let Some(help_url) = &web.pages.help_url {
                     p { a href=(help_url) { (lang.t("support-contact-open-help")) } }
                 }
             }
         }
     };
-    layout::page(page, &lang.t("support-title"), body)
+    let mut response = layout::page(page, &lang.t("support-title"), body).into_response();
+    response.extensions_mut().insert(third_party_sources(widgets));
+    response
 }
 
 /// `GET /account/support`. The tokens are fresh on every load; the guard
 /// marks every page `no-store`, so none is kept by a cache.
-async fn overview(State(web): State<Web>, signed_in: SignedIn) -> Response {
+async fn overview(State(web): State<Web>, signed_in: SignedIn, Query(opening): Query<Opening>) -> Response {
     let widgets = widgets(&web, &signed_in).await;
-    render(&web, &signed_in, None, &widgets).into_response()
+    render(&web, &signed_in, None, &widgets, opening.opens_chat())
 }
 
 /// `POST /account/support`: a new PIN, replacing any earlier one, shown once.
 async fn issue_pin(State(web): State<Web>, signed_in: SignedIn) -> PageResult {
     let pin = web.app.services.support.issue_pin(&signed_in.caller, &signed_in.page.client).await?;
     let widgets = widgets(&web, &signed_in).await;
-    Ok(render(&web, &signed_in, Some(&pin), &widgets).into_response())
+    Ok(render(&web, &signed_in, Some(&pin), &widgets, false))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Minted, Widget, widget_markup};
+    use super::{HelpWidget, Minted, Widget, third_party_sources, widget_markup};
 
     #[test]
     fn widgets_get_their_tokens_in_data_attributes_not_in_script() {
@@ -150,6 +197,11 @@ mod tests {
                     expires_at: time::OffsetDateTime::UNIX_EPOCH,
                     audience: "zendesk".into(),
                 },
+                help: Some(HelpWidget {
+                    script: "https://static.zdassets.com/ekr/snippet.js?key=k".parse().unwrap(),
+                    app_id: None,
+                    sources: vec!["https://static.zdassets.com".into(), "wss://*.zendesk.com".into()],
+                }),
             },
             Widget {
                 kind: "hmac",
@@ -159,9 +211,14 @@ mod tests {
                     hash: "abc123".into(),
                     audience: "helpscout".into(),
                 },
+                help: None,
             },
         ];
-        let html = widget_markup(&widgets).into_string();
+        let html = widget_markup(&widgets, true).into_string();
+        assert!(html.contains("data-open"), "{html}");
+        assert!(html.contains("data-script=\"https://static.zdassets.com/ekr/snippet.js?key=k\""), "{html}");
+        assert_eq!(html.matches("data-script").count(), 1, "{html}");
+        assert_eq!(third_party_sources(&widgets).0, ["https://static.zdassets.com", "wss://*.zendesk.com"]);
         assert!(html.starts_with("<div id=\"help-widget\""), "{html}");
         assert!(html.contains("data-kind=\"zendesk_messaging\""), "{html}");
         assert!(html.contains("data-token=\"header.claims.signature\""), "{html}");

@@ -9,7 +9,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use latchkey::clock::ManualClock;
@@ -84,6 +86,45 @@ async fn now(State(control): State<Control>) -> Json<Value> {
     Json(json!({"now": latchkey::clock::Clock::now(control.clock.as_ref()).unix_timestamp()}))
 }
 
+/// Stand-ins for the vendors' widget scripts, from an origin of their own.
+async fn vendor_script(Path(name): Path<String>) -> axum::response::Response {
+    let file = match name.as_str() {
+        "zendesk.js" => "zendesk.js",
+        "intercomapp" => "intercom.js",
+        _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+    };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/vendors").join(file);
+    ([(header::CONTENT_TYPE, "text/javascript")], std::fs::read_to_string(path).unwrap()).into_response()
+}
+
+/// The support page's chat widgets: Zendesk messaging and Intercom, their
+/// scripts served by the control port (another origin, as a vendor's is).
+fn widget_integrations(
+    control_url: &str,
+    secrets: &std::path::Path,
+) -> Vec<latchkey::domain::integration::Integration> {
+    let integration = |text: String| {
+        toml::from_str::<latchkey::domain::integration::RawIntegration>(&text).unwrap().validate().unwrap()
+    };
+    vec![
+        integration(format!(
+            "name = \"zendesk\"\nkind = \"zendesk_messaging\"\nkey_id = \"app_browser\"\nlicensed_only = false\n\
+             secret_file = \"{}\"\nwidget_script = \"{control_url}/vendors/zendesk.js?key=browser\"\n",
+            secrets.join("zendesk").display()
+        )),
+        integration(format!(
+            "name = \"intercom\"\nkind = \"intercom\"\nlicensed_only = false\n\
+             secret_file = \"{}\"\nwidget_script = \"{control_url}/vendors/widget/intercomapp\"\n",
+            secrets.join("intercom").display()
+        )),
+    ]
+}
+
+/// Shared secrets for the widget integrations, also handed to the scenarios
+/// so they check the tokens as the vendors would.
+const ZENDESK_SECRET: &str = "zendesk-browser-secret-0123456789abcdef";
+const INTERCOM_SECRET: &str = "intercom-browser-secret-0123456789abcdef";
+
 fn artifacts() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("browser-artifacts")
 }
@@ -95,6 +136,12 @@ async fn pages_work_in_chromium() {
     for (name, text) in POLICIES {
         std::fs::write(policies.path().join(name), text).unwrap();
     }
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("zendesk"), ZENDESK_SECRET).unwrap();
+    std::fs::write(secrets.path().join("intercom"), INTERCOM_SECRET).unwrap();
+    let control_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let control_url = format!("http://{}", control_listener.local_addr().unwrap());
+    let integrations = widget_integrations(&control_url, secrets.path());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let base = format!("http://localhost:{port}");
@@ -107,6 +154,7 @@ async fn pages_work_in_chromium() {
         s.mail_from = "Vault <no-reply@vault.test>".into();
         s.product_name = "Vault".into();
         s.policies = policy_dir;
+        s.integrations = integrations;
         s.clients = vec![
             toml::from_str::<latchkey::domain::client::RawClient>(
                 "id = \"studio-desktop\"\nname = \"Studio Desktop\"\nkind = \"public\"\n\
@@ -139,9 +187,9 @@ async fn pages_work_in_chromium() {
         .route("/mail", get(mail))
         .route("/clock", get(now))
         .route("/clock/advance", post(advance))
+        .route("/vendors/{name}", get(vendor_script))
+        .route("/vendors/widget/{name}", get(vendor_script))
         .with_state(Control { sink, clock });
-    let control_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let control_url = format!("http://{}", control_listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(control_listener, control).await });
 
     std::fs::create_dir_all(artifacts()).unwrap();
@@ -153,6 +201,8 @@ async fn pages_work_in_chromium() {
         .env("LATCHKEY_CONTROL_URL", &control_url)
         .env("LATCHKEY_ADMIN_KEY", app.admin_key())
         .env("LATCHKEY_ARTIFACTS", artifacts())
+        .env("LATCHKEY_ZENDESK_SECRET", ZENDESK_SECRET)
+        .env("LATCHKEY_INTERCOM_SECRET", INTERCOM_SECRET)
         .stdout(Stdio::inherit())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);

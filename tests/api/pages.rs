@@ -11,6 +11,9 @@ on_both_backends!(
     a_form_needs_its_token_and_hostile_bodies_change_nothing,
     pages_and_assets_carry_their_headers,
     page_posts_share_the_per_ip_credential_limit,
+    a_sign_in_passkey_challenge_costs_what_the_api_charges,
+    a_signed_in_form_without_its_token_changes_nothing,
+    a_form_body_that_never_finishes_gets_a_page_in_time,
     signing_in_again_ends_the_session_it_replaces,
 );
 
@@ -57,6 +60,7 @@ async fn a_form_needs_its_token_and_hostile_bodies_change_nothing(backend: Backe
     let (other_cookie, _) = visit(&app, "/sign-in").await;
     let response = post_form(&app, "/sign-up", &other_cookie, form("a%40example.com", &token)).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.try_sign_in("a@example.com", "correct horse battery").await.status(), StatusCode::UNAUTHORIZED);
 
     // A NUL in a field: refused in words before any service sees it.
     let response = post_form(&app, "/sign-up", &cookie, form("nul%00%40example.com", &token)).await;
@@ -64,6 +68,13 @@ async fn a_form_needs_its_token_and_hostile_bodies_change_nothing(backend: Backe
     assert!(response.text().await.unwrap().contains("data-code=\"validation_failed\""));
     let response = app.client.get(app.url("/sign-in?next=%00")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A link whose query is not what the page takes: a page, not axum's plain text.
+    for link in ["/sign-in?next=/a&next=/b", "/reset-password?token=a&token=b", "/activate?code=a&code=b"] {
+        let response = app.client.get(app.url(link)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{link}");
+        assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{link}");
+        assert!(response.text().await.unwrap().contains("data-code=\"validation_failed\""), "{link}");
+    }
 
     // Too large a body: refused, and no half of it acted on.
     // On a connection of its own: the server closes the one it refused
@@ -169,6 +180,100 @@ async fn page_posts_share_the_per_ip_credential_limit(backend: Backend) {
     // The same budget as the API's credential routes.
     let response = app.try_sign_in("someone@example.com", "not the password").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn a_sign_in_passkey_challenge_costs_what_the_api_charges(backend: Backend) {
+    let db = crate::helpers::TestDb::new(backend).await;
+    let app = TestApp::spawn_on(db, |s| s.ip_rate_per_minute = 3).await;
+    let (cookie, token) = visit(&app, "/sign-in").await;
+    let ask = |path: &'static str| {
+        app.client
+            .post(app.url(path))
+            .header(COOKIE, &cookie)
+            .header("x-csrf-token", &token)
+            .header(CONTENT_TYPE, "application/json")
+            .body("{}")
+            .send()
+    };
+    // Each stores a challenge for whoever asks: the same budget as the API's.
+    for _ in 0..3 {
+        assert_eq!(ask("/sign-in/passkey/options").await.unwrap().status(), StatusCode::OK);
+    }
+    let refused = ask("/sign-in/passkey/options").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    let refused = ask("/sign-in/second-step/passkey/options").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let response = app.try_sign_in("someone@example.com", "not the password").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn a_signed_in_form_without_its_token_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("keeper@example.com", "correct horse battery").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (browser, token) = visit(&app, "/sign-in").await;
+    let signed_in = client
+        .post(app.url("/sign-in"))
+        .header(COOKIE, &browser)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("email=keeper%40example.com&password=correct+horse+battery&csrf={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let cookies = format!("{browser}; lk_session={}", set_cookie(&signed_in, "lk_session").expect("a session"));
+    let change = |body: String| {
+        client
+            .post(app.url("/account/security/password"))
+            .header(COOKIE, &cookies)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let wanted = "current_password=correct+horse+battery&new_password=a+whole+new+secret";
+    // A cross-site form carries the session cookie but not the token.
+    let refused = change(wanted.to_owned()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.text().await.unwrap().contains("data-code="));
+    let refused = change(format!("{wanted}&csrf=not-the-token")).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.try_sign_in("keeper@example.com", "correct horse battery").await.status(), StatusCode::CREATED);
+    assert_eq!(app.try_sign_in("keeper@example.com", "a whole new secret").await.status(), StatusCode::UNAUTHORIZED);
+    // With it, the same form works: the refusal was the token's doing.
+    let done = change(format!("{wanted}&csrf={token}")).await.unwrap();
+    assert!(done.status().is_redirection() || done.status().is_success(), "{}", done.status());
+    assert_eq!(app.try_sign_in("keeper@example.com", "a whole new secret").await.status(), StatusCode::CREATED);
+}
+
+async fn a_form_body_that_never_finishes_gets_a_page_in_time(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = crate::helpers::TestDb::new(backend).await;
+    let app = TestApp::spawn_on(db, |s| s.request_timeout = std::time::Duration::from_secs(2)).await;
+    let (cookie, _) = visit(&app, "/sign-in").await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /sign-in HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nAccept-Language: et\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 400\r\n\r\nemail=slow"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut buffer = [0u8; 4096];
+        while !String::from_utf8_lossy(&answer).contains("</html>") {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            }
+        }
+    });
+    read.await.expect("answered within the request limit");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.to_ascii_lowercase().contains("content-type: text/html"), "{answer}");
+    assert!(answer.contains("data-code=\"timeout\""), "{answer}");
+    assert!(answer.contains("<html lang=\"et\""), "{answer}");
+    assert!(answer.to_ascii_lowercase().contains("frame-ancestors 'none'"), "{answer}");
 }
 
 /// The value of the cookie `name` the response sets.

@@ -72,6 +72,7 @@ impl Fixture {
             identifier: HashedIdentifier::Email,
             secret_file: None,
             licensed_only: true,
+            widget: None,
         };
         settings.policies = self.dir.path().join("policies");
         settings.integrations = vec![

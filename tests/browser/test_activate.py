@@ -6,7 +6,7 @@ import uuid
 import datetime
 import urllib.parse
 
-from conftest import BASE, PASSWORD, request, sign_in, sign_up, unique_email
+from conftest import BASE, PASSWORD, Mailbox, request, sign_in, sign_up, unique_email
 
 
 # --- helpers: one per step a person takes ---------------------------------
@@ -271,3 +271,26 @@ def test_refusals_of_a_code_are_said_in_words(page, api, mailbox, clock):
     assert "Selle litsentsi kehtivus on lõppenud." in page.get_by_role("alert").inner_text()
     page.checks.page_ok("code-expired-et")
     page.goto("/activate?lang=en&code=" + unknown)
+
+
+def test_a_code_for_one_address_waits_for_it_and_the_link_leads_back(page, api, mailbox):
+    """A code reserved for the buyer's address is added only once that
+    address is confirmed: the checklist says so, and the mailed link, opened
+    in this browser, leads back to the checklist with the code."""
+    email = unique_email("bound")
+    issued = issue(api, "notes-single", owner_email=email)
+    page.goto(f"/activate?code={issued['activation_code']}")
+    create_account_on_the_checklist(page, mailbox, email)
+    assert "Confirm your email address" in current_step(page)
+    assert email in page.locator("main").inner_text()
+    page.checks.page_ok("email-step")
+
+    message = mailbox.wait_for(email, "confirm")
+    page.goto(Mailbox.link(message, "/verify-email"))
+    page.get_by_role("button").filter(has_text=re.compile("confirm", re.I)).first.click()
+    page.get_by_role("link", name="Continue activating").click()
+    page.wait_for_url(re.compile(r"/activate\?resume=1$"))
+    page.get_by_role("button", name="Add the license to my account").click()
+    page.get_by_role("heading", name="Your license is ready").wait_for()
+    assert page.locator("#license-key").inner_text().strip() == issued["key"]
+    page.checks.page_ok("done-after-confirming")

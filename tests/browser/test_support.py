@@ -1,9 +1,14 @@
-"""/account/support: a support PIN with a live countdown, never cached; and
+"""/account/support: a support PIN with a live countdown, never cached; the
+vendor's chat widget signed in as the user, opened from any error page; and
 the public /help page."""
 
+import os
 import re
+import urllib.parse
 
-from conftest import sign_in, sign_up_and_verify, unique_email
+import jwt
+
+from conftest import csp_directives, sign_in, sign_up_and_verify, unique_email, wait_for_path
 
 
 def test_a_support_pin_is_shown_large_with_its_countdown_and_never_cached(page, mailbox):
@@ -16,8 +21,6 @@ def test_a_support_pin_is_shown_large_with_its_countdown_and_never_cached(page, 
     response = page.goto("/account/support")
     assert response.headers["cache-control"] == "no-store"
     page.checks.page_ok("support")
-    # No widget is configured here: the page says how to reach support instead.
-    assert page.locator("#help-widget").count() == 0
 
     with page.expect_response(lambda r: r.url.endswith("/account/support") and r.request.method == "POST") as posted:
         page.get_by_role("button", name="Get a support PIN").click()
@@ -38,8 +41,73 @@ def test_a_support_pin_is_shown_large_with_its_countdown_and_never_cached(page, 
     assert countdown.get_attribute("role") == "timer"
     # Without the script, the time it ends is there in words.
     assert "The PIN works until" in page.locator("main").inner_text()
-    assert page.evaluate("() => window.latchkey.helpWidget()") == []
+    # The widgets get fresh tokens with the PIN page too.
+    widgets = page.evaluate("() => window.latchkey.helpWidget()")
+    assert sorted(w["kind"] for w in widgets) == ["intercom", "zendesk_messaging"]
+    assert all(w["token"] for w in widgets)
     page.checks.page_ok("support-pin")
+
+
+def test_contact_support_on_an_error_page_opens_the_chat_signed_in(page, mailbox):
+    email = unique_email("chat")
+    sign_up_and_verify(page, mailbox, email)
+    page.get_by_role("heading", name="Address confirmed").wait_for()
+
+    # Signed out, lost: the error page's help leads through sign-in to the chat.
+    page.goto("/account/nothing-here")
+    page.get_by_role("link", name="Get a support PIN and contact support").click()
+    page.wait_for_url(re.compile(r"/sign-in\?"))
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(re.compile(r"/account/support\?chat=open$"))
+
+    # Both vendors' scripts loaded from their own origin and were handed a
+    # token the vendor verifies with the shared secret, then asked to open.
+    page.wait_for_function("() => window.fakeVendors?.zendesk?.open && window.fakeVendors?.intercom?.open")
+    zendesk = page.evaluate("() => window.fakeVendors.zendesk")
+    assert zendesk["snippetId"] == "ze-snippet"
+    assert ["messenger", "loginUser"] in zendesk["calls"]
+    assert jwt.get_unverified_header(zendesk["jwt"])["kid"] == "app_browser"
+    claims = vendor_claims(zendesk["jwt"], "LATCHKEY_ZENDESK_SECRET")
+    assert claims["scope"] == "user" and claims["external_id"] and claims["email"] == email
+
+    intercom = page.evaluate("() => window.fakeVendors.intercom")
+    assert intercom["calls"][:1] == ["boot"] and "show" in intercom["calls"]
+    assert intercom["boot"]["app_id"] == "intercomapp"
+    claims = vendor_claims(intercom["boot"]["intercom_user_jwt"], "LATCHKEY_INTERCOM_SECRET")
+    assert claims["user_id"] == zendesk_external_id(zendesk) and claims["email"] == email
+
+    # Only this page lets the vendor in; the sign-in page stays ours alone.
+    vendor_origin = "http://" + urllib.parse.urlsplit(os.environ["LATCHKEY_CONTROL_URL"]).netloc
+    support_policy = csp_directives(page.request.get("/account/support").headers["content-security-policy"])
+    assert vendor_origin in support_policy["script-src"]
+    assert "'unsafe-inline'" not in support_policy["script-src"]
+    page.checks.page_ok("support-chat-open")
+
+    # Looking at the page without asking opens nothing, but offers the button.
+    page.goto("/account/support")
+    page.wait_for_function("() => window.fakeVendors?.zendesk?.jwt")
+    assert not page.evaluate("() => window.fakeVendors.zendesk.open || false")
+    page.get_by_role("button", name="Open the chat").click()
+    page.wait_for_function("() => window.fakeVendors.zendesk.open && window.fakeVendors.intercom.open")
+
+    page.get_by_role("button", name="Sign out").first.click()
+    wait_for_path(page, "/sign-in")
+    sign_in_policy = page.request.get("/sign-in").headers["content-security-policy"]
+    assert vendor_origin not in sign_in_policy and "unsafe-inline" not in sign_in_policy
+
+
+def vendor_claims(token, secret_variable):
+    """Checked as the vendor checks it: HS256 with the shared secret. The
+    expiry is the application's test clock's, which the scenarios move."""
+    claims = jwt.decode(token, os.environ[secret_variable], algorithms=["HS256"], options={"verify_exp": False})
+    assert isinstance(claims["exp"], int)
+    return claims
+
+
+def zendesk_external_id(zendesk):
+    return jwt.decode(zendesk["jwt"], options={"verify_signature": False})["external_id"]
 
 
 def test_the_help_page_is_public_and_names_every_way_out(page):

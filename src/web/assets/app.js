@@ -149,14 +149,16 @@ window.latchkey = (function () {
   });
 })();
 
-// links: the help widget hook. Our pages load no third-party script; an
-// operator who adds a vendor's widget (Zendesk, Intercom…) to their own
-// site's script reads the signed-in user's fresh identity tokens here:
+// support: the vendor's chat widget, signed in as this user. The support
+// page (and only it) lists each widget integration with a token minted for
+// this page view. Where the operator set a `widget_script`, we load it here
+// and hand it the token the way its vendor documents:
+//   zendesk_messaging: zE("messenger", "loginUser", callback => callback(jwt))
+//   intercom:          Intercom("boot", {app_id, intercom_user_jwt})
+// Any other widget reads the same list through
 //   window.latchkey.helpWidget() → [{kind, audience, token, expiresAt, identifier, hash}]
-// `kind` is the integration's kind from the settings (`jwt`,
-// `zendesk_messaging`, `intercom`, `hmac`); `token` is set for JWT kinds,
-// `identifier` and `hash` for identity hashes. A `latchkey:help-widget`
-// event on `document` carries the same list once the page has loaded.
+// or the `latchkey:help-widget` event on `document` (after its script has
+// loaded); a `latchkey:help-widget-open` event asks it to open.
 window.latchkey.helpWidget = function () {
   return Array.from(document.querySelectorAll("#help-widget [data-help-widget]")).map((element) => ({
     kind: element.dataset.kind,
@@ -167,12 +169,75 @@ window.latchkey.helpWidget = function () {
     hash: element.dataset.hash || null,
   }));
 };
-document.addEventListener("DOMContentLoaded", () => {
-  const widgets = window.latchkey.helpWidget();
-  if (widgets.length > 0) {
-    document.dispatchEvent(new CustomEvent("latchkey:help-widget", { detail: widgets }));
-  }
-});
+(function () {
+  const loadScript = (src, id) =>
+    new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = true;
+      if (id) script.id = id;
+      script.addEventListener("load", resolve);
+      script.addEventListener("error", reject);
+      document.head.appendChild(script);
+    });
+
+  // How each kind signs in and opens; `open` is called by our button.
+  const vendors = {
+    zendesk_messaging: {
+      load: (widget) =>
+        loadScript(widget.script, "ze-snippet").then(() => {
+          window.zE("messenger", "loginUser", (callback) => callback(widget.token));
+        }),
+      open: () => window.zE("messenger", "open"),
+    },
+    intercom: {
+      load: (widget) => {
+        // Intercom's own snippet: calls made before its script arrives wait in a queue.
+        if (!window.Intercom) {
+          const queued = function () {
+            queued.c(arguments);
+          };
+          queued.q = [];
+          queued.c = (args) => queued.q.push(args);
+          window.Intercom = queued;
+        }
+        window.Intercom("boot", { app_id: widget.appId, intercom_user_jwt: widget.token });
+        return loadScript(widget.script);
+      },
+      open: () => window.Intercom("show"),
+    },
+  };
+  const generic = {
+    load: (widget) => (widget.script ? loadScript(widget.script) : Promise.resolve()),
+    open: () => document.dispatchEvent(new CustomEvent("latchkey:help-widget-open")),
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const container = document.getElementById("help-widget");
+    if (!container) return;
+    const widgets = Array.from(container.querySelectorAll("[data-help-widget]")).map((element) => ({
+      kind: element.dataset.kind,
+      script: element.dataset.script || null,
+      appId: element.dataset.appId || null,
+      token: element.dataset.token || null,
+    }));
+    const loaded = widgets.map((widget) => {
+      const vendor = vendors[widget.kind] || generic;
+      return vendor.load(widget).then(() => vendor);
+    });
+    Promise.allSettled(loaded).then((results) => {
+      const ready = results.filter((r) => r.status === "fulfilled" && r.value).map((r) => r.value);
+      document.dispatchEvent(new CustomEvent("latchkey:help-widget", { detail: window.latchkey.helpWidget() }));
+      const openAll = () => ready.forEach((vendor) => vendor.open());
+      const button = document.querySelector("[data-open-chat]");
+      if (button && ready.length > 0) {
+        button.classList.remove("hidden");
+        button.addEventListener("click", openAll);
+      }
+      if (container.hasAttribute("data-open")) openAll();
+    });
+  });
+})();
 
 // oauth: the page that hands the user back to an app goes on by itself.
 // Its link stays for browsers without scripts, and for a browser that asks

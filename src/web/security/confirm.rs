@@ -5,7 +5,7 @@
 
 use crate::web::page::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -18,7 +18,7 @@ use crate::factors::Proof;
 use crate::web::Web;
 use crate::web::errors::PageResult;
 use crate::web::layout;
-use crate::web::page::{Page, SignedIn, safe_next};
+use crate::web::page::{Page, Query, SignedIn, safe_next};
 use crate::web::reasons::Said;
 use crate::web::second_step::{
     CodeForm, PasskeyAnswer, PasskeyUrls, Way, WayForm, json_options, json_redirect, json_refusal, way_form,

@@ -23,7 +23,7 @@ mod totp;
 
 use crate::domain::factors::Factor;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::{Markup, html};
@@ -33,7 +33,7 @@ use super::Web;
 use super::errors::{PageError, PageResult};
 use super::i18n::{Lang, arg};
 use super::layout::{self, Field};
-use super::page::SignedIn;
+use super::page::{Query, SignedIn};
 use super::reasons::Said;
 use super::second_step::with_query;
 use crate::domain::reason::Code;

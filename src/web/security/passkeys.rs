@@ -5,7 +5,7 @@
 
 use crate::web::page::Form;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -16,7 +16,7 @@ use crate::domain::ids::PasskeyId;
 use crate::web::Web;
 use crate::web::errors::{PageError, PageResult};
 use crate::web::layout;
-use crate::web::page::{Page, SignedIn, safe_next};
+use crate::web::page::{Page, Query, SignedIn, safe_next};
 use crate::web::reasons::Said;
 use crate::web::second_step::{PasskeyAnswer, json_options, json_redirect, json_refusal, with_query};
 

@@ -5,7 +5,7 @@
 
 use crate::web::page::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,7 +23,7 @@ use crate::web::Web;
 use crate::web::errors::PageResult;
 use crate::web::i18n::arg;
 use crate::web::layout;
-use crate::web::page::{Page, SignedIn, safe_next};
+use crate::web::page::{Page, Query, SignedIn, safe_next};
 use crate::web::reasons::Said;
 use crate::web::second_step::with_query;
 

@@ -11,6 +11,7 @@ links-verify-sign-in-for-new = Sign in to get a new link
 links-verified-title = Address confirmed
 links-verified-notice = Thank you. Your email address is confirmed.
 links-verified-continue = Continue to your account
+links-verified-continue-activation = Continue activating
 links-verified-sign-in = Sign in
 
 ## Forgotten password

@@ -15,6 +15,7 @@ support-pin-never-share = Only give it to our support team, while you are talkin
 support-pin-again = Get a new PIN
 support-contact-title = Contact support
 support-contact-widget = Use the help button on this page to chat with our support team. It already knows who you are.
+support-contact-open-chat = Open the chat
 support-contact-help-page = Our help page answers common questions and tells you how to reach the support team.
 support-contact-open-help = Open the help page
 support-contact-mail = Write to our support team at the email address on the product’s website or in your receipt.

@@ -11,6 +11,7 @@ links-verify-sign-in-for-new = Logige sisse, et saada uus link
 links-verified-title = Aadress on kinnitatud
 links-verified-notice = Aitäh! Teie e-posti aadress on kinnitatud.
 links-verified-continue = Jätka oma kontoga
+links-verified-continue-activation = Jätka aktiveerimist
 links-verified-sign-in = Logi sisse
 
 ## Unustatud parool

@@ -15,6 +15,7 @@ support-pin-never-share = Andke see ainult meie klienditoele ja ainult siis, kui
 support-pin-again = Küsi uus PIN-kood
 support-contact-title = Võtke ühendust klienditoega
 support-contact-widget = Klienditoega vestlemiseks kasutage sellel lehel olevat abinuppu. See teab juba, kes te olete.
+support-contact-open-chat = Ava vestlus
 support-contact-help-page = Meie abileht vastab levinud küsimustele ja ütleb, kuidas klienditoega ühendust võtta.
 support-contact-open-help = Ava abileht
 support-contact-mail = Kirjutage meie klienditoele e-posti aadressil, mis on toote veebilehel või teie ostutšekil.

@@ -11,6 +11,7 @@ links-verify-sign-in-for-new = Piesakieties, lai saņemtu jaunu saiti
 links-verified-title = Adrese apstiprināta
 links-verified-notice = Paldies! Jūsu e-pasta adrese ir apstiprināta.
 links-verified-continue = Turpināt uz jūsu kontu
+links-verified-continue-activation = Turpināt aktivizēšanu
 links-verified-sign-in = Pieteikties
 
 ## Aizmirsta parole

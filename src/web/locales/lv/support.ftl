@@ -15,6 +15,7 @@ support-pin-never-share = Sniedziet to tikai mūsu atbalsta dienestam un tikai s
 support-pin-again = Saņemt jaunu PIN kodu
 support-contact-title = Sazināties ar atbalsta dienestu
 support-contact-widget = Lai sarakstītos ar mūsu atbalsta dienestu, izmantojiet šajā lapā esošo palīdzības pogu. Tā jau zina, kas jūs esat.
+support-contact-open-chat = Atvērt tērzēšanu
 support-contact-help-page = Mūsu palīdzības lapā ir atbildes uz biežākajiem jautājumiem un norādīts, kā sazināties ar atbalsta dienestu.
 support-contact-open-help = Atvērt palīdzības lapu
 support-contact-mail = Rakstiet mūsu atbalsta dienestam uz e-pasta adresi, kas norādīta produkta tīmekļa vietnē vai jūsu pirkuma čekā.

@@ -11,6 +11,7 @@ links-verify-sign-in-for-new = Войдите, чтобы получить но�
 links-verified-title = Адрес подтверждён
 links-verified-notice = Спасибо! Ваш адрес электронной почты подтверждён.
 links-verified-continue = Перейти в учётную запись
+links-verified-continue-activation = Продолжить активацию
 links-verified-sign-in = Войти
 
 ## Забытый пароль

@@ -1,0 +1,17 @@
+// A stand-in for Zendesk's messaging snippet (static.zdassets.com/ekr/snippet.js),
+// served from another origin by the browser harness: it records what the
+// support page asks of `zE`, as Zendesk's would act on it.
+(function () {
+  const record = { snippetId: document.currentScript ? document.currentScript.id : null, calls: [] };
+  window.fakeVendors = window.fakeVendors || {};
+  window.fakeVendors.zendesk = record;
+  window.zE = function (scope, command, callback) {
+    record.calls.push([scope, command]);
+    if (scope === "messenger" && command === "loginUser") {
+      callback((jwt) => {
+        record.jwt = jwt;
+      });
+    }
+    if (scope === "messenger" && command === "open") record.open = true;
+  };
+})();
