@@ -86,6 +86,48 @@ def test_a_post_without_the_form_token_changes_nothing(page, mailbox):
     mailbox.wait_for(email, "confirm")
 
 
+def test_a_form_whose_token_is_gone_and_a_wrong_method_get_pages_in_words(page):
+    page.goto("/sign-in")
+    # As if the page sat open past its token (or a form was forged): the form
+    # arrives without it.
+    page.evaluate("() => document.querySelectorAll('input[name=csrf]').forEach(i => i.remove())")
+    page.get_by_label("Email address").fill(unique_email("expired"))
+    page.get_by_label("Password").fill(PASSWORD)
+    with page.expect_response(lambda r: r.url.endswith("/sign-in") and r.request.method == "POST") as posted:
+        page.get_by_role("button", name="Sign in", exact=True).click()
+    assert posted.value.status == 403
+    assert "expired" in page.locator("h1").inner_text().lower()
+    assert "Nothing was changed" in page.get_by_role("alert").inner_text()
+    assert page.get_by_role("link", name="Get a support PIN and contact support").is_visible()
+    page.checks.page_ok("form-expired")
+
+    response = page.goto("/sign-out")
+    assert response.status == 405
+    page.get_by_role("alert").wait_for()
+    page.checks.page_ok("wrong-method")
+
+
+def test_the_keyboard_reaches_the_content_first_with_a_visible_focus(page):
+    page.goto("/sign-in")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        """() => {
+            const e = document.activeElement;
+            const style = getComputedStyle(e);
+            return {text: e.textContent.trim(), href: e.getAttribute('href'),
+                    outline: style.outlineStyle, width: parseFloat(style.outlineWidth),
+                    color: style.outlineColor, halo: style.boxShadow};
+        }"""
+    )
+    # The first stop skips the header; its ring is drawn, dark with a light halo.
+    assert focused["href"] == "#main", focused
+    assert focused["outline"] == "solid" and focused["width"] >= 2, focused
+    assert focused["color"] == "rgb(27, 31, 36)" and "245, 180, 0" in focused["halo"], focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "email"
+
+
 def test_unknown_pages_are_friendly_and_api_paths_stay_json(page):
     response = page.goto("/no/such/page")
     assert response.status == 404
