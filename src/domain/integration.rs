@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use time::Duration;
-use url::Url;
 
 use super::policy::{SignInRequirement, is_identifier, parse_duration};
+
+mod widget;
+pub use widget::HelpWidget;
 
 /// Longest lifetime of a token a browser widget carries: long enough to
 /// load the widget, short enough that a leaked one is soon worthless.
@@ -80,126 +82,6 @@ pub enum HashedIdentifier {
     Email,
     /// Our user id.
     UserId,
-}
-
-/// Where Zendesk's messaging widget loads from and talks to, as Zendesk
-/// documents for sites with a content security policy.
-const ZENDESK_SOURCES: &[&str] = &[
-    "https://static.zdassets.com",
-    "https://ekr.zdassets.com",
-    "https://ekr.zendesk.com",
-    "https://*.zendesk.com",
-    "wss://*.zendesk.com",
-    "https://accounts.zendesk.com",
-    "https://api.smooch.io",
-    "wss://api.smooch.io",
-    "https://media.smooch.io",
-    "https://*.zdusercontent.com",
-];
-
-/// Where Intercom's Messenger loads from and talks to, as Intercom
-/// documents for sites that list sources rather than use nonces.
-const INTERCOM_SOURCES: &[&str] = &[
-    "https://app.intercom.io",
-    "https://widget.intercom.io",
-    "https://js.intercomcdn.com",
-    "https://fonts.intercomcdn.com",
-    "https://api-iam.intercom.io",
-    "https://api-iam.eu.intercom.io",
-    "https://api-iam.au.intercom.io",
-    "https://api-ping.intercom.io",
-    "https://*.intercom-messenger.com",
-    "wss://*.intercom-messenger.com",
-    "https://nexus-websocket-a.intercom.io",
-    "wss://nexus-websocket-a.intercom.io",
-    "https://nexus-websocket-b.intercom.io",
-    "wss://nexus-websocket-b.intercom.io",
-    "https://uploads.intercomcdn.com",
-    "https://uploads.intercomusercontent.com",
-    "https://downloads.intercomcdn.com",
-    "https://static.intercomassets.com",
-    "https://gifs.intercomcdn.com",
-];
-
-/// A vendor's chat widget that the support page loads and signs in with
-/// this integration's tokens. Only that page loads it, and only that page's
-/// content security policy names the vendor's sources: a third-party
-/// script never runs beside a password field.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HelpWidget {
-    /// The script the vendor's snippet loads.
-    pub script: Url,
-    /// Intercom's app id, the last segment of its script's path.
-    pub app_id: Option<String>,
-    /// Every source the widget needs: its script's origin, the vendor's
-    /// documented list for the kind, and any the settings add.
-    pub sources: Vec<String>,
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
-/// A content-security-policy host source we are willing to write into a
-/// header: `https://host`, `wss://*.host:port`; plain `http`/`ws` only for
-/// this machine. Nothing that could end the directive or add a keyword.
-fn is_host_source(text: &str) -> bool {
-    let Some((scheme, host)) = text.split_once("://") else { return false };
-    let host_name = host.strip_prefix("*.").unwrap_or(host);
-    let name_only = host_name.split(':').next().unwrap_or_default();
-    let local = name_only == "localhost" || name_only == "127.0.0.1";
-    let scheme_ok = matches!(scheme, "https" | "wss") || (matches!(scheme, "http" | "ws") && local);
-    scheme_ok
-        && !host_name.is_empty()
-        && host_name.len() <= 253
-        && host_name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
-}
-
-impl HelpWidget {
-    fn new(kind: IntegrationKind, script: &str, extra: Vec<String>) -> Result<Self, String> {
-        let script: Url = script.parse().map_err(|e| format!("`widget_script` is not a URL: {e}"))?;
-        if !(script.scheme() == "https" || (script.scheme() == "http" && is_loopback(&script))) {
-            return Err("`widget_script` must be an https URL".into());
-        }
-        if !script.username().is_empty() || script.password().is_some() {
-            return Err("`widget_script` must not carry credentials".into());
-        }
-        let app_id = match kind {
-            IntegrationKind::Intercom => {
-                let id = script.path_segments().and_then(|mut segments| segments.next_back()).unwrap_or_default();
-                if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                    return Err(
-                        "`widget_script` for `intercom` is https://widget.intercom.io/widget/<your app id>".into()
-                    );
-                }
-                Some(id.to_owned())
-            }
-            IntegrationKind::ZendeskSso => {
-                return Err("`widget_script` does not apply to `zendesk_sso`, which signs in to the help centre".into());
-            }
-            IntegrationKind::Jwt | IntegrationKind::ZendeskMessaging | IntegrationKind::Hmac => None,
-        };
-        if let Some(bad) = extra.iter().find(|source| !is_host_source(source)) {
-            return Err(format!("`widget_sources` entry `{bad}`: write an origin such as https://*.example.com"));
-        }
-        let vendor: &[&str] = match kind {
-            IntegrationKind::ZendeskMessaging => ZENDESK_SOURCES,
-            IntegrationKind::Intercom => INTERCOM_SOURCES,
-            IntegrationKind::Jwt | IntegrationKind::Hmac | IntegrationKind::ZendeskSso => &[],
-        };
-        let mut sources = vec![script.origin().ascii_serialization()];
-        for source in vendor.iter().map(|s| (*s).to_owned()).chain(extra) {
-            if !sources.contains(&source) {
-                sources.push(source);
-            }
-        }
-        Ok(Self { script, app_id, sources })
-    }
 }
 
 /// A validated integration.
@@ -363,51 +245,6 @@ mod tests {
         assert!(err.contains("longer than the 10m"), "{err}");
         let err = parse("name = \"chat\"\nkind = \"intercom\"\nlifetime = \"1h\"").unwrap_err();
         assert!(err.contains("10m"), "{err}");
-    }
-
-    #[test]
-    fn a_widget_names_its_script_and_every_source_it_needs() {
-        let zendesk = parse(
-            "name = \"zendesk\"\nkind = \"zendesk_messaging\"\nkey_id = \"app_1\"\n\
-             widget_script = \"https://static.zdassets.com/ekr/snippet.js?key=abc\"\n\
-             widget_sources = [\"https://*.example.com\"]",
-        )
-        .unwrap();
-        let widget = zendesk.widget.unwrap();
-        assert_eq!(widget.sources[0], "https://static.zdassets.com");
-        assert!(widget.sources.contains(&"wss://*.zendesk.com".to_owned()));
-        assert!(widget.sources.contains(&"https://*.example.com".to_owned()));
-        assert_eq!(widget.sources.iter().filter(|s| *s == "https://static.zdassets.com").count(), 1);
-
-        let intercom =
-            parse("name = \"chat\"\nkind = \"intercom\"\nwidget_script = \"https://widget.intercom.io/widget/abc123\"")
-                .unwrap();
-        assert_eq!(intercom.widget.unwrap().app_id.as_deref(), Some("abc123"));
-        let local = parse("name = \"w\"\nkind = \"jwt\"\nwidget_script = \"http://127.0.0.1:9/w.js\"").unwrap();
-        assert_eq!(local.widget.unwrap().sources, ["http://127.0.0.1:9"]);
-
-        for (text, says) in [
-            ("kind = \"jwt\"\nwidget_script = \"http://example.com/w.js\"", "https URL"),
-            ("kind = \"jwt\"\nwidget_script = \"https://u:p@example.com/w.js\"", "credentials"),
-            ("kind = \"intercom\"\nwidget_script = \"https://widget.intercom.io/widget/\"", "app id"),
-            ("kind = \"zendesk_sso\"\nwidget_script = \"https://example.com/w.js\"", "help centre"),
-            ("kind = \"jwt\"\nwidget_sources = [\"https://a.example\"]", "needs `widget_script`"),
-            (
-                "kind = \"jwt\"\nwidget_script = \"https://e.com/w.js\"\nwidget_sources = [\"https://a.example; script-src *\"]",
-                "origin such as",
-            ),
-            (
-                "kind = \"jwt\"\nwidget_script = \"https://e.com/w.js\"\nwidget_sources = [\"'unsafe-eval'\"]",
-                "origin such as",
-            ),
-            (
-                "kind = \"jwt\"\nwidget_script = \"https://e.com/w.js\"\nwidget_sources = [\"http://evil.example\"]",
-                "origin such as",
-            ),
-        ] {
-            let err = parse(&format!("name = \"w\"\n{text}")).unwrap_err();
-            assert!(err.contains(says), "{text}: {err}");
-        }
     }
 
     #[test]

@@ -426,6 +426,25 @@ impl Licensing {
         Ok(())
     }
 
+    /// The activation a mailed removal link names, when the link is ours
+    /// and unexpired; a forged, damaged or old link is refused alike.
+    fn linked_activation(&self, activation: &str, expires: i64, signature: &str) -> LicenseResult<ActivationId> {
+        let expected = crate::secrets::device_removal_signature(&self.master_key, activation, expires);
+        let genuine =
+            aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), signature.as_bytes()).is_ok();
+        ActivationId::parse(activation)
+            .filter(|_| genuine && expires > self.clock.now().unix_timestamp())
+            .ok_or_else(|| LicenseError::invalid("link", Rule::RemovalLinkExpired))
+    }
+
+    /// The device a mailed removal link would remove, changing nothing: the
+    /// page the link opens names it before anyone presses the button. Only
+    /// a genuine link shows it, so the link cannot be used to look devices up.
+    pub async fn device_by_link(&self, activation: &str, expires: i64, signature: &str) -> LicenseResult<Activation> {
+        let activation_id = self.linked_activation(activation, expires, signature)?;
+        self.store.activation(&activation_id).await?.ok_or(LicenseError::NotFound)
+    }
+
     /// The one-click link from a "new device" mail: frees the seat without
     /// signing in, because whoever reads the account's mail may say "not me".
     /// The link is a keyed hash of the activation and its end, so it cannot
@@ -438,14 +457,8 @@ impl Licensing {
         signature: &str,
         client: &ClientInfo,
     ) -> LicenseResult<()> {
-        let expected = crate::secrets::device_removal_signature(&self.master_key, activation, expires);
-        let genuine =
-            aws_lc_rs::constant_time::verify_slices_are_equal(expected.as_bytes(), signature.as_bytes()).is_ok();
+        let activation_id = self.linked_activation(activation, expires, signature)?;
         let now = self.clock.now();
-        let activation_id = ActivationId::parse(activation).filter(|_| genuine && expires > now.unix_timestamp());
-        let Some(activation_id) = activation_id else {
-            return Err(LicenseError::invalid("link", Rule::RemovalLinkExpired));
-        };
         let activation = self.store.activation(&activation_id).await?.ok_or(LicenseError::NotFound)?;
         if activation.deactivated_at.is_some() {
             return Ok(());

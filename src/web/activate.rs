@@ -271,7 +271,13 @@ async fn show(
     Query(query): Query<CodeQuery>,
 ) -> PageResult {
     let page = signed_in.as_ref().map_or(page, |s| s.page.clone());
-    let resumed = || query.resume.is_some().then(|| web.pages.jar.read(&headers, cookies::ACTIVATION_CODE)).flatten();
+    // The remembered code is this account's only: a shared browser does not
+    // hand one person's code to the next.
+    let resumed = || {
+        let remembered = query.resume.as_ref().and_then(|_| web.pages.jar.read(&headers, cookies::ACTIVATION_CODE))?;
+        let (user, code) = remembered.split_once('.')?;
+        signed_in.as_ref().filter(|s| s.caller.user.id.as_str() == user).map(|_| code.to_owned())
+    };
     let code = query.code.clone().or_else(resumed);
     let journey = journey(&web, signed_in, code, page.lang).await?;
     let notice = query.sent.is_some().then(|| page.t("activate-email-sent"));
@@ -311,9 +317,11 @@ fn render(
     }
     let jar = web.pages.jar;
     // Waiting for the address: remember the code, so the mailed link leads back here.
-    match (current, journey.code.as_deref()) {
-        (Step::Email, Some(code)) if code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
-            let cookie = jar.set(cookies::ACTIVATION_CODE, code, Some(RESUME_COOKIE_LIFETIME));
+    let waiting = journey.signed_in.as_ref().zip(journey.code.as_deref());
+    match (current, waiting) {
+        (Step::Email, Some((signed_in, code))) if code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
+            let remembered = format!("{}.{code}", signed_in.caller.user.id.as_str());
+            let cookie = jar.set(cookies::ACTIVATION_CODE, &remembered, Some(RESUME_COOKIE_LIFETIME));
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
         (Step::Done, _) => {

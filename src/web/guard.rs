@@ -20,6 +20,7 @@ use super::page::{Page, Visit};
 use super::reasons::Said;
 use crate::domain::codes::constant_time_eq;
 use crate::domain::event::ClientInfo;
+use crate::domain::integration::HelpWidget;
 use crate::domain::reason::{Code, Invalid, Rule};
 use crate::http::input::{json_has_control, percent_decodes_to_control};
 
@@ -34,26 +35,53 @@ const LANG_COOKIE_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// Sources one page needs beyond our own: the support page's chat widget.
-/// A handler puts them on its response; only that response's policy names
-/// them.
-#[derive(Clone, Debug)]
-pub struct ThirdPartySources(pub Vec<String>);
+/// Sources one page needs beyond our own: the support page's chat
+/// widgets. A handler puts them on its response; only that response's
+/// policy names them. Made only from validated widgets, so nothing else
+/// reaches the header.
+#[derive(Clone, Debug, Default)]
+pub struct ThirdPartySources {
+    scripts: Vec<String>,
+    others: Vec<String>,
+}
 
-/// Our policy widened by `third`: the vendor's script and what it loads,
-/// and inline styles, which every chat widget injects. Scripts stay
-/// without `unsafe-inline`: ours start the widget from our own file.
+impl ThirdPartySources {
+    /// What `widgets` need, each source once.
+    pub fn of<'a>(widgets: impl IntoIterator<Item = &'a HelpWidget>) -> Self {
+        let mut sources = Self::default();
+        for widget in widgets {
+            for (list, adding) in
+                [(&mut sources.scripts, &widget.script_sources), (&mut sources.others, &widget.sources)]
+            {
+                for source in adding {
+                    if !list.contains(source) {
+                        list.push(source.clone());
+                    }
+                }
+            }
+        }
+        sources
+    }
+}
+
+/// Our policy widened by `third`: the widget's code from its own hosts,
+/// what it connects to, frames and shows, and inline styles, which every
+/// chat widget injects. Scripts stay without `unsafe-inline`: ours start
+/// the widget from our own file. Everything else is as strict as ever.
 fn content_security_policy(third: Option<&ThirdPartySources>) -> HeaderValue {
-    let Some(ThirdPartySources(sources)) = third.filter(|t| !t.0.is_empty()) else {
+    let Some(third) = third.filter(|t| !t.scripts.is_empty()) else {
         return HeaderValue::from_static(CONTENT_SECURITY_POLICY);
     };
-    let s = sources.join(" ");
+    let (scripts, others) = (third.scripts.join(" "), third.others.join(" "));
     let policy = format!(
-        "default-src 'none'; script-src 'self' {s}; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob: {s}; font-src {s}; media-src {s}; connect-src 'self' {s}; frame-src {s}; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self' {scripts}; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: blob: {others}; font-src {others}; media-src {others}; connect-src 'self' {others}; \
+         frame-src {others}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     );
-    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| {
+        tracing::warn!("a chat widget's sources do not fit a header; the support page keeps the strict policy");
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY)
+    })
 }
 
 fn is_browser_id(value: &str) -> bool {
@@ -202,13 +230,13 @@ fn charge(web: &Web, parts: &axum::http::request::Parts) -> Result<(), u64> {
 }
 
 /// `/activate?code=…` looks an activation code up on a GET (the product
-/// opens that link), so it takes from the same budget as a posted code.
+/// opens that link), and so does `?resume=` with the remembered one, which
+/// the browser sends: both take from the same budget as a posted code.
 fn looks_up_a_code(request: &Request) -> bool {
     request.uri().path() == "/activate"
-        && request
-            .uri()
-            .query()
-            .is_some_and(|q| url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "code" && !v.is_empty()))
+        && request.uri().query().is_some_and(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| (k == "code" && !v.is_empty()) || k == "resume")
+        })
 }
 
 /// Our forms are url-encoded (one-line fields only) and our scripts post JSON.
@@ -235,6 +263,43 @@ pub fn secure_headers(headers: &mut HeaderMap, third: Option<&ThirdPartySources>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn directives(policy: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+        policy
+            .split(';')
+            .filter_map(|part| {
+                let mut words = part.split_whitespace().map(str::to_owned);
+                Some((words.next()?, words.collect()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_widget_widens_only_what_it_needs() {
+        let widget = HelpWidget {
+            script: "https://static.zdassets.com/ekr/snippet.js".parse().unwrap(),
+            app_id: None,
+            script_sources: vec!["https://static.zdassets.com".into()],
+            sources: vec!["https://static.zdassets.com".into(), "wss://*.zendesk.com".into()],
+        };
+        let strict = directives(CONTENT_SECURITY_POLICY);
+        let widened = content_security_policy(Some(&ThirdPartySources::of([&widget, &widget])));
+        let widened = directives(widened.to_str().unwrap());
+        // Every directive of our own policy is still there, and still allows what it did.
+        for (name, values) in &strict {
+            let kept = &widened[name];
+            assert!(values.iter().all(|v| kept.contains(v) || v == "'none'"), "{name}: {kept:?}");
+        }
+        assert_eq!(widened["script-src"], ["'self'", "https://static.zdassets.com"]);
+        assert!(!widened["connect-src"].contains(&"'unsafe-inline'".to_owned()));
+        assert!(widened["connect-src"].contains(&"wss://*.zendesk.com".to_owned()));
+        for unchanged in ["frame-ancestors", "form-action", "base-uri", "default-src"] {
+            assert_eq!(widened[unchanged], strict[unchanged], "{unchanged}");
+        }
+        // No widget, no change.
+        assert_eq!(content_security_policy(None), CONTENT_SECURITY_POLICY);
+        assert_eq!(content_security_policy(Some(&ThirdPartySources::of([]))), CONTENT_SECURITY_POLICY);
+    }
 
     #[test]
     fn browser_ids_are_what_we_make() {

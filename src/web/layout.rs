@@ -151,11 +151,12 @@ impl<'a> Field<'a> {
             div class={ "field" @if self.error.is_some() { " invalid" } } {
                 label for=(self.name) { (self.label) }
                 @if let Some(hint) = &self.hint { p id=(hint_id) class="hint" { (hint) } }
-                // Announced when the page comes back with it, and the field
-                // takes the focus, so a screen reader reads label and error.
+                // Announced when the page comes back with it (the page-level
+                // alert stays quiet when a field is at fault); our script
+                // then puts the focus on the first such field.
                 @if let Some(error) = &self.error { p id=(error_id) class="field-error" role="alert" { (error) } }
                 input id=(self.name) name=(self.name) type=(self.kind) autocomplete=(self.autocomplete)
-                    value=[self.value] required[self.required] autofocus[self.error.is_some()]
+                    value=[self.value] required[self.required]
                     aria-invalid=[self.error.as_ref().map(|_| "true")]
                     aria-describedby=[(!described.is_empty()).then_some(described.as_str())];
             }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use super::Web;
 use super::cookies;
 use super::errors::PageResult;
+use super::i18n::arg;
 use super::layout::{self, Field};
 use super::page::{Form, Page, Query, SignedIn, sign_in_then};
 use super::reasons::Said;
@@ -238,14 +239,34 @@ pub struct RemovalLink {
     sig: Option<String>,
 }
 
-fn removal_page(page: &Page, link: &RemovalLink, refusal: Option<&Said>) -> Markup {
+/// What the link's page knows of the device before anything is done.
+enum Named {
+    /// Still active: its name and platform, when the product sent them.
+    Active { name: Option<String>, platform: Option<String> },
+    /// Removed already (by this link, or on the licenses page).
+    Gone,
+    /// Not looked up: the page after a refused press.
+    Unsaid,
+}
+
+fn removal_page(page: &Page, link: &RemovalLink, named: &Named, refusal: Option<&Said>) -> Markup {
     let lang = page.lang;
     let body = html! {
         @if let Some(said) = refusal {
             (link_alert(lang, said))
             p { a class="button" href="/account/licenses" { (lang.t("links-remove-manage")) } }
+        } @else if let Named::Gone = named {
+            (layout::notice(&lang.t("links-remove-already")))
+            p { a class="button" href="/account/licenses" { (lang.t("links-remove-manage")) } }
         } @else {
             p { (lang.t("links-remove-explain")) }
+            @if let Named::Active { name, platform } = named {
+                @let device = name.clone().unwrap_or_else(|| lang.t("links-remove-unnamed"));
+                @let platform = platform.clone().unwrap_or_else(|| "—".to_owned());
+                p class="device-named" {
+                    (lang.t_with("links-remove-device", vec![("device", arg(device)), ("platform", arg(platform))]))
+                }
+            }
             p { (lang.t("links-remove-if-you")) }
             form method="post" action="/devices/remove" {
                 (layout::csrf(page))
@@ -260,22 +281,35 @@ fn removal_page(page: &Page, link: &RemovalLink, refusal: Option<&Said>) -> Mark
     layout::page(page, &lang.t("links-remove-title"), body)
 }
 
-/// `GET /devices/remove?activation=&expires=&sig=`: what the button does.
-/// Which device it is stays unsaid: the licensing service can only tell by
-/// acting, and the link alone should not describe someone's devices.
-async fn removal_form(page: Page, Query(link): Query<RemovalLink>) -> Markup {
-    removal_page(&page, &link, None)
+/// The link's parts as the service takes them; a damaged expiry is an
+/// expired link, which the service refuses as such.
+fn link_parts(link: &RemovalLink) -> (&str, i64, &str) {
+    let activation = link.activation.as_deref().unwrap_or_default();
+    let expires = link.expires.as_deref().and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
+    (activation, expires, link.sig.as_deref().unwrap_or_default())
+}
+
+/// `GET /devices/remove?activation=&expires=&sig=`: which device the button
+/// removes, read without changing anything (mail scanners open links).
+async fn removal_form(State(web): State<Web>, page: Page, Query(link): Query<RemovalLink>) -> PageResult {
+    let (activation, expires, sig) = link_parts(&link);
+    let named = match web.app.services.licensing.device_by_link(activation, expires, sig).await {
+        Ok(device) if device.deactivated_at.is_some() => Named::Gone,
+        Ok(device) => Named::Active { name: device.name, platform: device.platform },
+        Err(error) => {
+            let said = refused(error)?;
+            return Ok(with_status(removal_page(&page, &link, &Named::Unsaid, Some(&said)), &said));
+        }
+    };
+    Ok(removal_page(&page, &link, &named, None).into_response())
 }
 
 /// `POST /devices/remove`: frees the seat.
 async fn remove_device(State(web): State<Web>, page: Page, Form(link): Form<RemovalLink>) -> PageResult {
-    let activation = link.activation.as_deref().unwrap_or_default();
-    // A damaged expiry is an expired link: the service refuses it as such.
-    let expires = link.expires.as_deref().and_then(|e| e.parse::<i64>().ok()).unwrap_or(0);
-    let sig = link.sig.as_deref().unwrap_or_default();
+    let (activation, expires, sig) = link_parts(&link);
     if let Err(error) = web.app.services.licensing.remove_device_by_link(activation, expires, sig, &page.client).await {
         let said = refused(error)?;
-        return Ok(with_status(removal_page(&page, &link, Some(&said)), &said));
+        return Ok(with_status(removal_page(&page, &link, &Named::Unsaid, Some(&said)), &said));
     }
     let lang = page.lang;
     let body = html! {

@@ -259,5 +259,6 @@ async fn sign_out(State(web): State<Web>, signed_in: Option<SignedIn>) -> Respon
     let jar = web.pages.jar;
     response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::SESSION));
     response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::PENDING));
+    response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::ACTIVATION_CODE));
     response
 }

@@ -70,17 +70,6 @@ async fn widgets(web: &Web, signed_in: &SignedIn) -> Vec<Widget> {
     widgets
 }
 
-/// The sources this page's policy must allow for the widgets it loads.
-fn third_party_sources(widgets: &[Widget]) -> ThirdPartySources {
-    let mut sources: Vec<String> = Vec::new();
-    for source in widgets.iter().filter_map(|w| w.help.as_ref()).flat_map(|h| &h.sources) {
-        if !sources.contains(source) {
-            sources.push(source.clone());
-        }
-    }
-    ThirdPartySources(sources)
-}
-
 fn widget_markup(widgets: &[Widget], open: bool) -> Markup {
     html! {
         div id="help-widget" class="help-widget" data-open[open] {
@@ -163,7 +152,7 @@ fn render(web: &Web, signed_in: &SignedIn, pin: Option<&IssuedPin>, widgets: &[W
         }
     };
     let mut response = layout::page(page, &lang.t("support-title"), body).into_response();
-    response.extensions_mut().insert(third_party_sources(widgets));
+    response.extensions_mut().insert(ThirdPartySources::of(widgets.iter().filter_map(|w| w.help.as_ref())));
     response
 }
 
@@ -183,7 +172,7 @@ async fn issue_pin(State(web): State<Web>, signed_in: SignedIn) -> PageResult {
 
 #[cfg(test)]
 mod tests {
-    use super::{HelpWidget, Minted, Widget, third_party_sources, widget_markup};
+    use super::{HelpWidget, Minted, Widget, widget_markup};
 
     #[test]
     fn widgets_get_their_tokens_in_data_attributes_not_in_script() {
@@ -200,6 +189,7 @@ mod tests {
                 help: Some(HelpWidget {
                     script: "https://static.zdassets.com/ekr/snippet.js?key=k".parse().unwrap(),
                     app_id: None,
+                    script_sources: vec!["https://static.zdassets.com".into()],
                     sources: vec!["https://static.zdassets.com".into(), "wss://*.zendesk.com".into()],
                 }),
             },
@@ -218,7 +208,6 @@ mod tests {
         assert!(html.contains("data-open"), "{html}");
         assert!(html.contains("data-script=\"https://static.zdassets.com/ekr/snippet.js?key=k\""), "{html}");
         assert_eq!(html.matches("data-script").count(), 1, "{html}");
-        assert_eq!(third_party_sources(&widgets).0, ["https://static.zdassets.com", "wss://*.zendesk.com"]);
         assert!(html.starts_with("<div id=\"help-widget\""), "{html}");
         assert!(html.contains("data-kind=\"zendesk_messaging\""), "{html}");
         assert!(html.contains("data-token=\"header.claims.signature\""), "{html}");

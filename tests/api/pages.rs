@@ -14,6 +14,7 @@ on_both_backends!(
     a_sign_in_passkey_challenge_costs_what_the_api_charges,
     a_signed_in_form_without_its_token_changes_nothing,
     a_form_body_that_never_finishes_gets_a_page_in_time,
+    a_remembered_code_serves_only_its_own_account_and_costs_a_look_up,
     signing_in_again_ends_the_session_it_replaces,
 );
 
@@ -208,21 +209,26 @@ async fn a_sign_in_passkey_challenge_costs_what_the_api_charges(backend: Backend
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
-async fn a_signed_in_form_without_its_token_changes_nothing(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    app.sign_up("keeper@example.com", "correct horse battery").await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let (browser, token) = visit(&app, "/sign-in").await;
+/// A browser signed in on the pages: its cookies and form token.
+async fn signed_in_browser(app: &TestApp, client: &reqwest::Client, email: &str) -> (String, String) {
+    let (browser, token) = visit(app, "/sign-in").await;
     let signed_in = client
         .post(app.url("/sign-in"))
         .header(COOKIE, &browser)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(format!("email=keeper%40example.com&password=correct+horse+battery&csrf={token}"))
+        .body(format!("email={}&password=correct+horse+battery&csrf={token}", email.replace('@', "%40")))
         .send()
         .await
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    let cookies = format!("{browser}; lk_session={}", set_cookie(&signed_in, "lk_session").expect("a session"));
+    (format!("{browser}; lk_session={}", set_cookie(&signed_in, "lk_session").expect("a session")), token)
+}
+
+async fn a_signed_in_form_without_its_token_changes_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.sign_up("keeper@example.com", "correct horse battery").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (cookies, token) = signed_in_browser(&app, &client, "keeper@example.com").await;
     let change = |body: String| {
         client
             .post(app.url("/account/security/password"))
@@ -274,6 +280,46 @@ async fn a_form_body_that_never_finishes_gets_a_page_in_time(backend: Backend) {
     assert!(answer.contains("data-code=\"timeout\""), "{answer}");
     assert!(answer.contains("<html lang=\"et\""), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("frame-ancestors 'none'"), "{answer}");
+}
+
+async fn a_remembered_code_serves_only_its_own_account_and_costs_a_look_up(backend: Backend) {
+    let db = crate::helpers::TestDb::new(backend).await;
+    let policies = tempfile::tempdir().unwrap();
+    std::fs::write(
+        policies.path().join("plain.toml"),
+        "name = \"plain\"\nproduct = \"plain\"\nmax_activations = 1\nbinding = \"node_locked\"\n\
+         offline_lease = \"14d\"\nactivation_code_uses = 1\n",
+    )
+    .unwrap();
+    let folder = policies.path().to_owned();
+    let app = TestApp::spawn_on(db, move |s| {
+        s.policies = folder;
+        s.ip_rate_per_minute = 5;
+    })
+    .await;
+    let issued = app.post("/v1/admin/licenses", &serde_json::json!({"policy": "plain"}), Some(app.admin_key())).await;
+    let issued: serde_json::Value = issued.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap().to_owned();
+
+    app.sign_up("resumer@example.com", "correct horse battery").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (cookies, _) = signed_in_browser(&app, &client, "resumer@example.com").await;
+    let own_id = app.user_id(&app.sign_in("resumer@example.com", "correct horse battery").await).await;
+    let resume = |owner: String| {
+        client
+            .get(app.url("/activate?resume=1"))
+            .header(COOKIE, format!("{cookies}; lk_activate_code={owner}.{code}"))
+            .send()
+    };
+    // This account's own code comes back to the checklist.
+    let page = resume(own_id).await.unwrap().text().await.unwrap();
+    assert!(page.contains(&code), "{page}");
+    // One remembered for someone else in this browser is not handed over.
+    let page = resume(uuid::Uuid::now_v7().to_string()).await.unwrap().text().await.unwrap();
+    assert!(!page.contains(&code), "{page}");
+    // Each is a look-up, charged like a typed code (sign-up, two sign-ins, two resumes: 5).
+    let refused = resume("anyone".into()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 /// The value of the cookie `name` the response sets.

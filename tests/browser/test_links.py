@@ -135,6 +135,8 @@ def test_the_mailed_device_removal_link_removes_only_on_the_button(page, mailbox
     assert response.status == 200
     remove = page.get_by_role("button", name="Remove this device")
     remove.wait_for()
+    # It says which device, before anything is done.
+    assert "This link removes the device “Work laptop”" in page.locator("main").inner_text()
     page.checks.page_ok("remove-device")
     # Opening the link changed nothing.
     live = [a for a in activations(api, token) if a["id"] == activation_id]
@@ -142,7 +144,8 @@ def test_the_mailed_device_removal_link_removes_only_on_the_button(page, mailbox
 
     # A link whose signature was tampered with is refused in words.
     page.goto(re.sub(r"sig=[0-9a-f]", "sig=x", link))
-    page.get_by_role("button", name="Remove this device").click()
+    assert page.get_by_role("button", name="Remove this device").count() == 0
+    assert "Work laptop" not in page.locator("main").inner_text()
     alert = page.get_by_role("alert")
     alert.wait_for()
     assert "not valid or has expired" in alert.inner_text()
@@ -156,3 +159,7 @@ def test_the_mailed_device_removal_link_removes_only_on_the_button(page, mailbox
     page.checks.page_ok("device-removed")
     remaining = [a for a in activations(api, token) if a["id"] == activation_id and a.get("deactivated_at") is None]
     assert remaining == []
+    # Opened again, the link says there is nothing left to do.
+    page.goto(link)
+    assert "already removed" in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Remove this device").count() == 0

@@ -181,13 +181,19 @@ window.latchkey.helpWidget = function () {
       document.head.appendChild(script);
     });
 
-  // How each kind signs in and opens; `open` is called by our button.
+  // How each vendor's widget is signed in and opened. Zendesk's login is
+  // asynchronous: it says when it is done, and the chat opens after that
+  // (or after a few seconds, should its answer never come).
   const vendors = {
     zendesk_messaging: {
       load: (widget) =>
-        loadScript(widget.script, "ze-snippet").then(() => {
-          window.zE("messenger", "loginUser", (callback) => callback(widget.token));
-        }),
+        loadScript(widget.script, "ze-snippet").then(
+          () =>
+            new Promise((resolve) => {
+              window.setTimeout(resolve, 5000);
+              window.zE("messenger", "loginUser", (callback) => callback(widget.token), () => resolve());
+            })
+        ),
       open: () => window.zE("messenger", "open"),
     },
     intercom: {
@@ -208,36 +214,43 @@ window.latchkey.helpWidget = function () {
     },
   };
   const generic = {
-    load: (widget) => (widget.script ? loadScript(widget.script) : Promise.resolve()),
+    load: (widget) => loadScript(widget.script),
     open: () => document.dispatchEvent(new CustomEvent("latchkey:help-widget-open")),
   };
 
   document.addEventListener("DOMContentLoaded", () => {
     const container = document.getElementById("help-widget");
     if (!container) return;
-    const widgets = Array.from(container.querySelectorAll("[data-help-widget]")).map((element) => ({
-      kind: element.dataset.kind,
-      script: element.dataset.script || null,
+    // Only widgets the operator gave a script are loaded here; the others
+    // are for a script of the operator's own, through the hook above.
+    const scripted = Array.from(container.querySelectorAll("[data-help-widget][data-script]")).map((element) => ({
+      vendor: vendors[element.dataset.kind] || generic,
+      script: element.dataset.script,
       appId: element.dataset.appId || null,
       token: element.dataset.token || null,
     }));
-    const loaded = widgets.map((widget) => {
-      const vendor = vendors[widget.kind] || generic;
-      return vendor.load(widget).then(() => vendor);
-    });
+    const loaded = scripted.map((widget) => widget.vendor.load(widget).then(() => widget.vendor));
     Promise.allSettled(loaded).then((results) => {
-      const ready = results.filter((r) => r.status === "fulfilled" && r.value).map((r) => r.value);
       document.dispatchEvent(new CustomEvent("latchkey:help-widget", { detail: window.latchkey.helpWidget() }));
-      const openAll = () => ready.forEach((vendor) => vendor.open());
+      // One chat opens, the first that loaded: two at once would cover each other.
+      const first = results.find((r) => r.status === "fulfilled");
+      if (!first) return;
       const button = document.querySelector("[data-open-chat]");
-      if (button && ready.length > 0) {
+      if (button) {
         button.classList.remove("hidden");
-        button.addEventListener("click", openAll);
+        button.addEventListener("click", () => first.value.open());
       }
-      if (container.hasAttribute("data-open")) openAll();
+      if (container.hasAttribute("data-open")) first.value.open();
     });
   });
 })();
+
+// forms: a page that comes back with a field's error puts the focus on the
+// first such field, so a screen reader reads its label and the error.
+document.addEventListener("DOMContentLoaded", () => {
+  const invalid = document.querySelector('main [aria-invalid="true"]');
+  if (invalid) invalid.focus();
+});
 
 // oauth: the page that hands the user back to an app goes on by itself.
 // Its link stays for browsers without scripts, and for a browser that asks

@@ -37,6 +37,9 @@ links-reset-done-sign-in = Sign in
 ## Remove a device
 links-remove-title = Remove a device
 links-remove-explain = You opened the link from our email about a new device on your license. Press the button to remove that device: it can no longer use the product, and its place on the license is free again.
+links-remove-device = This link removes the device “{ $device }” ({ $platform }).
+links-remove-unnamed = a device without a name
+links-remove-already = This device is already removed from your license. There is nothing more to do.
 links-remove-if-you = If you activated the device yourself, you do not need to do anything. Nothing happens unless you press the button.
 links-remove-submit = Remove this device
 links-remove-manage-hint = You can also see all your devices after signing in.

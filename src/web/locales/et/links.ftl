@@ -37,6 +37,9 @@ links-reset-done-sign-in = Logi sisse
 ## Seadme eemaldamine
 links-remove-title = Seadme eemaldamine
 links-remove-explain = Avasite lingi meie e-kirjast, mis teatas uuest seadmest teie litsentsil. Vajutage nuppu, et see seade eemaldada: see ei saa enam toodet kasutada ja selle koht litsentsil vabaneb.
+links-remove-device = See link eemaldab seadme „{ $device }” ({ $platform }).
+links-remove-unnamed = nimeta seade
+links-remove-already = See seade on teie litsentsilt juba eemaldatud. Rohkem pole vaja midagi teha.
 links-remove-if-you = Kui aktiveerisite seadme ise, ei pea te midagi tegema. Midagi ei juhtu, kui te nuppu ei vajuta.
 links-remove-submit = Eemalda see seade
 links-remove-manage-hint = Pärast sisselogimist näete ka kõiki oma seadmeid.

@@ -37,6 +37,9 @@ links-reset-done-sign-in = Pieteikties
 ## Ierīces noņemšana
 links-remove-title = Ierīces noņemšana
 links-remove-explain = Jūs atvērāt saiti no mūsu vēstules par jaunu ierīci jūsu licencē. Nospiediet pogu, lai noņemtu šo ierīci: tā vairs nevarēs izmantot produktu, un tās vieta licencē atbrīvosies.
+links-remove-device = Šī saite noņem ierīci “{ $device }” ({ $platform }).
+links-remove-unnamed = ierīce bez nosaukuma
+links-remove-already = Šī ierīce jau ir noņemta no jūsu licences. Vairāk nekas nav jādara.
 links-remove-if-you = Ja ierīci aktivizējāt jūs pats, jums nekas nav jādara. Nekas nenotiks, ja nenospiedīsiet pogu.
 links-remove-submit = Noņemt šo ierīci
 links-remove-manage-hint = Pēc pieteikšanās varat redzēt arī visas savas ierīces.
