@@ -147,6 +147,11 @@ def test_notes_from_code_to_license_with_a_new_account(page, api, mailbox, clock
     page.wait_for_url(re.compile(r"/account/licenses$"))
     main = page.locator("main").inner_text()
     assert "notes-single" in main and "Work laptop" in main and key in main
+    # Each device with its platform, when it was last seen and its offline lease.
+    device = page.locator("li", has=page.locator(".device-name", has_text="Work laptop")).inner_text()
+    assert re.search(r"System\s+Linux", device), device
+    assert re.search(r"Last seen\s+\S", device), device
+    assert re.search(r"(Active until \S|Stays activated)", device), device
     page.checks.page_ok("licenses")
 
 
