@@ -298,7 +298,6 @@ fn render(
     let steps = journey.steps(web.pages.require_verified_email);
     let current = steps.iter().find(|(_, done)| !done).map_or(Step::Done, |(step, _)| *step);
     let licensing = &web.app.services.licensing;
-    licensing.record_activation_step(journey.product(), current.name());
     let checklist: Vec<(String, bool, Option<String>)> =
         steps.iter().map(|(step, done)| (step.label(lang), *done, None)).collect();
     let body = html! {
@@ -329,18 +328,31 @@ fn render(
         }
         _ => {}
     }
-    let started = jar.read(headers, cookies::ACTIVATION_STARTED).and_then(|s| s.parse::<i64>().ok());
+    // The journey's cookie holds when it began and the step last counted:
+    // each step is counted once as a browser reaches it, not on every
+    // reload or refused try.
+    let journey_so_far = jar.read(headers, cookies::ACTIVATION_STARTED);
+    let (started, last_step) = match journey_so_far.as_deref().map(|v| v.split_once('.').unwrap_or((v, ""))) {
+        Some((started, step)) => (started.parse::<i64>().ok(), Some(step)),
+        None => (None, None),
+    };
+    let reached = last_step != Some(current.name());
     match (current, started, journey.held()) {
         (Step::Done, Some(started), Some(held)) => {
+            licensing.record_activation_step(journey.product(), current.name());
             licensing.record_time_to_value(&held.license.product, started);
             response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::ACTIVATION_STARTED));
         }
-        (Step::Done, _, _) | (_, Some(_), _) => {}
-        (_, None, _) => {
-            let now = licensing.funnel_started().to_string();
-            let cookie = jar.set(cookies::ACTIVATION_STARTED, &now, Some(STARTED_COOKIE_LIFETIME));
+        // A visit that finds the license already there is no journey.
+        (Step::Done, _, _) => {}
+        (_, started, _) if reached || started.is_none() => {
+            licensing.record_activation_step(journey.product(), current.name());
+            let started = started.unwrap_or_else(|| licensing.funnel_started());
+            let value = format!("{started}.{}", current.name());
+            let cookie = jar.set(cookies::ACTIVATION_STARTED, &value, Some(STARTED_COOKIE_LIFETIME));
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
+        _ => {}
     }
     response
 }

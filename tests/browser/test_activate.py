@@ -73,6 +73,13 @@ def metrics():
         return response.read().decode()
 
 
+def step_count(product, step):
+    found = re.search(
+        r'latchkey_activation_step_total\{product="%s",step="%s"\} (\d+)' % (product, step), metrics()
+    )
+    return int(found.group(1)) if found else 0
+
+
 def current_step(page):
     return page.locator(".checklist li[aria-current=step]").inner_text()
 
@@ -88,6 +95,11 @@ def test_notes_from_code_to_license_with_a_new_account(page, api, mailbox, clock
     page.goto("/activate")
     page.checks.page_ok("code-empty")
     assert "Enter your activation code" in current_step(page)
+    # Each step counts once for a browser: a reload is not another visitor.
+    counted = step_count("unknown", "code")
+    assert counted >= 1
+    page.reload()
+    assert step_count("unknown", "code") == counted
 
     # Typed loosely, formatted as typed; a typo is said before sending.
     field = page.get_by_label("Activation code", exact=True)
