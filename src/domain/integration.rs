@@ -224,7 +224,7 @@ impl RawIntegration {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Integration, String> {
+    pub(super) fn parse(text: &str) -> Result<Integration, String> {
         let raw: RawIntegration = toml::from_str(text).map_err(|e| e.to_string())?;
         raw.validate()
     }

@@ -5,7 +5,7 @@ a second-step sign-in and a support PIN."""
 
 import re
 
-from conftest import BASE, DESKTOP, PASSWORD, Checks, Mailbox, _is_page, totp, unique_email
+from conftest import BASE, DESKTOP, PASSWORD, Checks, _is_page, sign_up_and_verify, totp, unique_email
 
 
 def test_an_account_a_license_a_second_step_and_a_pin_without_scripts(browser, api, mailbox, clock):
@@ -15,14 +15,7 @@ def test_an_account_a_license_a_second_step_and_a_pin_without_scripts(browser, a
     checks = Checks(page, "without-scripts")
     page.on("response", lambda r: checks.headers(r) if _is_page(r) else None)
     try:
-        email = unique_email("noscript")
-        page.goto("/sign-up")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Choose a password").fill(PASSWORD)
-        page.get_by_role("button", name="Create account").click()
-        page.get_by_text("Check your email").first.wait_for()
-        page.goto(Mailbox.link(mailbox.wait_for(email, "confirm"), "/verify-email"))
-        page.get_by_role("button").filter(has_text=re.compile("confirm", re.I)).first.click()
+        email = sign_up_and_verify(page, mailbox, unique_email("noscript"))
         page.get_by_role("heading", name="Address confirmed").wait_for()
 
         page.goto("/sign-in")

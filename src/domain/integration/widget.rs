@@ -145,12 +145,7 @@ impl HelpWidget {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Integration, RawIntegration};
-
-    fn parse(text: &str) -> Result<Integration, String> {
-        let raw: RawIntegration = toml::from_str(text).map_err(|e| e.to_string())?;
-        raw.validate()
-    }
+    use super::super::tests::parse;
 
     #[test]
     fn a_widget_names_its_script_and_every_source_it_needs() {
