@@ -204,6 +204,7 @@ mod tests {
                 help: None,
             },
         ];
+        assert!(!widget_markup(&widgets, false).into_string().contains("data-open"));
         let html = widget_markup(&widgets, true).into_string();
         assert!(html.contains("data-open"), "{html}");
         assert!(html.contains("data-script=\"https://static.zdassets.com/ekr/snippet.js?key=k\""), "{html}");
