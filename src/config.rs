@@ -661,7 +661,7 @@ impl Settings {
         }
         // Session cookies, form tokens and passkeys rely on a secure origin;
         // browsers treat only the local machine as one without TLS.
-        if public_url.scheme() == "http" && !is_loopback_host(&public_url) {
+        if public_url.scheme() == "http" && !crate::domain::is_this_machine(&public_url) {
             return Err(ConfigError::Invalid {
                 origin: "LATCHKEY_PUBLIC_URL".into(),
                 message: "must be https:// (plain http only for localhost): browsers sign in safely only over TLS"
@@ -787,16 +787,6 @@ impl Settings {
 
 /// The origin users see when none is set: this machine's name for the
 /// listening port, so a local trial works (WebAuthn wants a name, not an IP).
-/// `localhost`, a name under it, or a loopback address.
-fn is_loopback_host(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 fn default_public_url(listen: SocketAddr) -> Url {
     Url::parse(&format!("http://localhost:{}", listen.port())).unwrap_or_else(|_| unreachable_url())
 }

@@ -24,3 +24,14 @@ pub mod validation;
 
 pub use email::Email;
 pub use password::NewPassword;
+
+/// Whether `url` names this machine: `localhost`, a name under it, or a
+/// loopback address. Plain http is accepted only for such a host.
+pub fn is_this_machine(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}

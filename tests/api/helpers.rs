@@ -307,6 +307,33 @@ impl TestApp {
 
 /// RFC 6238 (SHA-1, 6 digits, 30 s), written here from the RFC rather than
 /// taken from the crate the server uses, so the two check each other.
+/// The binary's admin CLI run as an operator runs it against `db`: the
+/// settings file and policies given, `input` on stdin (where secrets go).
+pub fn admin_cli(
+    db: &TestDb,
+    settings: &std::path::Path,
+    policies: &std::path::Path,
+    args: &[&str],
+    input: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .args(["--config", settings.to_str().unwrap(), "admin"])
+        .args(args)
+        .env_clear()
+        .env("LATCHKEY_DATABASE_URL", &db.url)
+        .env("LATCHKEY_MASTER_KEY", db.master_key.expose_secret())
+        .env("LATCHKEY_POLICIES", policies)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn totp_code(secret_base32: &str, at: time::OffsetDateTime) -> String {
     use aws_lc_rs::hmac;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

@@ -25,7 +25,7 @@ use time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::helpers::{Backend, TestApp, TestDb, pyjwt};
+use crate::helpers::{Backend, TestApp, TestDb, admin_cli, pyjwt};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -1488,8 +1488,6 @@ async fn the_user_sees_and_signs_out_the_apps_on_their_account(backend: Backend)
 /// CLI reads it from stdin and keeps only its hash; the running gateway
 /// takes it at once.
 async fn a_confidential_clients_secret_is_set_with_the_cli(backend: Backend) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let OAuthApp { app, _dir } = spawn(backend).await;
     const SECRET: &str = "a-portal-secret-set-on-the-command-line";
     let attempt = |secret: &'static str| {
@@ -1511,19 +1509,13 @@ async fn a_confidential_clients_secret_is_set_with_the_cli(backend: Backend) {
     let settings = _dir.path().join("latchkey.toml");
     std::fs::write(&settings, format!("[[clients]]\n{PORTAL_CLI}")).unwrap();
     let set_secret = |id: &str, secret: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-            .args(["--config", settings.to_str().unwrap(), "admin", "client", "set-secret", id])
-            .env_clear()
-            .env("LATCHKEY_DATABASE_URL", &app.db.url)
-            .env("LATCHKEY_MASTER_KEY", secrecy::ExposeSecret::expose_secret(&app.db.master_key))
-            .env("LATCHKEY_POLICIES", _dir.path().join("policies"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{secret}\n").as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = admin_cli(
+            &app.db,
+            &settings,
+            &_dir.path().join("policies"),
+            &["client", "set-secret", id],
+            &format!("{secret}\n"),
+        );
         (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
     };
     let (ok, said) = set_secret("portal-cli", "short");

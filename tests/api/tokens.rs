@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::helpers::{Backend, TestApp, TestDb, assert_problem, pyjwt};
+use crate::helpers::{Backend, TestApp, TestDb, admin_cli, assert_problem, pyjwt};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -578,8 +578,6 @@ async fn the_timeline_explains_failures(backend: Backend) {
 /// The operator's way to give an integration its secret: the CLI reads it
 /// from stdin and stores it sealed; the running gateway signs with it.
 async fn set_secret_stores_a_sealed_secret_that_signs(backend: Backend) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
     let fixture = Fixture::new();
     let db = TestDb::new(backend).await;
     let app = fixture.spawn(db.clone(), Arc::new(ManualClock::starting_now())).await;
@@ -594,21 +592,10 @@ async fn set_secret_stores_a_sealed_secret_that_signs(backend: Backend) {
          [[integrations]]\nname = \"zdrot\"\nkind = \"zendesk_messaging\"\nkey_id = \"app_old\"\n",
     )
     .unwrap();
+    let policies = fixture.dir.path().join("policies");
     let set_secret_with = |name: &str, secret: &str, extra: &[&str]| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-            .args(["--config", settings.to_str().unwrap(), "admin", "integration", "set-secret", name])
-            .args(extra)
-            .env_clear()
-            .env("LATCHKEY_DATABASE_URL", &db.url)
-            .env("LATCHKEY_MASTER_KEY", secrecy::ExposeSecret::expose_secret(&db.master_key))
-            .env("LATCHKEY_POLICIES", fixture.dir.path().join("policies"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(format!("{secret}\n").as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
+        let args = [&["integration", "set-secret", name][..], extra].concat();
+        admin_cli(&db, &settings, &policies, &args, &format!("{secret}\n"))
     };
     let set_secret = |name: &str, secret: &str| set_secret_with(name, secret, &[]);
     let refused = set_secret("backend", "a-secret-long-enough-0123");

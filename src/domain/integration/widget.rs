@@ -5,6 +5,7 @@
 use url::Url;
 
 use super::IntegrationKind;
+use crate::domain::is_this_machine;
 
 /// Where Zendesk's messaging widget loads its code from.
 const ZENDESK_SCRIPTS: &[&str] = &["https://static.zdassets.com", "https://ekr.zdassets.com"];
@@ -65,15 +66,6 @@ pub struct HelpWidget {
     pub sources: Vec<String>,
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 /// A content-security-policy host source we are willing to write into a
 /// header: `https://host`, `wss://*.host:port`; plain `http`/`ws` only for
 /// this machine. Nothing that could end the directive or add a keyword.
@@ -101,7 +93,7 @@ impl HelpWidget {
     /// The widget of an integration of `kind`, from its settings.
     pub(super) fn new(kind: IntegrationKind, script: &str, extra: Vec<String>) -> Result<Self, String> {
         let script: Url = script.parse().map_err(|e| format!("`widget_script` is not a URL: {e}"))?;
-        if !(script.scheme() == "https" || (script.scheme() == "http" && is_loopback(&script))) {
+        if !(script.scheme() == "https" || (script.scheme() == "http" && is_this_machine(&script))) {
             return Err("`widget_script` must be an https URL".into());
         }
         if !script.username().is_empty() || script.password().is_some() {
