@@ -61,6 +61,23 @@ impl SeatOffer {
     pub fn full(&self) -> bool {
         !self.this_device && self.devices.len() >= usize::try_from(self.license.max_activations).unwrap_or(usize::MAX)
     }
+
+    /// The seat a grant takes among `offers` (best first, as
+    /// [`Licensing::seat_offers`] gives them): the one this machine holds
+    /// already, whatever was chosen (one machine, one seat); else the
+    /// license the user chose; else the best. A choice that is not among
+    /// the offers (not the user's, not usable, another product) finds
+    /// nothing rather than falling back, so a tampered form takes no seat.
+    pub fn pick(offers: Vec<SeatOffer>, chosen: Option<&LicenseId>) -> Option<SeatOffer> {
+        let mut offers = offers.into_iter().peekable();
+        if offers.peek().is_some_and(|best| best.this_device) {
+            return offers.next();
+        }
+        match chosen {
+            Some(id) => offers.find(|offer| &offer.license.id == id),
+            None => offers.next(),
+        }
+    }
 }
 
 /// A seat just claimed, before its certificate is signed.
@@ -199,17 +216,18 @@ impl Licensing {
             .collect()
     }
 
-    /// Where a seat for the machine with `fingerprint` would go among the
-    /// caller's usable licenses of `product`: the license this machine
-    /// holds a seat on already, else one with a seat free, else the first
-    /// (full). `None` when the caller holds no usable license of it.
+    /// Where a seat for the machine with `fingerprint` could go among the
+    /// caller's usable licenses of `product`, best first: the license this
+    /// machine holds a seat on already, then those with a seat free, then
+    /// the full ones (each group newest license first).
+    /// Empty when the caller holds no usable license of it.
     #[tracing::instrument(skip_all)]
-    pub async fn seat_offer(
+    pub async fn seat_offers(
         &self,
         caller: &Authenticated,
         product: &str,
         fingerprint: &str,
-    ) -> LicenseResult<Option<SeatOffer>> {
+    ) -> LicenseResult<Vec<SeatOffer>> {
         let fingerprint =
             Fingerprint::parse(fingerprint).map_err(|e| LicenseError::invalid("fingerprint", Rule::Fingerprint(e)))?;
         let hash = fingerprint.hash();
@@ -225,11 +243,8 @@ impl Licensing {
             let this_device = devices.iter().any(|a| a.fingerprint_hash == hash);
             offers.push(SeatOffer { license, devices, this_device });
         }
-        let best = offers.iter().position(|o| o.this_device).or_else(|| offers.iter().position(|o| !o.full()));
-        Ok(match best {
-            Some(index) => Some(offers.swap_remove(index)),
-            None => offers.into_iter().next(),
-        })
+        offers.sort_by_key(|offer| (!offer.this_device, offer.full()));
+        Ok(offers)
     }
 
     /// A fresh certificate for a seat the user's app holds, renewing a

@@ -10,7 +10,7 @@ use super::service::{GRANT_LIFETIME, OAuth};
 use crate::domain::account::Authenticated;
 use crate::domain::client::{Client, Grant};
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{LicenseId, new_id};
 use crate::domain::oauth::{CodeChallenge, Scope, SeatAsked, seat_asked};
 use crate::secrets::{TokenKind, issue_token};
 use crate::store::{GrantVia, NewCode, NewGrant};
@@ -124,12 +124,15 @@ impl OAuth {
     }
 
     /// The user approved: stores the grant and its code, and returns where
-    /// to send the browser (the app's redirect URI, with the code).
+    /// to send the browser (the app's redirect URI, with the code). A seat
+    /// the app asked for goes on the license the user `chose`, if they had
+    /// a choice (see [`crate::licensing::SeatOffer::pick`]).
     #[tracing::instrument(skip_all, fields(client = %authorization.client.id))]
     pub async fn approve(
         &self,
         caller: &Authenticated,
         authorization: &Authorization,
+        chose: Option<&LicenseId>,
         from: &ClientInfo,
     ) -> OAuthResult<String> {
         self.check_requirements(caller, &authorization.client).await?;
@@ -156,7 +159,7 @@ impl OAuth {
         };
         let client = &authorization.client;
         let seat = authorization.seat.as_ref();
-        if !self.write_grant(caller, client, grant, seat, GrantVia::Code(stored), from).await? {
+        if !self.write_grant(caller, client, grant, seat, chose, GrantVia::Code(stored), from).await? {
             // A code cannot be "decided elsewhere"; should the store ever say so, no code goes out.
             return Err(Problem::Code.into());
         }

@@ -13,7 +13,7 @@ use crate::domain::account::Authenticated;
 use crate::domain::client::{Client, Grant};
 use crate::domain::codes::UserCode;
 use crate::domain::event::{ClientInfo, EventKind, NewEvent};
-use crate::domain::ids::new_id;
+use crate::domain::ids::{LicenseId, new_id};
 use crate::domain::lockout::{AttemptKey, AttemptKind, seconds_until};
 use crate::domain::oauth::{Scope, SeatAsked, seat_asked};
 use crate::secrets::{TokenKind, hash_token, issue_token};
@@ -49,6 +49,19 @@ impl std::fmt::Debug for DeviceAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeviceAuthorization").field("expires_in", &self.expires_in).finish_non_exhaustive()
     }
+}
+
+/// What the person answers to a device request.
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceAnswer<'a> {
+    /// Approve.
+    Approve {
+        /// The license the person chose for the seat the device asked
+        /// for, when they had a choice.
+        license: Option<&'a LicenseId>,
+    },
+    /// Deny: the device is told so.
+    Deny,
 }
 
 /// A pending device request, for the person to approve or deny.
@@ -159,9 +172,13 @@ impl OAuth {
         &self,
         caller: &Authenticated,
         typed: &str,
-        approve: bool,
+        answer: DeviceAnswer<'_>,
         from: &ClientInfo,
     ) -> OAuthResult<DeviceApproval> {
+        let (approve, chose) = match answer {
+            DeviceAnswer::Approve { license } => (true, license),
+            DeviceAnswer::Deny => (false, None),
+        };
         let approval = self.device_request(caller, typed, from).await?;
         let now = self.clock.now();
         let code = UserCode::parse(typed).ok_or(Problem::UserCode)?;
@@ -181,7 +198,7 @@ impl OAuth {
         };
         let decided = if approve {
             let via = GrantVia::Device { user_code_hash: code.hash() };
-            self.write_grant(caller, &approval.client, grant, approval.seat.as_ref(), via, from).await?
+            self.write_grant(caller, &approval.client, grant, approval.seat.as_ref(), chose, via, from).await?
         } else {
             self.store.decide_device_request(&code.hash(), DeviceDecision::Deny, now).await?
         };

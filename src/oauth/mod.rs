@@ -13,7 +13,8 @@ mod token;
 pub use apps::SignedInApp;
 pub use authorize::{Authorization, AuthorizeParams, AuthorizeRefusal, CODE_LIFETIME};
 pub use device::{
-    DEVICE_CODE_GRANT, DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL_SECS, DeviceApproval, DeviceAuthorization,
+    DEVICE_CODE_GRANT, DEVICE_CODE_LIFETIME, DEVICE_POLL_INTERVAL_SECS, DeviceAnswer, DeviceApproval,
+    DeviceAuthorization,
 };
 pub use dpop::{DPOP_ALGORITHMS, DpopRefusal, ProofTarget, Proven};
 pub use error::{ErrorCode, OAuthError, OAuthResult, Problem};

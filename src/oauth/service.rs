@@ -12,7 +12,7 @@ use crate::clock::Clock;
 use crate::domain::account::Authenticated;
 use crate::domain::client::Client;
 use crate::domain::event::ClientInfo;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{LicenseId, UserId};
 use crate::domain::license::License;
 use crate::domain::oauth::SeatAsked;
 use crate::domain::policy::{Policy, PolicySet};
@@ -119,15 +119,16 @@ impl OAuth {
         Ok(usable)
     }
 
-    /// Where the seat the app asks for would go, for the approval page:
-    /// `None` when the user holds no usable license of the app's product.
-    pub async fn seat_offer(
+    /// Where the seat the app asks for could go, best first, for the
+    /// approval page: empty when the user holds no usable license of the
+    /// app's product.
+    pub async fn seat_offers(
         &self,
         caller: &Authenticated,
         client: &Client,
         seat: &SeatAsked,
-    ) -> OAuthResult<Option<SeatOffer>> {
-        Ok(self.licensing.seat_offer(caller, &client.product, &seat.fingerprint).await?)
+    ) -> OAuthResult<Vec<SeatOffer>> {
+        Ok(self.licensing.seat_offers(caller, &client.product, &seat.fingerprint).await?)
     }
 
     /// Writes the app's grant, and how it reaches the app. When the app
@@ -135,14 +136,18 @@ impl OAuth {
     /// exactly as `POST /v1/activations` claims one (the same seat race, the
     /// same events and mail), so a seat is never taken for a sign-in that
     /// was not written, nor the other way round. Activating the same machine
-    /// again reuses its seat. `false` when the device request was decided
+    /// again reuses its seat; otherwise the seat goes on the license the
+    /// user `chose` on the approval page, or the best one (see
+    /// [`SeatOffer::pick`]). `false` when the device request was decided
     /// elsewhere or expired meanwhile: nothing was written.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the approval; a struct would only rename them
     pub(super) async fn write_grant(
         &self,
         caller: &Authenticated,
         client: &Client,
         grant: NewGrant,
         seat: Option<&SeatAsked>,
+        chose: Option<&LicenseId>,
         via: GrantVia,
         from: &ClientInfo,
     ) -> OAuthResult<bool> {
@@ -158,7 +163,8 @@ impl OAuth {
                 }
             });
         };
-        let offer = self.seat_offer(caller, client, asked).await?.ok_or(LicenseError::NotFound)?;
+        let offers = self.seat_offers(caller, client, asked).await?;
+        let offer = SeatOffer::pick(offers, chose).ok_or(LicenseError::NotFound)?;
         let device = crate::licensing::DeviceRequest {
             license_id: offer.license.id.clone(),
             fingerprint: asked.fingerprint.clone(),

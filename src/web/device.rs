@@ -15,10 +15,10 @@ use super::Web;
 use super::errors::{PageError, PageResult};
 use super::i18n::arg;
 use super::layout::{self, Field};
-use super::oauth::{SeatOutlook, seat_outlook};
+use super::oauth::{SeatLine, SeatOutlook, chosen_license, seat_outlook};
 use super::page::{Form, Query, SignedIn};
 use super::reasons::Said;
-use crate::oauth::DeviceApproval;
+use crate::oauth::{DeviceAnswer, DeviceApproval};
 
 /// The routes of this group.
 pub fn routes() -> Router<Web> {
@@ -37,11 +37,13 @@ pub struct CodeForm {
     user_code: String,
 }
 
-/// The answer, with the code it is about.
+/// The answer, with the code it is about and the license chosen for the
+/// seat when there was a choice.
 #[derive(Deserialize)]
 pub struct DecisionForm {
     user_code: String,
     decision: String,
+    license: Option<String>,
 }
 
 fn code_page(signed_in: &SignedIn, typed: Option<&str>, refusal: Option<&Said>) -> Response {
@@ -67,7 +69,7 @@ fn code_page(signed_in: &SignedIn, typed: Option<&str>, refusal: Option<&Said>) 
     response
 }
 
-fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval, seat_line: Option<&str>) -> Response {
+fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval, seat: Option<&SeatLine>) -> Response {
     let page = &signed_in.page;
     let lang = page.lang;
     let client = &approval.client;
@@ -81,7 +83,7 @@ fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval, seat_line: Opt
         p { (lang.t_with("oauth-as", vec![("email", arg(signed_in.caller.user.email.clone()))])) }
         p { (asked) }
         div class="alert" role="note" { p { (lang.t("device-warning")) } }
-        @if let Some(line) = seat_line { p class="seat" { strong { (line) } } }
+        @if let Some(seat) = seat { (seat.said()) }
         h2 id="oauth-gets" { (lang.t_with("oauth-wants", app())) }
         ul aria-labelledby="oauth-gets" {
             @for scope in approval.scope.iter() {
@@ -91,6 +93,7 @@ fn approval_page(signed_in: &SignedIn, approval: &DeviceApproval, seat_line: Opt
         form method="post" action="/device/decision" {
             (layout::csrf(page))
             input type="hidden" name="user_code" value=(approval.user_code);
+            @if let Some(seat) = seat { (seat.fields()) }
             div class="actions" {
                 button type="submit" name="decision" value="allow" { (lang.t("device-allow")) }
                 button type="submit" name="decision" value="deny" class="secondary" { (lang.t("device-deny")) }
@@ -113,7 +116,7 @@ async fn find(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<Code
     match oauth.device_request(&signed_in.caller, &form.user_code, &signed_in.page.client).await {
         Ok(approval) => match seat_outlook(&web, &signed_in, &approval.client, approval.seat.as_ref()).await? {
             SeatOutlook::Blocked(page) => Ok(page),
-            SeatOutlook::Line(line) => Ok(approval_page(&signed_in, &approval, Some(&line))),
+            SeatOutlook::Approve(seat) => Ok(approval_page(&signed_in, &approval, Some(&seat))),
             SeatOutlook::None => Ok(approval_page(&signed_in, &approval, None)),
         },
         Err(error) => refused(&signed_in, &form.user_code, error.into()),
@@ -123,9 +126,13 @@ async fn find(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<Code
 /// `POST /device/decision`: approve or deny; then the person goes back to the device.
 async fn decide(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<DecisionForm>) -> PageResult {
     let approve = form.decision == "allow";
+    let chose = match chosen_license(form.license.as_deref()) {
+        Ok(chose) => chose,
+        Err(error) => return refused(&signed_in, &form.user_code, error.into()),
+    };
+    let answer = if approve { DeviceAnswer::Approve { license: chose.as_ref() } } else { DeviceAnswer::Deny };
     let oauth = &web.app.services.oauth;
-    let approval = match oauth.decide_device(&signed_in.caller, &form.user_code, approve, &signed_in.page.client).await
-    {
+    let approval = match oauth.decide_device(&signed_in.caller, &form.user_code, answer, &signed_in.page.client).await {
         Ok(approval) => approval,
         Err(error) => return refused(&signed_in, &form.user_code, error.into()),
     };

@@ -25,8 +25,10 @@ use super::layout;
 use super::page::{Form, Page, SignedIn, sign_in_then};
 use super::reasons::Said;
 use crate::domain::client::Client;
+use crate::domain::ids::LicenseId;
 use crate::domain::oauth::SeatAsked;
 use crate::domain::reason::Code;
+use crate::licensing::{LicenseError, SeatOffer};
 use crate::oauth::{Authorization, AuthorizeParams, AuthorizeRefusal, OAuthError};
 
 /// The routes of this group.
@@ -34,12 +36,21 @@ pub fn routes() -> Router<Web> {
     Router::new().route("/oauth/authorize", get(show).post(decide))
 }
 
-/// The approval form as posted: the request again, and the answer.
+/// The approval form as posted: the request again, the answer, and the
+/// license chosen for the seat when there was a choice.
 #[derive(Deserialize)]
 pub struct DecisionForm {
     #[serde(flatten)]
     request: AuthorizeParams,
     decision: String,
+    license: Option<String>,
+}
+
+/// The license a form chose for an app's seat. Text that is no license id
+/// is a choice of nothing the user holds, so it takes no seat (never the
+/// default instead).
+pub(super) fn chosen_license(posted: Option<&str>) -> Result<Option<LicenseId>, OAuthError> {
+    posted.map(|text| LicenseId::parse(text).ok_or_else(|| OAuthError::from(LicenseError::NotFound))).transpose()
 }
 
 /// The request's fields, carried through the approval form.
@@ -119,16 +130,36 @@ fn requirement_page(signed_in: &SignedIn, authorization: &Authorization, said: &
     response
 }
 
-/// What a seat asked for with a sign-in comes to: a line for the approval
-/// page, or a page of its own when it cannot be had (no license of the
-/// product, every seat taken by other machines).
+/// What a seat asked for with a sign-in comes to: what approving does,
+/// for the approval page, or a page of its own when it cannot be had (no
+/// license of the product, every seat taken by other machines).
 pub(super) enum SeatOutlook {
     /// No seat was asked for.
     None,
-    /// The line that says what approving does.
-    Line(String),
+    /// What approving does to the user's seats.
+    Approve(SeatLine),
     /// The page to show instead of the approval.
     Blocked(Response),
+}
+
+/// What approving does to the user's seats: a sentence, and when more than
+/// one of their licenses has a seat free, the choice between them (which
+/// matters: a team's floating seat is not a personal license's).
+pub(super) struct SeatLine {
+    text: String,
+    choice: Option<Markup>,
+}
+
+impl SeatLine {
+    /// The sentence, above the approval form.
+    pub(super) fn said(&self) -> Markup {
+        html! { p class="seat" { strong { (self.text) } } }
+    }
+
+    /// The choice of license, inside the approval form (nothing without one).
+    pub(super) fn fields(&self) -> Markup {
+        html! { @if let Some(choice) = &self.choice { (choice) } }
+    }
 }
 
 pub(super) async fn seat_outlook(
@@ -141,7 +172,8 @@ pub(super) async fn seat_outlook(
     let page = &signed_in.page;
     let lang = page.lang;
     let device = seat.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
-    let Some(offer) = web.app.services.oauth.seat_offer(&signed_in.caller, client, seat).await? else {
+    let offers = web.app.services.oauth.seat_offers(&signed_in.caller, client, seat).await?;
+    let Some(best) = offers.first() else {
         let body = html! {
             div class="alert" role="alert" data-code="not_found" {
                 p { (lang.t_with("oauth-no-license", vec![("product", arg(client.product.clone()))])) }
@@ -154,56 +186,91 @@ pub(super) async fn seat_outlook(
         *response.status_mut() = StatusCode::FORBIDDEN;
         return Ok(SeatOutlook::Blocked(response));
     };
-    let max = i64::from(offer.license.max_activations);
-    if offer.full() {
-        let body = html! {
-            div class="alert" role="alert" data-code="seat_limit_reached" {
-                p { (lang.t_with("oauth-seats-full", vec![("max", arg(max)), ("product", arg(client.product.clone()))])) }
-                p class="next" { (lang.t_with("oauth-seats-full-next", vec![("device", arg(device.clone()))])) }
+    if best.full() {
+        return Ok(SeatOutlook::Blocked(seats_full(signed_in, client, best, &device)));
+    }
+    if best.this_device {
+        return Ok(SeatOutlook::Approve(SeatLine {
+            text: lang.t_with("oauth-activate-again", vec![("device", arg(device))]),
+            choice: None,
+        }));
+    }
+    let free: Vec<&SeatOffer> = offers.iter().filter(|offer| !offer.full()).collect();
+    if let [only] = free.as_slice() {
+        let args = vec![
+            ("app", arg(client.name.clone())),
+            ("device", arg(device)),
+            ("seat", arg(next_seat(only))),
+            ("max", arg(i64::from(only.license.max_activations))),
+        ];
+        return Ok(SeatOutlook::Approve(SeatLine { text: lang.t_with("oauth-activate", args), choice: None }));
+    }
+    let choice = html! {
+        fieldset class="choices" {
+            legend { (lang.t_with("oauth-choose-license", vec![("device", arg(device.clone()))])) }
+            @for (index, offer) in free.iter().enumerate() {
+                @let id = format!("license-{index}");
+                @let args = vec![
+                    ("policy", arg(offer.license.policy.clone())),
+                    ("seat", arg(next_seat(offer))),
+                    ("max", arg(i64::from(offer.license.max_activations))),
+                ];
+                div class="field check" {
+                    input type="radio" id=(id) name="license" value=(offer.license.id.as_str()) checked[index == 0];
+                    label for=(id) { (lang.t_with("oauth-license-option", args)) }
+                }
             }
-            ul class="devices" {
-                @for held in &offer.devices {
-                    @let name = held.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
-                    li {
-                        (name) " · " (lang.t_with("oauth-last-seen", vec![("when", arg(lang.date_time(held.last_seen_at)))]))
-                        form method="post" action=(format!("/account/licenses/devices/{}/remove", held.id)) {
-                            (layout::csrf(page))
-                            input type="hidden" name="next" value=(page.here);
-                            button type="submit" class="secondary" aria-label=(lang.t_with("oauth-free-seat-of", vec![("device", arg(name.clone()))])) {
-                                (lang.t("oauth-free-seat"))
-                            }
+        }
+    };
+    let args = vec![("app", arg(client.name.clone())), ("device", arg(device))];
+    Ok(SeatOutlook::Approve(SeatLine { text: lang.t_with("oauth-activate-choose", args), choice: Some(choice) }))
+}
+
+/// The seat a new machine would take on `offer`, counting from one.
+fn next_seat(offer: &SeatOffer) -> i64 {
+    i64::try_from(offer.devices.len()).unwrap_or(i64::MAX).saturating_add(1)
+}
+
+/// Every seat of the user's licenses is taken: the devices holding the
+/// best one's, each with a button to free its seat, then back here.
+fn seats_full(signed_in: &SignedIn, client: &Client, offer: &SeatOffer, device: &str) -> Response {
+    let page = &signed_in.page;
+    let lang = page.lang;
+    let max = i64::from(offer.license.max_activations);
+    let body = html! {
+        div class="alert" role="alert" data-code="seat_limit_reached" {
+            p { (lang.t_with("oauth-seats-full", vec![("max", arg(max)), ("product", arg(client.product.clone()))])) }
+            p class="next" { (lang.t_with("oauth-seats-full-next", vec![("device", arg(device.to_owned()))])) }
+        }
+        ul class="devices" {
+            @for held in &offer.devices {
+                @let name = held.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
+                li {
+                    (name) " · " (lang.t_with("oauth-last-seen", vec![("when", arg(lang.date_time(held.last_seen_at)))]))
+                    form method="post" action=(format!("/account/licenses/devices/{}/remove", held.id)) {
+                        (layout::csrf(page))
+                        input type="hidden" name="next" value=(page.here);
+                        button type="submit" class="secondary" aria-label=(lang.t_with("oauth-free-seat-of", vec![("device", arg(name.clone()))])) {
+                            (lang.t("oauth-free-seat"))
                         }
                     }
                 }
             }
-            p { a href="/account/licenses" { (lang.t("oauth-free-seat-action")) } }
-            p { a href=(page.here) { (lang.t_with("oauth-needs-retry", vec![("app", arg(client.name.clone()))])) } }
-        };
-        let title = lang.t_with("oauth-needs-title", vec![("app", arg(client.name.clone()))]);
-        let mut response = layout::page(page, &title, body).into_response();
-        *response.status_mut() = StatusCode::CONFLICT;
-        return Ok(SeatOutlook::Blocked(response));
-    }
-    let line = if offer.this_device {
-        lang.t_with("oauth-activate-again", vec![("device", arg(device))])
-    } else {
-        let seat_number = i64::try_from(offer.devices.len()).unwrap_or(i64::MAX).saturating_add(1);
-        let args = vec![
-            ("app", arg(client.name.clone())),
-            ("device", arg(device)),
-            ("seat", arg(seat_number)),
-            ("max", arg(max)),
-        ];
-        lang.t_with("oauth-activate", args)
+        }
+        p { a href="/account/licenses" { (lang.t("oauth-free-seat-action")) } }
+        p { a href=(page.here) { (lang.t_with("oauth-needs-retry", vec![("app", arg(client.name.clone()))])) } }
     };
-    Ok(SeatOutlook::Line(line))
+    let title = lang.t_with("oauth-needs-title", vec![("app", arg(client.name.clone()))]);
+    let mut response = layout::page(page, &title, body).into_response();
+    *response.status_mut() = StatusCode::CONFLICT;
+    response
 }
 
 fn approval_page(
     signed_in: &SignedIn,
     authorization: &Authorization,
     params: &AuthorizeParams,
-    seat_line: Option<&str>,
+    seat: Option<&SeatLine>,
 ) -> Markup {
     let page = &signed_in.page;
     let lang = page.lang;
@@ -211,7 +278,7 @@ fn approval_page(
     let app = || vec![("app", arg(client.name.clone()))];
     let body = html! {
         p { (lang.t_with("oauth-as", vec![("email", arg(signed_in.caller.user.email.clone()))])) }
-        @if let Some(line) = seat_line { p class="seat" { strong { (line) } } }
+        @if let Some(seat) = seat { (seat.said()) }
         h2 id="oauth-gets" { (lang.t_with("oauth-wants", app())) }
         ul aria-labelledby="oauth-gets" {
             @for scope in authorization.scope.iter() {
@@ -222,6 +289,7 @@ fn approval_page(
         form method="post" action="/oauth/authorize" {
             (layout::csrf(page))
             (hidden_request(params))
+            @if let Some(seat) = seat { (seat.fields()) }
             div class="actions" {
                 button type="submit" name="decision" value="allow" { (lang.t("oauth-allow")) }
                 button type="submit" name="decision" value="deny" class="secondary" { (lang.t("oauth-deny")) }
@@ -252,13 +320,14 @@ async fn show(
     }
     let seat = match seat_outlook(&web, &signed_in, &authorization.client, authorization.seat.as_ref()).await? {
         SeatOutlook::Blocked(page) => return Ok(page),
-        SeatOutlook::Line(line) => Some(line),
+        SeatOutlook::Approve(seat) => Some(seat),
         SeatOutlook::None => None,
     };
+    // The vendor's own app goes straight on, its seat on the best license.
     if authorization.client.first_party {
-        return approve(&web, &signed_in, &authorization).await;
+        return approve(&web, &signed_in, &authorization, None).await;
     }
-    Ok(approval_page(&signed_in, &authorization, &params, seat.as_deref()).into_response())
+    Ok(approval_page(&signed_in, &authorization, &params, seat.as_ref()).into_response())
 }
 
 /// `POST /oauth/authorize`: the user's answer.
@@ -271,11 +340,21 @@ async fn decide(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<De
         let location = web.app.services.oauth.decline(&authorization);
         return Ok(back_to_app(&signed_in.page, &authorization.client.name, &location, "oauth-declined-title"));
     }
-    approve(&web, &signed_in, &authorization).await
+    let chose = match chosen_license(form.license.as_deref()) {
+        Ok(chose) => chose,
+        Err(error) => return unmet(&signed_in, &authorization, error),
+    };
+    approve(&web, &signed_in, &authorization, chose.as_ref()).await
 }
 
-async fn approve(web: &Web, signed_in: &SignedIn, authorization: &Authorization) -> PageResult {
-    match web.app.services.oauth.approve(&signed_in.caller, authorization, &signed_in.page.client).await {
+async fn approve(
+    web: &Web,
+    signed_in: &SignedIn,
+    authorization: &Authorization,
+    chose: Option<&LicenseId>,
+) -> PageResult {
+    let oauth = &web.app.services.oauth;
+    match oauth.approve(&signed_in.caller, authorization, chose, &signed_in.page.client).await {
         Ok(location) => {
             Ok(back_to_app(&signed_in.page, &authorization.client.name, &location, "oauth-returning-title"))
         }

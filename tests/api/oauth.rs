@@ -37,6 +37,7 @@ on_both_backends!(
     a_device_signs_in_with_a_code_typed_on_another_screen,
     device_codes_are_denied_expire_and_cannot_be_guessed,
     an_app_signs_in_and_activates_its_machine_in_one_step,
+    a_user_with_two_licenses_chooses_which_one_the_machine_uses,
     the_reference_desktop_client_signs_in_activates_and_refreshes,
     dpop_binds_an_apps_tokens_to_the_key_on_its_machine,
     the_user_sees_and_signs_out_the_apps_on_their_account,
@@ -66,6 +67,10 @@ const SOLO: (&str, &str) = (
      transfers_per_30d = 1\n",
 );
 
+/// A second license of the same product, for a user holding two.
+const CREW: (&str, &str) =
+    ("crew.toml", "name = \"crew\"\nproduct = \"notes\"\nmax_activations = 3\nbinding = \"node_locked\"\n");
+
 const PORTAL_SECRET: &str = "portal-secret-of-thirty-two-chars";
 
 /// A confidential client whose secret is set with the CLI.
@@ -92,7 +97,7 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
     let dir = tempfile::tempdir().unwrap();
     let policies = dir.path().join("policies");
     std::fs::create_dir(&policies).unwrap();
-    for (name, text) in POLICIES.iter().chain([&SOLO]) {
+    for (name, text) in POLICIES.iter().chain([&SOLO, &CREW]) {
         std::fs::write(policies.join(name), text).unwrap();
     }
     let secret = dir.path().join("portal.secret");
@@ -313,22 +318,30 @@ impl Browser {
     }
 
     async fn decide(&self, started: &Started, decision: &str) -> String {
+        let response = self.decide_with(started, decision, &[]).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        continue_link(&response.text().await.unwrap())
+    }
+}
+
+impl Browser {
+    /// Posts the approval form for `started` with the `decision` and any
+    /// `more` fields the page offered (a license chosen for the seat).
+    async fn decide_with(&self, started: &Started, decision: &str, more: &[(&str, &str)]) -> reqwest::Response {
         let mut form: Vec<(String, String)> =
             started.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
         form.push(("csrf".into(), self.csrf.clone()));
         form.push(("decision".into(), decision.into()));
+        form.extend(more.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let url = started.url.as_str().split('?').next().unwrap();
-        let response = self
-            .client
+        self.client
             .post(url)
             .header(COOKIE, &self.cookies)
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish())
             .send()
             .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        continue_link(&response.text().await.unwrap())
+            .unwrap()
     }
 }
 
@@ -1051,6 +1064,96 @@ async fn exchange_raw(app: &TestApp, rp: &RelyingParty, browser: &Browser, start
     .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     tokens
+}
+
+/// Issues a license of `policy` and redeems it on the session's account: its id.
+async fn redeemed(app: &TestApp, session: &str, policy: &str) -> String {
+    let issued: Value =
+        app.post("/v1/admin/licenses", &json!({"policy": policy}), Some(app.admin_key())).await.json().await.unwrap();
+    let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
+    let redeemed = app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(session)).await;
+    assert!(redeemed.status().is_success(), "{}", redeemed.text().await.unwrap());
+    issued["licenses"][0]["id"].as_str().unwrap().to_owned()
+}
+
+/// Two licenses of the app's product with seats free: the approval asks
+/// which one the machine takes (a team's seat is not a personal license's),
+/// the newest first; a choice that is not the user's takes no seat; and a
+/// machine that holds a seat keeps it whatever the form says.
+async fn a_user_with_two_licenses_chooses_which_one_the_machine_uses(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, session, browser) = user_with_browser(&app).await;
+    let rp = relying_party(&app, "notes").await;
+    let solo = redeemed(&app, &session, "solo").await;
+    let crew = redeemed(&app, &session, "crew").await;
+    let (_, _, other_session) = app.signed_in_user().await;
+    let someone_elses = redeemed(&app, &other_session, "crew").await;
+
+    let (started, page) = with_seat(&rp, &browser, LAPTOP).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Which license should Ada&#39;s laptop use?")
+            || html.contains("Which license should Ada's laptop use?"),
+        "{html}"
+    );
+    let crew_at = html.find(&format!("value=\"{crew}\" checked")).expect("the newest license, chosen to start with");
+    let solo_at = html.find(&format!("value=\"{solo}\"")).expect("the other license, to choose");
+    assert!(crew_at < solo_at, "{html}");
+    assert!(html.contains("crew: seat 1 of 3") && html.contains("solo: seat 1 of 1"), "{html}");
+    assert!(!html.contains(&someone_elses), "{html}");
+
+    // Someone else's license, or no license id at all, takes no seat: a page says so.
+    for tampered in [someone_elses.as_str(), "not-a-license"] {
+        let refused = browser.decide_with(&started, "allow", &[("license", tampered)]).await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+        assert!(refused.text().await.unwrap().contains("data-code=\"not_found\""));
+    }
+    let mine: Value = app.get("/v1/me/licenses", Some(&session)).await.json().await.unwrap();
+    assert!(!mine.to_string().contains("Ada's laptop"), "no seat was taken: {mine}");
+
+    // The user picks the one that was not preselected.
+    let back = browser.decide_with(&started, "allow", &[("license", &solo)]).await;
+    assert_eq!(back.status(), StatusCode::OK);
+    let code =
+        param(&rp.receive(&browser, &continue_link(&back.text().await.unwrap())).await, "code").unwrap().to_owned();
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let (status, tokens) = token_request(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", started.verifier.secret()),
+            ("client_id", "notes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let seat = &tokens["authorization_details"][0];
+    assert_eq!(seat["license_id"], solo.as_str(), "{tokens}");
+
+    // The same machine again: it keeps its seat, no choice is offered, and
+    // a form naming the other license still lands on the seat it holds.
+    let (started, page) = with_seat(&rp, &browser, LAPTOP).await;
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("name=\"license\""), "{html}");
+    let back = browser.decide_with(&started, "allow", &[("license", &crew)]).await;
+    let code =
+        param(&rp.receive(&browser, &continue_link(&back.text().await.unwrap())).await, "code").unwrap().to_owned();
+    let (status, again) = token_request(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", started.verifier.secret()),
+            ("client_id", "notes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["authorization_details"][0]["activation_id"], seat["activation_id"], "{again}");
 }
 
 async fn an_app_signs_in_and_activates_its_machine_in_one_step(backend: Backend) {
