@@ -756,6 +756,24 @@ impl Settings {
         if settings.password_queue.is_some_and(|n| n > 10_000) {
             return Err(invalid("LATCHKEY_PASSWORD_QUEUE", "must be at most 10000"));
         }
+        // Plain http is allowed for a widget served from this machine, for
+        // development; on an https deployment it would be whatever program
+        // listens on that port of each visitor's own computer.
+        if settings.public_url.scheme() == "https" {
+            let plain = settings.integrations.iter().find(|integration| {
+                integration.widget.as_ref().is_some_and(|widget| {
+                    widget.script.scheme() == "http"
+                        || widget.sources.iter().any(|source| source.starts_with("http:") || source.starts_with("ws:"))
+                })
+            });
+            if let Some(integration) = plain {
+                let message = format!(
+                    "`{}`: the public URL is https, so `widget_script` and `widget_sources` must be https (or wss)",
+                    integration.name
+                );
+                return Err(invalid("[[integrations]]", &message));
+            }
+        }
         if settings.master_key.is_some() && settings.master_key_file.is_some() {
             return Err(ConfigError::Invalid {
                 origin: "LATCHKEY_MASTER_KEY".into(),
@@ -895,6 +913,18 @@ mod tests {
         assert!(err.to_string().contains("[[integrations]]"), "{err}");
         let err = Settings::load(Sources { file: None, env: env(&[("LATCHKEY_INTEGRATIONS", "x")]) }).unwrap_err();
         assert!(err.to_string().contains("[[integrations]]"), "{err}");
+
+        // A widget from this machine over plain http: for development only.
+        for local in [
+            "widget_script = \"http://localhost:9000/w.js\"\n",
+            "widget_script = \"https://w.example.com/w.js\"\nwidget_sources = [\"ws://localhost:9000\"]\n",
+        ] {
+            std::fs::write(&file, format!("[[integrations]]\nname = \"chat\"\nkind = \"jwt\"\n{local}")).unwrap();
+            assert!(Settings::load(Sources { file: Some(&file), env: HashMap::new() }).is_ok(), "{local}");
+            let https = env(&[("LATCHKEY_PUBLIC_URL", "https://login.example.com")]);
+            let err = Settings::load(Sources { file: Some(&file), env: https }).unwrap_err();
+            assert!(err.to_string().contains("`chat`: the public URL is https"), "{local}: {err}");
+        }
     }
 
     #[test]

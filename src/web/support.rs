@@ -2,10 +2,16 @@
 //! vendor's chat widget signed in as the user. An integration with a
 //! `widget_script` has its widget loaded here, and only here: this page's
 //! policy alone names the vendor's sources, so no third-party script runs
-//! beside a password field. Our own script (`assets/app.js`) loads the
-//! widget and hands it a token minted for this page view; a widget without
-//! a script of ours reads the tokens from `window.latchkey.helpWidget()`.
-//! `?chat=open` (the "contact support" link on every error page) opens it.
+//! on the sign-in, password or security pages. While this page is open,
+//! though, a vendor's script can do what the signed-in user can (the same
+//! origin, the same cookies): only a vendor the operator trusts belongs in
+//! `widget_script`. Our own script (`assets/app.js`) loads the widget and
+//! hands it a token minted for this page view; a widget without a loader
+//! of ours reads the tokens from `window.latchkey.helpWidget()`. Only
+//! integrations with a widget get a token here: every script on the page
+//! could read any token on it, and one meant for a product's back end has
+//! no business in a vendor's widget. `?chat=open` (the "contact support"
+//! link on every error page) opens it.
 
 use axum::Router;
 use axum::extract::State;
@@ -49,13 +55,13 @@ impl Opening {
     }
 }
 
-/// Fresh tokens for every widget integration the user may have one for.
-/// One that refuses (a missing secret, an unverified address) is left out
-/// rather than failing the page: the PIN still works.
+/// Fresh tokens for every integration with a widget the user may have one
+/// for. One that refuses (a missing secret, an unverified address) is left
+/// out rather than failing the page: the PIN still works.
 async fn widgets(web: &Web, signed_in: &SignedIn) -> Vec<Widget> {
     let tokens = &web.app.services.tokens;
     let mut widgets = Vec::new();
-    for integration in tokens.widget_integrations() {
+    for integration in tokens.widget_integrations().filter(|integration| integration.widget.is_some()) {
         let audience = &integration.name;
         match tokens.mint(&signed_in.caller, audience).await {
             Ok(minted) => widgets.push(Widget {

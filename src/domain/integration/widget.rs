@@ -68,17 +68,31 @@ pub struct HelpWidget {
 
 /// A content-security-policy host source we are willing to write into a
 /// header: `https://host`, `wss://*.host:port`; plain `http`/`ws` only for
-/// this machine. Nothing that could end the directive or add a keyword.
+/// `localhost` and `127.0.0.1` (the loopback names a policy can write).
+/// Nothing that could end the directive or add a keyword, no empty label,
+/// and a wildcard only under a name of two labels or more: `*.com` would
+/// open the widget's connections to half the web.
 fn is_host_source(text: &str) -> bool {
     let Some((scheme, host)) = text.split_once("://") else { return false };
-    let host_name = host.strip_prefix("*.").unwrap_or(host);
-    let name_only = host_name.split(':').next().unwrap_or_default();
-    let local = name_only == "localhost" || name_only == "127.0.0.1";
+    let (wildcard, host) = match host.strip_prefix("*.") {
+        Some(under) => (true, under),
+        None => (false, host),
+    };
+    let (name, port) = match host.split_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let labels: Vec<&str> = name.split('.').collect();
+    let name_ok = name.len() <= 253
+        && labels.iter().all(|label| {
+            !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && (!wildcard || labels.len() >= 2);
+    let port_ok =
+        port.is_none_or(|port| !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()));
+    let local = !wildcard && (name == "localhost" || name == "127.0.0.1");
     let scheme_ok = matches!(scheme, "https" | "wss") || (matches!(scheme, "http" | "ws") && local);
-    scheme_ok
-        && !host_name.is_empty()
-        && host_name.len() <= 253
-        && host_name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+    scheme_ok && name_ok && port_ok
 }
 
 fn add_new(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
@@ -102,7 +116,10 @@ impl HelpWidget {
         // The origin goes into the policy as it is: one host, nothing more.
         let origin = script.origin().ascii_serialization();
         if origin.contains('*') || !is_host_source(&origin) {
-            return Err(format!("`widget_script` host `{origin}` cannot be named in a content security policy"));
+            return Err(format!(
+                "`widget_script` host `{origin}` cannot be named in a content security policy \
+                 (plain http only for localhost or 127.0.0.1)"
+            ));
         }
         let app_id = match kind {
             IntegrationKind::Intercom => {
@@ -188,9 +205,31 @@ mod tests {
                 "kind = \"jwt\"\nwidget_script = \"https://e.com/w.js\"\nwidget_sources = [\"http://evil.example\"]",
                 "origin such as",
             ),
+            ("kind = \"jwt\"\nwidget_script = \"http://app.localhost/w.js\"", "only for localhost or 127.0.0.1"),
         ] {
             let err = parse(&format!("name = \"w\"\n{text}")).unwrap_err();
             assert!(err.contains(says), "{text}: {err}");
+        }
+        // A wildcard over a whole top-level domain, an empty label or port:
+        // refused; a vendor's subdomains, a port: fine.
+        for bad in [
+            "https://*.com",
+            "wss://*.com:443",
+            "https://:443",
+            "https://*..",
+            "https://a..b",
+            "https://a.b:",
+            "https://a.b:x",
+        ] {
+            let text = format!("kind = \"jwt\"\nwidget_script = \"https://e.com/w.js\"\nwidget_sources = [\"{bad}\"]");
+            let err = parse(&format!("name = \"w\"\n{text}")).unwrap_err();
+            assert!(err.contains("origin such as"), "{bad}: {err}");
+        }
+        for good in
+            ["https://*.example.com", "wss://chat.example.com:8443", "http://localhost:3000", "ws://127.0.0.1:9"]
+        {
+            let text = format!("kind = \"jwt\"\nwidget_script = \"https://e.com/w.js\"\nwidget_sources = [\"{good}\"]");
+            assert!(parse(&format!("name = \"w\"\n{text}")).is_ok(), "{good}");
         }
     }
 }
