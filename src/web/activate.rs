@@ -49,8 +49,10 @@ pub fn routes() -> Router<Web> {
         .route("/activate/redeem", post(redeem))
 }
 
-/// The steps of the checklist, in the order they are taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The steps of the checklist, in the order they are taken (which is
+/// their order here: the funnel counts a step only past the furthest one
+/// a browser has reached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
     Code,
     Account,
@@ -73,6 +75,13 @@ impl Step {
             Self::License => "license",
             Self::Done => "done",
         }
+    }
+
+    /// The step counted under `name`.
+    fn named(name: &str) -> Option<Self> {
+        [Self::Code, Self::Account, Self::Email, Self::Eula, Self::Factor, Self::License, Self::Done]
+            .into_iter()
+            .find(|step| step.name() == name)
     }
 
     fn label(self, lang: Lang) -> String {
@@ -328,15 +337,15 @@ fn render(
         }
         _ => {}
     }
-    // The journey's cookie holds when it began and the step last counted:
-    // each step is counted once as a browser reaches it, not on every
-    // reload or refused try.
+    // The journey's cookie holds when it began and the furthest step
+    // counted: each step is counted once as a browser first gets that far,
+    // not on a reload, a refused try, or a step back and forth again.
     let journey_so_far = jar.read(headers, cookies::ACTIVATION_STARTED);
-    let (started, last_step) = match journey_so_far.as_deref().map(|v| v.split_once('.').unwrap_or((v, ""))) {
-        Some((started, step)) => (started.parse::<i64>().ok(), Some(step)),
+    let (started, furthest) = match journey_so_far.as_deref().map(|v| v.split_once('.').unwrap_or((v, ""))) {
+        Some((started, step)) => (started.parse::<i64>().ok(), Step::named(step)),
         None => (None, None),
     };
-    let reached = last_step != Some(current.name());
+    let reached = furthest.is_none_or(|furthest| current > furthest);
     match (current, started, journey.held()) {
         (Step::Done, Some(started), Some(held)) => {
             licensing.record_activation_step(journey.product(), current.name());

@@ -16,7 +16,8 @@ pub const DEVICE: &str = "lk_device";
 pub const BROWSER: &str = "lk_browser";
 /// The language the visitor chose.
 pub const LANG: &str = "lk_lang";
-/// When the visitor opened `/activate`, for the time-to-value histogram.
+/// When the visitor opened `/activate` and the furthest step counted since,
+/// for the activation funnel and the time-to-value histogram.
 pub const ACTIVATION_STARTED: &str = "lk_activate_started";
 /// The code of an activation waiting for its address to be confirmed: the
 /// mailed link, opened in this browser, leads back to the checklist.

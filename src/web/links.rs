@@ -108,8 +108,16 @@ async fn verify(
     match web.app.services.email.verify(&token, &page.client).await {
         Ok(_) => {
             let lang = page.lang;
-            // An activation in this browser was waiting for this address: back to it.
-            let activating = web.pages.jar.read(&headers, cookies::ACTIVATION_CODE).is_some();
+            // An activation in this browser was waiting for this address:
+            // back to it. Signed in, only the account's own (signed out, the
+            // resume after signing in checks whose it is).
+            let remembered = web.pages.jar.read(&headers, cookies::ACTIVATION_CODE);
+            let owner = remembered.as_deref().and_then(|value| value.split_once('.')).map(|(user, _)| user);
+            let activating = match (&signed_in, owner) {
+                (Some(signed_in), Some(owner)) => signed_in.caller.user.id.as_str() == owner,
+                (None, owner) => owner.is_some(),
+                (Some(_), None) => false,
+            };
             let (href, label) = match (signed_in.is_some(), activating) {
                 (true, true) => ("/activate?resume=1".to_owned(), "links-verified-continue-activation"),
                 (false, true) => (sign_in_then("/activate?resume=1"), "links-verified-continue-activation"),
@@ -226,6 +234,7 @@ async fn complete_reset(State(web): State<Web>, page: Page, Form(form): Form<Res
     let jar = web.pages.jar;
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, jar.clear(cookies::SESSION));
+    headers.append(header::SET_COOKIE, jar.clear(cookies::ACTIVATION_CODE));
     headers.append(header::SET_COOKIE, jar.set(cookies::DEVICE, reveal(&device), Some(DEVICE_COOKIE_LIFETIME)));
     Ok(response)
 }

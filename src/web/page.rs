@@ -15,6 +15,7 @@ use super::i18n::Lang;
 use super::reasons::Said;
 use crate::domain::account::Authenticated;
 use crate::domain::event::ClientInfo;
+use crate::domain::reason::{Invalid, Rule};
 
 /// What the guard learned about a request, for the handlers after it.
 #[derive(Debug, Clone)]
@@ -116,9 +117,12 @@ impl FromRequestParts<Web> for SignedIn {
                     // An outage is not a signed-out visitor: say so, keep the cookie.
                     return Err(PageError::said(said).into_response());
                 }
-                // Ended or expired: forget it here, so the pages stop looking signed in.
+                // Ended or expired: forget it here, so the pages stop looking
+                // signed in, and the activation code it was redeeming with it
+                // (on a shared computer, the next person need not see it).
                 let mut response = to_sign_in(parts, &page);
                 response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::SESSION));
+                response.headers_mut().append(header::SET_COOKIE, jar.clear(cookies::ACTIVATION_CODE));
                 Err(response)
             }
         }
@@ -180,7 +184,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Form::<T>::from_request(request, state).await {
             Ok(axum::Form(value)) => Ok(Self(value)),
-            Err(_) => Err(PageError::said(Said::code(crate::domain::reason::Code::ValidationFailed)).into_response()),
+            // A link has no fields to check: say the link is no good.
+            Err(_) => Err(PageError::said(Invalid::new("link", Rule::LinkExpired).into()).into_response()),
         }
     }
 }
@@ -197,7 +202,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(Self(value)),
-            Err(_) => Err(PageError::said(Said::code(crate::domain::reason::Code::ValidationFailed)).into_response()),
+            // A link has no fields to check: say the link is no good.
+            Err(_) => Err(PageError::said(Invalid::new("link", Rule::LinkExpired).into()).into_response()),
         }
     }
 }

@@ -247,7 +247,9 @@ pub fn rule(rule: &Rule) -> (&'static str, Vec<(&'static str, Arg)>) {
 impl From<Invalid> for Said {
     fn from(invalid: Invalid) -> Self {
         let (what, args) = rule(&invalid.rule);
-        Self { field: Some(invalid.field), args, ..Self::specific(Code::ValidationFailed, what) }
+        // A link has no highlighted field to check: the link itself is the next thing to look at.
+        let next = if invalid.field == "link" { "reason-not_found-next" } else { keys(Code::ValidationFailed).1 };
+        Self { field: Some(invalid.field), args, next, ..Self::specific(Code::ValidationFailed, what) }
     }
 }
 

@@ -16,6 +16,7 @@ on_both_backends!(
     a_form_body_that_never_finishes_gets_a_page_in_time,
     a_remembered_code_serves_only_its_own_account_and_costs_a_look_up,
     signing_in_again_ends_the_session_it_replaces,
+    the_support_page_hands_tokens_only_to_the_widgets_it_loads,
 );
 
 /// The browser cookie and the form token of a fresh visit to `path`.
@@ -74,7 +75,10 @@ async fn a_form_needs_its_token_and_hostile_bodies_change_nothing(backend: Backe
         let response = app.client.get(app.url(link)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{link}");
         assert!(response.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{link}");
-        assert!(response.text().await.unwrap().contains("data-code=\"validation_failed\""), "{link}");
+        let text = response.text().await.unwrap();
+        assert!(text.contains("data-code=\"validation_failed\""), "{link}");
+        // A link has no fields to check: the page says the link is at fault.
+        assert!(text.contains("This link is unknown") && !text.contains("highlighted fields"), "{link}: {text}");
     }
 
     // Too large a body: refused, and no half of it acted on.
@@ -320,6 +324,22 @@ async fn a_remembered_code_serves_only_its_own_account_and_costs_a_look_up(backe
     // Each is a look-up, charged like a typed code (sign-up, two sign-ins, two resumes: 5).
     let refused = resume("anyone".into()).await.unwrap();
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A session that has ended takes the remembered code with it: on a
+    // shared computer the next person does not find it in the browser.
+    let ended = client
+        .get(app.url("/account"))
+        .header(COOKIE, format!("lk_session=lk_ses_ended; lk_activate_code=someone.{code}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), StatusCode::SEE_OTHER);
+    let cleared = ended
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("lk_activate_code=;") && v.to_ascii_lowercase().contains("max-age=0"));
+    assert!(cleared, "{:?}", ended.headers());
 }
 
 /// The value of the cookie `name` the response sets.
@@ -358,4 +378,29 @@ async fn signing_in_again_ends_the_session_it_replaces(backend: Backend) {
     assert_ne!(first_session, second_session);
     assert_eq!(app.get("/v1/me", Some(&first_session)).await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.get("/v1/me", Some(&second_session)).await.status(), StatusCode::OK);
+}
+
+/// Every script on the support page could read every token on it, so only
+/// an integration with a widget gets one there: a token meant for a
+/// product's back end never reaches a vendor's chat script.
+async fn the_support_page_hands_tokens_only_to_the_widgets_it_loads(backend: Backend) {
+    let integration =
+        |text: &str| toml::from_str::<latchkey::domain::integration::RawIntegration>(text).unwrap().validate().unwrap();
+    let integrations = vec![
+        integration("name = \"backend\"\nkind = \"jwt\"\nlicensed_only = false\n"),
+        integration(
+            "name = \"chat\"\nkind = \"jwt\"\nlicensed_only = false\nwidget_script = \"https://chat.example.com/w.js\"\n",
+        ),
+    ];
+    let app =
+        TestApp::spawn_on(crate::helpers::TestDb::new(backend).await, move |s| s.integrations = integrations).await;
+    app.sign_up("helped@example.com", "correct horse battery").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (cookies, _) = signed_in_browser(&app, &client, "helped@example.com").await;
+    let page = client.get(app.url("/account/support")).header(COOKIE, &cookies).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-audience=\"chat\""), "{html}");
+    assert!(!html.contains("data-audience=\"backend\""), "{html}");
+    assert_eq!(html.matches("data-token=").count(), 1, "{html}");
 }

@@ -130,6 +130,15 @@ def test_notes_from_code_to_license_with_a_new_account(page, api, mailbox, clock
     assert "next=%2Factivate%3Fcode%3D" in sign_in_link.get_attribute("href")
     page.checks.page_ok("account-choice")
 
+    # A step back and forward again counts neither step twice.
+    here = page.url
+    counted = (step_count("unknown", "code"), step_count("notes", "account"))
+    page.goto("/activate")
+    assert "Enter your activation code" in current_step(page)
+    page.goto(here)
+    assert "Create an account or sign in" in current_step(page)
+    assert (step_count("unknown", "code"), step_count("notes", "account")) == counted
+
     email = unique_email("notes")
     create_account_on_the_checklist(page, mailbox, email)
     page.get_by_role("heading", name="Your license is ready").wait_for()
