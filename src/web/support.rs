@@ -13,10 +13,11 @@
 //! no business in a vendor's widget. `?chat=open` (the "contact support"
 //! link on every error page) opens it.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
 use maud::{Markup, html};
+use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
 use super::Web;
@@ -32,7 +33,9 @@ use crate::tokens::Minted;
 
 /// The routes of this group.
 pub fn routes() -> Router<Web> {
-    Router::new().route("/account/support", axum::routing::get(overview).post(issue_pin))
+    Router::new()
+        .route("/account/support", axum::routing::get(overview).post(issue_pin))
+        .route("/account/support/widget-token", axum::routing::post(renew_token))
 }
 
 /// One configured widget and what it was given.
@@ -174,6 +177,43 @@ async fn issue_pin(State(web): State<Web>, signed_in: SignedIn) -> PageResult {
     let pin = web.app.services.support.issue_pin(&signed_in.caller, &signed_in.page.client).await?;
     let widgets = widgets(&web, &signed_in).await;
     Ok(render(&web, &signed_in, Some(&pin), &widgets, false))
+}
+
+/// Which of the page's widgets wants a fresh token.
+#[derive(serde::Deserialize)]
+struct Renewal {
+    audience: String,
+}
+
+/// `POST /account/support/widget-token` (JSON, from our script): a fresh
+/// token for one of the page's widgets. A vendor asks again when the one
+/// the page brought has expired (Zendesk calls its login callback again),
+/// and a chat outlives a token of a few minutes. Only an integration with a
+/// widget; the guard checks the form token as on every POST and marks the
+/// answer `no-store`.
+async fn renew_token(
+    State(web): State<Web>,
+    signed_in: SignedIn,
+    axum::Json(renewal): axum::Json<Renewal>,
+) -> Response {
+    let tokens = &web.app.services.tokens;
+    let has_widget = tokens
+        .widget_integrations()
+        .any(|integration| integration.name == renewal.audience && integration.widget.is_some());
+    let refusal = |said: Said| (said.status(), Json(json!({ "code": said.code.as_str() }))).into_response();
+    if !has_widget {
+        return refusal(Said::code(crate::domain::reason::Code::NotFound));
+    }
+    match tokens.mint(&signed_in.caller, &renewal.audience).await {
+        Ok(Minted::Token { token, expires_at, .. }) => {
+            Json(json!({ "token": token, "expires_at": expires_at.format(&Rfc3339).unwrap_or_default() }))
+                .into_response()
+        }
+        Ok(Minted::IdentityHash { identifier, hash, .. }) => {
+            Json(json!({ "identifier": identifier, "hash": hash })).into_response()
+        }
+        Err(error) => refusal(Said::from(error)),
+    }
 }
 
 #[cfg(test)]

@@ -396,11 +396,31 @@ async fn the_support_page_hands_tokens_only_to_the_widgets_it_loads(backend: Bac
         TestApp::spawn_on(crate::helpers::TestDb::new(backend).await, move |s| s.integrations = integrations).await;
     app.sign_up("helped@example.com", "correct horse battery").await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let (cookies, _) = signed_in_browser(&app, &client, "helped@example.com").await;
+    let (cookies, csrf) = signed_in_browser(&app, &client, "helped@example.com").await;
     let page = client.get(app.url("/account/support")).header(COOKIE, &cookies).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("data-audience=\"chat\""), "{html}");
     assert!(!html.contains("data-audience=\"backend\""), "{html}");
     assert_eq!(html.matches("data-token=").count(), 1, "{html}");
+
+    // A widget whose token expired mid-chat gets a fresh one; the back
+    // end's token is no more to be had this way than on the page.
+    let renew = |audience: &str, csrf: &str| {
+        client
+            .post(app.url("/account/support/widget-token"))
+            .header(COOKIE, &cookies)
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({ "audience": audience }))
+            .send()
+    };
+    let renewed = renew("chat", &csrf).await.unwrap();
+    assert_eq!(renewed.status(), StatusCode::OK);
+    assert_eq!(renewed.headers()["cache-control"], "no-store");
+    let renewed: serde_json::Value = renewed.json().await.unwrap();
+    assert_eq!(renewed["token"].as_str().unwrap().split('.').count(), 3, "{renewed}");
+    let refused = renew("backend", &csrf).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["code"], "not_found");
+    assert_eq!(renew("chat", "not-the-token").await.unwrap().status(), StatusCode::FORBIDDEN);
 }

@@ -48,7 +48,7 @@ def test_a_support_pin_is_shown_large_with_its_countdown_and_never_cached(page, 
     page.checks.page_ok("support-pin")
 
 
-def test_contact_support_on_an_error_page_opens_the_chat_signed_in(page, mailbox):
+def test_contact_support_on_an_error_page_opens_the_chat_signed_in(page, mailbox, clock):
     email = unique_email("chat")
     sign_up_and_verify(page, mailbox, email)
     page.get_by_role("heading", name="Address confirmed").wait_for()
@@ -78,6 +78,16 @@ def test_contact_support_on_an_error_page_opens_the_chat_signed_in(page, mailbox
     assert intercom["boot"]["app_id"] == "intercomapp"
     claims = vendor_claims(intercom["boot"]["intercom_user_jwt"], "LATCHKEY_INTERCOM_SECRET")
     assert claims["user_id"] == zendesk_external_id(zendesk) and claims["email"] == email
+
+    # A chat outlives the page's token: when Zendesk asks again, it gets a
+    # fresh one for the same person, minted later.
+    first = vendor_claims(zendesk["jwt"], "LATCHKEY_ZENDESK_SECRET")
+    clock.advance(120)
+    page.evaluate("() => window.fakeVendors.zendesk.relogin()")
+    page.wait_for_function("() => window.fakeVendors.zendesk.jwts.length === 2")
+    renewed = vendor_claims(page.evaluate("() => window.fakeVendors.zendesk.jwts[1]"), "LATCHKEY_ZENDESK_SECRET")
+    assert renewed["external_id"] == first["external_id"] and renewed["email"] == email
+    assert renewed["exp"] >= first["exp"] + 120
 
     # Only this page lets the vendor in; the sign-in page stays ours alone.
     vendor_origin = "http://" + urllib.parse.urlsplit(os.environ["LATCHKEY_CONTROL_URL"]).netloc

@@ -158,7 +158,10 @@ window.latchkey = (function () {
 // Any other widget reads the same list through
 //   window.latchkey.helpWidget() → [{kind, audience, token, expiresAt, identifier, hash}]
 // or the `latchkey:help-widget` event on `document` (after its script has
-// loaded); a `latchkey:help-widget-open` event asks it to open.
+// loaded); a `latchkey:help-widget-open` event asks it to open. A chat
+// outlives the page's token of a few minutes, so a vendor that asks again
+// (Zendesk calls its login callback on expiry) gets a fresh one, as does
+//   window.latchkey.renewHelpToken(audience) → Promise<{token, expires_at} | {identifier, hash}>
 window.latchkey.helpWidget = function () {
   return Array.from(document.querySelectorAll("#help-widget [data-help-widget]")).map((element) => ({
     kind: element.dataset.kind,
@@ -168,6 +171,11 @@ window.latchkey.helpWidget = function () {
     identifier: element.dataset.identifier || null,
     hash: element.dataset.hash || null,
   }));
+};
+window.latchkey.renewHelpToken = function (audience) {
+  return window.latchkey
+    .postJson("/account/support/widget-token", { audience })
+    .then((answer) => (answer.ok ? answer.data : Promise.reject(answer.status)));
 };
 (function () {
   const loadScript = (src, id) =>
@@ -191,7 +199,14 @@ window.latchkey.helpWidget = function () {
           () =>
             new Promise((resolve) => {
               window.setTimeout(resolve, 5000);
-              window.zE("messenger", "loginUser", (callback) => callback(widget.token), () => resolve());
+              // The page's token first; a fresh one each time Zendesk asks again.
+              let asked = 0;
+              const jwt = (callback) => {
+                asked += 1;
+                if (asked === 1) return callback(widget.token);
+                window.latchkey.renewHelpToken(widget.audience).then((fresh) => callback(fresh.token), () => {});
+              };
+              window.zE("messenger", "loginUser", jwt, () => resolve());
             })
         ),
       open: () => window.zE("messenger", "open"),
@@ -225,6 +240,7 @@ window.latchkey.helpWidget = function () {
     // are for a script of the operator's own, through the hook above.
     const scripted = Array.from(container.querySelectorAll("[data-help-widget][data-script]")).map((element) => ({
       vendor: vendors[element.dataset.kind] || generic,
+      audience: element.dataset.audience,
       script: element.dataset.script,
       appId: element.dataset.appId || null,
       token: element.dataset.token || null,
