@@ -291,3 +291,45 @@ def test_a_full_license_frees_a_seat_on_the_page_and_the_app_comes_back_activate
     assert status == 200, mine
     [license] = [entry for entry in mine["licenses"] if entry["id"] == owned["id"]]
     assert [d["name"] for d in license["activations"]] == ["New laptop"], license
+
+
+def test_with_two_licenses_the_person_chooses_which_one_the_machine_uses(page, api, mailbox):
+    """Someone holding a team's license and one of their own: the app's seat
+    goes on the one they choose, by label and keyboard alike."""
+    email = unique_email("two-licenses")
+    token, own = verified_holder(page, mailbox, api, email, "notes-single")
+    code = api.issue("notes-team")["licenses"][0]["activation_code"]
+    status, team = api.call("POST", "/v1/me/licenses/redeem", {"activation_code": code}, token)
+    assert status == 201, team
+    sign_in(page, email)
+    page.wait_for_url(re.compile(r"/account$"))
+
+    loopback = Loopback()
+    try:
+        seat = {"type": "license_activation", "fingerprint": "fp-home-laptop", "name": "Home laptop"}
+        link, kept = authorization(loopback, client="notes-desktop", details=[seat])
+        page.goto(link)
+        page.get_by_role("heading", name="Sign in to Notes").wait_for()
+        choice = page.get_by_role("group", name="Which license should Home laptop use?")
+        # The newest license is chosen to start with; the person picks their own.
+        assert choice.get_by_role("radio", name="notes-team: seat 1 of 1").is_checked()
+        mine = choice.get_by_role("radio", name="notes-single: seat 1 of 1")
+        mine.focus()
+        page.keyboard.press("Space")
+        assert mine.is_checked()
+        page.checks.page_ok("oauth-choose-license")
+        page.get_by_role("button", name="Allow and continue").click()
+        page.wait_for_url(re.compile(re.escape(loopback.redirect_uri)))
+        answer = loopback.query()
+        status, tokens = token_endpoint({
+            "grant_type": "authorization_code",
+            "code": answer["code"],
+            "redirect_uri": loopback.redirect_uri,
+            "code_verifier": kept["verifier"],
+            "client_id": "notes-desktop",
+        })
+        assert status == 200, tokens
+        [granted] = tokens["authorization_details"]
+        assert granted["license_id"] == own["id"] != team["id"], granted
+    finally:
+        loopback.close()
