@@ -40,6 +40,17 @@ impl PageError {
     pub fn form_expired() -> Self {
         Self::said(Said { what: "error-form-expired", next: "error-form-expired-next", ..Said::code(Code::Forbidden) })
     }
+
+    /// A form whose action ran out of time after it had begun: it may have
+    /// been done already (a PIN issued, a password changed), so "try again"
+    /// alone would mislead.
+    pub fn timed_out_unsure() -> Self {
+        Self::said(Said {
+            what: "error-timeout-unsure",
+            next: "error-timeout-unsure-next",
+            ..Said::code(Code::Timeout)
+        })
+    }
 }
 
 impl<E: Into<Said>> From<E> for PageError {

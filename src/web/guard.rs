@@ -155,6 +155,9 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     // body that never finishes arriving) gets a page in the visitor's
     // language rather than the edge's JSON.
     let limit = web.app.edge.request_timeout;
+    // Set once a form's action is under way: from then on, running out of
+    // time no longer means nothing was done.
+    let acting = std::sync::atomic::AtomicBool::new(false);
     let answered = tokio::time::timeout(limit.saturating_sub(limit / 10), async {
         let uri = request.uri();
         if percent_decodes_to_control(uri.path()) || uri.query().is_some_and(percent_decodes_to_control) {
@@ -181,6 +184,7 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
                         // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
                         PageError::said(Invalid::new("body", Rule::NoControlCharacters).into()).into_response()
                     } else {
+                        acting.store(true, std::sync::atomic::Ordering::Relaxed);
                         next.run(Request::from_parts(parts, Body::from(bytes))).await
                     }
                 }
@@ -196,7 +200,13 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
         }
     })
     .await;
-    let mut response = answered.unwrap_or_else(|_| PageError::said(Said::code(Code::Timeout)).into_response());
+    let mut response = answered.unwrap_or_else(|_| {
+        if acting.load(std::sync::atomic::Ordering::Relaxed) {
+            PageError::timed_out_unsure().into_response()
+        } else {
+            PageError::said(Said::code(Code::Timeout)).into_response()
+        }
+    });
 
     if let Some(Failed(said)) = response.extensions_mut().remove::<Failed>() {
         response = errors::render(&page, &said);

@@ -482,6 +482,8 @@ mod tests {
             "busy",
             "error-form-expired",
             "error-form-expired-next",
+            "error-timeout-unsure",
+            "error-timeout-unsure-next",
         ]);
         let mut missing = Vec::new();
         for lang in Lang::ALL {

@@ -14,6 +14,7 @@ on_both_backends!(
     a_sign_in_passkey_challenge_costs_what_the_api_charges,
     a_signed_in_form_without_its_token_changes_nothing,
     a_form_body_that_never_finishes_gets_a_page_in_time,
+    a_form_that_runs_out_of_time_mid_action_says_it_may_be_done,
     a_remembered_code_serves_only_its_own_account_and_costs_a_look_up,
     signing_in_again_ends_the_session_it_replaces,
     the_support_page_hands_tokens_only_to_the_widgets_it_loads,
@@ -282,8 +283,44 @@ async fn a_form_body_that_never_finishes_gets_a_page_in_time(backend: Backend) {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.to_ascii_lowercase().contains("content-type: text/html"), "{answer}");
     assert!(answer.contains("data-code=\"timeout\""), "{answer}");
+    // Nothing was begun: trying again is all there is to do.
+    assert!(answer.contains("Proovige hetke pärast uuesti."), "{answer}");
     assert!(answer.contains("<html lang=\"et\""), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("frame-ancestors 'none'"), "{answer}");
+}
+
+/// Another connection holding the lock a PIN's write needs, until dropped
+/// (which rolls its transaction back): held only to be dropped.
+async fn hold_writes(db: &crate::helpers::TestDb) -> Box<dyn std::any::Any + Send> {
+    use sqlx::{Connection, Executor};
+    if db.dir.is_some() {
+        let mut connection = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        connection.execute("BEGIN IMMEDIATE").await.unwrap();
+        Box::new(connection)
+    } else {
+        let mut connection = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        connection.execute("BEGIN; LOCK TABLE support_pins IN ACCESS EXCLUSIVE MODE").await.unwrap();
+        Box::new(connection)
+    }
+}
+
+/// A form whose action was under way when time ran out may have been done
+/// (here a new PIN, which replaces the old one): the page says to check
+/// before trying again, not merely to try again.
+async fn a_form_that_runs_out_of_time_mid_action_says_it_may_be_done(backend: Backend) {
+    let db = crate::helpers::TestDb::new(backend).await;
+    let app = TestApp::spawn_on(db.clone(), |s| s.request_timeout = std::time::Duration::from_secs(2)).await;
+    app.sign_up("patient@example.com", "correct horse battery").await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let (cookies, csrf) = signed_in_browser(&app, &client, "patient@example.com").await;
+    let held = hold_writes(&db).await;
+    let answer = post_form(&app, "/account/support", &cookies, format!("csrf={csrf}")).await;
+    drop(held);
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let text = answer.text().await.unwrap();
+    assert!(text.contains("data-code=\"timeout\""), "{text}");
+    assert!(text.contains("may have been done all the same"), "{text}");
+    assert!(text.contains("check whether it was done before you try again"), "{text}");
 }
 
 async fn a_remembered_code_serves_only_its_own_account_and_costs_a_look_up(backend: Backend) {

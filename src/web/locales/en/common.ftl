@@ -53,6 +53,8 @@ account-link-support = Get help from support
 ## Errors
 error-form-expired = This form has expired.
 error-form-expired-next = Go back, reload the page and send the form again. Nothing was changed.
+error-timeout-unsure = This took too long, so we stopped waiting. What you asked for may have been done all the same.
+error-timeout-unsure-next = Go back and check whether it was done before you try again.
 error-action-sign-in = Sign in
 error-action-licenses = Go to your licenses
 error-action-eula = Read the license agreement

@@ -53,6 +53,8 @@ account-link-support = Küsige abi klienditoelt
 ## Errors
 error-form-expired = See vorm on aegunud.
 error-form-expired-next = Minge tagasi, värskendage lehte ja saatke vorm uuesti. Midagi ei muudetud.
+error-timeout-unsure = See võttis liiga kaua aega, seega lõpetasime ootamise. Teie soov võis sellegipoolest täidetud saada.
+error-timeout-unsure-next = Enne uuesti proovimist minge tagasi ja kontrollige, kas see on tehtud.
 error-action-sign-in = Logi sisse
 error-action-licenses = Ava oma litsentsid
 error-action-eula = Loe litsentsilepingut

@@ -53,6 +53,8 @@ account-link-support = Saņemt palīdzību no atbalsta dienesta
 ## Errors
 error-form-expired = Šīs veidlapas derīguma laiks ir beidzies.
 error-form-expired-next = Atgriezieties, pārlādējiet lapu un nosūtiet veidlapu vēlreiz. Nekas netika mainīts.
+error-timeout-unsure = Tas aizņēma pārāk ilgu laiku, tāpēc mēs pārtraucām gaidīt. Jūsu pieprasījums, iespējams, tomēr ir izpildīts.
+error-timeout-unsure-next = Pirms mēģināt vēlreiz, atgriezieties un pārbaudiet, vai tas ir izdarīts.
 error-action-sign-in = Pieteikties
 error-action-licenses = Atvērt licences
 error-action-eula = Lasīt licences līgumu
