@@ -87,7 +87,8 @@ pub struct Client {
     pub grants: Vec<Grant>,
     /// The product whose license its tokens speak for.
     pub product: String,
-    /// The vendor's own app: no approval page.
+    /// The vendor's own app: no approval page where its identity is sure
+    /// (see [`Client::skips_approval`]).
     pub first_party: bool,
     /// Where a confidential client's secret is read from; without it the
     /// secret is set with the CLI (`latchkey admin client set-secret`) and
@@ -106,6 +107,19 @@ impl Client {
     /// The registered redirect URI that `presented` is, if any.
     pub fn redirect_uri(&self, presented: &str) -> Option<&RedirectUri> {
         self.redirect_uris.iter().find(|uri| uri.matches(presented))
+    }
+
+    /// Whether a sign-in sent back to `presented` may skip the approval
+    /// page: only for the vendor's own app, and only where the code can
+    /// reach that app alone (a confidential client, which must also prove
+    /// its secret, or an https return address). Any program on a user's
+    /// machine can listen on a loopback port or claim an app scheme and
+    /// present the vendor's client id, so there the user approves every
+    /// time, first party or not (RFC 8252 §8.6; Auth0 does the same).
+    pub fn skips_approval(&self, presented: &str) -> bool {
+        self.first_party
+            && (self.kind == ClientKind::Confidential
+                || self.redirect_uri(presented).is_some_and(RedirectUri::proves_the_app))
     }
 }
 
@@ -221,6 +235,26 @@ mod tests {
         assert!(client.redirect_uri("http://127.0.0.1:53122/callback").is_some());
         assert!(client.redirect_uri("com.example.studio:/callback").is_some());
         assert!(client.redirect_uri("https://evil.example/callback").is_none());
+    }
+
+    #[test]
+    fn only_a_first_party_app_whose_return_address_proves_it_skips_approval() {
+        let desktop = Client {
+            redirect_uris: vec![
+                RedirectUri::parse("http://127.0.0.1/callback").unwrap(),
+                RedirectUri::parse("com.example.studio:/callback").unwrap(),
+                RedirectUri::parse("https://studio.example.com/callback").unwrap(),
+            ],
+            ..parse(DESKTOP).unwrap()
+        };
+        assert!(!desktop.skips_approval("http://127.0.0.1:53122/callback"), "any program can listen on loopback");
+        assert!(!desktop.skips_approval("com.example.studio:/callback"), "any program can claim a scheme");
+        assert!(desktop.skips_approval("https://studio.example.com/callback"));
+        assert!(!desktop.skips_approval("https://evil.example/callback"), "not registered");
+        let third_party = Client { first_party: false, ..desktop.clone() };
+        assert!(!third_party.skips_approval("https://studio.example.com/callback"));
+        let portal = Client { kind: ClientKind::Confidential, ..desktop };
+        assert!(portal.skips_approval("https://studio.example.com/callback"));
     }
 
     #[test]

@@ -86,6 +86,14 @@ impl RedirectUri {
     pub fn as_str(&self) -> &str {
         self.url.as_str()
     }
+
+    /// Whether what is sent here can only reach the app registered with
+    /// it: an https address reaches its host's owner alone, while a
+    /// loopback port or a private-use scheme can be taken by any program on
+    /// the user's machine (RFC 8252 §8.6).
+    pub fn proves_the_app(&self) -> bool {
+        self.url.scheme() == "https"
+    }
 }
 
 impl fmt::Display for RedirectUri {

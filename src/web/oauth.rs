@@ -323,8 +323,9 @@ async fn show(
         SeatOutlook::Approve(seat) => Some(seat),
         SeatOutlook::None => None,
     };
-    // The vendor's own app goes straight on, its seat on the best license.
-    if authorization.client.first_party {
+    // The vendor's own app goes straight on where its return address proves
+    // it is that app, its seat on the best license.
+    if authorization.client.skips_approval(&authorization.redirect_uri) {
         return approve(&web, &signed_in, &authorization, None).await;
     }
     Ok(approval_page(&signed_in, &authorization, &params, seat.as_ref()).into_response())

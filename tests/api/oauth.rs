@@ -33,7 +33,7 @@ on_both_backends!(
     a_replayed_refresh_token_ends_the_whole_sign_in,
     links_we_cannot_trust_get_a_page_never_a_redirect,
     the_token_endpoint_refuses_what_it_must,
-    the_vendors_own_app_skips_approval_and_the_product_policy_applies,
+    the_vendors_own_app_skips_approval_where_its_return_address_proves_it,
     a_device_signs_in_with_a_code_typed_on_another_screen,
     device_codes_are_denied_expire_and_cannot_be_guessed,
     an_app_signs_in_and_activates_its_machine_in_one_step,
@@ -116,6 +116,11 @@ async fn spawn_on(db: Arc<TestDb>, public_url: Option<&str>) -> OAuthApp {
             "id = \"studio-own\"\nname = \"Studio\"\nkind = \"public\"\n{loopback}\
              grants = [\"authorization_code\", \"refresh_token\"]\nproduct = \"studio\"\nfirst_party = true\n"
         )),
+        client(
+            "id = \"studio-web\"\nname = \"Studio\"\nkind = \"public\"\n\
+             redirect_uris = [\"https://studio.example.com/callback\"]\n\
+             grants = [\"authorization_code\"]\nproduct = \"studio\"\nfirst_party = true\n",
+        ),
         client(&format!(
             "id = \"vault\"\nname = \"Vault\"\nkind = \"public\"\n{loopback}\
              grants = [\"authorization_code\"]\nproduct = \"vault\"\nfirst_party = true\n"
@@ -835,15 +840,36 @@ async fn the_token_endpoint_refuses_what_it_must(backend: Backend) {
     assert_eq!(json.json::<Value>().await.unwrap()["error"], "invalid_request");
 }
 
-async fn the_vendors_own_app_skips_approval_and_the_product_policy_applies(backend: Backend) {
+/// The vendor's own app goes straight back with a code where only it can
+/// receive it (an https return address); on a loopback port, which any
+/// program on the machine can listen on with the vendor's client id, the
+/// user approves as for any app (RFC 8252 §8.6). The product's policy
+/// applies either way.
+async fn the_vendors_own_app_skips_approval_where_its_return_address_proves_it(backend: Backend) {
     let OAuthApp { app, _dir } = spawn(backend).await;
     let (_, session, browser) = user_with_browser(&app).await;
 
-    // The vendor's own app: no approval page, straight back with a code.
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let on_the_web = [
+        ("client_id", "studio-web"),
+        ("response_type", "code"),
+        ("redirect_uri", "https://studio.example.com/callback"),
+        ("code_challenge", challenge),
+        ("code_challenge_method", "S256"),
+        ("state", "s1"),
+    ];
+    let link = format!(
+        "/oauth/authorize?{}",
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(on_the_web).finish()
+    );
+    let html = browser.get(&app.url(&link)).await.text().await.unwrap();
+    assert!(!html.contains("name=\"decision\""), "{html}");
+    assert!(continue_link(&html).starts_with("https://studio.example.com/callback?code=lk_cod_"), "{html}");
+
     let rp = relying_party(&app, "studio-own").await;
     let started = rp.start(&["license"]);
     let html = browser.get(started.url.as_str()).await.text().await.unwrap();
-    assert!(html.contains("data-continue") && !html.contains("name=\"decision\""), "{html}");
+    assert!(html.contains("name=\"decision\"") && !html.contains("data-continue"), "{html}");
 
     // With scope `license`, the access token carries the user's licenses for the app's product.
     let issued: Value =
@@ -876,11 +902,11 @@ async fn the_vendors_own_app_skips_approval_and_the_product_policy_applies(backe
     let html = response.text().await.unwrap();
     assert!(html.contains("Before Vault can sign you in") && !html.contains("data-continue"), "{html}");
     assert!(html.contains("href=\"/account/eula\""), "{html}");
-    // Accepted, the same link goes through.
+    // Accepted, the same link goes on to the approval.
     let accept = json!({"product": "vault", "version": "1", "sha256": sha256_hex("Be kind."), "decision": "accepted"});
     assert_eq!(app.post("/v1/me/eula-acceptances", &accept, Some(&session)).await.status(), StatusCode::CREATED);
     let html = browser.get(started.url.as_str()).await.text().await.unwrap();
-    assert!(html.contains("data-continue"), "{html}");
+    assert!(html.contains("name=\"decision\""), "{html}");
 }
 
 fn sha256_hex(text: &str) -> String {

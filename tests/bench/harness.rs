@@ -119,7 +119,7 @@ impl Server {
              max_connections = 4096\n\
              [[integrations]]\nname = \"widget\"\nkind = \"jwt\"\nlifetime = \"10m\"\n\
              [[clients]]\nid = \"bench-app\"\nname = \"Bench\"\nkind = \"public\"\nfirst_party = true\n\
-             redirect_uris = [\"http://127.0.0.1/callback\"]\ngrants = [\"authorization_code\", \"refresh_token\"]\n\
+             redirect_uris = [\"https://bench.example.com/callback\"]\ngrants = [\"authorization_code\", \"refresh_token\"]\n\
              product = \"bench\"\n",
             dir.path().join("policies").display()
         );
@@ -261,7 +261,7 @@ impl Server {
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
         let query = [
             ("client_id", "bench-app"),
-            ("redirect_uri", "http://127.0.0.1:1/callback"),
+            ("redirect_uri", "https://bench.example.com/callback"),
             ("response_type", "code"),
             ("scope", "openid email"),
             ("code_challenge", challenge.as_str()),
@@ -285,7 +285,7 @@ impl Server {
             ("grant_type", "authorization_code"),
             ("client_id", "bench-app"),
             ("code", code.as_str()),
-            ("redirect_uri", "http://127.0.0.1:1/callback"),
+            ("redirect_uri", "https://bench.example.com/callback"),
             ("code_verifier", verifier.as_str()),
         ];
         let tokens: Value =
