@@ -244,11 +244,15 @@ mod tests {
                 RedirectUri::parse("http://127.0.0.1/callback").unwrap(),
                 RedirectUri::parse("com.example.studio:/callback").unwrap(),
                 RedirectUri::parse("https://studio.example.com/callback").unwrap(),
+                RedirectUri::parse("https://127.0.0.1:8443/callback").unwrap(),
+                RedirectUri::parse("https://localhost/callback").unwrap(),
             ],
             ..parse(DESKTOP).unwrap()
         };
         assert!(!desktop.skips_approval("http://127.0.0.1:53122/callback"), "any program can listen on loopback");
         assert!(!desktop.skips_approval("com.example.studio:/callback"), "any program can claim a scheme");
+        assert!(!desktop.skips_approval("https://127.0.0.1:8443/callback"), "nor is https on this machine proof");
+        assert!(!desktop.skips_approval("https://localhost/callback"));
         assert!(desktop.skips_approval("https://studio.example.com/callback"));
         assert!(!desktop.skips_approval("https://evil.example/callback"), "not registered");
         let third_party = Client { first_party: false, ..desktop.clone() };

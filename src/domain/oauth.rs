@@ -88,11 +88,12 @@ impl RedirectUri {
     }
 
     /// Whether what is sent here can only reach the app registered with
-    /// it: an https address reaches its host's owner alone, while a
-    /// loopback port or a private-use scheme can be taken by any program on
-    /// the user's machine (RFC 8252 §8.6).
+    /// it: an https address on another machine reaches its host's owner
+    /// alone, while a port on the user's own machine (over http or https)
+    /// or a private-use scheme can be taken by any program there (RFC 8252
+    /// §8.6).
     pub fn proves_the_app(&self) -> bool {
-        self.url.scheme() == "https"
+        self.url.scheme() == "https" && !super::is_this_machine(&self.url)
     }
 }
 

@@ -54,6 +54,9 @@ pub struct SeatOffer {
     pub devices: Vec<Activation>,
     /// The machine holds one of them already.
     pub this_device: bool,
+    /// The last characters of the license key, to tell two licenses of
+    /// the same policy apart (the key is what the user has on file).
+    pub key_ending: String,
 }
 
 impl SeatOffer {
@@ -241,7 +244,9 @@ impl Licensing {
             }
             let devices: Vec<Activation> = activations.into_iter().filter(|a| a.holds_seat(now)).collect();
             let this_device = devices.iter().any(|a| a.fingerprint_hash == hash);
-            offers.push(SeatOffer { license, devices, this_device });
+            let key = self.reveal_key(&license)?;
+            let key_ending = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            offers.push(SeatOffer { license, devices, this_device, key_ending });
         }
         offers.sort_by_key(|offer| (!offer.this_device, offer.full()));
         Ok(offers)

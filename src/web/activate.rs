@@ -337,13 +337,19 @@ fn render(
         }
         _ => {}
     }
-    // The journey's cookie holds when it began and the furthest step
-    // counted: each step is counted once as a browser first gets that far,
-    // not on a reload, a refused try, or a step back and forth again.
-    let journey_so_far = jar.read(headers, cookies::ACTIVATION_STARTED);
-    let (started, furthest) = match journey_so_far.as_deref().map(|v| v.split_once('.').unwrap_or((v, ""))) {
-        Some((started, step)) => (started.parse::<i64>().ok(), Step::named(step)),
-        None => (None, None),
+    // The journey's cookie holds when it began, the furthest step counted
+    // and, once known, the product: each step is counted once as a browser
+    // first gets that far, not on a reload, a refused try, or a step back
+    // and forth again; a code of another product starts a journey anew.
+    let journey_so_far = jar.read(headers, cookies::ACTIVATION_STARTED).unwrap_or_default();
+    let mut parts = journey_so_far.splitn(3, '.');
+    let started = parts.next().and_then(|started| started.parse::<i64>().ok());
+    let furthest = parts.next().and_then(Step::named);
+    let of_product = parts.next().filter(|product| !product.is_empty());
+    let product = journey.product().or(of_product);
+    let (started, furthest) = match (of_product, journey.product()) {
+        (Some(was), Some(now)) if was != now => (None, None),
+        _ => (started, furthest),
     };
     let reached = furthest.is_none_or(|furthest| current > furthest);
     match (current, started, journey.held()) {
@@ -357,7 +363,7 @@ fn render(
         (_, started, _) if reached || started.is_none() => {
             licensing.record_activation_step(journey.product(), current.name());
             let started = started.unwrap_or_else(|| licensing.funnel_started());
-            let value = format!("{started}.{}", current.name());
+            let value = format!("{started}.{}.{}", current.name(), product.unwrap_or_default());
             let cookie = jar.set(cookies::ACTIVATION_STARTED, &value, Some(STARTED_COOKIE_LIFETIME));
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }

@@ -126,7 +126,9 @@ async fn find(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<Code
 /// `POST /device/decision`: approve or deny; then the person goes back to the device.
 async fn decide(State(web): State<Web>, signed_in: SignedIn, Form(form): Form<DecisionForm>) -> PageResult {
     let approve = form.decision == "allow";
-    let chose = match chosen_license(form.license.as_deref()) {
+    // Denying always works, whatever else the form carries: it is the way
+    // out of a request someone else started.
+    let chose = match chosen_license(form.license.as_deref().filter(|_| approve)) {
         Ok(chose) => chose,
         Err(error) => return refused(&signed_in, &form.user_code, error.into()),
     };

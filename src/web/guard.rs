@@ -126,6 +126,24 @@ fn same_origin(headers: &HeaderMap, web: &Web) -> bool {
     }
 }
 
+/// Set once a request's action is under way: every checked form as it is
+/// handed over, and a page that acts on a GET (an app's sign-in that goes
+/// straight on) when it begins. From then on, running out of time no
+/// longer means nothing was done, and the page says so.
+#[derive(Debug, Clone, Default)]
+pub struct Acting(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Acting {
+    /// The action is under way.
+    pub fn begin(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn begun(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// The guard itself.
 pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> Response {
     if super::is_api_path(request.uri().path()) {
@@ -155,9 +173,8 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     // body that never finishes arriving) gets a page in the visitor's
     // language rather than the edge's JSON.
     let limit = web.app.edge.request_timeout;
-    // Set once a form's action is under way: from then on, running out of
-    // time no longer means nothing was done.
-    let acting = std::sync::atomic::AtomicBool::new(false);
+    let acting = Acting::default();
+    request.extensions_mut().insert(acting.clone());
     let answered = tokio::time::timeout(limit.saturating_sub(limit / 10), async {
         let uri = request.uri();
         if percent_decodes_to_control(uri.path()) || uri.query().is_some_and(percent_decodes_to_control) {
@@ -184,7 +201,7 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
                         // Nothing a person types holds them, and PostgreSQL refuses NUL outright.
                         PageError::said(Invalid::new("body", Rule::NoControlCharacters).into()).into_response()
                     } else {
-                        acting.store(true, std::sync::atomic::Ordering::Relaxed);
+                        acting.begin();
                         next.run(Request::from_parts(parts, Body::from(bytes))).await
                     }
                 }
@@ -201,7 +218,7 @@ pub async fn guard(State(web): State<Web>, mut request: Request, next: Next) -> 
     })
     .await;
     let mut response = answered.unwrap_or_else(|_| {
-        if acting.load(std::sync::atomic::Ordering::Relaxed) {
+        if acting.begun() {
             PageError::timed_out_unsure().into_response()
         } else {
             PageError::said(Said::code(Code::Timeout)).into_response()

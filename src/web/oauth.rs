@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use super::Web;
 use super::errors::PageResult;
+use super::guard::Acting;
 use super::i18n::arg;
 use super::layout;
 use super::page::{Form, Page, SignedIn, sign_in_then};
@@ -212,6 +213,7 @@ pub(super) async fn seat_outlook(
                 @let id = format!("license-{index}");
                 @let args = vec![
                     ("policy", arg(offer.license.policy.clone())),
+                    ("ending", arg(offer.key_ending.clone())),
                     ("seat", arg(next_seat(offer))),
                     ("max", arg(i64::from(offer.license.max_activations))),
                 ];
@@ -303,6 +305,7 @@ fn approval_page(
 /// requirements, then approve (or go straight on for the vendor's own app).
 async fn show(
     State(web): State<Web>,
+    axum::Extension(acting): axum::Extension<Acting>,
     page: Page,
     signed_in: Option<SignedIn>,
     query: Result<Query<AuthorizeParams>, QueryRejection>,
@@ -326,6 +329,7 @@ async fn show(
     // The vendor's own app goes straight on where its return address proves
     // it is that app, its seat on the best license.
     if authorization.client.skips_approval(&authorization.redirect_uri) {
+        acting.begin();
         return approve(&web, &signed_in, &authorization, None).await;
     }
     Ok(approval_page(&signed_in, &authorization, &params, seat.as_ref()).into_response())

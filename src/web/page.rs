@@ -184,8 +184,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Form::<T>::from_request(request, state).await {
             Ok(axum::Form(value)) => Ok(Self(value)),
-            // A link has no fields to check: say the link is no good.
-            Err(_) => Err(PageError::said(Invalid::new("link", Rule::LinkExpired).into()).into_response()),
+            Err(_) => Err(PageError::said(Said::code(crate::domain::reason::Code::ValidationFailed)).into_response()),
         }
     }
 }

@@ -85,8 +85,10 @@ fn client(text: &str) -> Client {
 /// An instance whose public URL is its own address, with the test
 /// policies and these apps: `desktop` (a third-party public app with a
 /// loopback redirect), `cli` (another public app), `studio-own` (the
-/// vendor's own, no approval page), `vault` (an app for a product whose
-/// policy needs a second factor) and `portal` (a confidential server).
+/// vendor's own, on loopback: it still asks), `studio-web` (the vendor's
+/// own on https: no approval page), `vault` (an app for a product whose
+/// policy needs its EULA), `notes` (one-step activation, device flow) and
+/// `portal` (a confidential server).
 struct OAuthApp {
     app: TestApp,
     _dir: tempfile::TempDir,
@@ -1092,41 +1094,76 @@ async fn exchange_raw(app: &TestApp, rp: &RelyingParty, browser: &Browser, start
     tokens
 }
 
-/// Issues a license of `policy` and redeems it on the session's account: its id.
-async fn redeemed(app: &TestApp, session: &str, policy: &str) -> String {
+/// Issues a license of `policy` and redeems it on the session's account:
+/// its id and the last four characters of its key.
+async fn redeemed(app: &TestApp, session: &str, policy: &str) -> (String, String) {
     let issued: Value =
         app.post("/v1/admin/licenses", &json!({"policy": policy}), Some(app.admin_key())).await.json().await.unwrap();
     let code = issued["licenses"][0]["activation_code"].as_str().unwrap();
     let redeemed = app.post("/v1/me/licenses/redeem", &json!({"activation_code": code}), Some(session)).await;
     assert!(redeemed.status().is_success(), "{}", redeemed.text().await.unwrap());
-    issued["licenses"][0]["id"].as_str().unwrap().to_owned()
+    let key = issued["licenses"][0]["key"].as_str().unwrap();
+    (issued["licenses"][0]["id"].as_str().unwrap().to_owned(), key[key.len() - 4..].to_owned())
 }
 
-/// Two licenses of the app's product with seats free: the approval asks
-/// which one the machine takes (a team's seat is not a personal license's),
-/// the newest first; a choice that is not the user's takes no seat; and a
-/// machine that holds a seat keeps it whatever the form says.
+/// Exchanges the code the approval handed back for `started`.
+async fn tokens_for(
+    app: &TestApp,
+    rp: &RelyingParty,
+    browser: &Browser,
+    started: &Started,
+    back: reqwest::Response,
+) -> Value {
+    assert_eq!(back.status(), StatusCode::OK);
+    let code =
+        param(&rp.receive(browser, &continue_link(&back.text().await.unwrap())).await, "code").unwrap().to_owned();
+    let redirect = rp.rp.redirect_uri().unwrap().to_string();
+    let (status, tokens) = token_request(
+        app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect),
+            ("code_verifier", started.verifier.secret()),
+            ("client_id", "notes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    tokens
+}
+
+/// Licenses of the app's product with seats free: the approval asks which
+/// one the machine takes (a team's seat is not a personal license's), the
+/// newest first, each told apart by its key's ending even under the same
+/// policy; a choice that is not the user's takes no seat; a machine that
+/// holds a seat keeps it whatever the form says; the device flow asks and
+/// honours the choice the same way.
 async fn a_user_with_two_licenses_chooses_which_one_the_machine_uses(backend: Backend) {
     let OAuthApp { app, _dir } = spawn(backend).await;
     let (_, session, browser) = user_with_browser(&app).await;
     let rp = relying_party(&app, "notes").await;
-    let solo = redeemed(&app, &session, "solo").await;
-    let crew = redeemed(&app, &session, "crew").await;
+    let (solo, solo_ending) = redeemed(&app, &session, "solo").await;
+    let (crew, crew_ending) = redeemed(&app, &session, "crew").await;
+    let (second_crew, second_crew_ending) = redeemed(&app, &session, "crew").await;
     let (_, _, other_session) = app.signed_in_user().await;
-    let someone_elses = redeemed(&app, &other_session, "crew").await;
+    let (someone_elses, _) = redeemed(&app, &other_session, "crew").await;
 
     let (started, page) = with_seat(&rp, &browser, LAPTOP).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(
-        html.contains("Which license should Ada&#39;s laptop use?")
-            || html.contains("Which license should Ada's laptop use?"),
-        "{html}"
-    );
-    let crew_at = html.find(&format!("value=\"{crew}\" checked")).expect("the newest license, chosen to start with");
-    let solo_at = html.find(&format!("value=\"{solo}\"")).expect("the other license, to choose");
-    assert!(crew_at < solo_at, "{html}");
-    assert!(html.contains("crew: seat 1 of 3") && html.contains("solo: seat 1 of 1"), "{html}");
+    let html = page.text().await.unwrap().replace("&#39;", "'");
+    assert!(html.contains("Which license should Ada's laptop use?"), "{html}");
+    let newest = html.find(&format!("value=\"{second_crew}\" checked")).expect("the newest, chosen to start with");
+    let older = html.find(&format!("value=\"{crew}\"")).expect("the other crew license");
+    let oldest = html.find(&format!("value=\"{solo}\"")).expect("the solo license");
+    assert!(newest < older && older < oldest, "{html}");
+    for label in [
+        format!("crew, key ending {second_crew_ending}: seat 1 of 3"),
+        format!("crew, key ending {crew_ending}: seat 1 of 3"),
+        format!("solo, key ending {solo_ending}: seat 1 of 1"),
+    ] {
+        assert!(html.contains(&label), "{label} not in {html}");
+    }
     assert!(!html.contains(&someone_elses), "{html}");
 
     // Someone else's license, or no license id at all, takes no seat: a page says so.
@@ -1138,48 +1175,67 @@ async fn a_user_with_two_licenses_chooses_which_one_the_machine_uses(backend: Ba
     let mine: Value = app.get("/v1/me/licenses", Some(&session)).await.json().await.unwrap();
     assert!(!mine.to_string().contains("Ada's laptop"), "no seat was taken: {mine}");
 
-    // The user picks the one that was not preselected.
+    // The user picks one that was not preselected.
     let back = browser.decide_with(&started, "allow", &[("license", &solo)]).await;
-    assert_eq!(back.status(), StatusCode::OK);
-    let code =
-        param(&rp.receive(&browser, &continue_link(&back.text().await.unwrap())).await, "code").unwrap().to_owned();
-    let redirect = rp.rp.redirect_uri().unwrap().to_string();
-    let (status, tokens) = token_request(
-        &app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("code_verifier", started.verifier.secret()),
-            ("client_id", "notes"),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let tokens = tokens_for(&app, &rp, &browser, &started, back).await;
     let seat = &tokens["authorization_details"][0];
     assert_eq!(seat["license_id"], solo.as_str(), "{tokens}");
 
     // The same machine again: it keeps its seat, no choice is offered, and
-    // a form naming the other license still lands on the seat it holds.
+    // a form naming another license still lands on the seat it holds.
     let (started, page) = with_seat(&rp, &browser, LAPTOP).await;
     let html = page.text().await.unwrap();
     assert!(!html.contains("name=\"license\""), "{html}");
     let back = browser.decide_with(&started, "allow", &[("license", &crew)]).await;
-    let code =
-        param(&rp.receive(&browser, &continue_link(&back.text().await.unwrap())).await, "code").unwrap().to_owned();
-    let (status, again) = token_request(
-        &app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("code_verifier", started.verifier.secret()),
-            ("client_id", "notes"),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{again}");
+    let again = tokens_for(&app, &rp, &browser, &started, back).await;
     assert_eq!(again["authorization_details"][0]["activation_id"], seat["activation_id"], "{again}");
+
+    // A device asking for a seat: the same choice on /device, the same refusal of a tampered one.
+    let desktop = r#"[{"type":"license_activation","fingerprint":"fp-ada-desktop","name":"Ada's desktop"}]"#;
+    let form = [("client_id", "notes"), ("scope", "openid"), ("authorization_details", desktop)];
+    let asked = app.client.post(app.url("/oauth/device_authorization")).form(&form).send().await.unwrap();
+    let asked: Value = asked.json().await.unwrap();
+    let user_code = asked["user_code"].as_str().unwrap().to_owned();
+    let approval = browser.type_device_code(&user_code).await.text().await.unwrap().replace("&#39;", "'");
+    assert!(approval.contains("Which license should Ada's desktop use?"), "{approval}");
+    let tampered = [("user_code", user_code.as_str()), ("decision", "allow"), ("license", someone_elses.as_str())];
+    let refused = browser.post_form("/device/decision", &tampered).await;
+    assert!(refused.text().await.unwrap().contains("data-code=\"not_found\""));
+    let chosen = [("user_code", user_code.as_str()), ("decision", "allow"), ("license", crew.as_str())];
+    let done = browser.post_form("/device/decision", &chosen).await;
+    assert!(done.text().await.unwrap().contains("Your device is signed in"));
+    app.clock.advance(Duration::seconds(6));
+    let device_code = asked["device_code"].as_str().unwrap();
+    let form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", "notes"),
+    ];
+    let (status, tokens) = token_request(&app, &form).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    assert_eq!(tokens["authorization_details"][0]["license_id"], crew.as_str(), "{tokens}");
+
+    // Denying works whatever else the form carries: it is the way out.
+    let asked = app.client.post(app.url("/oauth/device_authorization")).form(&form_for_notes()).send().await.unwrap();
+    let asked: Value = asked.json().await.unwrap();
+    let user_code = asked["user_code"].as_str().unwrap();
+    let denied = browser
+        .post_form("/device/decision", &[("user_code", user_code), ("decision", "deny"), ("license", "garbage")])
+        .await;
+    assert!(denied.status().is_success(), "{}", denied.status());
+    app.clock.advance(Duration::seconds(6));
+    let device_code = asked["device_code"].as_str().unwrap();
+    let form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+        ("client_id", "notes"),
+    ];
+    assert_eq!(token_request(&app, &form).await.1["error"], "access_denied");
+}
+
+/// A device authorization request of the `notes` app, without a seat.
+fn form_for_notes() -> [(&'static str, &'static str); 2] {
+    [("client_id", "notes"), ("scope", "openid")]
 }
 
 async fn an_app_signs_in_and_activates_its_machine_in_one_step(backend: Backend) {

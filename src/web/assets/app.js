@@ -204,7 +204,11 @@ window.latchkey.renewHelpToken = function (audience) {
               const jwt = (callback) => {
                 asked += 1;
                 if (asked === 1) return callback(widget.token);
-                window.latchkey.renewHelpToken(widget.audience).then((fresh) => callback(fresh.token), () => {});
+                // Without a fresh token (signed out meanwhile), the chat must
+                // not go on under the old identity.
+                window.latchkey
+                  .renewHelpToken(widget.audience)
+                  .then((fresh) => callback(fresh.token), () => window.zE("messenger", "logoutUser"));
               };
               window.zE("messenger", "loginUser", jwt, () => resolve());
             })
@@ -236,8 +240,7 @@ window.latchkey.renewHelpToken = function (audience) {
   document.addEventListener("DOMContentLoaded", () => {
     const container = document.getElementById("help-widget");
     if (!container) return;
-    // Only widgets the operator gave a script are loaded here; the others
-    // are for a script of the operator's own, through the hook above.
+    // Every widget on the page has a script of the operator's choosing.
     const scripted = Array.from(container.querySelectorAll("[data-help-widget][data-script]")).map((element) => ({
       vendor: vendors[element.dataset.kind] || generic,
       audience: element.dataset.audience,
