@@ -188,7 +188,8 @@ pub(super) async fn seat_outlook(
         return Ok(SeatOutlook::Blocked(response));
     };
     if best.full() {
-        return Ok(SeatOutlook::Blocked(seats_full(signed_in, client, best, &device)));
+        // Best first: the first is full only when every one is.
+        return Ok(SeatOutlook::Blocked(seats_full(signed_in, client, &offers, &device)));
     }
     if best.this_device {
         return Ok(SeatOutlook::Approve(SeatLine {
@@ -233,27 +234,45 @@ fn next_seat(offer: &SeatOffer) -> i64 {
     i64::try_from(offer.devices.len()).unwrap_or(i64::MAX).saturating_add(1)
 }
 
-/// Every seat of the user's licenses is taken: the devices holding the
-/// best one's, each with a button to free its seat, then back here.
-fn seats_full(signed_in: &SignedIn, client: &Client, offer: &SeatOffer, device: &str) -> Response {
+/// Every seat of the user's licenses of the product is taken: the devices
+/// holding them (by license, when there are several), each with a button
+/// to free its seat, then back here.
+fn seats_full(signed_in: &SignedIn, client: &Client, offers: &[SeatOffer], device: &str) -> Response {
     let page = &signed_in.page;
     let lang = page.lang;
-    let max = i64::from(offer.license.max_activations);
+    let product = || arg(client.product.clone());
+    let said = match offers {
+        [only] => lang.t_with(
+            "oauth-seats-full",
+            vec![("max", arg(i64::from(only.license.max_activations))), ("product", product())],
+        ),
+        _ => lang.t_with("oauth-seats-all-full", vec![("product", product())]),
+    };
     let body = html! {
         div class="alert" role="alert" data-code="seat_limit_reached" {
-            p { (lang.t_with("oauth-seats-full", vec![("max", arg(max)), ("product", arg(client.product.clone()))])) }
+            p { (said) }
             p class="next" { (lang.t_with("oauth-seats-full-next", vec![("device", arg(device.to_owned()))])) }
         }
-        ul class="devices" {
-            @for held in &offer.devices {
-                @let name = held.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
-                li {
-                    (name) " · " (lang.t_with("oauth-last-seen", vec![("when", arg(lang.date_time(held.last_seen_at)))]))
-                    form method="post" action=(format!("/account/licenses/devices/{}/remove", held.id)) {
-                        (layout::csrf(page))
-                        input type="hidden" name="next" value=(page.here);
-                        button type="submit" class="secondary" aria-label=(lang.t_with("oauth-free-seat-of", vec![("device", arg(name.clone()))])) {
-                            (lang.t("oauth-free-seat"))
+        @for offer in offers {
+            @if offers.len() > 1 {
+                h2 {
+                    (lang.t_with("oauth-license-heading", vec![
+                        ("policy", arg(offer.license.policy.clone())),
+                        ("ending", arg(offer.key_ending.clone())),
+                    ]))
+                }
+            }
+            ul class="devices" {
+                @for held in &offer.devices {
+                    @let name = held.name.clone().unwrap_or_else(|| lang.t("oauth-device-unnamed"));
+                    li {
+                        (name) " · " (lang.t_with("oauth-last-seen", vec![("when", arg(lang.date_time(held.last_seen_at)))]))
+                        form method="post" action=(format!("/account/licenses/devices/{}/remove", held.id)) {
+                            (layout::csrf(page))
+                            input type="hidden" name="next" value=(page.here);
+                            button type="submit" class="secondary" aria-label=(lang.t_with("oauth-free-seat-of", vec![("device", arg(name.clone()))])) {
+                                (lang.t("oauth-free-seat"))
+                            }
                         }
                     }
                 }

@@ -38,6 +38,7 @@ on_both_backends!(
     device_codes_are_denied_expire_and_cannot_be_guessed,
     an_app_signs_in_and_activates_its_machine_in_one_step,
     a_user_with_two_licenses_chooses_which_one_the_machine_uses,
+    with_every_license_full_each_shows_the_devices_holding_it,
     the_reference_desktop_client_signs_in_activates_and_refreshes,
     dpop_binds_an_apps_tokens_to_the_key_on_its_machine,
     the_user_sees_and_signs_out_the_apps_on_their_account,
@@ -1231,6 +1232,31 @@ async fn a_user_with_two_licenses_chooses_which_one_the_machine_uses(backend: Ba
         ("client_id", "notes"),
     ];
     assert_eq!(token_request(&app, &form).await.1["error"], "access_denied");
+}
+
+/// Every license of the product full: the page lists the devices of each,
+/// under the license they hold, so the user frees a seat on the one they mean.
+async fn with_every_license_full_each_shows_the_devices_holding_it(backend: Backend) {
+    let OAuthApp { app, _dir } = spawn(backend).await;
+    let (_, session, browser) = user_with_browser(&app).await;
+    let rp = relying_party(&app, "notes").await;
+    let mut held = Vec::new();
+    for machine in ["Office PC", "Studio Mac"] {
+        let (license, ending) = redeemed(&app, &session, "solo").await;
+        let seat = json!({"license_id": license, "fingerprint": format!("fp-{machine}"), "name": machine});
+        assert_eq!(app.post("/v1/activations", &seat, Some(&session)).await.status(), StatusCode::CREATED);
+        held.push((ending, machine));
+    }
+    let (_, page) = with_seat(&rp, &browser, LAPTOP).await;
+    assert_eq!(page.status(), StatusCode::CONFLICT);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Every seat of your notes licenses is in use."), "{html}");
+    // Newest first, each license's own device under it.
+    let (newer, older) = (&held[1], &held[0]);
+    let at = |text: &str| html.find(text).unwrap_or_else(|| panic!("{text} not in {html}"));
+    assert!(at(&format!("solo, key ending {}", newer.0)) < at(newer.1), "{html}");
+    assert!(at(newer.1) < at(&format!("solo, key ending {}", older.0)), "{html}");
+    assert!(at(&format!("solo, key ending {}", older.0)) < at(older.1), "{html}");
 }
 
 /// A device authorization request of the `notes` app, without a seat.
