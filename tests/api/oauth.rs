@@ -1078,7 +1078,12 @@ async fn with_seat(rp: &RelyingParty, browser: &Browser, details: &str) -> (Star
 
 async fn exchange_raw(app: &TestApp, rp: &RelyingParty, browser: &Browser, started: &Started) -> Value {
     let back = browser.decide(started, "allow").await;
-    let code = param(&rp.receive(browser, &back).await, "code").unwrap().to_owned();
+    exchange_back(app, rp, browser, started, &back).await
+}
+
+/// Follows the page's way `back` to the app and exchanges the code it brings.
+async fn exchange_back(app: &TestApp, rp: &RelyingParty, browser: &Browser, started: &Started, back: &str) -> Value {
+    let code = param(&rp.receive(browser, back).await, "code").unwrap().to_owned();
     let redirect = rp.rp.redirect_uri().unwrap().to_string();
     let (status, tokens) = token_request(
         app,
@@ -1107,7 +1112,7 @@ async fn redeemed(app: &TestApp, session: &str, policy: &str) -> (String, String
     (issued["licenses"][0]["id"].as_str().unwrap().to_owned(), key[key.len() - 4..].to_owned())
 }
 
-/// Exchanges the code the approval handed back for `started`.
+/// Exchanges the code the approval page hands back for `started`.
 async fn tokens_for(
     app: &TestApp,
     rp: &RelyingParty,
@@ -1116,22 +1121,7 @@ async fn tokens_for(
     back: reqwest::Response,
 ) -> Value {
     assert_eq!(back.status(), StatusCode::OK);
-    let code =
-        param(&rp.receive(browser, &continue_link(&back.text().await.unwrap())).await, "code").unwrap().to_owned();
-    let redirect = rp.rp.redirect_uri().unwrap().to_string();
-    let (status, tokens) = token_request(
-        app,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect),
-            ("code_verifier", started.verifier.secret()),
-            ("client_id", "notes"),
-        ],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{tokens}");
-    tokens
+    exchange_back(app, rp, browser, started, &continue_link(&back.text().await.unwrap())).await
 }
 
 /// Licenses of the app's product with seats free: the approval asks which

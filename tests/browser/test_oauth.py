@@ -231,6 +231,19 @@ def test_a_device_is_approved_by_its_code(page, clock):
     assert verified_id_token(tokens["id_token"], None, client="studio-cli")["email"] == email
 
 
+def notes_tokens(loopback, kept, answer):
+    """The Notes app exchanges the code the browser brought back."""
+    status, tokens = token_endpoint({
+        "grant_type": "authorization_code",
+        "code": answer["code"],
+        "redirect_uri": loopback.redirect_uri,
+        "code_verifier": kept["verifier"],
+        "client_id": "notes-desktop",
+    })
+    assert status == 200, tokens
+    return tokens
+
+
 def test_a_full_license_frees_a_seat_on_the_page_and_the_app_comes_back_activated(page, api, mailbox):
     """The commonest license ticket, solved where it happens: the app asks
     for a seat on a new machine, every seat is taken, the person frees the
@@ -266,14 +279,7 @@ def test_a_full_license_frees_a_seat_on_the_page_and_the_app_comes_back_activate
         answer = loopback.query()
         assert answer["state"] == kept["state"], answer
 
-        status, tokens = token_endpoint({
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "redirect_uri": loopback.redirect_uri,
-            "code_verifier": kept["verifier"],
-            "client_id": "notes-desktop",
-        })
-        assert status == 200, tokens
+        tokens = notes_tokens(loopback, kept, answer)
         [granted] = tokens["authorization_details"]
         assert granted["type"] == "license_activation" and granted["license_id"] == owned["id"], granted
         with urllib.request.urlopen(BASE + "/.well-known/jwks.json") as response:
@@ -321,14 +327,7 @@ def test_with_two_licenses_the_person_chooses_which_one_the_machine_uses(page, a
         page.get_by_role("button", name="Allow and continue").click()
         page.wait_for_url(re.compile(re.escape(loopback.redirect_uri)))
         answer = loopback.query()
-        status, tokens = token_endpoint({
-            "grant_type": "authorization_code",
-            "code": answer["code"],
-            "redirect_uri": loopback.redirect_uri,
-            "code_verifier": kept["verifier"],
-            "client_id": "notes-desktop",
-        })
-        assert status == 200, tokens
+        tokens = notes_tokens(loopback, kept, answer)
         [granted] = tokens["authorization_details"]
         assert granted["license_id"] == own["id"] != team["id"], granted
     finally:
