@@ -191,16 +191,13 @@ struct Renewal {
 /// and a chat outlives a token of a few minutes. Only an integration with a
 /// widget; the guard checks the form token as on every POST and marks the
 /// answer `no-store`.
-async fn renew_token(
-    State(web): State<Web>,
-    signed_in: SignedIn,
-    axum::Json(renewal): axum::Json<Renewal>,
-) -> Response {
+async fn renew_token(State(web): State<Web>, signed_in: SignedIn, Json(renewal): Json<Renewal>) -> Response {
     let tokens = &web.app.services.tokens;
     let has_widget = tokens
         .widget_integrations()
         .any(|integration| integration.name == renewal.audience && integration.widget.is_some());
-    let refusal = |said: Said| (said.status(), Json(json!({ "code": said.code.as_str() }))).into_response();
+    // Worded as the passkey script's refusals are, in the page's language.
+    let refusal = |said: Said| super::second_step::json_refusal(signed_in.page.lang, &said);
     if !has_widget {
         return refusal(Said::code(crate::domain::reason::Code::NotFound));
     }

@@ -458,6 +458,6 @@ async fn the_support_page_hands_tokens_only_to_the_widgets_it_loads(backend: Bac
     assert_eq!(renewed["token"].as_str().unwrap().split('.').count(), 3, "{renewed}");
     let refused = renew("backend", &csrf).await.unwrap();
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
-    assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["code"], "not_found");
+    assert_eq!(refused.json::<serde_json::Value>().await.unwrap()["error"]["code"], "not_found");
     assert_eq!(renew("chat", "not-the-token").await.unwrap().status(), StatusCode::FORBIDDEN);
 }
