@@ -245,7 +245,8 @@ impl Licensing {
             let devices: Vec<Activation> = activations.into_iter().filter(|a| a.holds_seat(now)).collect();
             let this_device = devices.iter().any(|a| a.fingerprint_hash == hash);
             let key = self.reveal_key(&license)?;
-            let key_ending = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            // Keys are ASCII (see `LicenseKey`), so any byte is a boundary.
+            let key_ending = key.get(key.len().saturating_sub(4)..).unwrap_or_default().to_owned();
             offers.push(SeatOffer { license, devices, this_device, key_ending });
         }
         offers.sort_by_key(|offer| (!offer.this_device, offer.full()));

@@ -931,15 +931,28 @@ async fn device_authorization(app: &TestApp) -> openidconnect::core::CoreDeviceA
 }
 
 async fn poll(app: &TestApp, device_code: &str) -> (StatusCode, Value) {
+    poll_as(app, device_code, "studio-cli").await
+}
+
+/// The device of `client_id` asks for its tokens.
+async fn poll_as(app: &TestApp, device_code: &str, client_id: &str) -> (StatusCode, Value) {
     token_request(
         app,
         &[
             ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
             ("device_code", device_code),
-            ("client_id", "studio-cli"),
+            ("client_id", client_id),
         ],
     )
     .await
+}
+
+/// A device of the `notes` app asks to be signed in (with a seat, given
+/// `authorization_details`): the device authorization response.
+async fn notes_device_request(app: &TestApp, details: Option<&str>) -> Value {
+    let mut form = vec![("client_id", "notes"), ("scope", "openid")];
+    form.extend(details.map(|details| ("authorization_details", details)));
+    app.client.post(app.url("/oauth/device_authorization")).form(&form).send().await.unwrap().json().await.unwrap()
 }
 
 impl Browser {
@@ -1183,9 +1196,7 @@ async fn a_user_with_two_licenses_chooses_which_one_the_machine_uses(backend: Ba
 
     // A device asking for a seat: the same choice on /device, the same refusal of a tampered one.
     let desktop = r#"[{"type":"license_activation","fingerprint":"fp-ada-desktop","name":"Ada's desktop"}]"#;
-    let form = [("client_id", "notes"), ("scope", "openid"), ("authorization_details", desktop)];
-    let asked = app.client.post(app.url("/oauth/device_authorization")).form(&form).send().await.unwrap();
-    let asked: Value = asked.json().await.unwrap();
+    let asked = notes_device_request(&app, Some(desktop)).await;
     let user_code = asked["user_code"].as_str().unwrap().to_owned();
     let approval = browser.type_device_code(&user_code).await.text().await.unwrap().replace("&#39;", "'");
     assert!(approval.contains("Which license should Ada's desktop use?"), "{approval}");
@@ -1196,32 +1207,19 @@ async fn a_user_with_two_licenses_chooses_which_one_the_machine_uses(backend: Ba
     let done = browser.post_form("/device/decision", &chosen).await;
     assert!(done.text().await.unwrap().contains("Your device is signed in"));
     app.clock.advance(Duration::seconds(6));
-    let device_code = asked["device_code"].as_str().unwrap();
-    let form = [
-        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-        ("device_code", device_code),
-        ("client_id", "notes"),
-    ];
-    let (status, tokens) = token_request(&app, &form).await;
+    let (status, tokens) = poll_as(&app, asked["device_code"].as_str().unwrap(), "notes").await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     assert_eq!(tokens["authorization_details"][0]["license_id"], crew.as_str(), "{tokens}");
 
     // Denying works whatever else the form carries: it is the way out.
-    let asked = app.client.post(app.url("/oauth/device_authorization")).form(&form_for_notes()).send().await.unwrap();
-    let asked: Value = asked.json().await.unwrap();
+    let asked = notes_device_request(&app, None).await;
     let user_code = asked["user_code"].as_str().unwrap();
     let denied = browser
         .post_form("/device/decision", &[("user_code", user_code), ("decision", "deny"), ("license", "garbage")])
         .await;
     assert!(denied.status().is_success(), "{}", denied.status());
     app.clock.advance(Duration::seconds(6));
-    let device_code = asked["device_code"].as_str().unwrap();
-    let form = [
-        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-        ("device_code", device_code),
-        ("client_id", "notes"),
-    ];
-    assert_eq!(token_request(&app, &form).await.1["error"], "access_denied");
+    assert_eq!(poll_as(&app, asked["device_code"].as_str().unwrap(), "notes").await.1["error"], "access_denied");
 }
 
 /// Every license of the product full: the page lists the devices of each,
@@ -1247,11 +1245,6 @@ async fn with_every_license_full_each_shows_the_devices_holding_it(backend: Back
     assert!(at(&format!("solo, key ending {}", newer.0)) < at(newer.1), "{html}");
     assert!(at(newer.1) < at(&format!("solo, key ending {}", older.0)), "{html}");
     assert!(at(&format!("solo, key ending {}", older.0)) < at(older.1), "{html}");
-}
-
-/// A device authorization request of the `notes` app, without a seat.
-fn form_for_notes() -> [(&'static str, &'static str); 2] {
-    [("client_id", "notes"), ("scope", "openid")]
 }
 
 async fn an_app_signs_in_and_activates_its_machine_in_one_step(backend: Backend) {
